@@ -1,0 +1,3 @@
+from todotui.cli import main
+
+raise SystemExit(main())

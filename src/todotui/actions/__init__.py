@@ -1,0 +1,1 @@
+"""Remediation: validate -> plan -> confirm -> execute -> verify -> journal -> undo. No Textual."""

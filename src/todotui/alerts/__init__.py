@@ -1,0 +1,1 @@
+"""Pure alert model: sources, severities, de-duplication. No IO, no Textual."""

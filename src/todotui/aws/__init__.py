@@ -1,0 +1,1 @@
+"""All IO with AWS, asynchronous (aiobotocore). Nothing here imports Textual."""

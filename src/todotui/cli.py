@@ -1,0 +1,139 @@
+"""Command line entry point.
+
+Heavy modules (Textual, aiobotocore, moto) are imported only by the command that
+needs them, so `todotui --help` and `todotui config` stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from todotui import __version__
+from todotui.config import ConfigError, Settings, load_settings
+from todotui.locations import config_file
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A problem with how todotui was started: one line for the user, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="todotui",
+        description="The on-call engineer's cockpit for the serverless Todo application.",
+    )
+    parser.add_argument("--version", action="version", version=f"todotui {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start a local sandbox (no AWS account needed) and open the cockpit on it",
+    )
+    parser.add_argument("--scenario", help="with --demo: the sandbox scenario to start in")
+    parser.add_argument("--config", type=Path, help=f"settings file (default {config_file()})")
+    parser.add_argument("--profile", help="AWS profile from your shared config")
+    parser.add_argument("--region", help="AWS region (default: from your profile/environment)")
+    parser.add_argument(
+        "--endpoint-url",
+        help="send AWS calls to this endpoint (LocalStack, a remote sandbox); AWS_ENDPOINT_URL works too",
+    )
+    parser.add_argument(
+        "--read-only", action="store_true", default=None, help="show plans but never change anything"
+    )
+    parser.add_argument(
+        "--refresh", type=float, metavar="SECONDS", help="seconds between metric refreshes"
+    )
+
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="run the local AWS sandbox alone (prints its endpoint; Ctrl-C stops it)",
+        description="Serve the AWS APIs on 127.0.0.1 with the Todo stack provisioned and live traffic.",
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback only)")
+    sandbox.add_argument("--port", type=int, default=0, help="port (0 = any free port)")
+    sandbox.add_argument("--scenario", default="steady", help="traffic scenario to start in")
+    sandbox.add_argument(
+        "--period", type=float, default=5.0, help="seconds of traffic each tick stands for (default 5)"
+    )
+    sandbox.add_argument("--seed", type=int, default=0, help="random seed for the traffic model")
+    sandbox.add_argument(
+        "--manual",
+        action="store_true",
+        help="do not tick on a timer: time advances only through the control API (for tests)",
+    )
+    sandbox.add_argument(
+        "--backfill",
+        type=int,
+        default=None,
+        help="periods of history to simulate at start (default: 30, or 0 with --manual)",
+    )
+
+    scenario = commands.add_parser(
+        "scenario",
+        help="list scenarios, or switch a running sandbox to one",
+        description="Without NAME, list the scenarios; with NAME, switch a running sandbox to it.",
+    )
+    scenario.add_argument("name", nargs="?", help="scenario to switch to")
+
+    commands.add_parser("config", help="print the settings file's path and the resolved settings")
+    return parser
+
+
+def resolve_settings(args: argparse.Namespace) -> Settings:
+    """Defaults, then the settings file, then flags."""
+    settings = load_settings(args.config if args.config else config_file())
+    if args.config and not args.config.exists():
+        raise ConfigError(f"{args.config}: no such file")
+    return settings.with_overrides(
+        aws={
+            "profile": args.profile,
+            "region": args.region,
+            "endpoint_url": args.endpoint_url,
+            "read_only": args.read_only,
+        },
+        cadence={"refresh_seconds": args.refresh},
+    )
+
+
+def _print_config(args: argparse.Namespace, settings: Settings) -> int:
+    path = args.config or config_file()
+    state = "" if path.exists() else "  (not present: defaults in use)"
+    print(f"settings file: {path}{state}")
+    for section, values in settings.model_dump().items():
+        print(f"[{section}]")
+        for key, value in values.items():
+            print(f"{key} = {value!r}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "sandbox":
+        from todotui.sandbox.runner import run_sandbox
+
+        return run_sandbox(args)
+    if args.command == "scenario":
+        from todotui.sandbox.controller import scenario_command
+
+        return scenario_command(args)
+    settings = resolve_settings(args)
+    if args.command == "config":
+        return _print_config(args, settings)
+    from todotui.ui.launch import launch
+
+    return launch(settings, demo=args.demo, scenario=args.scenario)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (ConfigError, UsageError) as exc:
+        print(f"todotui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,157 @@
+"""One typed settings model: which stack to watch, how to judge it, how often to look.
+
+Defaults are the runbook's resource names and alarm thresholds, so a fresh install
+watches the Todo stack; every name can be changed in a TOML file, so the same app
+works for any Lambda + API Gateway + DynamoDB + Cognito stack.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class ConfigError(Exception):
+    """A configuration problem the user can fix; the message names the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class StackNames(_Section):
+    """The names of the resources that make up the application."""
+
+    function_name: str = "todo-handler"
+    """The Lambda function that serves the API."""
+    alias: str = "PROD"
+    """The function alias that API Gateway invokes; blue-green shifts happen on it."""
+    table_name: str = "todos-table"
+    """The DynamoDB table the function reads and writes."""
+    ondemand_table_name: str = "todos-audit"
+    """A second, PAY_PER_REQUEST table (audit trail); shown for contrast in capacity dialogs."""
+    api_name: str = "todo-api"
+    """The REST API's name (CloudWatch's ApiName dimension)."""
+    stage_name: str = "prod"
+    """The API stage that serves traffic."""
+    user_pool_name: str = "todo-users"
+    """The Cognito user pool that signs users in."""
+    user_pool_client_name: str = "todo-web"
+    """The user pool's app client."""
+    error_alarm: str = "todo-lambda-error-rate-dev"
+    """CloudWatch alarm on the function's errors."""
+    duration_alarm: str = "todo-lambda-duration-dev"
+    """CloudWatch alarm on the function's average duration."""
+    throttle_alarm: str = "todo-dynamodb-throttles-dev"
+    """CloudWatch alarm on the table's throttled requests."""
+    alerts_topic: str = "todo-app-alerts-dev"
+    """SNS topic that alarms and the emergency notification publish to."""
+    log_group: str = "/aws/lambda/todo-handler"
+    """The function's log group."""
+    emergency_log_group: str = "/aws/operational/emergency"
+    """Where the runbook's emergency script logs its notifications."""
+
+    @property
+    def alarm_names(self) -> tuple[str, ...]:
+        return (self.error_alarm, self.duration_alarm, self.throttle_alarm)
+
+
+class Thresholds(_Section):
+    """When a pane turns amber (warn) or red (critical)."""
+
+    error_rate_warn_pct: float = Field(1.0, ge=0, le=100)
+    """Lambda errors / invocations, percent, that deserves attention."""
+    error_rate_crit_pct: float = Field(5.0, ge=0, le=100)
+    """Lambda errors / invocations, percent, that is an incident."""
+    duration_warn_ms: float = Field(3000.0, gt=0)
+    """Average Lambda duration that deserves attention."""
+    duration_crit_ms: float = Field(8000.0, gt=0)
+    """Average Lambda duration that is an incident (the runbook's alarm threshold)."""
+    concurrency_warn_ratio: float = Field(0.7, gt=0, le=1)
+    """Concurrency as a share of the applicable limit that deserves attention."""
+    concurrency_crit_ratio: float = Field(0.9, gt=0, le=1)
+    """Concurrency as a share of the applicable limit that is an incident."""
+    throttles_crit: float = Field(1.0, ge=0)
+    """Throttled requests (Lambda or DynamoDB) per period that are an incident."""
+    capacity_warn_ratio: float = Field(0.8, gt=0)
+    """Consumed / provisioned DynamoDB capacity that deserves attention."""
+    api_5xx_crit_pct: float = Field(5.0, ge=0, le=100)
+    """API Gateway 5XX responses, percent of requests, that are an incident."""
+
+    @model_validator(mode="after")
+    def _warn_below_crit(self) -> Thresholds:
+        pairs = [
+            ("error_rate_warn_pct", "error_rate_crit_pct"),
+            ("duration_warn_ms", "duration_crit_ms"),
+            ("concurrency_warn_ratio", "concurrency_crit_ratio"),
+        ]
+        for warn, crit in pairs:
+            if getattr(self, warn) > getattr(self, crit):
+                raise ValueError(f"{warn} must not exceed {crit}")
+        return self
+
+
+class Cadence(_Section):
+    """How often to look, and at what granularity."""
+
+    refresh_seconds: float = Field(5.0, ge=0.5, le=3600)
+    """Seconds between metric refreshes."""
+    period_seconds: int = Field(60, ge=1, le=3600)
+    """CloudWatch period of the series on screen (60 = standard resolution)."""
+    resource_refresh_seconds: float = Field(60.0, ge=5, le=3600)
+    """Seconds between reads of slow-changing facts (capacity, memory, limits)."""
+    window_seconds: int = Field(900, ge=60, le=86400)
+    """The time window shown when the app opens."""
+
+
+class AwsTarget(_Section):
+    """Where to send AWS calls. All None means the standard credential chain and region."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    read_only: bool = False
+    """Refuse every mutating action; plans and CLI previews are still shown."""
+
+
+class Settings(_Section):
+    """Everything the app needs to know, resolved from defaults, the file and flags."""
+
+    stack: StackNames = StackNames()
+    thresholds: Thresholds = Thresholds()
+    cadence: Cadence = Cadence()
+    aws: AwsTarget = AwsTarget()
+
+    def with_overrides(self, **sections: dict[str, Any]) -> Settings:
+        """A copy with some fields of some sections replaced (None values are ignored)."""
+        data = self.model_dump()
+        for section, values in sections.items():
+            data[section].update({k: v for k, v in values.items() if v is not None})
+        return _validate(data, source="command line")
+
+
+def _validate(data: dict[str, Any], source: str) -> Settings:
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+            problems.append(f"{key}: {err['msg']}")
+        raise ConfigError(f"{source}: " + "; ".join(problems)) from None
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read settings from a TOML file; a missing default file means all defaults."""
+    if path is None or not path.exists():
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    return _validate(data, source=str(path))

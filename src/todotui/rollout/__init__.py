@@ -1,0 +1,1 @@
+"""Blue-green rollout state, shift plans, guards and rollback. No Textual."""

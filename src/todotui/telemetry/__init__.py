@@ -1,0 +1,1 @@
+"""Pure telemetry: series buffers, derived figures, health and staleness. No IO, no Textual."""

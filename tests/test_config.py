@@ -1,0 +1,55 @@
+from pathlib import Path
+
+import pytest
+
+from todotui.cli import main
+from todotui.config import ConfigError, Settings, load_settings
+
+
+def test_defaults_are_the_runbooks_names():
+    settings = Settings()
+    assert settings.stack.function_name == "todo-handler"
+    assert settings.stack.table_name == "todos-table"
+    assert settings.stack.error_alarm == "todo-lambda-error-rate-dev"
+    assert settings.thresholds.duration_crit_ms == 8000
+
+
+def test_file_overrides_names(tmp_path: Path):
+    path = tmp_path / "c.toml"
+    path.write_text('[stack]\nfunction_name = "orders-fn"\n[cadence]\nrefresh_seconds = 2\n')
+    settings = load_settings(path)
+    assert settings.stack.function_name == "orders-fn"
+    assert settings.stack.table_name == "todos-table"
+    assert settings.cadence.refresh_seconds == 2
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("[stack]\nfuncton_name = 'x'\n", "stack.funct"),
+        ("[cadence]\nrefresh_seconds = 'fast'\n", "cadence.refresh_seconds"),
+        ("[thresholds]\nerror_rate_warn_pct = 9\nerror_rate_crit_pct = 5\n", "must not exceed"),
+        ("[stack\n", "not valid TOML"),
+    ],
+)
+def test_malformed_config_names_the_key(tmp_path: Path, text, fragment):
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=fragment):
+        load_settings(path)
+
+
+def test_cli_config_error_is_one_line_and_status_2(tmp_path: Path, capsys):
+    path = tmp_path / "c.toml"
+    path.write_text("[cadence]\nrefresh_seconds = -1\n")
+    assert main(["--config", str(path), "config"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("todotui: ") and "cadence.refresh_seconds" in err
+    assert "Traceback" not in err
+
+
+def test_cli_config_prints_resolved_values(capsys):
+    assert main(["--region", "eu-west-1", "config"]) == 0
+    out = capsys.readouterr().out
+    assert "region = 'eu-west-1'" in out
+    assert "function_name = 'todo-handler'" in out
