@@ -1,0 +1,102 @@
+"""One long-lived aiobotocore client per service, with retries and timeouts set once.
+
+A poller must not hang for botocore's default 60 s timeouts, nor hammer a throttled
+API with the legacy 5 attempts: the Config here is the only place that decides.
+Every request that leaves is counted (by service and operation), so the cockpit can
+show what watching costs and tests can prove how many calls a refresh makes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+from aiobotocore.session import AioSession, get_session
+from botocore.config import Config
+
+from todotui.config import AwsTarget
+
+#: Read-only operations never change anything; everything else is a mutation.
+_READ_PREFIXES = ("Get", "Describe", "List", "Filter", "Lookup", "Query", "Scan", "Test")
+
+
+def is_mutating(operation: str) -> bool:
+    """True for an operation that changes state in AWS (PutX, UpdateX, CreateX, ...)."""
+    return not operation.startswith(_READ_PREFIXES)
+
+
+def client_config(*, attempts: int = 3, connect_timeout: float = 3, read_timeout: float = 10) -> Config:
+    """Retries and timeouts for an interactive tool: fail fast, retry a little, back off."""
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": attempts},
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        max_pool_connections=10,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedTarget:
+    """Where calls go, after flags, environment and profile have been combined."""
+
+    region: str | None
+    endpoint_url: str | None
+    profile: str | None
+
+    def describe(self) -> str:
+        parts = [self.region or "(no region)"]
+        if self.profile:
+            parts.append(f"profile {self.profile}")
+        if self.endpoint_url:
+            parts.append(self.endpoint_url)
+        return " · ".join(parts)
+
+
+class AwsClients:
+    """Lazily created, long-lived async clients sharing one session and one Config.
+
+    Use as `async with AwsClients(target) as aws: cw = await aws.client("cloudwatch")`.
+    """
+
+    def __init__(self, target: AwsTarget, *, session: AioSession | None = None, config: Config | None = None):
+        self._session = session or get_session()
+        if target.profile:
+            self._session.set_config_variable("profile", target.profile)
+        self._config = config or client_config()
+        endpoint = target.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+        region = target.region or self._session.get_config_variable("region")
+        self.target = ResolvedTarget(region=region, endpoint_url=endpoint, profile=target.profile)
+        self._stack = AsyncExitStack()
+        self._clients: dict[str, Any] = {}
+        self.requests: Counter[str] = Counter()
+        """Requests sent, keyed "service.Operation" (retries count once each)."""
+
+    async def __aenter__(self) -> AwsClients:
+        await self._stack.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._clients.clear()
+        await self._stack.__aexit__(*exc_info)
+
+    async def client(self, service: str) -> Any:
+        """The client for `service`, created on first use and closed with this object."""
+        if service not in self._clients:
+            kwargs: dict[str, Any] = {"config": self._config, "region_name": self.target.region}
+            if self.target.endpoint_url:
+                kwargs["endpoint_url"] = self.target.endpoint_url
+            client = await self._stack.enter_async_context(self._session.create_client(service, **kwargs))
+            client.meta.events.register("before-send", self._count_request)
+            self._clients[service] = client
+        return self._clients[service]
+
+    def _count_request(self, event_name: str = "", **kwargs: Any) -> None:
+        # event_name is "before-send.<service>.<Operation>"
+        _, _, key = event_name.partition(".")
+        self.requests[key or "unknown"] += 1
+
+    def requests_matching(self, operation: str) -> int:
+        return sum(n for key, n in self.requests.items() if key.endswith("." + operation))
