@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +74,7 @@ class AwsClients:
         self._clients: dict[str, Any] = {}
         self.requests: Counter[str] = Counter()
         """Requests sent, keyed "service.Operation" (retries count once each)."""
+        self._every_client_handlers: list[tuple[str, Callable[..., Any]]] = []
 
     async def __aenter__(self) -> AwsClients:
         await self._stack.__aenter__()
@@ -90,8 +92,20 @@ class AwsClients:
                 kwargs["endpoint_url"] = self.target.endpoint_url
             client = await self._stack.enter_async_context(self._session.create_client(service, **kwargs))
             client.meta.events.register("before-send", self._count_request)
+            for event_name, handler in self._every_client_handlers:
+                client.meta.events.register(event_name, handler)
             self._clients[service] = client
         return self._clients[service]
+
+    def on_every_client(self, event_name: str, handler: Callable[..., Any]) -> None:
+        """Register a botocore event handler on every client, those made so far and later ones.
+
+        The action layer's read-only guard uses this (`before-call`), so no code path
+        that goes through these clients can send a mutation while read-only is on.
+        """
+        self._every_client_handlers.append((event_name, handler))
+        for client in self._clients.values():
+            client.meta.events.register(event_name, handler)
 
     def _count_request(self, event_name: str = "", **kwargs: Any) -> None:
         # event_name is "before-send.<service>.<Operation>"
