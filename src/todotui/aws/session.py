@@ -25,8 +25,11 @@ _READ_PREFIXES = ("Get", "Describe", "List", "Filter", "Lookup", "Query", "Scan"
 
 
 def is_mutating(operation: str) -> bool:
-    """True for an operation that changes state in AWS (PutX, UpdateX, CreateX, ...)."""
-    return not operation.startswith(_READ_PREFIXES)
+    """True for an operation that changes state in AWS (PutX, UpdateX, CreateX, ...).
+
+    Cognito prefixes its admin reads with "Admin" (AdminGetUser): judged by the verb after it.
+    """
+    return not operation.removeprefix("Admin").startswith(_READ_PREFIXES)
 
 
 def client_config(*, attempts: int = 3, connect_timeout: float = 3, read_timeout: float = 10) -> Config:
