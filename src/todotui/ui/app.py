@@ -1,0 +1,258 @@
+"""The cockpit application: layout, keys, and one poll loop that never overlaps itself.
+
+The Monitor does all fetching; this module only schedules it and hands results to
+widgets. Build the app with `make_app`, which lets tests inject the Monitor and clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.containers import Grid, Vertical
+from textual.reactive import reactive
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from todotui.config import Settings
+from todotui.ui import cadence
+from todotui.ui.commands import CockpitCommands
+from todotui.ui.keys import COCKPIT_KEYS
+from todotui.ui.messages import Connected, IdentityFailed, RefreshFinished
+from todotui.ui.screens import AlertDetailScreen, HelpScreen
+from todotui.ui.widgets import AlertFeedView, MetricPane, StatusBar
+
+if TYPE_CHECKING:
+    from todotui.monitor import Identity, Monitor
+
+Clock = Callable[[], datetime]
+MonitorFactory = Callable[[Settings], AbstractAsyncContextManager["Monitor"]]
+
+#: The panes in screen order, with the title shown before the first refresh names them.
+PANES: tuple[tuple[str, str], ...] = (
+    ("concurrency", "Lambda concurrency"),
+    ("errors", "Error rate"),
+    ("latency", "Latency"),
+    ("dynamodb", "DynamoDB throttling"),
+    ("traffic", "Traffic"),
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TodoTuiApp(App[None]):
+    """The live cockpit: status bar, metric panes, alert feed."""
+
+    CSS_PATH = "cockpit.tcss"
+    TITLE = "todotui"
+    BINDINGS = [key.binding() for key in COCKPIT_KEYS]
+    COMMANDS = App.COMMANDS | {CockpitCommands}
+
+    paused: reactive[bool] = reactive(False)
+    refresh_seconds: reactive[float] = reactive(5.0)
+    window_seconds: reactive[int] = reactive(900)
+    now: reactive[datetime | None] = reactive(None)
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        monitor_factory: MonitorFactory,
+        clock: Clock = utc_now,
+        demo_label: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.clock = clock
+        self.demo_label = demo_label
+        self._monitor_factory = monitor_factory
+        self.monitor: Monitor | None = None
+        """The live Monitor while the poll loop runs (tests read its request counts)."""
+        self.refreshes = 0
+        """Refreshes finished since start, successful or not."""
+        self._wake = asyncio.Event()
+        self._refresh_requested = False
+        self.set_reactive(TodoTuiApp.refresh_seconds, settings.cadence.refresh_seconds)
+        self.set_reactive(TodoTuiApp.window_seconds, settings.cadence.window_seconds)
+
+    def compose(self) -> ComposeResult:
+        stack = self.settings.stack
+        resources = (
+            f"λ {stack.function_name}:{stack.alias} · API {stack.api_name}/{stack.stage_name}"
+            f" · DynamoDB {stack.table_name}"
+        )
+        yield StatusBar(resources, id="status").data_bind(
+            TodoTuiApp.paused, TodoTuiApp.refresh_seconds, TodoTuiApp.window_seconds, TodoTuiApp.now
+        )
+        with Grid(id="panes"):
+            for key, title in PANES:
+                yield MetricPane(key, title).data_bind(TodoTuiApp.now)
+        with Vertical(id="feed-box") as feed_box:
+            feed_box.border_title = "Alerts · newest first"
+            yield AlertFeedView(id="feed")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.now = self.clock()
+        self.set_interval(1, self._tick)
+        self.poll()
+
+    def _tick(self) -> None:
+        self.now = self.clock()
+
+    # The poll loop -------------------------------------------------------------
+
+    @work(exclusive=True, group="poll", name="poll", exit_on_error=False)
+    async def poll(self) -> None:
+        """Refresh, report, wait for the cadence (or a key), repeat; paused = no requests."""
+        async with self._monitor_factory(self.settings) as monitor:
+            self.monitor = monitor
+            monitor.window_seconds = self.window_seconds
+            identified = False
+            try:
+                while True:
+                    if not self.paused or self._refresh_requested:
+                        self._refresh_requested = False
+                        if not identified:
+                            identified = await self._identify(monitor)
+                        refresh = await monitor.refresh()
+                        self.refreshes += 1
+                        self.post_message(RefreshFinished(refresh, monitor.cost))
+                    await self._wait_for_next_turn()
+            finally:
+                self.monitor = None
+
+    async def _identify(self, monitor: Monitor) -> bool:
+        from todotui.monitor import MonitorError
+
+        try:
+            identity = await monitor.identity()
+        except MonitorError as exc:
+            self.post_message(IdentityFailed(str(exc)))
+            return False
+        self.post_message(Connected(identity))
+        return True
+
+    async def _wait_for_next_turn(self) -> None:
+        """Sleep until the cadence is due, a refresh is asked for, or polling resumes."""
+        due = time.monotonic() + self.refresh_seconds
+        while not self._refresh_requested:
+            self._wake.clear()
+            timeout = None if self.paused else due - time.monotonic()
+            if timeout is not None and timeout <= 0:
+                return
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except TimeoutError:
+                return
+            if not self.paused and time.monotonic() >= due:
+                return
+
+    def _nudge(self, *, refresh: bool = False) -> None:
+        self._refresh_requested = self._refresh_requested or refresh
+        self._wake.set()
+
+    @on(Worker.StateChanged)
+    def _on_worker_state(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures land: say so, and start polling again later."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        self.notify(f"{type(error).__name__}: {error}", title="Polling failed", severity="error")
+        if event.worker.name == "poll":
+            self.query_one(StatusBar).failing = str(error)
+            self.set_timer(self.refresh_seconds, self.poll)
+
+    # What the loop reports ------------------------------------------------------
+
+    def on_connected(self, message: Connected) -> None:
+        self.query_one(StatusBar).target = describe_target(message.identity, self.demo_label)
+
+    def on_identity_failed(self, message: IdentityFailed) -> None:
+        self.query_one(StatusBar).target = f"not connected: {message.error}"
+
+    def on_refresh_finished(self, message: RefreshFinished) -> None:
+        refresh = message.refresh
+        for pane in self.query(MetricPane):
+            snapshot = refresh.panes.get(pane.key)
+            if snapshot is not None:
+                pane.snapshot = snapshot
+        self.query_one(AlertFeedView).show(refresh.alerts)
+        status = self.query_one(StatusBar)
+        status.cost = message.cost
+        status.failing = "" if refresh.ok else (refresh.error or "refresh failed")
+        if refresh.ok:
+            status.last_good = refresh.finished_at
+        self.now = self.clock()
+
+    @on(AlertFeedView.Chosen)
+    def _open_alert(self, event: AlertFeedView.Chosen) -> None:
+        self.push_screen(AlertDetailScreen(event.alert))
+
+    # Keys ------------------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        self.paused = not self.paused
+        self.notify("Paused: no requests until you resume (p)" if self.paused else "Live again", timeout=2)
+        self._nudge()
+
+    def action_refresh_now(self) -> None:
+        self._nudge(refresh=True)
+
+    def action_faster(self) -> None:
+        self.refresh_seconds = cadence.faster(self.refresh_seconds)
+        self._nudge()
+
+    def action_slower(self) -> None:
+        self.refresh_seconds = cadence.slower(self.refresh_seconds)
+        self._nudge()
+
+    def action_cycle_window(self) -> None:
+        self.window_seconds = cadence.next_window(self.window_seconds)
+        if self.monitor is not None:
+            self.monitor.window_seconds = self.window_seconds
+        self._nudge(refresh=True)
+
+    def action_focus_feed(self) -> None:
+        self.query_one(AlertFeedView).focus()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+
+def describe_target(identity: Identity, demo_label: str | None) -> str:
+    """Account, region, and profile or endpoint; the demo says "sandbox" instead of a URL."""
+    parts = [demo_label] if demo_label else []
+    parts += [f"account {identity.account}", identity.region or "(no region)"]
+    if not demo_label:
+        if identity.profile:
+            parts.append(f"profile {identity.profile}")
+        if identity.endpoint_url:
+            parts.append(identity.endpoint_url)
+    return " · ".join(parts)
+
+
+def make_app(
+    settings: Settings,
+    *,
+    monitor_factory: MonitorFactory | None = None,
+    clock: Clock = utc_now,
+    demo_label: str | None = None,
+) -> TodoTuiApp:
+    """The cockpit for `settings`; tests pass a Monitor factory (e.g. on a sandbox) and a clock."""
+    if monitor_factory is None:
+        from todotui.monitor import Monitor
+
+        def monitor_factory(settings: Settings) -> AbstractAsyncContextManager[Monitor]:
+            return Monitor(settings, clock=clock)
+
+    return TodoTuiApp(settings, monitor_factory=monitor_factory, clock=clock, demo_label=demo_label)

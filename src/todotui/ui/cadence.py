@@ -1,0 +1,27 @@
+"""The steps that +/- and w move through (pure; no Textual)."""
+
+from __future__ import annotations
+
+REFRESH_STEPS: tuple[float, ...] = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600)
+"""Seconds between refreshes that faster/slower step through."""
+
+WINDOWS: tuple[int, ...] = (900, 3600, 10800)
+"""Time windows that `w` cycles through: 15 min, 1 h, 3 h."""
+
+
+def faster(seconds: float) -> float:
+    """The next shorter refresh interval, or `seconds` when it is already the shortest."""
+    shorter = [step for step in REFRESH_STEPS if step < seconds]
+    return shorter[-1] if shorter else seconds
+
+
+def slower(seconds: float) -> float:
+    """The next longer refresh interval, or `seconds` when it is already the longest."""
+    longer = [step for step in REFRESH_STEPS if step > seconds]
+    return longer[0] if longer else seconds
+
+
+def next_window(seconds: int) -> int:
+    """The window after `seconds` in the cycle (the first one if `seconds` is not in it)."""
+    later = [window for window in WINDOWS if window > seconds]
+    return later[0] if later else WINDOWS[0]

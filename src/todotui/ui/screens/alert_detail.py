@@ -1,0 +1,74 @@
+"""The full text of one alert: the whole log event, the alarm's reason, when and how often."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.markup import escape
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from todotui.alerts.model import Alert, Severity
+from todotui.ui.widgets.alert_feed import SEVERITY_LABEL
+
+_SEVERITY_STYLE = {
+    Severity.CRIT: "$error",
+    Severity.WARN: "$warning",
+    Severity.INFO: "$primary",
+    Severity.OK: "$success",
+}
+
+
+class AlertDetailScreen(ModalScreen[None]):
+    """Read-only detail of an alert; escape closes it."""
+
+    BINDINGS = [Binding("escape,q,enter", "dismiss", "Close")]
+
+    DEFAULT_CSS = """
+    AlertDetailScreen {
+        align: center middle;
+        #alert-detail {
+            width: 80%;
+            max-width: 120;
+            height: auto;
+            max-height: 80%;
+            border: round $primary;
+            background: $surface;
+            padding: 1 2;
+        }
+        #alert-detail.-crit { border: round $error; }
+        #alert-detail.-warn { border: round $warning; }
+        #alert-detail.-ok { border: round $success; }
+        .title { text-style: bold; width: 1fr; margin: 0 0 1 0; }
+        .facts { color: $text-muted; margin: 0 0 1 0; }
+        VerticalScroll { height: auto; max-height: 30; background: $boost; padding: 0 1; }
+        .body { width: 1fr; }
+        .hint { color: $text-muted; margin: 1 0 0 0; }
+    }
+    """
+
+    def __init__(self, alert: Alert) -> None:
+        super().__init__()
+        self.alert = alert
+
+    def compose(self) -> ComposeResult:
+        alert = self.alert
+        colour = _SEVERITY_STYLE[alert.severity]
+        with Vertical(id="alert-detail", classes=f"-{alert.severity.value}") as box:
+            box.border_title = f"{alert.source.value} alert"
+            yield Label(
+                f"[b {colour}]{SEVERITY_LABEL[alert.severity]}[/]  {escape(alert.title)}",
+                classes="title",
+            )
+            seen = f"first seen {alert.first_seen:%Y-%m-%d %H:%M:%S}"
+            if alert.count > 1:
+                seen += f" · last seen {alert.last_seen:%H:%M:%S} · {alert.count} times"
+            topic = f" · about {alert.topic}" if alert.topic else ""
+            yield Label(escape(seen + topic), classes="facts")
+            with VerticalScroll():
+                yield Static(alert.body or "(no further text)", markup=False, classes="body")
+            yield Label("[b]esc[/] close", classes="hint")
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)

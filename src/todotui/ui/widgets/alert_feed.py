@@ -1,0 +1,118 @@
+"""The alert feed: one row per distinct event, newest first, repeats folded into a count.
+
+Rows are keyed by the alert's de-duplication key and updated in place when the
+event repeats; selecting a row asks for its full text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
+
+from todotui.alerts.model import Alert, Severity
+
+SEVERITY_LABEL = {
+    Severity.CRIT: "CRIT",
+    Severity.WARN: "WARN",
+    Severity.INFO: "info",
+    Severity.OK: "ok",
+}
+
+
+@dataclass(frozen=True, order=True)
+class FeedTime:
+    """A feed timestamp: sorts by the instant, draws as the time of day."""
+
+    when: datetime
+    text: str = field(compare=False, default="")
+
+    def __rich__(self) -> Text:
+        return Text(self.when.strftime("%H:%M:%S"))
+
+
+class AlertFeedView(DataTable[object]):
+    """Alerts, newest first. Feed it with `show(alerts)`; it posts `AlertFeedView.Chosen`."""
+
+    COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | {
+        "alert-feed--crit",
+        "alert-feed--warn",
+        "alert-feed--info",
+        "alert-feed--ok",
+    }
+
+    DEFAULT_CSS = """
+    AlertFeedView {
+        height: 1fr;
+        background: $surface;
+        & > .alert-feed--crit { color: $error; text-style: bold; }
+        & > .alert-feed--warn { color: $warning; text-style: bold; }
+        & > .alert-feed--info { color: $primary; }
+        & > .alert-feed--ok { color: $success; }
+    }
+    """
+
+    class Chosen(Message):
+        """The operator selected an alert to read in full."""
+
+        def __init__(self, alert: Alert) -> None:
+            super().__init__()
+            self.alert = alert
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self._alerts: dict[str, Alert] = {}
+
+    def on_mount(self) -> None:
+        self.add_column("time", key="time", width=8)
+        self.add_column("sev", key="severity", width=4)
+        self.add_column("source", key="source", width=10)
+        self.add_column("what", key="title")
+        self.add_column("×", key="count", width=5)
+
+    @property
+    def alerts(self) -> list[Alert]:
+        """The alerts shown, newest first (what the rows say, in order)."""
+        return [self._alerts[str(row.key.value)] for row in self.ordered_rows]
+
+    def show(self, alerts: Iterable[Alert]) -> None:
+        """Add new alerts and update repeated ones in place; keeps newest first."""
+        changed = False
+        for alert in alerts:
+            known = self._alerts.get(alert.key)
+            if known == alert:
+                continue
+            self._alerts[alert.key] = alert
+            cells = self._cells(alert)
+            if known is None:
+                self.add_row(*cells.values(), key=alert.key)
+            else:
+                for column, value in cells.items():
+                    self.update_cell(alert.key, column, value)
+            changed = True
+        if changed:
+            self.sort("time", reverse=True)
+
+    def _cells(self, alert: Alert) -> dict[str, object]:
+        style = self.get_component_rich_style(f"alert-feed--{alert.severity.value}", partial=True)
+        return {
+            "time": FeedTime(alert.last_seen),
+            "severity": Text(SEVERITY_LABEL[alert.severity], style=style),
+            "source": Text(alert.source.value, style="dim"),
+            "title": Text(alert.title, style=style if alert.severity is Severity.CRIT else ""),
+            "count": Text(f"×{alert.count}" if alert.count > 1 else "", style="bold"),
+        }
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        alert = self._alerts.get(str(event.row_key.value))
+        if alert is not None:
+            self.post_message(self.Chosen(alert))
+
+    def alert_at(self, row_key: RowKey) -> Alert | None:
+        return self._alerts.get(str(row_key.value))

@@ -1,0 +1,187 @@
+"""One live figure: big current value, related figures, history, and how old it all is.
+
+Loading, no data, partial, error and stale are each drawn in words; a missing
+value is never drawn as a number.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.markup import escape
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widgets import Digits, Label, Static
+
+from todotui.telemetry.model import DataState, Health, PaneSnapshot, Reading
+from todotui.ui import format as fmt
+from todotui.ui.widgets.history_chart import HistoryChart
+
+_HEALTH_CLASSES = {health: f"-{health.value}" for health in Health}
+_STATE_CLASSES = {state: f"-state-{state.name.lower()}" for state in DataState}
+
+#: Glyphs Digits can draw; anything else (a thousands separator) would come out blank.
+_DIGIT_CHARS = set("0123456789.-+")
+
+
+def state_badge(pane: PaneSnapshot, now: datetime | None) -> str:
+    """The words that say why the figure is not simply live: "stale (43s)", "partial", ..."""
+    state = pane.primary.state
+    if state is DataState.STALE:
+        since = pane.fetched_at or pane.primary.as_of
+        if since is not None and now is not None:
+            return f"stale ({fmt.duration((now - since).total_seconds())})"
+        return "stale"
+    if state in (DataState.PARTIAL,):
+        return "partial"
+    if state is DataState.ERROR and pane.primary.value is not None:
+        return "error"
+    return ""
+
+
+def headline_message(reading: Reading) -> str:
+    """What stands in for the value when there is none to draw."""
+    if reading.state is DataState.LOADING:
+        return "loading…"
+    if reading.state is DataState.ERROR:
+        return f"error: {reading.detail}" if reading.detail else "error"
+    if reading.state is DataState.NO_DATA:
+        return "no data"
+    if reading.state is DataState.STALE:
+        return "stale: no data yet"
+    return "no data"
+
+
+def secondary_text(pairs: tuple[tuple[str, Reading], ...]) -> str:
+    """Related figures on one line (Textual markup), each coloured by its own health.
+
+    A missing figure is written as its state ("no data", "error"), never as a number.
+    """
+    parts = []
+    for label, reading in pairs:
+        if reading.value is None:
+            words = "—" if reading.state is DataState.LOADING else reading.state.value
+            figure = f"[i $text-muted]{escape(words)}[/]"
+        else:
+            style = {Health.WARN: "b $warning", Health.CRIT: "b $error"}.get(reading.health, "b")
+            figure = f"[{style}]{escape(fmt.with_unit(reading.value, reading.unit))}[/]"
+        parts.append(f"[$text-muted]{escape(label)}[/] {figure}")
+    return "   ".join(parts)
+
+
+class MetricPane(Vertical):
+    """A bordered pane for one `PaneSnapshot`; set `snapshot` and bind `now` for ages."""
+
+    DEFAULT_CSS = """
+    MetricPane {
+        border: round $foreground 25%;
+        border-title-color: $text;
+        border-title-style: bold;
+        border-subtitle-color: $text-muted;
+        padding: 0 1;
+        height: 1fr;
+        min-height: 8;
+        &.-ok { border: round $success 60%; }
+        &.-warn { border: round $warning; border-title-color: $warning; }
+        &.-crit { border: round $error; border-title-color: $error; background: $error 6%; }
+        &:focus-within { border: round $accent; }
+
+        .headline { height: 3; }
+        Digits { width: auto; color: $text-muted; text-style: bold; }
+        &.-ok Digits { color: $success; }
+        &.-warn Digits { color: $warning; }
+        &.-crit Digits { color: $error; }
+        &.-state-stale Digits, &.-state-error Digits { color: $text-muted 60%; }
+        .unit { height: 3; content-align: left bottom; padding: 0 0 0 1; color: $text-muted; }
+        .badge {
+            height: 1; margin: 0 0 0 2; padding: 0 1;
+            background: $warning 20%; color: $warning; text-style: bold;
+        }
+        .badge.-empty { display: none; }
+        &.-state-error .badge { background: $error 20%; color: $error; }
+        .message { height: 3; content-align: left middle; color: $text-muted; text-style: italic; width: 1fr; }
+        &.-state-error .message { color: $error; text-style: none; }
+        .secondary { height: auto; max-height: 2; color: $text; }
+        HistoryChart { height: 1fr; min-height: 1; margin: 1 0 0 0; }
+        &.-ok HistoryChart > .sparkline--max-color { color: $success; }
+        &.-ok HistoryChart > .sparkline--min-color { color: $success 40%; }
+        &.-warn HistoryChart > .sparkline--max-color { color: $warning; }
+        &.-warn HistoryChart > .sparkline--min-color { color: $success 50%; }
+        &.-crit HistoryChart > .sparkline--max-color { color: $error; }
+        &.-crit HistoryChart > .sparkline--min-color { color: $warning 60%; }
+        .caption { height: 1; color: $text-muted; text-style: dim; }
+    }
+    """
+
+    snapshot: reactive[PaneSnapshot | None] = reactive(None, always_update=True)
+    """What to draw; None until the first refresh."""
+    now: reactive[datetime | None] = reactive(None)
+    """The app's clock, for ages and staleness."""
+
+    def __init__(self, key: str, title: str, *, id: str | None = None) -> None:
+        super().__init__(id=id or f"pane-{key}")
+        self.key = key
+        self.border_title = title
+        self.border_subtitle = "waiting for the first refresh"
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="headline"):
+            yield Label("loading…", classes="message")
+            yield Digits("", classes="value")
+            yield Label("", classes="unit")
+            yield Label("", classes="badge -empty")
+        yield Static("", classes="secondary")
+        yield HistoryChart([])
+        yield Label("", classes="caption")
+
+    def on_mount(self) -> None:
+        self._show(None)
+
+    def watch_snapshot(self, pane: PaneSnapshot | None) -> None:
+        self._show(pane)
+
+    def watch_now(self, now: datetime | None) -> None:
+        if self.snapshot is not None:
+            self._show_age(self.snapshot, now)
+
+    def _show(self, pane: PaneSnapshot | None) -> None:
+        if not self.is_mounted:
+            return
+        reading = pane.primary if pane else Reading(None)
+        for health, css_class in _HEALTH_CLASSES.items():
+            self.set_class(pane is not None and pane.health is health, css_class)
+        for state, css_class in _STATE_CLASSES.items():
+            self.set_class(reading.state is state, css_class)
+
+        value, unit, message = self.query_one(".value", Digits), self.query_one(".unit", Label), self.query_one(".message", Label)
+        shown = fmt.number(reading.value) if reading.value is not None else ""
+        has_value = bool(shown) and set(shown) <= _DIGIT_CHARS
+        value.display = unit.display = has_value
+        message.display = not has_value
+        if has_value:
+            value.update(shown)
+            unit.update(reading.unit)
+        elif reading.value is not None:
+            message.update(fmt.with_unit(reading.value, reading.unit))
+        else:
+            message.update(headline_message(reading))
+
+        if pane is None:
+            return
+        self.border_title = pane.title
+        self.query_one(".secondary", Static).update(secondary_text(pane.secondary))
+        self.query_one(HistoryChart).data = pane.history
+        self.query_one(".caption", Label).update(pane.history_label)
+        self._show_age(pane, self.now)
+
+    def _show_age(self, pane: PaneSnapshot, now: datetime | None) -> None:
+        badge = self.query_one(".badge", Label)
+        words = state_badge(pane, now)
+        badge.update(words)
+        badge.set_class(not words, "-empty")
+        as_of = pane.primary.as_of or pane.fetched_at
+        if now is None or as_of is None:
+            self.border_subtitle = "no data yet" if as_of is None else ""
+        else:
+            self.border_subtitle = f"as of {fmt.age(as_of, now)}"
