@@ -20,3 +20,27 @@ def _isolate_from_real_aws(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "no-aws-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+# -- The shared sandbox (owned by the sandbox platform) ---------------------------------------
+# One manual-mode sandbox child process for the whole test session: period 60 s (AWS's own
+# cadence), no backfill, simulated time advances only through `sandbox.tick(n)`.
+# State that a test changes (capacity, memory, alias routing, users) stays changed for later
+# tests: undo it, or start a module-scoped `Sandbox(names=StackNames(...))` of your own.
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """The session's sandbox (todotui.sandbox.controller.Sandbox), stopped at the end."""
+    from todotui.sandbox.controller import Sandbox
+
+    with Sandbox(manual=True, period=60, backfill=0) as running:
+        yield running
+
+
+@pytest.fixture
+def steady_sandbox(sandbox):
+    """The session's sandbox in the steady scenario, put back to steady after the test."""
+    sandbox.set_scenario("steady")
+    yield sandbox
+    sandbox.set_scenario("steady")

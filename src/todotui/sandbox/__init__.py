@@ -1,1 +1,28 @@
+"""The embedded AWS world: moto's server on 127.0.0.1, the Todo stack, live traffic.
 
+This package module stays import-light (constants only): the CLI and the tests import
+it without paying for moto or boto3.
+"""
+
+from __future__ import annotations
+
+SANDBOX_REGION = "us-west-2"
+"""The runbook's region (its emergency script publishes to arn:aws:sns:us-west-2:...)."""
+SANDBOX_ACCOUNT_ID = "123456789012"
+"""moto's default account."""
+DUMMY_ACCESS_KEY_ID = "testing"
+DUMMY_SECRET_ACCESS_KEY = "testing"
+CONTROL_PREFIX = "/_sandbox/"
+"""Where the sandbox's own control API lives, on the same port as the AWS APIs."""
+PARENT_WATCH_ENV = "TODOTUI_SANDBOX_EXIT_WITH_PARENT"
+"""Set to 1 by a parent that owns the sandbox: the sandbox exits when its stdin closes."""
+
+
+def client_environment(endpoint: str, region: str = SANDBOX_REGION) -> dict[str, str]:
+    """The environment variables that point an AWS client (boto3, the aws CLI) at a sandbox."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": DUMMY_ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": DUMMY_SECRET_ACCESS_KEY,
+        "AWS_DEFAULT_REGION": region,
+    }

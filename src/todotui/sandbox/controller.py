@@ -1,0 +1,303 @@
+"""Start, drive and stop a sandbox from Python, and `todotui scenario` from the shell.
+
+`Sandbox` runs `todotui sandbox` as a child process (its own GIL, one pid to stop) and talks
+to it over HTTP: AWS calls through boto3, time and scenarios through the control API. The
+child exits when its parent does: it watches its stdin, which only the parent holds open.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.error
+import urllib.request
+from collections import deque
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from todotui.config import StackNames
+from todotui.sandbox import (
+    CONTROL_PREFIX,
+    PARENT_WATCH_ENV,
+    SANDBOX_REGION,
+    client_environment,
+)
+
+STARTUP_TIMEOUT = 120.0
+"""Seconds to wait for the endpoint line (moto's import and the stack take a few seconds)."""
+STOP_TIMEOUT = 10.0
+
+
+class SandboxError(Exception):
+    """The sandbox could not start, or refused a control request; the message says why."""
+
+
+def control_request(endpoint: str, route: str, body: dict[str, Any] | None = None,
+                    timeout: float = 300.0) -> dict[str, Any]:
+    """Call the control API at `endpoint`; its JSON error text becomes a SandboxError."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        endpoint.rstrip("/") + CONTROL_PREFIX + route,
+        data=data,
+        method="GET" if body is None else "POST",
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raw = exc.read()
+        try:
+            message = json.loads(raw)["error"]
+        except (ValueError, KeyError, TypeError):
+            message = f"HTTP {exc.code} from {endpoint} (is it a todotui sandbox?)"
+        raise SandboxError(message) from None
+
+
+class Sandbox:
+    """A sandbox in a child process, for tests, benchmarks and `todotui --demo`.
+
+    with Sandbox(manual=True, period=60) as sandbox:
+        sandbox.tick(3)
+        sandbox.client("cloudwatch").describe_alarms()
+    """
+
+    def __init__(
+        self,
+        *,
+        scenario: str = "steady",
+        period: float = 5.0,
+        seed: int = 0,
+        manual: bool = False,
+        backfill: int | None = None,
+        names: StackNames | None = None,
+        region: str = SANDBOX_REGION,
+    ) -> None:
+        self.scenario = scenario
+        self.period = period
+        self.seed = seed
+        self.manual = manual
+        self.backfill = backfill
+        self.names = names or StackNames()
+        self.region = region
+        self.endpoint = ""
+        self._process: subprocess.Popen[bytes] | None = None
+        self._workdir: Path | None = None
+        self._output: deque[str] = deque(maxlen=200)
+        self._reader: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def start(self) -> None:
+        if self._process is not None:
+            raise SandboxError("this sandbox is already started")
+        self._workdir = Path(tempfile.mkdtemp(prefix="todotui-sandbox-"))
+        config = self._workdir / "stack.toml"
+        config.write_text(_stack_toml(self.names), encoding="utf-8")
+        command = [
+            sys.executable, "-m", "todotui", "--config", str(config), "--region", self.region,
+            "sandbox", "--port", "0", "--scenario", self.scenario,
+            "--period", f"{self.period:g}", "--seed", str(self.seed),
+        ]  # fmt: skip
+        if self.manual:
+            command.append("--manual")
+        if self.backfill is not None:
+            command += ["--backfill", str(self.backfill)]
+        stderr_path = self._workdir / "stderr.log"
+        with open(stderr_path, "wb") as stderr:
+            self._process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                env=_child_environment(),
+                cwd=self._workdir,
+            )
+        atexit.register(self.stop)
+        lines: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(
+            target=self._read_output, args=(lines,), name="sandbox-output", daemon=True
+        )
+        self._reader.start()
+        try:
+            self.endpoint = self._wait_for_endpoint(lines)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _read_output(self, lines: queue.Queue[str | None]) -> None:
+        """Drain the child's stdout for its whole life, so it never blocks on a full pipe."""
+        assert self._process is not None and self._process.stdout is not None
+        for raw in self._process.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self._output.append(line)
+            lines.put(line)
+        lines.put(None)
+
+    def _wait_for_endpoint(self, lines: queue.Queue[str | None]) -> str:
+        while True:
+            try:
+                line = lines.get(timeout=STARTUP_TIMEOUT)
+            except queue.Empty:
+                raise SandboxError(
+                    f"the sandbox printed no endpoint within {STARTUP_TIMEOUT:g}s"
+                    f"{self._stderr_tail()}"
+                ) from None
+            if line is None:
+                assert self._process is not None
+                code = self._process.wait()
+                raise SandboxError(f"the sandbox exited with status {code}{self._stderr_tail()}")
+            if line.startswith("endpoint: "):
+                return line.removeprefix("endpoint: ").strip()
+
+    def _stderr_tail(self) -> str:
+        if self._workdir is None:
+            return ""
+        try:
+            text = (self._workdir / "stderr.log").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        tail = "\n".join(text.strip().splitlines()[-15:])
+        return f":\n{tail}" if tail else ""
+
+    def stop(self) -> None:
+        """Stop the child (end its stdin, SIGTERM, then SIGKILL if it lingers) and clean up."""
+        atexit.unregister(self.stop)
+        process, self._process = self._process, None
+        if process is not None:
+            if process.stdin is not None:
+                try:
+                    process.stdin.close()
+                except OSError:
+                    pass
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=STOP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            if self._reader is not None:
+                self._reader.join(timeout=STOP_TIMEOUT)
+            if process.stdout is not None:
+                process.stdout.close()
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
+
+    @property
+    def output(self) -> list[str]:
+        """What the sandbox printed on stdout so far (the last 200 lines)."""
+        return list(self._output)
+
+    # -- use ---------------------------------------------------------------------------------
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment variables that point an AWS client (boto3, the aws CLI) at this sandbox."""
+        return client_environment(self._require_endpoint(), self.region)
+
+    def client(self, service: str, *, region: str | None = None) -> Any:
+        """A boto3 client wired to this sandbox (dummy credentials, few retries)."""
+        from todotui.sandbox.provision import sandbox_client
+
+        return sandbox_client(service, self._require_endpoint(), region or self.region)
+
+    def status(self) -> dict[str, Any]:
+        return control_request(self._require_endpoint(), "status")
+
+    def tick(self, count: int = 1) -> dict[str, Any]:
+        """Simulate `count` periods now (synchronously); returns the status after them."""
+        return control_request(self._require_endpoint(), "tick", {"count": count})
+
+    def set_scenario(self, name: str) -> dict[str, Any]:
+        return control_request(self._require_endpoint(), "scenario", {"name": name})
+
+    @property
+    def stack(self) -> Any:
+        """The provisioned stack's identifiers (a provision.Stack)."""
+        from todotui.sandbox.provision import Stack
+
+        return Stack.from_dict(self.status()["stack"])
+
+    def _require_endpoint(self) -> str:
+        if not self.endpoint or self._process is None:
+            raise SandboxError("the sandbox is not running")
+        return self.endpoint
+
+
+def _stack_toml(names: StackNames) -> str:
+    lines = ["[stack]"]
+    # JSON string escapes are valid TOML basic-string escapes.
+    lines += [f"{key} = {json.dumps(value)}" for key, value in names.model_dump().items()]
+    return "\n".join(lines) + "\n"
+
+
+def _child_environment() -> dict[str, str]:
+    """The caller's environment without any AWS settings: the child only talks to itself."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        {
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "PYTHONUNBUFFERED": "1",
+            PARENT_WATCH_ENV: "1",
+        }
+    )
+    return env
+
+
+def scenario_command(args: argparse.Namespace) -> int:
+    """`todotui scenario [NAME]`: list the scenarios, or switch a running sandbox to NAME."""
+    from todotui.cli import UsageError
+    from todotui.sandbox.scenarios import SCENARIOS
+
+    if not args.name:
+        width = max(len(name) for name in SCENARIOS)
+        for scenario in SCENARIOS.values():
+            print(f"{scenario.name:<{width}}  {scenario.summary}")
+        return 0
+    if args.name not in SCENARIOS:
+        raise UsageError(f"unknown scenario {args.name!r}; choose one of: {', '.join(SCENARIOS)}")
+    endpoint = args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+    if not endpoint:
+        raise UsageError(
+            "which sandbox? pass --endpoint-url URL or set AWS_ENDPOINT_URL "
+            "(`todotui sandbox` prints both)"
+        )
+    try:
+        status = control_request(endpoint, "scenario", {"name": args.name}, timeout=30)
+    except SandboxError as exc:
+        raise UsageError(str(exc)) from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise UsageError(f"cannot reach a sandbox at {endpoint} ({reason})") from None
+    print(f"{endpoint}: scenario {status['scenario']}: {status['scenario_summary']}")
+    return 0

@@ -1,0 +1,361 @@
+"""Answer the AWS calls that moto gets wrong or lacks, as AWS would (AWS_FACTS: moto's gaps).
+
+- Lambda provisioned concurrency (put, get, delete, list): moto answers 404. Here configs are
+  kept per function and qualifier, `$LATEST` and unknown versions or aliases are refused with
+  AWS's errors, and allocation goes IN_PROGRESS -> READY over a minute of simulated time.
+- DynamoDB UpdateTable: moto accepts throughput on a PAY_PER_REQUEST table and "changes" that
+  equal the current capacity; AWS refuses both.
+- API Gateway UpdateStage: moto accepts any patch path and ignores unknown ones (the runbook's
+  `/caching/enabled`); AWS refuses them. Valid paths go on to moto.
+
+Where the sandbox cannot be faithful it answers an error, never silently wrong data. Lookups
+(does this version exist?) go through the sandbox's own AWS API, as any client's would.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from botocore.exceptions import ClientError
+from werkzeug.wrappers import Response
+
+from todotui.sandbox import SANDBOX_REGION
+
+PROVISIONING_TIME = timedelta(seconds=60)
+"""How long, in simulated time, provisioned concurrency takes to go from IN_PROGRESS to READY."""
+
+_PC_PATH = re.compile(r"^/2019-09-30/functions/(?P<function>[^/]+)/provisioned-concurrency/?$")
+_STAGE_PATH = re.compile(r"^/restapis/(?P<api>[^/]+)/stages/(?P<stage>[^/]+)/?$")
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
+
+# Stage patch paths AWS accepts (API Gateway's UpdateStage reference); anything else is refused.
+_STAGE_PATHS = (
+    "/deploymentId",
+    "/description",
+    "/cacheClusterEnabled",
+    "/cacheClusterSize",
+    "/clientCertificateId",
+    "/accessLogSettings",
+    "/accessLogSettings/destinationArn",
+    "/accessLogSettings/format",
+    "/tracingEnabled",
+    "/variables/{variable_name}",
+)
+_METHOD_SETTINGS = (
+    "metrics/enabled",
+    "logging/dataTrace",
+    "logging/loglevel",
+    "throttling/burstLimit",
+    "throttling/rateLimit",
+    "caching/ttlInSeconds",
+    "caching/enabled",
+    "caching/dataEncrypted",
+    "caching/requireAuthorizationForCacheControl",
+    "caching/unauthorizedCacheControlHeaderStrategy",
+)
+_METHOD_SETTING_PATH = re.compile(
+    r"^/[^/]+/[^/]+/(?:" + "|".join(re.escape(s) for s in _METHOD_SETTINGS) + r")$"
+)
+
+
+class AwsError(Exception):
+    """An error answered in the calling service's own wire format."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@dataclass(slots=True)
+class _Allocation:
+    """One provisioned concurrency config: what was asked, when, and from what it ramps."""
+
+    qualified_arn: str
+    requested: int
+    previous: int
+    requested_at: datetime
+
+    def progress(self, now: datetime) -> float:
+        elapsed = (now - self.requested_at) / PROVISIONING_TIME
+        return min(max(elapsed, 0.0), 1.0)
+
+    def allocated(self, now: datetime) -> int:
+        share = self.progress(now)
+        return round(self.previous + (self.requested - self.previous) * share)
+
+    def describe(self, now: datetime) -> dict[str, Any]:
+        ready = self.progress(now) >= 1.0
+        allocated = self.allocated(now)
+        return {
+            "RequestedProvisionedConcurrentExecutions": self.requested,
+            "AvailableProvisionedConcurrentExecutions": allocated,
+            "AllocatedProvisionedConcurrentExecutions": allocated,
+            "Status": "READY" if ready else "IN_PROGRESS",
+            "LastModified": self.requested_at.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+        }
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class GapFiller:
+    """WSGI middleware in front of moto that answers the calls listed in the module docstring."""
+
+    def __init__(self, app: Any, clock: Callable[[], datetime] = _wall_clock) -> None:
+        self.app = app
+        self.clock = clock
+        """Simulated time; the runner points it at the simulator's clock."""
+        self._endpoint: str | None = None
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+        self._allocations: dict[tuple[str, str, str], _Allocation] = {}
+
+    def connect(self, endpoint: str) -> None:
+        """Where the sandbox's own AWS API listens (lookups go through it)."""
+        self._endpoint = endpoint
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        region = scope["region"] if scope else SANDBOX_REGION
+        service = scope["service"] if scope else ""
+        try:
+            if service == "lambda" and (match := _PC_PATH.match(path)):
+                return self._provisioned_concurrency(
+                    environ, start_response, method, unquote(match["function"]), region
+                )
+            target = environ.get("HTTP_X_AMZ_TARGET", "")
+            if target == "DynamoDB_20120810.UpdateTable":
+                self._check_update_table(_json_body(environ), region)
+            elif service == "apigateway" and method == "PATCH" and _STAGE_PATH.match(path):
+                self._check_stage_patch(_json_body(environ))
+        except AwsError as error:
+            return _error_response(error, service, target_header=environ.get("HTTP_X_AMZ_TARGET"))(
+                environ, start_response
+            )
+        return self.app(environ, start_response)
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _client(self, service: str, region: str) -> Any:
+        from todotui.sandbox.provision import sandbox_client
+
+        if self._endpoint is None:
+            raise AwsError(503, "ServiceUnavailableException", "the sandbox is still starting")
+        key = (service, region)
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = sandbox_client(service, self._endpoint, region)
+            return self._clients[key]
+
+    # -- Lambda provisioned concurrency ----------------------------------------------------------
+
+    def _provisioned_concurrency(
+        self, environ: dict[str, Any], start_response: Any, method: str, function: str, region: str
+    ) -> Any:
+        query = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        function_arn = self._function_arn(function, region)
+        name = function_arn.rsplit(":", 1)[-1]
+        now = self.clock()
+        if method == "GET" and "Qualifier" not in query:
+            with self._lock:
+                configs = [
+                    {"FunctionArn": a.qualified_arn, **a.describe(now)}
+                    for (r, f, _), a in sorted(self._allocations.items())
+                    if (r, f) == (region, name)
+                ]
+            return _lambda_response({"ProvisionedConcurrencyConfigs": configs}, 200)(
+                environ, start_response
+            )
+        qualifier = query.get("Qualifier", "")
+        key = (region, name, qualifier)
+        if method == "GET":
+            with self._lock:
+                allocation = self._allocations.get(key)
+            if allocation is None:
+                raise AwsError(
+                    404,
+                    "ProvisionedConcurrencyConfigNotFoundException",
+                    "No Provisioned Concurrency Config found for this function",
+                )
+            return _lambda_response(allocation.describe(now), 200)(environ, start_response)
+        if method == "DELETE":
+            with self._lock:
+                self._allocations.pop(key, None)
+            return Response(status=204)(environ, start_response)
+        if method != "PUT":
+            raise AwsError(405, "MethodNotAllowedException", f"{method} is not supported here")
+        requested = _requested_executions(_json_body(environ))
+        qualified_arn = self._published_qualifier_arn(function_arn, name, qualifier, region)
+        with self._lock:
+            before = self._allocations.get(key)
+            previous = before.allocated(now) if before else 0
+            allocation = _Allocation(qualified_arn, requested, previous, now)
+            self._allocations[key] = allocation
+        return _lambda_response(allocation.describe(now), 202)(environ, start_response)
+
+    def _function_arn(self, function: str, region: str) -> str:
+        """The unqualified ARN of `function` (a name or an ARN), or AWS's not-found error."""
+        name = function.split(":function:", 1)[-1].split(":", 1)[0] if function.startswith("arn:") else function
+        try:
+            arn = self._client("lambda", region).get_function(FunctionName=name)["Configuration"][
+                "FunctionArn"
+            ]
+        except ClientError as exc:
+            raise _as_aws_error(exc) from None
+        return ":".join(arn.split(":")[:7])  # arn:aws:lambda:region:account:function:name
+
+    def _published_qualifier_arn(
+        self, function_arn: str, name: str, qualifier: str, region: str
+    ) -> str:
+        if not qualifier or qualifier == "$LATEST":
+            raise AwsError(
+                400,
+                "InvalidParameterValueException",
+                "Provisioned Concurrency Configs cannot be applied to unpublished function versions.",
+            )
+        lam = self._client("lambda", region)
+        try:
+            if qualifier.isdigit():
+                lam.get_function(FunctionName=name, Qualifier=qualifier)
+            else:
+                lam.get_alias(FunctionName=name, Name=qualifier)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+                raise AwsError(
+                    404, "ResourceNotFoundException", f"Function not found: {function_arn}:{qualifier}"
+                ) from None
+            raise _as_aws_error(exc) from None
+        return f"{function_arn}:{qualifier}"
+
+    # -- DynamoDB --------------------------------------------------------------------------------
+
+    def _check_update_table(self, body: dict[str, Any], region: str) -> None:
+        throughput = body.get("ProvisionedThroughput")
+        billing_mode = body.get("BillingMode")
+        if throughput is None and billing_mode is None:
+            return
+        try:
+            table = self._client("dynamodb", region).describe_table(TableName=body.get("TableName", ""))[
+                "Table"
+            ]
+        except ClientError:
+            return  # moto answers unknown tables itself
+        current_mode = table.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+        mode = billing_mode or current_mode
+        if mode == "PAY_PER_REQUEST" and throughput is not None:
+            raise AwsError(
+                400,
+                "ValidationException",
+                "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
+                "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+            )
+        if mode == "PROVISIONED" and current_mode == "PAY_PER_REQUEST" and throughput is None:
+            raise AwsError(
+                400,
+                "ValidationException",
+                "One or more parameter values were invalid: ProvisionedThroughput must be "
+                "specified when BillingMode is PROVISIONED",
+            )
+        other_changes = set(body) - {"TableName", "ProvisionedThroughput", "BillingMode"}
+        if mode == current_mode == "PROVISIONED" and throughput is not None and not other_changes:
+            current = table.get("ProvisionedThroughput", {})
+            now_read, now_write = current.get("ReadCapacityUnits"), current.get("WriteCapacityUnits")
+            read, write = throughput.get("ReadCapacityUnits"), throughput.get("WriteCapacityUnits")
+            if (read, write) == (now_read, now_write):
+                raise AwsError(
+                    400,
+                    "ValidationException",
+                    "The provisioned throughput for the table will not change. The requested value "
+                    "equals the current value. "
+                    f"Current ReadCapacityUnits provisioned for the table: {now_read}. "
+                    f"Requested ReadCapacityUnits: {read}. "
+                    f"Current WriteCapacityUnits provisioned for the table: {now_write}. "
+                    f"Requested WriteCapacityUnits: {write}. "
+                    "Refer to the Amazon DynamoDB Developer Guide for current limits and how to "
+                    "request higher limits.",
+                )
+
+    # -- API Gateway -----------------------------------------------------------------------------
+
+    def _check_stage_patch(self, body: dict[str, Any]) -> None:
+        for operation in body.get("patchOperations") or []:
+            path = str(operation.get("path", ""))
+            if (
+                path in _STAGE_PATHS
+                or _METHOD_SETTING_PATH.match(path)
+                or path.startswith(("/variables/", "/canarySettings"))
+            ):
+                continue
+            valid = [*_STAGE_PATHS, *(f"/{{resourcePath}}/{{httpMethod}}/{s}" for s in _METHOD_SETTINGS)]
+            raise AwsError(
+                400,
+                "BadRequestException",
+                f"Invalid method setting path: {path}. Must be one of: [{', '.join(valid)}]",
+            )
+
+
+def _requested_executions(body: dict[str, Any]) -> int:
+    value = body.get("ProvisionedConcurrentExecutions")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise AwsError(
+            400,
+            "ValidationException",
+            f"1 validation error detected: Value '{value}' at 'provisionedConcurrentExecutions' "
+            "failed to satisfy constraint: Member must have value greater than or equal to 1",
+        )
+    return value
+
+
+def _json_body(environ: dict[str, Any]) -> dict[str, Any]:
+    """The request's JSON body, leaving the stream readable for the next application."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    raw = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(raw)
+    try:
+        body = json.loads(raw or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _as_aws_error(exc: ClientError) -> AwsError:
+    error = exc.response.get("Error", {})
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400)
+    return AwsError(int(status), str(error.get("Code", "")), str(error.get("Message", "")))
+
+
+def _lambda_response(data: dict[str, Any], status: int) -> Response:
+    return Response(json.dumps(data), status=status, mimetype="application/json")
+
+
+def _error_response(error: AwsError, service: str, target_header: str | None) -> Response:
+    if target_header and target_header.startswith("DynamoDB_"):
+        body = {"__type": f"com.amazonaws.dynamodb.v20120810#{error.code}", "message": error.message}
+        return Response(
+            json.dumps(body), status=error.status, mimetype="application/x-amz-json-1.0"
+        )
+    body = {"message": error.message}
+    if service == "lambda":
+        body = {"Type": "User", "message": error.message}
+    return Response(
+        json.dumps(body),
+        status=error.status,
+        mimetype="application/json",
+        headers={"x-amzn-ErrorType": error.code},
+    )

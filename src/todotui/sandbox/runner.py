@@ -1,0 +1,319 @@
+"""`todotui sandbox`: serve the AWS APIs on loopback, provision the stack, keep traffic flowing.
+
+One process holds everything (server, stack, simulator), so a sandbox is one pid to stop.
+Simulated time advances one period per tick: on a wall-clock-aligned timer (auto), or only
+through the control API (--manual, for tests that advance time without sleeping).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import traceback
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from todotui.cli import UsageError, resolve_settings
+from todotui.config import StackNames
+from todotui.sandbox import PARENT_WATCH_ENV, SANDBOX_REGION, client_environment
+from todotui.sandbox.scenarios import SCENARIOS, Scenario, scenario_named
+
+DEFAULT_BACKFILL = 30
+"""Periods of history simulated at start in auto mode, so charts are not empty."""
+MAX_BACKFILL = 5000
+STANDARD_PERIODS = (1, 5, 10, 30)
+"""CloudWatch's sub-minute periods; longer periods are whole minutes up to an hour."""
+
+
+def period_problem(period: float) -> str | None:
+    """Why `period` is not a CloudWatch period (1, 5, 10, 30 or a multiple of 60 up to 3600)."""
+    if period in STANDARD_PERIODS or (period % 60 == 0 and 60 <= period <= 3600):
+        return None
+    return (
+        f"--period {period:g}: choose 1, 5, 10, 30 or a multiple of 60 up to 3600 seconds "
+        "(CloudWatch's periods)"
+    )
+
+
+def aligned(moment: datetime, period: float) -> datetime:
+    """The start of the period containing `moment` (periods count from the Unix epoch)."""
+    seconds = moment.timestamp()
+    return datetime.fromtimestamp(seconds - seconds % period, UTC)
+
+
+class SandboxRuntime:
+    """The running sandbox as the control API sees it: status, ticks, scenario switches.
+
+    Ticks are serialized by one lock, so the timer and the control API never overlap.
+    """
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        region: str,
+        names: StackNames,
+        stack: Any,
+        scenario: Scenario,
+        period: float,
+        manual: bool,
+        start: datetime,
+        simulator: Any | None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.region = region
+        self.names = names
+        self.stack = stack
+        self.period = period
+        self.manual = manual
+        self.simulator = simulator
+        self.ticks = 0
+        self.backfill_remaining = 0
+        self.last_tick: dict[str, Any] | None = None
+        self._scenario = scenario
+        self._now = start
+        self._lock = threading.Lock()
+
+    @property
+    def now(self) -> datetime:
+        """Simulated time: the start of the next period to simulate."""
+        return self.simulator.now if self.simulator is not None else self._now
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.simulator.scenario if self.simulator is not None else self._scenario
+
+    def tick(self, count: int = 1) -> dict[str, Any]:
+        for _ in range(count):
+            self.tick_once()
+        return self.status()
+
+    def tick_once(self) -> None:
+        with self._lock:
+            if self.simulator is not None:
+                self.last_tick = self.simulator.tick()
+            else:
+                self._now += timedelta(seconds=self.period)
+            self.ticks += 1
+
+    def set_scenario(self, name: str) -> dict[str, Any]:
+        with self._lock:
+            if self.simulator is not None:
+                self.simulator.set_scenario(name)
+            else:
+                self._scenario = scenario_named(name)
+        return self.status()
+
+    def status(self) -> dict[str, Any]:
+        scenario = self.scenario
+        return {
+            "scenario": scenario.name,
+            "scenario_summary": scenario.summary,
+            "scenarios": list(SCENARIOS),
+            "period": self.period,
+            "ticks": self.ticks,
+            "sim_time": self.now.isoformat(),
+            "mode": "manual" if self.manual else "auto",
+            "backfill_remaining": self.backfill_remaining,
+            "simulator": self.simulator is not None,
+            "endpoint": self.endpoint,
+            "region": self.region,
+            "names": self.names.model_dump(),
+            "stack": self.stack.as_dict(),
+            "last_tick": self.last_tick,
+        }
+
+
+def _simulator_class() -> Any | None:
+    """The traffic simulator, if this build has it (the server is useful without it)."""
+    try:
+        from todotui.sandbox.simulator import Simulator
+    except ModuleNotFoundError as exc:
+        if exc.name == "todotui.sandbox.simulator":
+            return None
+        raise
+    return Simulator
+
+
+def _validate(args: argparse.Namespace) -> tuple[Scenario, int]:
+    """Check every flag before anything starts; returns the scenario and the backfill."""
+    try:
+        scenario = scenario_named(args.scenario)
+    except ValueError as exc:
+        raise UsageError(f"--scenario: {exc}") from None
+    if problem := period_problem(args.period):
+        raise UsageError(problem)
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: choose 0 (any free port) or 1-65535")
+    backfill = args.backfill
+    if backfill is None:
+        backfill = 0 if args.manual else DEFAULT_BACKFILL
+    if not 0 <= backfill <= MAX_BACKFILL:
+        raise UsageError(f"--backfill {backfill}: choose 0 to {MAX_BACKFILL} periods")
+    from todotui.sandbox.server import require_loopback
+
+    try:
+        require_loopback(args.host)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return scenario, backfill
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    scenario, backfill = _validate(args)
+    settings = resolve_settings(args)
+    region = settings.aws.region or SANDBOX_REGION
+
+    stopping = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        return _serve(args, settings.stack, region, scenario, backfill, stopping)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _serve(
+    args: argparse.Namespace,
+    names: StackNames,
+    region: str,
+    scenario: Scenario,
+    backfill: int,
+    stopping: threading.Event,
+) -> int:
+    from todotui.sandbox.control import ControlApi
+    from todotui.sandbox.gaps import GapFiller
+    from todotui.sandbox.provision import provision
+    from todotui.sandbox.server import SandboxServer, moto_app
+
+    gaps = GapFiller(moto_app())
+    control = ControlApi(gaps)
+    try:
+        server = SandboxServer(control, args.host, args.port)
+    except OSError as exc:
+        raise UsageError(
+            f"--port {args.port}: cannot listen on {args.host}:{args.port} ({exc.strerror}); "
+            "choose another port, or 0 for any free port"
+        ) from None
+    _watch_parent(stopping)
+    server.start()
+    ticker: threading.Thread | None = None
+    try:
+        endpoint = server.endpoint
+        gaps.connect(endpoint)
+        stack = provision(endpoint, names, region=region, period=args.period)
+        start = aligned(datetime.now(UTC), args.period) - timedelta(seconds=backfill * args.period)
+        simulator_class = _simulator_class()
+        simulator = None
+        if simulator_class is not None:
+            simulator = simulator_class(
+                endpoint_url=endpoint,
+                region=region,
+                names=names,
+                stack=stack,
+                scenario=scenario.name,
+                period=args.period,
+                seed=args.seed,
+                start=start,
+            )
+        runtime = SandboxRuntime(
+            endpoint=endpoint,
+            region=region,
+            names=names,
+            stack=stack,
+            scenario=scenario,
+            period=args.period,
+            manual=args.manual,
+            start=start,
+            simulator=simulator,
+        )
+        runtime.backfill_remaining = backfill
+        gaps.clock = lambda: runtime.now
+        control.attach(runtime)
+        _announce(endpoint, region, runtime)
+        if simulator is None:
+            print("sandbox: no traffic simulator in this build; serving the stack without traffic",
+                  file=sys.stderr, flush=True)
+        ticker = threading.Thread(
+            target=_tick_loop, args=(runtime, stopping), name="sandbox-ticker", daemon=True
+        )
+        ticker.start()
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        stopping.set()
+        if ticker is not None:
+            ticker.join(timeout=30)
+        server.stop()
+    return 0
+
+
+def _announce(endpoint: str, region: str, runtime: SandboxRuntime) -> None:
+    lines = [f"endpoint: {endpoint}"]
+    lines += [f"export {key}={value}" for key, value in client_environment(endpoint, region).items()]
+    mode = "manual (POST /_sandbox/tick advances time)" if runtime.manual else "auto"
+    lines.append(f"scenario: {runtime.scenario.name}: {runtime.scenario.summary}")
+    lines.append(f"period: {runtime.period:g}s, {mode}; Ctrl-C stops")
+    print("\n".join(lines), flush=True)
+
+
+def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
+    """Backfill history, then (auto mode) simulate each period once it has passed on the wall clock."""
+    period = timedelta(seconds=runtime.period)
+    while runtime.backfill_remaining > 0 and not stopping.is_set():
+        if not _safe_tick(runtime):
+            break
+        runtime.backfill_remaining -= 1
+    runtime.backfill_remaining = 0
+    if runtime.manual:
+        return
+    while not stopping.is_set():
+        wait = (runtime.now + period - datetime.now(UTC)).total_seconds()
+        if wait > 0:
+            stopping.wait(wait)
+            continue
+        _safe_tick(runtime)
+
+
+def _safe_tick(runtime: SandboxRuntime) -> bool:
+    """One tick; a failure is reported on stderr and the sandbox keeps serving."""
+    try:
+        runtime.tick_once()
+        return True
+    except Exception:
+        print("sandbox: a tick failed:", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+        sys.stderr.flush()
+        return False
+
+
+def _watch_parent(stopping: threading.Event) -> None:
+    """When started by a parent that asked for it, exit with the parent.
+
+    The parent holds our stdin open; when it dies, stdin reaches end of file. A change of
+    parent pid (re-parenting to init) is the second sign.
+    """
+    if os.environ.get(PARENT_WATCH_ENV) != "1":
+        return
+    parent = os.getppid()
+
+    def read_until_eof() -> None:
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        except (OSError, ValueError):
+            pass
+        stopping.set()
+
+    def poll_parent() -> None:
+        while not stopping.wait(1.0):
+            if os.getppid() != parent:
+                stopping.set()
+
+    threading.Thread(target=read_until_eof, name="sandbox-stdin-watch", daemon=True).start()
+    threading.Thread(target=poll_parent, name="sandbox-parent-watch", daemon=True).start()

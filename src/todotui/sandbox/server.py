@@ -1,0 +1,96 @@
+"""moto's server on 127.0.0.1, wrapped in the sandbox's own layers.
+
+Requests pass through the control API (`/_sandbox/...`), then the gap filler (the calls
+moto answers wrongly or not at all), then moto. One port serves all three.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import threading
+import urllib.request
+from typing import Any
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
+
+
+class QuietRequestHandler(MotoRequestHandler):
+    """moto's request handler without werkzeug's line per request (it would paint over a TUI)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+def require_loopback(host: str) -> None:
+    """Refuse any address but loopback: the sandbox has no authentication."""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(
+            f"--host {host}: the sandbox listens on loopback only (use 127.0.0.1); "
+            "it has no authentication"
+        )
+
+
+def moto_app() -> Any:
+    """moto's own WSGI application, every service on one port."""
+    return DomainDispatcherApplication(create_backend_app)
+
+
+class SandboxServer:
+    """A threaded WSGI server on a loopback port, started and stopped from Python."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+        require_loopback(host)
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        # Binds now, so a busy port fails here with OSError, before anything else starts.
+        self._server: BaseWSGIServer = make_server(
+            "127.0.0.1" if host == "localhost" else host,
+            port,
+            app,
+            threaded=True,
+            request_handler=QuietRequestHandler,
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_port)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self._server.server_address[0]}:{self.port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="sandbox-server", daemon=True
+        )
+        self._thread.start()
+        self._configure_moto()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._server.server_close()
+
+    def _configure_moto(self) -> None:
+        """Lambda without Docker: the sandbox never runs function code (AWS_FACTS)."""
+        request = urllib.request.Request(
+            f"{self.endpoint}/moto-api/config",
+            data=json.dumps({"lambda": {"use_docker": False}}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
