@@ -6,6 +6,8 @@ it without paying for moto or boto3.
 
 from __future__ import annotations
 
+import ipaddress
+
 SANDBOX_REGION = "us-west-2"
 """The runbook's region (its emergency script publishes to arn:aws:sns:us-west-2:...)."""
 SANDBOX_ACCOUNT_ID = "123456789012"
@@ -26,3 +28,16 @@ def client_environment(endpoint: str, region: str = SANDBOX_REGION) -> dict[str,
         "AWS_SECRET_ACCESS_KEY": DUMMY_SECRET_ACCESS_KEY,
         "AWS_DEFAULT_REGION": region,
     }
+
+
+def require_loopback(host: str) -> None:
+    """Refuse any address but loopback: the sandbox has no authentication."""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(
+            f"--host {host}: the sandbox listens on loopback only (use 127.0.0.1); "
+            "it has no authentication"
+        )

@@ -18,7 +18,12 @@ from typing import Any
 
 from todotui.cli import UsageError, resolve_settings
 from todotui.config import StackNames
-from todotui.sandbox import PARENT_WATCH_ENV, SANDBOX_REGION, client_environment
+from todotui.sandbox import (
+    PARENT_WATCH_ENV,
+    SANDBOX_REGION,
+    client_environment,
+    require_loopback,
+)
 from todotui.sandbox.scenarios import SCENARIOS, Scenario, scenario_named
 
 DEFAULT_BACKFILL = 30
@@ -153,8 +158,6 @@ def _validate(args: argparse.Namespace) -> tuple[Scenario, int]:
         backfill = 0 if args.manual else DEFAULT_BACKFILL
     if not 0 <= backfill <= MAX_BACKFILL:
         raise UsageError(f"--backfill {backfill}: choose 0 to {MAX_BACKFILL} periods")
-    from todotui.sandbox.server import require_loopback
-
     try:
         require_loopback(args.host)
     except ValueError as exc:

@@ -6,7 +6,6 @@ moto answers wrongly or not at all), then moto. One port serves all three.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import threading
@@ -20,25 +19,14 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from todotui.sandbox import require_loopback
+
 
 class QuietRequestHandler(MotoRequestHandler):
     """moto's request handler without werkzeug's line per request (it would paint over a TUI)."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
-
-
-def require_loopback(host: str) -> None:
-    """Refuse any address but loopback: the sandbox has no authentication."""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise ValueError(
-            f"--host {host}: the sandbox listens on loopback only (use 127.0.0.1); "
-            "it has no authentication"
-        )
 
 
 def moto_app() -> Any:
