@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -34,7 +35,7 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         code = err.get("Code") or "Error"
-        message = err.get("Message") or str(exc)
+        message = _plain(err.get("Message") or str(exc))
         return f"{code}: {message}"
     if isinstance(exc, NoCredentialsError):
         return "no AWS credentials found (try `todotui --demo` for the local sandbox)"
@@ -45,3 +46,11 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, asyncio.TimeoutError):
         return "timed out waiting for AWS"
     return str(exc) or type(exc).__name__
+
+
+def _plain(message: str) -> str:
+    """An HTML error page (a proxy's, or moto's 404/500) reduced to its title, on one line."""
+    if message.lstrip().startswith("<"):
+        match = re.search(r"<title>(.*?)</title>", message, re.IGNORECASE | re.DOTALL)
+        message = match.group(1) if match else re.sub(r"<[^>]+>", " ", message)
+    return " ".join(message.split())

@@ -73,3 +73,40 @@ class PaneSnapshot:
     @property
     def state(self) -> DataState:
         return self.primary.state
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceFacts:
+    """Slow-changing facts about the monitored resources, read on the slower cadence.
+
+    None means unknown (not read yet, or the read failed: see `problems`), never zero.
+    """
+
+    fetched_at: datetime | None = None
+    memory_mb: int | None = None
+    timeout_s: int | None = None
+    reserved_concurrency: int | None = None
+    """The function's reserved concurrency; None when it has none (or it is unknown)."""
+    account_concurrency: int | None = None
+    """The account's concurrent-executions limit; None when GetAccountSettings failed."""
+    unreserved_concurrency: int | None = None
+    billing_mode: str | None = None
+    """PROVISIONED or PAY_PER_REQUEST."""
+    read_capacity: int | None = None
+    write_capacity: int | None = None
+    decreases_today: int | None = None
+    table_status: str | None = None
+    function_missing: str = ""
+    """E.g. "function todo-handler not found in us-west-2"; empty when it exists."""
+    table_missing: str = ""
+    problems: tuple[str, ...] = ()
+    """Reads that failed, in AWS's words ("GetAccountSettings: ...")."""
+
+    @property
+    def concurrency_limit(self) -> tuple[int | None, str]:
+        """The limit the function's concurrency runs into, and which limit it is."""
+        if self.reserved_concurrency is not None:
+            return self.reserved_concurrency, "reserved concurrency"
+        if self.account_concurrency is not None:
+            return self.account_concurrency, "account concurrency"
+        return None, "concurrency limit"

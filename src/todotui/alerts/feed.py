@@ -1,0 +1,169 @@
+"""The alert feed, and the alerts the app raises itself (threshold breaches, connectivity).
+
+Pure: no IO. Alerts with the same key fold into one entry with a count and first/last
+seen, so a flood of identical log lines or a flapping threshold stays readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime
+
+from todotui.alerts.model import Alert, AlertSource, Severity
+from todotui.telemetry.model import Health, PaneSnapshot
+
+
+class AlertFeed:
+    """Newest first, folded by key, bounded to `limit` entries (the oldest go first)."""
+
+    def __init__(self, limit: int = 500) -> None:
+        self.limit = limit
+        self._entries: dict[str, Alert] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def add(self, alert: Alert) -> Alert:
+        """Fold `alert` into the feed; returns the entry as it now stands."""
+        known = self._entries.pop(alert.key, None)
+        if known is not None:
+            newer = alert.last_seen >= known.last_seen
+            latest = alert if newer else known
+            alert = replace(
+                latest,
+                first_seen=min(known.first_seen, alert.first_seen),
+                last_seen=max(known.last_seen, alert.last_seen),
+                count=known.count + alert.count,
+            )
+        self._entries[alert.key] = alert
+        if len(self._entries) > self.limit:
+            oldest = min(self._entries.values(), key=lambda a: a.last_seen)
+            del self._entries[oldest.key]
+        return alert
+
+    def extend(self, alerts: Iterable[Alert]) -> list[Alert]:
+        return [self.add(alert) for alert in alerts]
+
+    @property
+    def entries(self) -> tuple[Alert, ...]:
+        """Newest first (by last seen); ties keep the order they arrived in, newest first."""
+        ordered = list(self._entries.values())
+        ordered.reverse()
+        return tuple(sorted(ordered, key=lambda a: a.last_seen, reverse=True))
+
+    def get(self, key: str) -> Alert | None:
+        return self._entries.get(key)
+
+
+_TOPICS = {
+    "concurrency": "concurrency",
+    "errors": "errors",
+    "latency": "latency",
+    "dynamodb": "throttling",
+    "traffic": "traffic",
+}
+
+
+class BreachDetector:
+    """Raises one alert per health transition of a pane, not one per refresh."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, Health] = {}
+
+    def check(self, panes: Mapping[str, PaneSnapshot], now: datetime) -> list[Alert]:
+        alerts = []
+        for key, pane in panes.items():
+            health = pane.primary.health
+            before = self._last.get(key, Health.UNKNOWN)
+            if health is Health.UNKNOWN or health is before:
+                continue  # unknown says nothing new; keep the last known health
+            self._last[key] = health
+            if health is Health.OK and before is Health.UNKNOWN:
+                continue
+            alerts.append(_breach_alert(pane, before, health, now))
+        return alerts
+
+
+def _breach_alert(pane: PaneSnapshot, before: Health, health: Health, now: datetime) -> Alert:
+    figures = _figures(pane)
+    if health is Health.OK:
+        severity, title = Severity.OK, f"{pane.title} back to normal ({figures})"
+    else:
+        severity = Severity.CRIT if health is Health.CRIT else Severity.WARN
+        title = f"{pane.title} {health.value}: {figures}"
+    lines = [title, "", f"Health went from {before.value} to {health.value}."]
+    lines += [f"{label}: {_figure(reading.value, reading.unit)}" for label, reading in pane.secondary]
+    if pane.primary.as_of:
+        lines.append(f"Period: {pane.primary.as_of:%Y-%m-%d %H:%M:%S} UTC")
+    return Alert(
+        key=f"breach:{pane.key}:{health.value}",
+        source=AlertSource.BREACH,
+        severity=severity,
+        title=title,
+        body="\n".join(lines),
+        first_seen=now,
+        last_seen=now,
+        topic=_TOPICS.get(pane.key, pane.key),
+    )
+
+
+def _figures(pane: PaneSnapshot) -> str:
+    text = _figure(pane.primary.value, pane.primary.unit)
+    worst = [
+        f"{label} {_figure(r.value, r.unit)}"
+        for label, r in pane.secondary
+        if r.health in (Health.WARN, Health.CRIT)
+    ]
+    return ", ".join([text, *worst])
+
+
+def _figure(value: float | None, unit: str) -> str:
+    if value is None:
+        return "no data"
+    number = f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}"
+    return f"{number}{unit}" if unit in ("%", "ms", "/min", "") else f"{number} {unit}"
+
+
+class ConnectionWatch:
+    """One alert when fetching starts failing, one when it recovers (not one per refresh)."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self._failing_since: datetime | None = None
+        self._error: str | None = None
+
+    @property
+    def failing(self) -> bool:
+        return self._failing_since is not None
+
+    def failed(self, error: str, now: datetime) -> Alert | None:
+        if self._failing_since is not None:
+            return None
+        self._failing_since, self._error = now, error
+        return Alert(
+            key="connection:failed",
+            source=AlertSource.CONNECTION,
+            severity=Severity.CRIT,
+            title=f"Fetch failed: {error}",
+            body=f"Fetching telemetry from {self.target} failed at {now:%H:%M:%S} UTC.\n\n{error}\n\n"
+            "Panes keep their last values, marked as error and then stale; fetching continues.",
+            first_seen=now,
+            last_seen=now,
+        )
+
+    def succeeded(self, now: datetime) -> Alert | None:
+        if self._failing_since is None:
+            return None
+        since, error = self._failing_since, self._error
+        self._failing_since = self._error = None
+        outage = int((now - since).total_seconds())
+        return Alert(
+            key="connection:recovered",
+            source=AlertSource.CONNECTION,
+            severity=Severity.OK,
+            title=f"Connection restored after {outage}s",
+            body=f"Fetching from {self.target} works again (failing since {since:%H:%M:%S} UTC: {error}).",
+            first_seen=now,
+            last_seen=now,
+        )

@@ -1,0 +1,408 @@
+"""The one object the UI talks to: fetch everything, turn it into panes and alerts.
+
+No Textual here. `refresh()` makes one GetMetricData call for every series on screen
+(incremental after the first fill), polls alarms and ERROR log lines, re-reads resource
+facts on their slower cadence, and never raises on an AWS or network error: the
+returned `Refresh` says what failed, and the panes say how old their data is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from todotui.alerts.feed import AlertFeed, BreachDetector, ConnectionWatch
+from todotui.alerts.model import Alert, AlertSource, Severity
+from todotui.aws.alarms import AlarmWatch
+from todotui.aws.errors import AWS_ERRORS, describe_error
+from todotui.aws.logs import LogWatch
+from todotui.aws.metrics import MetricSpec, align_down, catalogue, fetch_metrics
+from todotui.aws.resources import read_resources
+from todotui.aws.session import AwsClients
+from todotui.config import Settings
+from todotui.telemetry.model import PaneSnapshot, ResourceFacts
+from todotui.telemetry.panes import FetchStatus, build_panes
+from todotui.telemetry.series import SeriesStore
+
+#: Periods re-read on every incremental refresh: the newest is incomplete and gets revised.
+OVERLAP_PERIODS = 3
+
+#: AWS list price: GetMetricData is billed per metric requested.
+USD_PER_1000_METRICS = 0.01
+#: AWS list price for other CloudWatch API requests (DescribeAlarms), beyond the free tier.
+USD_PER_1000_CLOUDWATCH_REQUESTS = 0.01
+
+#: How far back the cost meter looks.
+COST_WINDOW = timedelta(minutes=5)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class MonitorError(Exception):
+    """A startup problem in one line for the user (no credentials, no region, unreachable)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who and where the cockpit is watching, for the header."""
+
+    account: str | None
+    arn: str | None
+    region: str | None
+    endpoint_url: str | None
+    profile: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CostMeter:
+    """What watching costs, from the requests actually sent over the last few minutes.
+
+    Assumptions (AWS list prices, us-east-1): GetMetricData costs $0.01 per 1,000 metrics
+    requested (every query in every call counts, pages included); other CloudWatch API
+    requests (DescribeAlarms) cost $0.01 per 1,000 beyond the free tier of 1 million a month,
+    counted here as if the free tier were used up. Lambda, DynamoDB, STS and CloudWatch Logs
+    FilterLogEvents calls carry no per-request charge and are counted in
+    `requests_per_minute` but not priced.
+    """
+
+    requests_per_minute: float
+    metrics_per_minute: float
+    usd_per_hour: float
+
+
+@dataclass(frozen=True, slots=True)
+class Refresh:
+    """The outcome of one refresh."""
+
+    panes: dict[str, PaneSnapshot]
+    alerts: tuple[Alert, ...]
+    """Feed entries new or updated by this refresh, as they now stand in `Monitor.feed`."""
+    ok: bool
+    """True when the metric fetch succeeded."""
+    error: str | None
+    """Why the metric fetch failed, in AWS's words."""
+    started_at: datetime
+    finished_at: datetime
+    requests: int
+    """AWS requests sent during this refresh (all services, retries included)."""
+    metrics_requested: int
+    """Metrics requested from GetMetricData (what AWS bills for)."""
+    problems: tuple[str, ...] = ()
+    """Other reads that failed this refresh (alarms, logs, resources), in AWS's words."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Usage:
+    at: datetime
+    requests: int
+    metrics: int
+    priced_requests: int
+
+
+class Monitor:
+    """Fetches telemetry for the configured stack and keeps the state the UI draws."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clients: AwsClients | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.settings = settings
+        self._owns_clients = clients is None
+        self._clients = clients if clients is not None else AwsClients(settings.aws)
+        self._clock = clock
+        self._period = settings.cadence.period_seconds
+        self._window = max(settings.cadence.window_seconds, self._period)
+        self._store = SeriesStore(self._retention_seconds())
+        self._covered_from: datetime | None = None
+        self._last_end: datetime | None = None
+        self._fetch = FetchStatus()
+        self._resources = ResourceFacts()
+        self._resources_due: datetime | None = None
+        self._alarms = AlarmWatch(settings.stack)
+        self._logs = LogWatch(settings.stack.log_group)
+        self._breaches = BreachDetector()
+        self._connection = ConnectionWatch(self._clients.target.describe())
+        self._reported_problems: set[str] = set()
+        self._percentiles = self._clients.target.endpoint_url is None
+        """Ask for Duration p99: CloudWatch answers percentiles; other endpoints (moto) may not.
+        A fetch that fails with p99 in it switches them off and is retried at once without."""
+        self._usage: deque[_Usage] = deque()
+        self.feed = AlertFeed()
+        """Every alert so far, folded and newest first; the UI renders `feed.entries`."""
+        self.panes: dict[str, PaneSnapshot] = {}
+        """The panes as of the last refresh (see `snapshot()` to re-judge staleness)."""
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    async def __aenter__(self) -> Monitor:
+        if self._owns_clients:
+            await self._clients.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._owns_clients:
+            await self._clients.__aexit__(*exc_info)
+
+    @property
+    def clients(self) -> AwsClients:
+        return self._clients
+
+    @property
+    def resources(self) -> ResourceFacts:
+        """The latest resource facts (memory, limits, table capacity)."""
+        return self._resources
+
+    @property
+    def alarms(self) -> dict[str, dict[str, Any]]:
+        """The latest DescribeAlarms record of each configured alarm, by name."""
+        return self._alarms.alarms
+
+    @property
+    def specs(self) -> tuple[MetricSpec, ...]:
+        """The series fetched on every refresh."""
+        return catalogue(self.settings.stack, percentiles=self._percentiles)
+
+    # --- the window -----------------------------------------------------------------
+
+    @property
+    def window_seconds(self) -> int:
+        return self._window
+
+    @window_seconds.setter
+    def window_seconds(self, seconds: int) -> None:
+        """A larger window is filled by the next refresh; a smaller one forgets the rest."""
+        self._window = max(int(seconds), self._period)
+        self._store.retention = timedelta(seconds=self._retention_seconds())
+        now = self._clock()
+        self._store.prune(now)
+        if self._covered_from is not None:
+            self._covered_from = max(self._covered_from, now - self._store.retention)
+
+    def _retention_seconds(self) -> int:
+        return self._window + OVERLAP_PERIODS * self._period
+
+    # --- connecting -----------------------------------------------------------------
+
+    async def identity(self) -> Identity:
+        """Who we are (STS) and where; raises MonitorError with one clear line if we cannot connect."""
+        target = self._clients.target
+        if not target.region:
+            raise MonitorError("no AWS region configured (use --region or AWS_DEFAULT_REGION)")
+        try:
+            sts = await self._clients.client("sts")
+            answer = await sts.get_caller_identity()
+        except AWS_ERRORS as exc:
+            raise MonitorError(describe_error(exc)) from None
+        return Identity(
+            account=answer.get("Account"),
+            arn=answer.get("Arn"),
+            region=target.region,
+            endpoint_url=target.endpoint_url,
+            profile=target.profile,
+        )
+
+    # --- refreshing -----------------------------------------------------------------
+
+    async def refresh(self) -> Refresh:
+        """Fetch, merge, judge. Never raises on AWS or network errors."""
+        started = self._clock()
+        requests_before = sum(self._clients.requests.values())
+        priced_before = self._priced_requests()
+
+        await self._create_clients()
+        tasks = [self._refresh_metrics(started), self._poll_alarms(started), self._poll_logs(started)]
+        resources_due = self._resources_due is None or started >= self._resources_due
+        if resources_due:
+            tasks.append(self._refresh_resources(started))
+        outcomes = await asyncio.gather(*tasks)
+        (metric_error, metrics_requested), (alarm_alerts, alarm_error), (log_alerts, log_error) = outcomes[:3]
+
+        finished = self._clock()
+        new_alerts: list[Alert] = []
+        if metric_error is None:
+            self._fetch = FetchStatus(last_good_at=finished, error=None)
+            alert = self._connection.succeeded(finished)
+            if alert:
+                self._reported_problems.clear()  # after an outage, report what still fails
+        else:
+            self._fetch = FetchStatus(last_good_at=self._fetch.last_good_at, error=metric_error)
+            alert = self._connection.failed(metric_error, finished)
+        if alert:
+            new_alerts.append(alert)
+        new_alerts += alarm_alerts + log_alerts
+
+        problems = [p for p in (alarm_error, log_error) if p]
+        if resources_due:
+            problems += list(self._resources.problems)
+        if metric_error is None:
+            new_alerts += self._problem_alerts(problems, finished)
+
+        self.panes = self.snapshot(finished)
+        new_alerts += self._breaches.check(self.panes, finished)
+        updated = tuple(self.feed.extend(new_alerts))
+
+        requests = sum(self._clients.requests.values()) - requests_before
+        self._record_usage(finished, requests, metrics_requested, self._priced_requests() - priced_before)
+        return Refresh(
+            panes=self.panes,
+            alerts=updated,
+            ok=metric_error is None,
+            error=metric_error,
+            started_at=started,
+            finished_at=finished,
+            requests=requests,
+            metrics_requested=metrics_requested,
+            problems=tuple(problems),
+        )
+
+    async def _create_clients(self) -> None:
+        """Create clients one at a time before the concurrent reads (creation is not re-entrant)."""
+        for service in ("cloudwatch", "logs", "lambda", "dynamodb"):
+            try:
+                await self._clients.client(service)
+            except AWS_ERRORS:
+                pass  # the read that needs it reports the error in AWS's words
+
+    def snapshot(self, now: datetime | None = None) -> dict[str, PaneSnapshot]:
+        """The panes rebuilt from what is held, judged at `now` (no IO): staleness while paused."""
+        return build_panes(
+            self._store,
+            settings=self.settings,
+            now=now or self._clock(),
+            window_seconds=self._window,
+            fetch=self._fetch,
+            resources=self._resources,
+        )
+
+    def fetch_range(self, now: datetime) -> tuple[datetime, datetime]:
+        """The aligned [start, end) the next metric fetch asks for: the window, or the newest periods."""
+        step = timedelta(seconds=self._period)
+        newest = align_down(now, self._period)
+        end = newest + step
+        window_start = newest - step * (self._window // self._period - 1)
+        if self._covered_from is None or self._last_end is None or window_start < self._covered_from:
+            return window_start, end
+        return max(window_start, min(self._last_end, end) - step * OVERLAP_PERIODS), end
+
+    async def _refresh_metrics(self, now: datetime) -> tuple[str | None, int]:
+        start, end = self.fetch_range(now)
+        full = self._covered_from is None or start < self._covered_from
+        try:
+            cloudwatch = await self._clients.client("cloudwatch")
+            try:
+                fetched = await fetch_metrics(cloudwatch, self.specs, start=start, end=end, period_seconds=self._period)
+            except ClientError:
+                if not self._percentiles:
+                    raise
+                self._percentiles = False
+                fetched = await fetch_metrics(cloudwatch, self.specs, start=start, end=end, period_seconds=self._period)
+        except AWS_ERRORS as exc:
+            return describe_error(exc), 0
+        self._store.merge(
+            {sid: result.points for sid, result in fetched.results.items()},
+            now=now,
+            status={sid: result.status for sid, result in fetched.results.items()},
+            messages={sid: result.messages for sid, result in fetched.results.items()},
+        )
+        self._covered_from = start if full or self._covered_from is None else min(self._covered_from, start)
+        self._covered_from = max(self._covered_from, now - self._store.retention)
+        self._last_end = end
+        return None, fetched.metrics_requested
+
+    async def _poll_alarms(self, now: datetime) -> tuple[list[Alert], str | None]:
+        try:
+            cloudwatch = await self._clients.client("cloudwatch")
+            return await self._alarms.poll(cloudwatch, now), None
+        except AWS_ERRORS as exc:
+            return [], f"DescribeAlarms: {describe_error(exc)}"
+
+    async def _poll_logs(self, now: datetime) -> tuple[list[Alert], str | None]:
+        try:
+            logs = await self._clients.client("logs")
+            return await self._logs.poll(logs, now=now, lookback_seconds=self._window), None
+        except AWS_ERRORS as exc:
+            return [], f"FilterLogEvents {self.settings.stack.log_group}: {describe_error(exc)}"
+
+    async def _refresh_resources(self, now: datetime) -> None:
+        facts = await read_resources(self._clients, self.settings.stack, now=now)
+        nothing_read = (
+            facts.memory_mb is None
+            and not facts.function_missing
+            and facts.billing_mode is None
+            and not facts.table_missing
+        )
+        if nothing_read and self._resources.fetched_at is not None:
+            # The endpoint is unreachable: keep the last facts, try again next refresh.
+            self._resources = replace(self._resources, problems=facts.problems)
+            return
+        self._resources = facts
+        self._resources_due = now + timedelta(seconds=self.settings.cadence.resource_refresh_seconds)
+
+    def _problem_alerts(self, problems: list[str], now: datetime) -> list[Alert]:
+        """One feed entry per distinct failing read (not one per refresh)."""
+        alerts = []
+        for problem in problems:
+            if problem in self._reported_problems:
+                continue
+            self._reported_problems.add(problem)
+            alerts.append(
+                Alert(
+                    key=f"problem:{problem}",
+                    source=AlertSource.CONNECTION,
+                    severity=Severity.WARN,
+                    title=problem[:200],
+                    body=f"{problem}\n\nThe cockpit keeps running; the affected figures show as unknown.",
+                    first_seen=now,
+                    last_seen=now,
+                )
+            )
+        return alerts
+
+    # --- cost -----------------------------------------------------------------------
+
+    def _priced_requests(self) -> int:
+        """CloudWatch requests other than GetMetricData (priced per request, not per metric)."""
+        return sum(
+            n
+            for key, n in self._clients.requests.items()
+            if key.startswith("cloudwatch.") and key != "cloudwatch.GetMetricData"
+        )
+
+    def _record_usage(self, at: datetime, requests: int, metrics: int, priced: int) -> None:
+        self._usage.append(_Usage(at, requests, metrics, priced))
+        while self._usage and self._usage[0].at < at - COST_WINDOW:
+            self._usage.popleft()
+
+    @property
+    def cost(self) -> CostMeter:
+        """Requests and metrics per minute over the last five minutes, and their price per hour.
+
+        With one refresh in the window, its figures are scaled by the configured cadence; with
+        more, the refreshes after the oldest are divided by the time since it, so pausing
+        lowers the rate and bursts of manual refreshes raise it.
+        """
+        now = self._clock()
+        recent = [u for u in self._usage if u.at >= now - COST_WINDOW]
+        if not recent:
+            return CostMeter(0.0, 0.0, 0.0)
+        span = (now - recent[0].at).total_seconds()
+        if len(recent) == 1 or span < self.settings.cadence.refresh_seconds:
+            counted, minutes = recent, len(recent) * self.settings.cadence.refresh_seconds / 60
+        else:
+            counted, minutes = recent[1:], span / 60
+        requests = sum(u.requests for u in counted) / minutes
+        metrics = sum(u.metrics for u in counted) / minutes
+        priced = sum(u.priced_requests for u in counted) / minutes
+        usd_per_hour = (metrics * USD_PER_1000_METRICS + priced * USD_PER_1000_CLOUDWATCH_REQUESTS) * 60 / 1000
+        return CostMeter(requests_per_minute=requests, metrics_per_minute=metrics, usd_per_hour=usd_per_hour)
