@@ -1,0 +1,804 @@
+"""The sandbox's traffic simulator: read the stack, run the model, publish what AWS would.
+
+Each tick simulates one period at `now`: it reads the stack's live state through the AWS API
+(so a remediation made by anyone changes what follows), runs the pure model (`model.py`),
+pushes one aggregated datapoint per series to CloudWatch, writes log lines and X-Ray
+segments, evaluates the alarms (`alarms.py`) and prunes old datapoints. It runs in the
+sandbox process next to moto's server and talks to it with boto3 on the endpoint URL.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from todotui.config import StackNames
+from todotui.sandbox import DUMMY_ACCESS_KEY_ID, DUMMY_SECRET_ACCESS_KEY
+from todotui.sandbox.alarms import AlarmEvaluator, MetricRecord
+from todotui.sandbox.model import (
+    ROUTES,
+    Stat,
+    StackState,
+    TableState,
+    TickOutcome,
+    simulate,
+)
+from todotui.sandbox.provision import Stack
+from todotui.sandbox.scenarios import Scenario, scenario_named
+
+AWS_ERRORS = (BotoCoreError, ClientError)
+
+LAMBDA, DYNAMODB, APIGATEWAY = "AWS/Lambda", "AWS/DynamoDB", "AWS/ApiGateway"
+FN = ("FunctionName",)
+FN_ALIAS = ("FunctionName", "Resource")
+FN_VERSION = ("FunctionName", "Resource", "ExecutedVersion")
+TABLE = ("TableName",)
+TABLE_OP = ("TableName", "Operation")
+API = ("ApiName",)
+API_STAGE = ("ApiName", "Stage")
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    namespace: str
+    metric: str
+    dimensions: tuple[str, ...]
+    unit: str
+
+
+CATALOGUE: tuple[Series, ...] = (
+    # AWS/Lambda: by function, by alias (Resource), by the version that ran behind the alias.
+    *(Series(LAMBDA, m, d, u) for m, u in (("Invocations", "Count"), ("Errors", "Count"),
+                                            ("Duration", "Milliseconds"))
+      for d in (FN, FN_ALIAS, FN_VERSION)),
+    *(Series(LAMBDA, m, d, "Count") for m in ("Throttles", "ConcurrentExecutions") for d in (FN, FN_ALIAS)),
+    # Provisioned concurrency: Resource is the qualifier that has it (alias or version).
+    Series(LAMBDA, "ProvisionedConcurrencyUtilization", FN_ALIAS, "None"),
+    Series(LAMBDA, "ProvisionedConcurrentExecutions", FN_ALIAS, "Count"),
+    Series(LAMBDA, "ProvisionedConcurrencySpilloverInvocations", FN_ALIAS, "Count"),
+    # AWS/DynamoDB: capacity and throttle events by table; per-operation figures by operation.
+    *(Series(DYNAMODB, m, TABLE, "Count") for m in (
+        "ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits",
+        "ProvisionedReadCapacityUnits", "ProvisionedWriteCapacityUnits",
+        "ReadThrottleEvents", "WriteThrottleEvents")),
+    Series(DYNAMODB, "ThrottledRequests", TABLE_OP, "Count"),
+    Series(DYNAMODB, "SuccessfulRequestLatency", TABLE_OP, "Milliseconds"),
+    # Sandbox addition: AWS publishes ThrottledRequests only per operation, but the runbook's
+    # get-metric-statistics (and the provisioned throttle alarm) ask for it by TableName alone.
+    Series(DYNAMODB, "ThrottledRequests", TABLE, "Count"),
+    # AWS/ApiGateway: by API and by API and stage; cache metrics only when the stage caches.
+    *(Series(APIGATEWAY, m, d, u) for m, u in (
+        ("Count", "Count"), ("4XXError", "Count"), ("5XXError", "Count"),
+        ("Latency", "Milliseconds"), ("IntegrationLatency", "Milliseconds"),
+        ("CacheHitCount", "Count"), ("CacheMissCount", "Count"))
+      for d in (API, API_STAGE)),
+)
+"""Every (namespace, metric, dimension names) the simulator publishes: the cockpit's contract."""
+
+_UNITS = {(s.namespace, s.metric, s.dimensions): s.unit for s in CATALOGUE}
+
+MAX_DATA_PER_CALL = 1000
+RETENTION = timedelta(hours=3)
+"""What the cockpit's longest window needs at --period 60."""
+MAX_RETAINED_PERIODS = 720
+"""At short periods keep fewer periods than 3 hours' worth: moto's query cost grows with them."""
+MAX_LOG_LINES = 30
+MAX_ERROR_SAMPLES = 3
+"""Failed requests logged per tick (six lines each: START, ERROR, traceback, JSON, END, REPORT)."""
+MAX_AUTH_LINES = 5
+NORMAL_SAMPLES = 2
+"""Successful requests logged per tick when nothing failed (one when something did)."""
+TRACES_PER_TICK = 2
+LOG_STREAM_TICKS = 60
+"""A log stream stands for one execution environment; a new one starts every this many ticks."""
+DEPLOY_WEIGHT_DEFAULT = 0.2
+ACCOUNT_FALLBACK = "123456789012"
+
+
+@dataclass(frozen=True, slots=True)
+class Datum:
+    """One aggregated datapoint for one series."""
+
+    namespace: str
+    metric: str
+    dimensions: tuple[tuple[str, str], ...]
+    stat: Stat
+
+    @property
+    def unit(self) -> str:
+        return _UNITS[(self.namespace, self.metric, tuple(n for n, _ in self.dimensions))]
+
+    def to_api(self, at: datetime, high_resolution: bool) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "MetricName": self.metric,
+            "Dimensions": [{"Name": n, "Value": v} for n, v in self.dimensions],
+            "Timestamp": at,
+            "StatisticValues": {
+                "SampleCount": float(self.stat.count),
+                "Sum": float(self.stat.total),
+                "Minimum": float(self.stat.minimum),
+                "Maximum": float(self.stat.maximum),
+            },
+            "Unit": self.unit,
+        }
+        if high_resolution:
+            item["StorageResolution"] = 1
+        return item
+
+
+def metric_data(outcome: TickOutcome, names: StackNames) -> list[Datum]:
+    """The datapoints AWS would publish for one period, one per series (catalogue-checked)."""
+    out: list[Datum] = []
+
+    def put(namespace: str, metric: str, dims: Mapping[str, str], stat: Stat | None) -> None:
+        if stat is None or stat.count <= 0:
+            return
+        if (namespace, metric, tuple(dims)) not in _UNITS:
+            raise KeyError(f"{namespace} {metric} {tuple(dims)} is not in the catalogue")
+        out.append(Datum(namespace, metric, tuple(dims.items()), stat))
+
+    f = outcome.function
+    fn = names.function_name
+    alias_resource = f"{fn}:{names.alias}"
+    attempts = f.invocations + f.throttles
+    concurrency = Stat(
+        max(1.0, outcome.period), f.concurrency_avg * max(1.0, outcome.period),
+        f.concurrency_avg * 0.6, f.concurrency_max,
+    )
+    for dims in ({"FunctionName": fn}, {"FunctionName": fn, "Resource": alias_resource}):
+        if f.invocations:
+            put(LAMBDA, "Invocations", dims, Stat(f.invocations, f.invocations, 1, 1))
+            put(LAMBDA, "Errors", dims, Stat.of_counts(f.errors, f.invocations))
+            put(LAMBDA, "Duration", dims, f.duration)
+        put(LAMBDA, "Throttles", dims, Stat.of_counts(f.throttles, attempts))
+        if attempts:
+            put(LAMBDA, "ConcurrentExecutions", dims, concurrency)
+    for v in f.versions:
+        dims = {"FunctionName": fn, "Resource": alias_resource, "ExecutedVersion": v.version}
+        if v.invocations:
+            put(LAMBDA, "Invocations", dims, Stat(v.invocations, v.invocations, 1, 1))
+            put(LAMBDA, "Errors", dims, Stat.of_counts(v.errors, v.invocations))
+            put(LAMBDA, "Duration", dims, v.duration)
+    for pc in f.provisioned:
+        dims = {"FunctionName": fn, "Resource": f"{fn}:{pc.qualifier}"}
+        put(LAMBDA, "ProvisionedConcurrencyUtilization", dims,
+            Stat(1, pc.utilization, pc.utilization, pc.utilization))
+        used = pc.utilization * pc.allocated
+        put(LAMBDA, "ProvisionedConcurrentExecutions", dims, Stat(1, used, used, used))
+        put(LAMBDA, "ProvisionedConcurrencySpilloverInvocations", dims,
+            Stat.of_sum(pc.spillover_invocations, 1, pc.spillover_invocations, pc.spillover_invocations))
+
+    for table in outcome.tables:
+        dims = {"TableName": table.name}
+        put(DYNAMODB, "ConsumedReadCapacityUnits", dims,
+            Stat.of_sum(table.consumed_read, table.read_requests, 0.5 if table.read_requests else 0.0,
+                        1.5 if table.read_requests else 0.0))
+        put(DYNAMODB, "ConsumedWriteCapacityUnits", dims,
+            Stat.of_sum(table.consumed_write, table.write_requests, 1.0 if table.write_requests else 0.0,
+                        1.0 if table.write_requests else 0.0))
+        if not table.on_demand:
+            for metric, value in (("ProvisionedReadCapacityUnits", table.provisioned_read),
+                                  ("ProvisionedWriteCapacityUnits", table.provisioned_write)):
+                if value is not None:
+                    put(DYNAMODB, metric, dims, Stat(1, value, value, value))
+        reads = table.read_requests + table.read_throttle_events
+        writes = table.write_requests + table.write_throttle_events
+        put(DYNAMODB, "ReadThrottleEvents", dims, Stat.of_counts(table.read_throttle_events, max(reads, 1)))
+        put(DYNAMODB, "WriteThrottleEvents", dims, Stat.of_counts(table.write_throttle_events, max(writes, 1)))
+        put(DYNAMODB, "ThrottledRequests", dims,
+            Stat.of_counts(table.throttled_requests, max(reads + writes, 1)))
+        for op in table.operations:
+            op_dims = {"TableName": table.name, "Operation": op.operation}
+            put(DYNAMODB, "ThrottledRequests", op_dims, Stat.of_counts(op.throttled, max(op.requests, 1)))
+            put(DYNAMODB, "SuccessfulRequestLatency", op_dims, op.latency)
+
+    api = outcome.api
+    for dims in ({"ApiName": names.api_name}, {"ApiName": names.api_name, "Stage": names.stage_name}):
+        if not api.count:
+            continue
+        put(APIGATEWAY, "Count", dims, Stat(api.count, api.count, 1, 1))
+        put(APIGATEWAY, "4XXError", dims, Stat.of_counts(api.errors_4xx, api.count))
+        put(APIGATEWAY, "5XXError", dims, Stat.of_counts(api.errors_5xx, api.count))
+        put(APIGATEWAY, "Latency", dims, api.latency)
+        put(APIGATEWAY, "IntegrationLatency", dims, api.integration_latency)
+        if api.cache_hits is not None and api.cache_misses is not None:
+            lookups = api.cache_hits + api.cache_misses
+            put(APIGATEWAY, "CacheHitCount", dims, Stat.of_counts(api.cache_hits, max(lookups, 1)))
+            put(APIGATEWAY, "CacheMissCount", dims, Stat.of_counts(api.cache_misses, max(lookups, 1)))
+    return out
+
+
+def prune_moto_metrics(account_id: str, region: str, before: datetime) -> int:
+    """Drop datapoints older than `before` from moto's in-process CloudWatch store.
+
+    A hack, kept here alone: moto holds every datapoint in `CloudWatchBackend.metric_data`, a
+    list scanned on every query, so an afternoon of ticks would make each GetMetricData slower
+    (AWS_FACTS). CloudWatch has no API to delete datapoints, so the simulator reaches into the
+    backend of the server running in this same process. Datapoints are appended in time order,
+    so the stale ones form a prefix, removed with one `del` (atomic under the GIL while the
+    server's threads read the list). Answers how many were dropped.
+    """
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    data = cloudwatch_backends[account_id][region].metric_data
+    stale = sum(1 for _ in itertools.takewhile(lambda d: _utc(d.timestamp) < before, data))
+    if stale:
+        del data[:stale]
+    return stale
+
+
+def moto_datapoint_count(account_id: str, region: str) -> int:
+    """How many datapoints moto holds (for tests and benchmarks of the pruning)."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    return len(cloudwatch_backends[account_id][region].metric_data)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def retention_for(period: float) -> timedelta:
+    """How far back datapoints are kept: 3 hours, but at most `MAX_RETAINED_PERIODS` periods."""
+    return min(RETENTION, timedelta(seconds=period * MAX_RETAINED_PERIODS))
+
+
+def aligned(moment: datetime, period: float) -> datetime:
+    seconds = _utc(moment).timestamp()
+    return datetime.fromtimestamp(seconds - seconds % period, UTC)
+
+
+class Simulator:
+    """Closed-loop traffic for the sandbox, one period per `tick()`.
+
+    Thread-safe: the ticker and the control API may call `tick` and `set_scenario` from
+    different threads.
+    """
+
+    def __init__(
+        self,
+        *,
+        endpoint_url: str,
+        region: str,
+        names: StackNames,
+        stack: Stack,
+        scenario: str = "steady",
+        period: float = 5.0,
+        seed: int = 0,
+        start: datetime | None = None,
+    ) -> None:
+        if period <= 0:
+            raise ValueError(f"period must be positive, not {period}")
+        self.names = names
+        self.stack = stack
+        self.region = region
+        self.period = float(period)
+        self.scenario: Scenario = scenario_named(scenario)
+        self.now: datetime = aligned(start or datetime.now(UTC), self.period)
+        self.retention = retention_for(self.period)
+        self._rng = random.Random(seed)
+        self._text_rng = random.Random(f"{seed}/logs")
+        self._lock = threading.RLock()
+        self._clients = _Clients(endpoint_url, region)
+        self._record = MetricRecord()
+        self._alarms = AlarmEvaluator(
+            self._clients.get("cloudwatch"), self._clients.get("sns"),
+            region=region, account_id=stack.account_id or ACCOUNT_FALLBACK,
+        )
+        self._ticks_in_scenario = 0
+        self._bad_version: str | None = None
+        self._deploy_pending = self.scenario.traffic.bad_version_weight > 0
+        self._previous_concurrency = 0.0
+        self._state = StackState(
+            table=TableState(names.table_name),
+            audit_table=TableState(names.ondemand_table_name, "PAY_PER_REQUEST", None, None),
+            alias=names.alias,
+            primary_version=stack.stable_version,
+        )
+        self._streams: dict[str, datetime] = {}
+        self.problems: list[str] = []
+        """What went wrong reading or writing during the last tick (AWS's words)."""
+        self.last_outcome: TickOutcome | None = None
+
+    # -- public --------------------------------------------------------------------------------
+
+    def set_scenario(self, name: str) -> None:
+        scenario = scenario_named(name)  # ValueError listing the valid names
+        with self._lock:
+            self.scenario = scenario
+            self._ticks_in_scenario = 0
+            self._deploy_pending = scenario.traffic.bad_version_weight > 0
+
+    @property
+    def bad_version(self) -> str | None:
+        """The version the last bad deploy published or routed to (None before any)."""
+        return self._bad_version
+
+    def tick(self) -> dict[str, Any]:
+        with self._lock:
+            self.problems = []
+            at = self.now
+            if self._deploy_pending:
+                self._deploy_bad_version()
+            state = self.read_state()
+            outcome = simulate(
+                state,
+                self.scenario.traffic,
+                at=at,
+                period=self.period,
+                rng=self._rng,
+                ticks_in_scenario=self._ticks_in_scenario,
+                bad_version=self._bad_version,
+                previous_concurrency=self._previous_concurrency,
+            )
+            data = metric_data(outcome, self.names)
+            self._publish(data, at)
+            self._write_logs(outcome, state, at)
+            self._write_traces(outcome, state, at)
+            self.now = at + timedelta(seconds=self.period)
+            transitions = self._alarms.evaluate(self._record, self.now)
+            self.problems.extend(self._alarms.problems)
+            self._prune()
+            self._previous_concurrency = outcome.function.on_demand_concurrency
+            self._ticks_in_scenario += 1
+            self.last_outcome = outcome
+            return self._summary(outcome, state, len(data), transitions)
+
+    # -- reading the stack -----------------------------------------------------------------------
+
+    def read_state(self) -> StackState:
+        """The stack's live state; a part that cannot be read keeps its last known value."""
+        state = self._state
+        names = self.names
+        table = self._read(lambda: _table_state(self._clients.get("dynamodb"), names.table_name), state.table)
+        audit = self._read(
+            lambda: _table_state(self._clients.get("dynamodb"), names.ondemand_table_name), state.audit_table
+        )
+        lam = self._clients.get("lambda")
+        config = self._read(lambda: lam.get_function_configuration(FunctionName=names.function_name), None)
+        reserved = self._read(
+            lambda: lam.get_function_concurrency(FunctionName=names.function_name).get(
+                "ReservedConcurrentExecutions"
+            ),
+            state.reserved_concurrency,
+        )
+        provisioned = self._read(lambda: self._provisioned_ready(lam), state.provisioned_ready)
+        alias = self._read(lambda: lam.get_alias(FunctionName=names.function_name, Name=names.alias), None)
+        cache = self._read(self._stage_cache, (state.cache_enabled, state.cache_size_gb, state.cache_ttl_s))
+        disabled = self._read(self._disabled_users, state.disabled_users)
+
+        changes: dict[str, Any] = {
+            "table": table,
+            "audit_table": audit,
+            "reserved_concurrency": reserved,
+            "provisioned_ready": provisioned,
+            "cache_enabled": cache[0],
+            "cache_size_gb": cache[1],
+            "cache_ttl_s": cache[2],
+            "disabled_users": disabled,
+        }
+        if config is not None:
+            changes["memory_mb"] = int(config.get("MemorySize", state.memory_mb))
+            changes["timeout_s"] = float(config.get("Timeout", state.timeout_s))
+        if alias is not None:
+            weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+            extra = next(iter(weights.items()), None)
+            changes["primary_version"] = alias["FunctionVersion"]
+            changes["additional_version"] = extra[0] if extra else None
+            changes["additional_weight"] = float(extra[1]) if extra else 0.0
+        self._state = replace(state, **changes)
+        return self._state
+
+    def _read(self, call: Any, fallback: Any) -> Any:
+        try:
+            return call()
+        except AWS_ERRORS as exc:
+            self.problems.append(f"read: {_aws_words(exc)}")
+            return fallback
+
+    def _provisioned_ready(self, lam: Any) -> dict[str, int]:
+        configs = lam.list_provisioned_concurrency_configs(FunctionName=self.names.function_name)
+        ready: dict[str, int] = {}
+        for config in configs.get("ProvisionedConcurrencyConfigs", []):
+            if config.get("Status") != "READY":
+                continue
+            qualifier = str(config.get("FunctionArn", "")).rsplit(":", 1)[-1]
+            ready[qualifier] = int(config.get("AllocatedProvisionedConcurrentExecutions", 0))
+        return ready
+
+    def _stage_cache(self) -> tuple[bool, float | None, int]:
+        """Whether the stage answers GETs from a cache: a cache cluster that is available, and
+        method caching not switched off for all methods; plus its size and TTL."""
+        stage = self._clients.get("apigateway").get_stage(
+            restApiId=self.stack.api_id, stageName=self.names.stage_name
+        )
+        settings = (stage.get("methodSettings") or {}).get("*/*", {})
+        cluster = bool(stage.get("cacheClusterEnabled")) and stage.get("cacheClusterStatus", "AVAILABLE") == "AVAILABLE"
+        enabled = cluster and settings.get("cachingEnabled", True) is not False
+        size = float(stage["cacheClusterSize"]) if stage.get("cacheClusterSize") else None
+        return enabled, size, int(settings.get("cacheTtlInSeconds", 300))
+
+    def _disabled_users(self) -> frozenset[str]:
+        idp = self._clients.get("cognito-idp")
+        disabled: set[str] = set()
+        for page in idp.get_paginator("list_users").paginate(UserPoolId=self.stack.user_pool_id):
+            for user in page.get("Users", []):
+                if user.get("Enabled", True):
+                    continue
+                disabled.add(user["Username"])
+                disabled.update(a["Value"] for a in user.get("Attributes", []) if a["Name"] == "email")
+        return frozenset(disabled)
+
+    # -- the bad deploy ---------------------------------------------------------------------------
+
+    def _deploy_bad_version(self) -> None:
+        """Start a bad deploy as a pipeline would: the newest version behind the alias at 20%.
+
+        If the newest published version is not yet the alias's primary (the provisioned
+        candidate), it is the one deployed; otherwise a new version is published first.
+        """
+        lam = self._clients.get("lambda")
+        fn, alias_name = self.names.function_name, self.names.alias
+        weight = self.scenario.traffic.bad_version_weight or DEPLOY_WEIGHT_DEFAULT
+        try:
+            alias = lam.get_alias(FunctionName=fn, Name=alias_name)
+            versions = [
+                v["Version"]
+                for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=fn)
+                for v in page["Versions"]
+                if v["Version"] != "$LATEST"
+            ]
+            newest = max(versions, key=int) if versions else None
+            if newest is None or newest == alias["FunctionVersion"]:
+                config = lam.get_function_configuration(FunctionName=fn)
+                variables = dict((config.get("Environment") or {}).get("Variables") or {})
+                variables["BUILD"] = str(int(newest or 0) + 1)
+                lam.update_function_configuration(FunctionName=fn, Environment={"Variables": variables})
+                newest = lam.publish_version(
+                    FunctionName=fn, Description=f"Production deployment {self.now:%Y-%m-%d %H:%M}"
+                )["Version"]
+            routing = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+            if newest not in routing:
+                lam.update_alias(
+                    FunctionName=fn,
+                    Name=alias_name,
+                    RoutingConfig={"AdditionalVersionWeights": {newest: weight}},
+                )
+        except AWS_ERRORS as exc:
+            self.problems.append(f"bad deploy: {_aws_words(exc)} (retrying next tick)")
+            return
+        self._bad_version = newest
+        self._deploy_pending = False
+
+    # -- writing -------------------------------------------------------------------------------------
+
+    def _publish(self, data: list[Datum], at: datetime) -> None:
+        high_resolution = self.period < 60
+        by_namespace: dict[str, list[Datum]] = {}
+        for datum in data:
+            by_namespace.setdefault(datum.namespace, []).append(datum)
+            self._record.add(datum.namespace, datum.metric, dict(datum.dimensions), at, datum.stat)
+        cloudwatch = self._clients.get("cloudwatch")
+        for namespace, items in by_namespace.items():
+            for start in range(0, len(items), MAX_DATA_PER_CALL):
+                batch = items[start : start + MAX_DATA_PER_CALL]
+                try:
+                    cloudwatch.put_metric_data(
+                        Namespace=namespace, MetricData=[d.to_api(at, high_resolution) for d in batch]
+                    )
+                except AWS_ERRORS as exc:
+                    self.problems.append(f"put_metric_data {namespace}: {_aws_words(exc)}")
+
+    def _prune(self) -> None:
+        before = self.now - self.retention
+        self._record.prune(before)
+        try:
+            prune_moto_metrics(self.stack.account_id or ACCOUNT_FALLBACK, self.region, before)
+        except (ImportError, KeyError) as exc:  # a remote endpoint: nothing of ours to prune
+            self.problems.append(f"prune: {exc!r}")
+        logs = self._clients.get("logs")
+        for stream, started in list(self._streams.items()):
+            if started < before - timedelta(seconds=self.period * LOG_STREAM_TICKS):
+                try:
+                    logs.delete_log_stream(logGroupName=self.names.log_group, logStreamName=stream)
+                except AWS_ERRORS as exc:
+                    self.problems.append(f"delete_log_stream: {_aws_words(exc)}")
+                del self._streams[stream]
+
+    def _write_logs(self, outcome: TickOutcome, state: StackState, at: datetime) -> None:
+        lines = list(itertools.islice(_log_lines(outcome, state, self.names, self._text_rng), MAX_LOG_LINES))
+        by_stream: dict[str, list[dict[str, Any]]] = {}
+        block = int(at.timestamp() // (self.period * LOG_STREAM_TICKS))
+        for version, offset_ms, message in lines:
+            stream = f"{at:%Y/%m/%d}/[{version}]{_hex_of(f'{version}/{block}', 32)}"
+            ts = int(at.timestamp() * 1000) + offset_ms
+            by_stream.setdefault(stream, []).append({"timestamp": ts, "message": message})
+        logs = self._clients.get("logs")
+        for stream, events in by_stream.items():
+            if stream not in self._streams:
+                try:
+                    logs.create_log_stream(logGroupName=self.names.log_group, logStreamName=stream)
+                except ClientError as exc:
+                    if exc.response.get("Error", {}).get("Code") != "ResourceAlreadyExistsException":
+                        self.problems.append(f"create_log_stream: {_aws_words(exc)}")
+                        continue
+                except BotoCoreError as exc:
+                    self.problems.append(f"create_log_stream: {_aws_words(exc)}")
+                    continue
+                self._streams[stream] = at
+            events.sort(key=lambda e: e["timestamp"])
+            try:
+                logs.put_log_events(logGroupName=self.names.log_group, logStreamName=stream, logEvents=events)
+            except AWS_ERRORS as exc:
+                self.problems.append(f"put_log_events: {_aws_words(exc)}")
+
+    def _write_traces(self, outcome: TickOutcome, state: StackState, at: datetime) -> None:
+        documents = list(_trace_documents(outcome, state, self.names, self.stack, self._text_rng))
+        if not documents:
+            return
+        try:
+            self._clients.get("xray").put_trace_segments(TraceSegmentDocuments=documents)
+        except AWS_ERRORS as exc:
+            self.problems.append(f"put_trace_segments: {_aws_words(exc)}")
+
+    def _summary(self, outcome: TickOutcome, state: StackState, datapoints: int,
+                 transitions: list[Any]) -> dict[str, Any]:
+        f = outcome.function
+        main = outcome.tables[0]
+        return {
+            "at": outcome.at.isoformat(),
+            "scenario": self.scenario.name,
+            "request_rate": round(outcome.request_rate, 2),
+            "invocations": f.invocations,
+            "errors": f.errors,
+            "throttles": f.throttles,
+            "duration_avg_ms": round(f.duration.average, 1) if f.duration else None,
+            "concurrency_max": round(f.concurrency_max, 1),
+            "cold_starts": f.cold_starts,
+            "dynamodb_throttled": main.throttled_requests,
+            "api_4xx": outcome.api.errors_4xx,
+            "api_5xx": outcome.api.errors_5xx,
+            "memory_mb": state.memory_mb,
+            "table_capacity": [state.table.read_capacity, state.table.write_capacity],
+            "routing": state.version_weights(),
+            "bad_version": self._bad_version,
+            "datapoints": datapoints,
+            "alarm_transitions": [
+                {"alarm": t.alarm, "from": t.old, "to": t.new, "reason": t.reason} for t in transitions
+            ],
+            "problems": list(self.problems),
+        }
+
+
+class _Clients:
+    """One boto3 client per service, made on first use: dummy credentials, one attempt, short timeouts."""
+
+    def __init__(self, endpoint_url: str, region: str) -> None:
+        self._session = boto3.session.Session(
+            aws_access_key_id=DUMMY_ACCESS_KEY_ID,
+            aws_secret_access_key=DUMMY_SECRET_ACCESS_KEY,
+            region_name=region,
+        )
+        self._endpoint_url = endpoint_url
+        self._config = Config(retries={"mode": "standard", "max_attempts": 1},
+                              connect_timeout=3, read_timeout=20)
+        self._clients: dict[str, Any] = {}
+
+    def get(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self._session.client(
+                service, endpoint_url=self._endpoint_url, config=self._config
+            )
+        return self._clients[service]
+
+
+def _table_state(dynamodb: Any, name: str) -> TableState:
+    table = dynamodb.describe_table(TableName=name)["Table"]
+    mode = (table.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED")
+    throughput = table.get("ProvisionedThroughput") or {}
+    if mode == "PAY_PER_REQUEST":
+        return TableState(name, mode, None, None)
+    return TableState(
+        name, mode, int(throughput.get("ReadCapacityUnits", 0)), int(throughput.get("WriteCapacityUnits", 0))
+    )
+
+
+def _aws_words(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip()
+    return str(exc)
+
+
+def _hex_of(text: str, digits: int) -> str:
+    """A stable hex id derived from `text` (log stream names look like Lambda's)."""
+    rng = random.Random(text)
+    return f"{rng.getrandbits(digits * 4):0{digits}x}"
+
+
+def _request_id(rng: random.Random) -> str:
+    h = f"{rng.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+# -- log lines ------------------------------------------------------------------------------------
+
+ERROR_MESSAGES = {
+    "throttled": (
+        "ProvisionedThroughputExceededException: An error occurred (ProvisionedThroughputExceededException) "
+        "when calling the {operation} operation (reached max retries: 9): The level of configured "
+        "provisioned throughput for the table was exceeded. Consider increasing your provisioning level "
+        "with the UpdateTable API.",
+        'File "/var/task/app.py", line 57, in handler\n    items = repository.{method}(user_id)',
+    ),
+    "exception": (
+        "KeyError: 'title'",
+        'File "/var/task/todos/validate.py", line 31, in parse_todo\n    title = body["title"].strip()',
+    ),
+    "bad-version": (
+        "TypeError: serialize_todo() got an unexpected keyword argument 'due_date'",
+        'File "/var/task/todos/serialize.py", line 12, in dump\n    return serialize_todo(item, due_date=item.get("due"))',
+    ),
+}
+THROTTLED_OPERATIONS = (("Query", "list_todos"), ("PutItem", "create_todo"), ("GetItem", "get_todo"),
+                        ("UpdateItem", "update_todo"))
+ATTACKER_IPS = ("203.0.113.77", "203.0.113.78", "198.51.100.23")
+
+
+def _log_lines(outcome: TickOutcome, state: StackState, names: StackNames,
+               rng: random.Random) -> Iterator[tuple[str, int, str]]:
+    """(version, millisecond offset in the period, message): errors first, then sign-ins, then samples."""
+    f = outcome.function
+    period_ms = int(outcome.period * 1000)
+    versions = [v for v in f.versions if v.invocations]
+    if not versions:
+        return
+    bad = next((v.version for v in versions if v.bad), None)
+
+    def stamp(offset: int) -> str:
+        moment = outcome.at + timedelta(milliseconds=offset)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+    def version_for(kind: str) -> str:
+        if kind == "bad-version" and bad:
+            return bad
+        weights = [v.invocations for v in versions]
+        return rng.choices([v.version for v in versions], weights=weights)[0]
+
+    def report(version: str, rid: str, offset: int, ms: float, cold: bool, status: str = "") -> Iterator[tuple[str, int, str]]:
+        used = 70 + rng.randint(0, 18)
+        line = (f"REPORT RequestId: {rid}\tDuration: {ms:.2f} ms\tBilled Duration: {int(ms) + 1} ms\t"
+                f"Memory Size: {state.memory_mb} MB\tMax Memory Used: {min(used, state.memory_mb)} MB")
+        if cold:
+            line += f"\tInit Duration: {f.init_ms * rng.uniform(0.9, 1.1):.2f} ms"
+        if status:
+            line += f"\tStatus: {status}"
+        yield version, offset, f"END RequestId: {rid}"
+        yield version, offset, line
+
+    # Errors: a few samples, each kind that occurred at least once.
+    kinds = [k for k, n in f.error_kinds.items() if n]
+    samples: list[str] = []
+    for kind in kinds:
+        samples.append(kind)
+    while len(samples) < MAX_ERROR_SAMPLES and kinds:
+        samples.append(rng.choices(kinds, weights=[f.error_kinds[k] for k in kinds])[0])
+        if len(samples) >= sum(f.error_kinds.values()):
+            break
+    for kind in samples[:MAX_ERROR_SAMPLES]:
+        version = version_for(kind)
+        rid = _request_id(rng)
+        offset = rng.randrange(period_ms)
+        yield version, offset, f"START RequestId: {rid} Version: {version}"
+        if kind == "timeout":
+            yield version, offset, f"{stamp(offset)} {rid} Task timed out after {state.timeout_s:.2f} seconds"
+            yield from report(version, rid, offset, state.timeout_s * 1000, False, "timeout")
+            continue
+        message, where = ERROR_MESSAGES[kind]
+        operation, method = rng.choice(THROTTLED_OPERATIONS)
+        message = message.format(operation=operation)
+        yield version, offset, f"[ERROR]\t{stamp(offset)}\t{rid}\t{message}"
+        yield version, offset, ("Traceback (most recent call last):\n  " + where.format(method=method))
+        yield version, offset, json.dumps({
+            "timestamp": stamp(offset), "level": "ERROR", "message": "Request failed",
+            "requestId": rid, "errorType": message.split(":", 1)[0], "statusCode": 500,
+            "function": names.function_name, "version": version,
+        })
+        yield from report(version, rid, offset, rng.uniform(60, 400), False)
+
+    # Sign-ins: the lines the runbook's "Authentication:" filter looks for.
+    s = outcome.sign_ins
+    shown = 0
+    for _ in range(min(s.attacker_failed, MAX_AUTH_LINES - 2)):
+        offset = rng.randrange(period_ms)
+        yield version_for("auth"), offset, json.dumps({
+            "timestamp": stamp(offset), "level": "INFO", "message": "Authentication:",
+            "user": s.attacker, "result": "FAILED",
+            "reason": "NotAuthorizedException: Incorrect username or password.",
+            "sourceIp": rng.choice(ATTACKER_IPS), "requestId": _request_id(rng),
+        })
+        shown += 1
+    legit = [("SUCCEEDED", None)] * min(s.succeeded, 2) + [("FAILED", "Incorrect username or password.")] * min(s.failed, 1)
+    for result, reason in legit[: MAX_AUTH_LINES - shown]:
+        offset = rng.randrange(period_ms)
+        entry: dict[str, Any] = {
+            "timestamp": stamp(offset), "level": "INFO", "message": "Authentication:",
+            "user": rng.choice(("test@example.com", "alice@example.com")), "result": result,
+            "sourceIp": f"192.0.2.{rng.randint(2, 250)}", "requestId": _request_id(rng),
+        }
+        if reason:
+            entry["reason"] = f"NotAuthorizedException: {reason}"
+        yield version_for("auth"), offset, json.dumps(entry)
+
+    # Ordinary requests: START, a plain and a JSON line, END, REPORT.
+    for i in range(1 if samples else NORMAL_SAMPLES):
+        v = rng.choices(versions, weights=[x.invocations for x in versions])[0]
+        route = rng.choices(ROUTES, weights=[r.share for r in ROUTES])[0]
+        rid = _request_id(rng)
+        offset = rng.randrange(period_ms)
+        ms = (v.duration.average if v.duration else 100.0) * rng.uniform(0.7, 1.3)
+        cold = i == 0 and v.cold_starts > 0
+        yield v.version, offset, f"START RequestId: {rid} Version: {v.version}"
+        yield v.version, offset, f"[INFO]\t{stamp(offset)}\t{rid}\tHandling {route.name}"
+        yield v.version, offset, json.dumps({
+            "timestamp": stamp(offset), "level": "INFO", "message": "Request completed",
+            "requestId": rid, "route": route.name, "statusCode": 200, "durationMs": round(ms, 1),
+            "coldStart": cold, "version": v.version,
+        })
+        yield from report(v.version, rid, offset, ms, cold)
+
+
+# -- X-Ray ----------------------------------------------------------------------------------------
+
+
+def _trace_documents(outcome: TickOutcome, state: StackState, names: StackNames, stack: Stack,
+                     rng: random.Random) -> Iterator[str]:
+    """Segments for a sample of requests: API Gateway -> Lambda -> DynamoDB."""
+    f = outcome.function
+    versions = [v for v in f.versions if v.invocations and v.duration]
+    if not versions:
+        return
+    base = outcome.at.timestamp()
+    for _ in range(TRACES_PER_TICK):
+        v = rng.choices(versions, weights=[x.invocations for x in versions])[0]
+        route = rng.choice([r for r in ROUTES if r.operation])
+        start = base + rng.uniform(0, outcome.period * 0.8)
+        duration = (v.duration.average if v.duration else 100.0) / 1000 * rng.uniform(0.7, 1.4)
+        failed = rng.random() < (v.errors / v.invocations)
+        trace_id = f"1-{int(start):08x}-{rng.getrandbits(96):024x}"
+        api_id, fn_id, ddb_id = (f"{rng.getrandbits(64):016x}" for _ in range(3))
+        api_segment = {
+            "name": f"{names.api_name}/{names.stage_name}", "id": api_id, "trace_id": trace_id,
+            "start_time": start, "end_time": start + duration + 0.02, "origin": "AWS::ApiGateway::Stage",
+            "http": {"request": {"method": route.method, "url": f"https://{stack.api_id}.execute-api."
+                                 f"{stack.region}.amazonaws.com/{names.stage_name}{route.name.split(' ', 1)[1]}"},
+                     "response": {"status": 502 if failed else 200}},
+            "fault": failed,
+        }
+        ddb_ms = 0.006 * rng.uniform(0.8, 1.5)
+        fn_segment = {
+            "name": names.function_name, "id": fn_id, "trace_id": trace_id, "parent_id": api_id,
+            "start_time": start + 0.01, "end_time": start + 0.01 + duration,
+            "origin": "AWS::Lambda::Function",
+            "resource_arn": f"{stack.function_arn}:{names.alias}",
+            "annotations": {"version": v.version, "route": route.name},
+            "fault": failed,
+            "subsegments": [{
+                "name": "DynamoDB", "id": ddb_id, "namespace": "aws",
+                "start_time": start + 0.01 + duration * 0.5,
+                "end_time": start + 0.01 + duration * 0.5 + ddb_ms,
+                "aws": {"operation": route.operation, "table_name": names.table_name},
+            }],
+        }
+        yield json.dumps(api_segment)
+        yield json.dumps(fn_segment)
