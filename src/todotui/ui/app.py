@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -21,6 +21,7 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from todotui.config import Settings
+from todotui.telemetry.model import PaneSnapshot
 from todotui.ui import cadence
 from todotui.ui.commands import CockpitCommands
 from todotui.ui.keys import COCKPIT_KEYS
@@ -78,6 +79,9 @@ class TodoTuiApp(App[None]):
         """The live Monitor while the poll loop runs (tests read its request counts)."""
         self.refreshes = 0
         """Refreshes finished since start, successful or not."""
+        self.refreshing = False
+        """True while a refresh is in flight (at most one ever is)."""
+        self._last_refresh_at = time.monotonic()
         self._wake = asyncio.Event()
         self._refresh_requested = False
         self.set_reactive(TodoTuiApp.refresh_seconds, settings.cadence.refresh_seconds)
@@ -106,7 +110,11 @@ class TodoTuiApp(App[None]):
         self.poll()
 
     def _tick(self) -> None:
+        """Once a second: ages move on, and while no refresh lands panes turn stale on time."""
         self.now = self.clock()
+        overdue = time.monotonic() - self._last_refresh_at > 2 * self.refresh_seconds
+        if self.monitor is not None and (self.paused or overdue) and not self.refreshing:
+            self._show_panes(self.monitor.snapshot(self.now))
 
     # The poll loop -------------------------------------------------------------
 
@@ -123,8 +131,13 @@ class TodoTuiApp(App[None]):
                         self._refresh_requested = False
                         if not identified:
                             identified = await self._identify(monitor)
-                        refresh = await monitor.refresh()
+                        self.refreshing = True
+                        try:
+                            refresh = await monitor.refresh()
+                        finally:
+                            self.refreshing = False
                         self.refreshes += 1
+                        self._last_refresh_at = time.monotonic()
                         self.post_message(RefreshFinished(refresh, monitor.cost))
                     await self._wait_for_next_turn()
             finally:
@@ -181,10 +194,7 @@ class TodoTuiApp(App[None]):
 
     def on_refresh_finished(self, message: RefreshFinished) -> None:
         refresh = message.refresh
-        for pane in self.query(MetricPane):
-            snapshot = refresh.panes.get(pane.key)
-            if snapshot is not None:
-                pane.snapshot = snapshot
+        self._show_panes(refresh.panes)
         self.query_one(AlertFeedView).show(refresh.alerts)
         status = self.query_one(StatusBar)
         status.cost = message.cost
@@ -192,6 +202,12 @@ class TodoTuiApp(App[None]):
         if refresh.ok:
             status.last_good = refresh.finished_at
         self.now = self.clock()
+
+    def _show_panes(self, panes: Mapping[str, PaneSnapshot]) -> None:
+        for pane in self.query(MetricPane):
+            snapshot = panes.get(pane.key)
+            if snapshot is not None:
+                pane.snapshot = snapshot
 
     @on(AlertFeedView.Chosen)
     def _open_alert(self, event: AlertFeedView.Chosen) -> None:

@@ -64,8 +64,10 @@ class AlertFeedView(DataTable[object]):
             super().__init__()
             self.alert = alert
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, limit: int = 500, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.limit = limit
+        """Rows kept; the oldest go first, as in the Monitor's feed."""
         self._alerts: dict[str, Alert] = {}
 
     def on_mount(self) -> None:
@@ -97,6 +99,10 @@ class AlertFeedView(DataTable[object]):
             changed = True
         if changed:
             self.sort("time", reverse=True)
+            while len(self._alerts) > self.limit:
+                oldest = self.ordered_rows[-1].key
+                self.remove_row(oldest)
+                del self._alerts[str(oldest.value)]
 
     def _cells(self, alert: Alert) -> dict[str, object]:
         style = self.get_component_rich_style(f"alert-feed--{alert.severity.value}", partial=True)

@@ -146,7 +146,7 @@ class MetricPane(Vertical):
             self._show_age(self.snapshot, now)
 
     def _show(self, pane: PaneSnapshot | None) -> None:
-        if not self.is_mounted:
+        if not self.children:  # not composed yet; on_mount draws
             return
         reading = pane.primary if pane else Reading(None)
         for health, css_class in _HEALTH_CLASSES.items():
@@ -180,8 +180,11 @@ class MetricPane(Vertical):
         words = state_badge(pane, now)
         badge.update(words)
         badge.set_class(not words, "-empty")
-        as_of = pane.primary.as_of or pane.fetched_at
-        if now is None or as_of is None:
-            self.border_subtitle = "no data yet" if as_of is None else ""
+        if now is None:
+            self.border_subtitle = ""
+        elif pane.primary.as_of is not None:
+            self.border_subtitle = f"as of {fmt.age(pane.primary.as_of, now)}"
+        elif pane.fetched_at is not None:
+            self.border_subtitle = f"checked {fmt.age(pane.fetched_at, now)}"
         else:
-            self.border_subtitle = f"as of {fmt.age(as_of, now)}"
+            self.border_subtitle = "not fetched yet"

@@ -66,7 +66,7 @@ class StatusBar(Vertical):
         self._redraw()
 
     def _redraw(self) -> None:
-        if not self.is_mounted:
+        if not self.children:  # not composed yet; on_mount draws
             return
         self.set_class(self.paused, "-paused")
         self.set_class(bool(self.failing) and not self.paused, "-failing")

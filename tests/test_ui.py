@@ -1,0 +1,376 @@
+"""The cockpit, as a user drives it: widgets on hand-made data, then the whole app on a sandbox.
+
+App tests run against a real sandbox (moto on 127.0.0.1) with figures the test pushed at
+fixed timestamps and a clock set to match, so what the screen must say is known exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.widgets import Digits, Label, Static
+
+from todotui.alerts.model import Alert, AlertSource, Severity
+from todotui.config import Settings
+from todotui.telemetry.model import DataState, Health, PaneSnapshot, Reading
+from todotui.ui.app import TodoTuiApp, make_app
+from todotui.ui.screens import AlertDetailScreen, HelpScreen
+from todotui.ui.widgets import AlertFeedView, MetricPane, StatusBar
+from todotui.ui.widgets.history_chart import GAP, column_values
+from ui_traffic import push_error_log, push_metrics, steady
+
+NOW = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)
+
+# -- widgets on hand-made data ------------------------------------------------------------
+
+
+class Host(App[None]):
+    def compose(self) -> ComposeResult:
+        yield MetricPane("errors", "Error rate")
+        yield AlertFeedView(id="feed")
+
+
+def pane(primary: Reading, **kwargs) -> PaneSnapshot:
+    return PaneSnapshot(key="errors", title="Error rate", primary=primary, **kwargs)
+
+
+def headline(metric: MetricPane) -> str:
+    """What the big line of a pane says: the digits, or the words standing in for them."""
+    digits = metric.query_one(Digits)
+    if digits.display:
+        return digits.value
+    return str(metric.query_one(".message", Label).render())
+
+
+def test_columns_keep_gaps_apart_from_zero():
+    assert column_values([0.0, None, 2.0], 3) == [0.0, None, 2.0]
+    # Several periods per column: the maximum of what is there; only all-missing is a gap.
+    assert column_values([None, None, 1.0, None], 2) == [None, 1.0]
+    # Fewer periods than columns: each period is stretched.
+    assert column_values([None, 5.0], 4) == [None, None, 5.0, 5.0]
+
+
+async def test_missing_values_are_words_never_zero():
+    app = Host()
+    async with app.run_test(size=(80, 30)) as pilot:
+        metric = app.query_one(MetricPane)
+        assert headline(metric) == "loading…"
+
+        metric.snapshot = pane(Reading(None, "%", DataState.NO_DATA))
+        await pilot.pause()
+        assert headline(metric) == "no data"
+
+        metric.snapshot = pane(
+            Reading(None, "%", DataState.ERROR, detail="AccessDeniedException: not authorized")
+        )
+        await pilot.pause()
+        assert headline(metric) == "error: AccessDeniedException: not authorized"
+        assert metric.has_class("-state-error")
+
+        metric.snapshot = pane(
+            Reading(7.5, "%", DataState.OK, Health.CRIT, as_of=NOW - timedelta(seconds=12)),
+            secondary=(("5XX", Reading(None, "%", DataState.NO_DATA)),),
+            history=(1.0, None, 7.5),
+        )
+        metric.now = NOW
+        await pilot.pause()
+        assert headline(metric) == "7.50"
+        assert metric.has_class("-crit")
+        assert "5XX no data" in str(metric.query_one(".secondary", Static).render())
+        assert metric.border_subtitle == "as of 12s ago"
+
+
+async def test_stale_pane_says_how_stale():
+    app = Host()
+    async with app.run_test(size=(80, 30)) as pilot:
+        metric = app.query_one(MetricPane)
+        metric.now = NOW
+        metric.snapshot = pane(
+            Reading(3.0, "%", DataState.STALE, Health.OK, as_of=NOW - timedelta(seconds=60)),
+            fetched_at=NOW - timedelta(seconds=43),
+        )
+        await pilot.pause()
+        assert str(metric.query_one(".badge", Label).render()) == "stale (43s)"
+        metric.now = NOW + timedelta(seconds=10)
+        await pilot.pause()
+        assert str(metric.query_one(".badge", Label).render()) == "stale (53s)"
+
+
+async def test_history_chart_draws_gaps_as_dots():
+    app = Host()
+    async with app.run_test(size=(80, 30)) as pilot:
+        metric = app.query_one(MetricPane)
+        metric.snapshot = pane(Reading(0.0, "%", DataState.OK, Health.OK), history=(0.0, None))
+        await pilot.pause()
+        chart = app.query_one("HistoryChart")
+        bottom = chart.render_lines(chart.region.reset_offset)[-1].text
+        half = len(bottom) // 2
+        # Left half: a zero draws the floor bar; right half: the gap draws dots.
+        assert set(bottom[:half]) == {"▁"}
+        assert set(bottom[half:]) == {GAP}
+
+
+def alert(key: str, minute: int, count: int = 1, severity: Severity = Severity.WARN) -> Alert:
+    at = NOW + timedelta(minutes=minute)
+    return Alert(key, AlertSource.LOG, severity, f"title {key}", f"body {key}", at, at, count)
+
+
+async def test_feed_is_newest_first_and_folds_in_place():
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        feed = app.query_one(AlertFeedView)
+        feed.show([alert("a", 1), alert("b", 2)])
+        await pilot.pause()
+        assert [a.key for a in feed.alerts] == ["b", "a"]
+
+        feed.show([alert("a", 3, count=4)])
+        await pilot.pause()
+        assert [a.key for a in feed.alerts] == ["a", "b"]
+        assert feed.row_count == 2
+        assert str(feed.get_cell("a", "count")) == "×4"
+
+
+# -- the whole cockpit on a sandbox ------------------------------------------------------
+
+
+class Clock:
+    """The cockpit's clock in a test: it moves only when the test says so."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Forwarder:
+    """A TCP relay in front of the sandbox that the test can take down and bring back."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port, reuse_address=True)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in list(self._writers):
+            writer.close()
+        await self._server.wait_closed()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self._writers |= {writer, up_writer}
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(ConnectionError, OSError):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        self._writers -= {writer, up_writer}
+
+
+_hours_back = iter(range(1, 10_000))
+
+
+@pytest.fixture
+def base_time(sandbox, monkeypatch) -> datetime:
+    """A period boundary of its own for each test (so pushed data never mixes), with 15
+    periods of steady traffic before it, and this process's AWS settings on the sandbox.
+
+    Hours before the wall clock: recent enough for log events (AWS keeps 14 days), and before
+    the shared sandbox's simulated time, which starts at the wall clock and only moves on."""
+    for name, value in sandbox.env.items():
+        monkeypatch.setenv(name, value)
+    wall = datetime.now(UTC).replace(second=0, microsecond=0)
+    base = wall - timedelta(hours=2 * next(_hours_back))
+    push_metrics(sandbox, end=base, periods=15, shape=steady)
+    return base
+
+
+def cockpit(sandbox, clock: Clock, *, refresh: float = 600, endpoint: str | None = None) -> TodoTuiApp:
+    settings = Settings().with_overrides(
+        aws={"endpoint_url": endpoint or sandbox.endpoint, "region": sandbox.region},
+        cadence={"period_seconds": 60, "refresh_seconds": refresh, "window_seconds": 900},
+    )
+    return make_app(settings, clock=clock, demo_label="sandbox")
+
+
+async def until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    """Let the app run until `condition` holds (no timing is asserted; the limit only ends a hang)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def requests_sent(app: TodoTuiApp) -> int:
+    assert app.monitor is not None
+    return sum(app.monitor.clients.requests.values())
+
+
+def status_text(app: TodoTuiApp) -> str:
+    bar = app.query_one(StatusBar)
+    return " ".join(str(label.render()) for label in bar.query(Label))
+
+
+async def test_panes_show_the_pushed_figures(sandbox, base_time):
+    clock = Clock(base_time + timedelta(seconds=30))
+    app = cockpit(sandbox, clock)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.refreshes >= 1, "the first refresh")
+        await pilot.pause()
+        concurrency = app.query_one("#pane-concurrency", MetricPane)
+        # The newest complete period is the 15th pushed (index 14).
+        expected = steady(14, "ConcurrentExecutions")
+        assert concurrency.snapshot is not None
+        assert concurrency.snapshot.primary.value == pytest.approx(expected)
+        assert headline(concurrency) == f"{expected:.1f}" if expected < 100 else f"{expected:.0f}"
+        traffic = app.query_one("#pane-traffic", MetricPane)
+        assert traffic.snapshot.primary.value == pytest.approx(steady(14, "Invocations"))
+        assert "account 123456789012" in status_text(app)
+        assert "LIVE" in status_text(app)
+        # The history holds the window's periods, the pushed ones as numbers.
+        history = concurrency.snapshot.history
+        assert [v for v in history if v is not None][-1] == pytest.approx(expected)
+
+
+async def test_pause_stops_requests_and_resume_restarts_them(sandbox, base_time):
+    app = cockpit(sandbox, Clock(base_time), refresh=1)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.refreshes >= 1, "the first refresh")
+        await pilot.press("p")
+        await until(pilot, lambda: not app.refreshing, "the refresh in flight to end")
+        sent, refreshes = requests_sent(app), app.refreshes
+        assert "PAUSED" in status_text(app)
+        await pilot.pause(2.5)  # more than two cadences
+        assert requests_sent(app) == sent
+        assert app.refreshes == refreshes
+
+        await pilot.press("p")
+        await until(pilot, lambda: app.refreshes > refreshes, "a refresh after resuming")
+        assert requests_sent(app) > sent
+        assert "LIVE" in status_text(app)
+
+
+async def test_refresh_now_makes_exactly_one_refresh(sandbox, base_time):
+    app = cockpit(sandbox, Clock(base_time))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.refreshes >= 1 and not app.refreshing, "the first refresh")
+        assert app.monitor is not None
+        metric_calls = app.monitor.clients.requests_matching("GetMetricData")
+        await pilot.press("r")
+        await until(pilot, lambda: app.refreshes >= 2 and not app.refreshing, "the asked-for refresh")
+        await pilot.pause(0.5)
+        assert app.refreshes == 2
+        assert app.monitor.clients.requests_matching("GetMetricData") == metric_calls + 1
+
+
+async def test_cadence_and_window_keys(sandbox, base_time):
+    app = cockpit(sandbox, Clock(base_time), refresh=5)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.refreshes >= 1, "the first refresh")
+        await pilot.press("minus")
+        assert app.refresh_seconds == 10
+        assert "every 10 s" in status_text(app)
+        await pilot.press("plus", "plus")
+        assert app.refresh_seconds == 2
+
+        await pilot.press("p")  # keep the cadence out of the refresh count below
+        await until(pilot, lambda: not app.refreshing, "the refresh in flight to end")
+        before = app.refreshes
+        await pilot.press("w")
+        assert app.window_seconds == 3600
+        assert app.monitor is not None and app.monitor.window_seconds == 3600
+        assert "1 h window" in status_text(app)
+        await until(pilot, lambda: app.refreshes > before, "the refresh for the wider window")
+        await pilot.pause()
+        history = app.query_one("#pane-concurrency", MetricPane).snapshot.history
+        assert len(history) == 3600 // 60
+        await pilot.press("w", "w")
+        assert app.window_seconds == 900
+        assert "15 min window" in status_text(app)
+
+
+async def test_help_feed_detail_and_quit(sandbox, base_time):
+    message = "ERROR Task timed out after 3.00 seconds (request 0c1d)"
+    push_error_log(sandbox, at=base_time - timedelta(seconds=90), message=message)
+    app = cockpit(sandbox, Clock(base_time))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.refreshes >= 1, "the first refresh")
+        await pilot.pause()
+
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+        feed = app.query_one(AlertFeedView)
+        logged = [a for a in feed.alerts if a.source is AlertSource.LOG]
+        assert len(logged) == 1 and message in logged[0].body
+        await pilot.press("f")
+        assert app.focused is feed
+        feed.move_cursor(row=feed.alerts.index(logged[0]))
+        await pilot.press("enter")
+        assert isinstance(app.screen, AlertDetailScreen)
+        body = app.screen.query_one(".body", Static)
+        assert message in str(body.render())
+        await pilot.press("escape")
+        assert not isinstance(app.screen, AlertDetailScreen)
+
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_lost_endpoint_turns_panes_stale_and_the_app_recovers(sandbox, base_time):
+    relay = Forwarder(int(sandbox.endpoint.rsplit(":", 1)[1]))
+    await relay.start()
+    clock = Clock(base_time)
+    app = cockpit(sandbox, clock, endpoint=relay.url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.refreshes >= 1 and not app.refreshing, "the first refresh")
+        concurrency = app.query_one("#pane-concurrency", MetricPane)
+        value = concurrency.snapshot.primary.value
+        assert value is not None and concurrency.snapshot.state is DataState.OK
+
+        await relay.stop()
+        clock.now += timedelta(minutes=3)  # more than two refreshes' worth of time
+        await pilot.press("r")
+        await until(pilot, lambda: app.refreshes >= 2 and not app.refreshing, "the failing refresh")
+        await pilot.pause()
+        assert concurrency.snapshot.state in (DataState.STALE, DataState.ERROR)
+        assert concurrency.snapshot.primary.value in (None, value)  # never a made-up zero
+        assert "FAILING" in status_text(app)
+        lost = [a for a in app.query_one(AlertFeedView).alerts if a.source is AlertSource.CONNECTION]
+        assert any(a.severity in (Severity.WARN, Severity.CRIT) for a in lost)
+
+        await relay.start()
+        await pilot.press("r")
+        await until(pilot, lambda: app.refreshes >= 3 and not app.refreshing, "the refresh after recovery")
+        await pilot.pause()
+        assert "LIVE" in status_text(app)
+        assert app.query_one(StatusBar).failing == ""
+        restored = [a for a in app.query_one(AlertFeedView).alerts if a.severity is Severity.OK]
+        assert restored, "the feed says the connection came back"
+    await relay.stop()
