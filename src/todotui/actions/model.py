@@ -1,0 +1,185 @@
+"""The plain data an action dialog shows and hands back: fields, plans, outcomes.
+
+Nothing here does IO. A `Plan` carries everything `ActionRunner.run` needs, so the
+dialog only shows it, collects a confirmation and passes it back unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+REDACTED = "********"
+FORM = "_form"
+"""The key of an `InvalidInput` message about the whole form rather than one field."""
+
+
+class Risk(Enum):
+    """How the operator confirms: LOW with a key, the others by typing the resource's name."""
+
+    LOW = "low"
+    DESTRUCTIVE = "destructive"
+    SECURITY = "security"
+
+    @property
+    def needs_typed_confirmation(self) -> bool:
+        return self is not Risk.LOW
+
+
+class FieldKind(Enum):
+    INT = "int"
+    FLOAT = "float"
+    TEXT = "text"
+    CHOICE = "choice"
+    SECRET = "secret"
+    """Masked input; the value is wrapped in `Secret` and never written anywhere."""
+    BOOL = "bool"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One input of an action dialog. `default` is read from live state where it can be."""
+
+    name: str
+    label: str
+    kind: FieldKind
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    default: str = ""
+    required: bool = True
+
+
+class Secret:
+    """A value that must never be shown, logged or journaled: every rendering is redacted."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> str:
+        """The real value, only for the one AWS call that needs it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({REDACTED})"
+
+    def __str__(self) -> str:
+        return REDACTED
+
+    def __format__(self, spec: str) -> str:
+        return REDACTED
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(Secret)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret cannot be pickled")
+
+
+Pairs = tuple[tuple[str, str], ...]
+"""Ordered (label, value) rows, as the dialog shows them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What will be done, to what, with what effect; shown before anything is sent."""
+
+    action_id: str
+    title: str
+    target: str
+    """The resource acted on, as a person names it (e.g. "lambda todo-handler:PROD")."""
+    params: dict[str, Any]
+    """Validated parameters (secrets wrapped in `Secret`)."""
+    before: Pairs
+    after: Pairs
+    effects: tuple[str, ...]
+    """Blast radius, cost and side effects, one sentence each."""
+    cli: tuple[str, ...]
+    """The equivalent `aws` CLI v1 commands, shell-quoted, secrets replaced by a variable."""
+    risk: Risk
+    confirm_text: str
+    """What the operator must type when `risk.needs_typed_confirmation` (the resource's name)."""
+    undo_possible: bool
+    undo_note: str = ""
+    context: Pairs = ()
+    """Live facts that help decide (recent duration, consumed capacity, decreases today)."""
+    warnings: tuple[str, ...] = ()
+    """Things that deserve a second look (a capacity decrease, a cache resize flushing it)."""
+    stale_warning: str | None = None
+    """Set by the UI when its telemetry is old; `run` then wants `stale_override=True`."""
+    undo_of: str | None = None
+    """The journal record this plan undoes, if it is an undo."""
+    state: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Live facts read at plan time that execute/verify/undo need (ids, previous values)."""
+
+    def with_stale_warning(self, text: str | None) -> Plan:
+        return replace(self, stale_warning=text)
+
+
+class OutcomeStatus(Enum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    """AWS refused; `error` holds AWS's own words."""
+    UNKNOWN = "unknown"
+    """The endpoint went away mid-call: it may or may not have happened; run verify again."""
+    REFUSED = "refused"
+    """Nothing was sent: read-only, a missing confirmation, the same target already busy..."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    action_id: str
+    target: str
+    status: OutcomeStatus
+    verified: bool = False
+    observed: Pairs = ()
+    """The after-state as read back from AWS."""
+    request_ids: tuple[str, ...] = ()
+    error: str | None = None
+    message: str = ""
+    record_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is OutcomeStatus.SUCCEEDED
+
+    @property
+    def outcome_unknown(self) -> bool:
+        return self.status is OutcomeStatus.UNKNOWN
+
+
+class InvalidInput(Exception):
+    """Some fields are wrong; nothing was sent. `errors` maps field name -> message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{name}: {msg}" for name, msg in self.errors.items()))
+
+
+class UnknownAction(KeyError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRow:
+    label: str
+    value: str
+    ok: bool | None = None
+    """True fine, False a problem, None just information."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """The result of a read-only check (e.g. the runbook's authentication checks)."""
+
+    check_id: str
+    title: str
+    rows: tuple[CheckRow, ...]
+    cli: tuple[str, ...]
+    errors: tuple[str, ...] = ()
+    request_ids: tuple[str, ...] = ()

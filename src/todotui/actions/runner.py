@@ -1,0 +1,342 @@
+"""The one life cycle every action goes through: plan, confirm, execute, verify, journal, undo.
+
+The dialog layer calls `fields` (inputs with live defaults), `prepare` (a `Plan`, or
+`InvalidInput` with a message per field), `run` (after the operator confirmed) and,
+later, `verify`, `undo_plan` and `history`. Nothing here imports Textual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError, ParamValidationError
+
+from todotui import locations
+from todotui.actions import registry
+from todotui.actions.base import ActionContext, CallLog, Observation, StackResolver, UndoSpec
+from todotui.actions.cognito_actions import PartialFailure
+from todotui.actions.guard import ReadOnlyGuard, ReadOnlyViolation
+from todotui.actions.journal import Journal, JournalEntry
+from todotui.actions.model import (
+    CheckReport,
+    Field,
+    InvalidInput,
+    Outcome,
+    OutcomeStatus,
+    Plan,
+    Secret,
+)
+from todotui.actions.redaction import scrub, secrets_in_flight
+from todotui.actions.registry import ActionInfo
+from todotui.aws.errors import AWS_ERRORS, describe_error
+from todotui.aws.session import AwsClients
+from todotui.config import Settings
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+class PlanError(Exception):
+    """Live state could not be read to build a plan (AWS's words in the message); nothing was sent."""
+
+
+class UndoUnavailable(Exception):
+    """This record has no inverse (or it no longer applies); the message says why."""
+
+
+def _secrets(plan: Plan) -> set[str]:
+    return {v.reveal() for v in plan.params.values() if isinstance(v, Secret)}
+
+
+class ActionRunner:
+    """Runs actions against one AWS target, journaled, guarded, one at a time per resource."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clients: AwsClients,
+        *,
+        journal: Journal | None = None,
+        read_only: bool | None = None,
+        verify_timeout: float | None = None,
+        poll_interval: float = 2.0,
+        export_dir: Path | None = None,
+        now: Callable[[], datetime] | None = None,
+    ):
+        self.settings = settings
+        self.clients = clients
+        self.journal = journal or Journal()
+        self.read_only = settings.aws.read_only if read_only is None else read_only
+        self.guard = ReadOnlyGuard(self.read_only).install(clients)
+        self.verify_timeout = verify_timeout
+        """Caps every action's own verify timeout (tests make it short)."""
+        self.poll_interval = poll_interval
+        self._ctx = ActionContext(
+            settings=settings,
+            clients=clients,
+            resolver=StackResolver(settings, clients),
+            export_dir=export_dir or locations.data_dir() / "exports",
+            now=now or (lambda: datetime.now(UTC)),
+        )
+        self._busy: set[str] = set()
+        self._caller: str | None = None
+        self._results: dict[str, dict[str, Any]] = {}
+        self._status: dict[str, OutcomeStatus] = {}
+        self._last_record: dict[int, str] = {}
+
+    # -- what there is ---------------------------------------------------------------------
+
+    def catalog(self) -> list[ActionInfo]:
+        return registry.catalog()
+
+    def actions_for_topic(self, topic: str) -> list[ActionInfo]:
+        return registry.actions_for_topic(topic)
+
+    def is_busy(self, target: str) -> bool:
+        return target in self._busy
+
+    async def fields(self, action_id: str) -> list[Field]:
+        """The dialog's inputs, defaults read from live state. Raises PlanError if AWS cannot be read."""
+        action = registry.action(action_id)
+        try:
+            return await action.fields(self._ctx)
+        except (*AWS_ERRORS, LookupError) as exc:
+            raise PlanError(_describe(exc)) from None
+
+    # -- plan ---------------------------------------------------------------------------------
+
+    async def prepare(self, action_id: str, values: dict[str, str]) -> Plan:
+        """Validate `values` and read live state into a Plan. Sends no mutation, ever.
+
+        Raises InvalidInput ({field: message}; key "_form" for the whole form) or PlanError.
+        """
+        action = registry.action(action_id)
+        text = {k: "" if v is None else str(v) for k, v in values.items()}
+        try:
+            plan = await action.plan(self._ctx, text)
+        except InvalidInput:
+            raise
+        except (*AWS_ERRORS, LookupError) as exc:
+            raise PlanError(_describe(exc)) from None
+        kept = {k: v for k, v in text.items() if not isinstance(plan.params.get(k), Secret)}
+        return replace(plan, state={**plan.state, "_values": kept})
+
+    # -- run ------------------------------------------------------------------------------------
+
+    async def run(
+        self,
+        plan: Plan,
+        *,
+        typed_confirmation: str | None = None,
+        stale_override: bool = False,
+        on_progress: Progress | None = None,
+    ) -> Outcome:
+        """Execute a confirmed plan, journal it, verify it. Never raises for AWS or network errors."""
+        action = registry.action(plan.action_id)
+        progress = on_progress or (lambda _msg: None)
+
+        def refused(message: str) -> Outcome:
+            return Outcome(plan.action_id, plan.target, OutcomeStatus.REFUSED, message=message)
+
+        if self.read_only and action.mutates_aws:
+            return refused("read-only mode: nothing was sent (the plan and the CLI command are shown for reference)")
+        if plan.risk.needs_typed_confirmation and (typed_confirmation or "").strip() != plan.confirm_text:
+            return refused(f"type {plan.confirm_text!r} to confirm; nothing was sent")
+        if plan.stale_warning and not stale_override:
+            return refused(f"{plan.stale_warning}: confirm again with the override to act on old data")
+        if plan.target in self._busy:
+            return refused(f"an action on {plan.target} is already running; wait for its outcome")
+        self._busy.add(plan.target)
+        try:
+            return await self._run(action, plan, stale_override, progress)
+        finally:
+            self._busy.discard(plan.target)
+
+    async def _run(self, action: Any, plan: Plan, stale_override: bool, progress: Progress) -> Outcome:
+        secrets = _secrets(plan)
+        progress("re-reading live state")
+        changed = await self._changed_since_plan(plan)
+        if changed and not stale_override:
+            return Outcome(plan.action_id, plan.target, OutcomeStatus.REFUSED, message=changed)
+        caller = await self.caller_identity()
+        record_id = self.journal.new_record_id()
+        self._last_record[id(plan)] = record_id
+        self.journal.write_intent(
+            record_id,
+            caller=caller,
+            action=plan.action_id,
+            title=plan.title,
+            target=plan.target,
+            parameters=plan.params,
+            before=list(plan.before),
+            planned_after=list(plan.after),
+            cli=list(plan.cli),
+            undo_of=plan.undo_of,
+        )
+        calls = CallLog(self.clients)
+        progress("sending")
+        status, error, message, result = OutcomeStatus.SUCCEEDED, None, "", {}
+        with secrets_in_flight(secrets):
+            try:
+                result = await action.execute(self._ctx, plan, calls)
+            except ReadOnlyViolation as exc:
+                status, error = OutcomeStatus.REFUSED, str(exc)
+            except PartialFailure as exc:
+                status, error = OutcomeStatus.FAILED, str(exc)
+            except (ClientError, ParamValidationError) as exc:
+                status, error = OutcomeStatus.FAILED, describe_error(exc)
+            except (*AWS_ERRORS, LookupError) as exc:
+                status, error = OutcomeStatus.UNKNOWN, describe_error(exc)
+                message = "the endpoint did not answer: the change may or may not have happened; run verify"
+        if error is not None:
+            error = scrub(error, secrets)
+        self._results[record_id] = result
+        self._status[record_id] = status
+        undo = action.undo(plan, result) if status is OutcomeStatus.SUCCEEDED else None
+        self.journal.write_outcome(
+            record_id,
+            result=status.value,
+            verified=False,
+            after=[],
+            request_ids=calls.request_ids,
+            error=error,
+            message=message,
+            state={"result": result, "undo": {"action": undo.action_id, "values": undo.values} if undo else None},
+        )
+        if status is not OutcomeStatus.SUCCEEDED:
+            log.info("action %s on %s: %s", plan.action_id, plan.target, status.value)
+            return Outcome(
+                plan.action_id, plan.target, status, request_ids=tuple(calls.request_ids),
+                error=error, message=message, record_id=record_id,
+            )
+        progress("verifying")
+        verified = await self._verify(plan, record_id, progress)
+        return replace(verified, request_ids=tuple(calls.request_ids))
+
+    async def _changed_since_plan(self, plan: Plan) -> str | None:
+        """Why the plan no longer describes the resource, or None if it still does."""
+        values = dict(plan.state.get("_values", {}))
+        values.update({k: v.reveal() for k, v in plan.params.items() if isinstance(v, Secret)})
+        try:
+            fresh = await registry.action(plan.action_id).plan(self._ctx, values)
+        except InvalidInput as exc:
+            return "the resource changed since the plan: " + "; ".join(exc.errors.values())
+        except (*AWS_ERRORS, LookupError):
+            return None  # cannot re-read: let the call itself meet the same fault and say so
+        if fresh.before != plan.before:
+            now = ", ".join(f"{k}: {v}" for k, v in fresh.before)
+            return f"the resource changed since the plan (now {now}); prepare the plan again"
+        return None
+
+    # -- verify ---------------------------------------------------------------------------------
+
+    async def verify(self, plan: Plan, record_id: str | None = None, *, on_progress: Progress | None = None) -> Outcome:
+        """Read the state back until it matches the plan or the timeout; re-runnable at any time."""
+        record_id = record_id or self._last_record.get(id(plan))
+        return await self._verify(plan, record_id, on_progress or (lambda _m: None))
+
+    async def _verify(self, plan: Plan, record_id: str | None, progress: Progress) -> Outcome:
+        action = registry.action(plan.action_id)
+        timeout = action.verify_timeout if self.verify_timeout is None else min(self.verify_timeout, action.verify_timeout)
+        result = self._results.get(record_id or "", {})
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        observation: Observation | None = None
+        error: str | None = None
+        while True:
+            try:
+                observation = await action.observe(self._ctx, plan, result)
+                error = None
+            except (*AWS_ERRORS, LookupError) as exc:
+                error = describe_error(exc)
+            if observation and (observation.matches or observation.final):
+                break
+            if loop.time() >= deadline:
+                break
+            progress(observation.message if observation and observation.message else "waiting for AWS to settle")
+            await asyncio.sleep(self.poll_interval)
+        matches = bool(observation and observation.matches)
+        pairs = observation.pairs if observation else ()
+        if matches:
+            message = "verified: the resource now matches the plan"
+        elif observation and observation.final:
+            message = f"did not take effect: {observation.message}"
+        elif error:
+            message = f"could not read the state back ({error}); run verify again"
+        else:
+            message = f"not settled after {timeout:g} s ({observation.message if observation else 'no reading'}); run verify again"
+        status = self._status.get(record_id or "", OutcomeStatus.SUCCEEDED)
+        if status is OutcomeStatus.UNKNOWN and matches:
+            status = OutcomeStatus.SUCCEEDED
+            self._status[record_id or ""] = status
+        if record_id:
+            self.journal.write_verification(record_id, verified=matches, after=list(pairs), message=message)
+        return Outcome(
+            plan.action_id, plan.target, status, verified=matches, observed=pairs,
+            error=error, message=message, record_id=record_id,
+        )
+
+    # -- undo and history -------------------------------------------------------------------------
+
+    async def undo_plan(self, record_id: str) -> Plan:
+        """The inverse of a journaled action as a new Plan, to be confirmed and `run` like any other.
+
+        Raises UndoUnavailable (no inverse, or it failed/unknown), InvalidInput (the inverse no
+        longer applies, e.g. the state is already back), or PlanError.
+        """
+        entry = self.journal.entry(record_id)
+        if entry is None:
+            raise UndoUnavailable(f"no journal record {record_id}")
+        if entry.outcome is None or entry.result != OutcomeStatus.SUCCEEDED.value:
+            raise UndoUnavailable(f"{entry.title} {entry.result}: only an action that succeeded can be undone")
+        spec = (entry.outcome.get("state") or {}).get("undo")
+        if not spec:
+            raise UndoUnavailable(f"{entry.title} cannot be undone")
+        undo = UndoSpec(spec["action"], dict(spec["values"]))
+        plan = await self.prepare(undo.action_id, undo.values)
+        return replace(plan, title=f"Undo: {entry.title}", undo_of=record_id)
+
+    def history(self) -> list[JournalEntry]:
+        """This session's actions, oldest first (intent, outcome and verifications of each)."""
+        return self.journal.entries(session_only=True)
+
+    def last_undoable(self) -> JournalEntry | None:
+        """The most recent action of this session that can be undone ("undo last action")."""
+        for entry in reversed(self.history()):
+            if entry.result == "succeeded" and (entry.outcome or {}).get("state", {}).get("undo"):
+                return entry
+        return None
+
+    # -- checks and identity ----------------------------------------------------------------------
+
+    async def check(self, check_id: str) -> CheckReport:
+        """Run a read-only check; AWS errors come back inside the report."""
+        item = registry.CHECKS.get(check_id)
+        if item is None:
+            raise registry.UnknownAction(check_id)
+        calls = CallLog(self.clients)
+        try:
+            return await item.run(self._ctx, calls)
+        except (*AWS_ERRORS, LookupError) as exc:
+            return CheckReport(check_id, item.title, (), (), (_describe(exc),), tuple(calls.request_ids))
+
+    async def caller_identity(self) -> str:
+        """The ARN AWS sees us as (STS), for the journal; read once."""
+        if self._caller is None:
+            try:
+                sts = await self.clients.client("sts")
+                self._caller = (await sts.get_caller_identity())["Arn"]
+            except AWS_ERRORS as exc:
+                return f"unknown ({describe_error(exc)})"
+        return self._caller
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, LookupError) else describe_error(exc)
