@@ -1,0 +1,362 @@
+"""The Monitor against a real moto server: the session's sandbox, driven tick by tick.
+
+Expected figures are read back independently with plain boto3 (one GetMetricData query per
+series with exact dimensions: moto's get_metric_statistics matches a *subset* of dimensions,
+so for FunctionName alone it would also add up the Resource and ExecutedVersion series) and
+checked against what the sandbox reports it pushed.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from todotui.alerts.model import AlertSource, Severity
+from todotui.aws.session import AwsClients, client_config
+from todotui.config import Settings, StackNames
+from todotui.monitor import Monitor, MonitorError
+from todotui.telemetry.model import DataState
+
+pytestmark = pytest.mark.sandbox
+
+PERIOD = 60
+
+
+@pytest.fixture(autouse=True)
+def dummy_credentials(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+class SimClock:
+    """The sandbox's simulated time, advanced only by ticking it."""
+
+    def __init__(self, sandbox: Any) -> None:
+        self.sandbox = sandbox
+        self.status = sandbox.status()
+        self.now = datetime.fromisoformat(self.status["sim_time"])
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self, count: int = 1) -> dict[str, Any]:
+        self.status = self.sandbox.tick(count)
+        self.now = datetime.fromisoformat(self.status["sim_time"])
+        return self.status["last_tick"]
+
+
+def settings_for(endpoint: str, region: str = "us-west-2", **stack: str) -> Settings:
+    return Settings().with_overrides(
+        aws={"endpoint_url": endpoint, "region": region},
+        cadence={"period_seconds": PERIOD, "refresh_seconds": 5, "window_seconds": 900},
+        stack=stack,
+    )
+
+
+def monitor_on(sandbox: Any, clock: SimClock, **stack: str) -> Monitor:
+    return Monitor(settings_for(sandbox.endpoint, sandbox.region, **stack), clock=clock)
+
+
+def plain(sandbox: Any, namespace: str, metric: str, dims: dict[str, str], stat: str, at: datetime) -> float | None:
+    """One datapoint read back with boto3, exact dimensions, independent of the Monitor's code."""
+    answer = sandbox.client("cloudwatch").get_metric_data(
+        MetricDataQueries=[
+            {
+                "Id": "q",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": namespace,
+                        "MetricName": metric,
+                        "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
+                    },
+                    "Period": PERIOD,
+                    "Stat": stat,
+                },
+            }
+        ],
+        StartTime=at,
+        EndTime=at + timedelta(seconds=PERIOD),
+    )
+    values = answer["MetricDataResults"][0]["Values"]
+    return values[0] if values else None
+
+
+async def test_every_pane_shows_what_the_sandbox_pushed(steady_sandbox):
+    sb = steady_sandbox
+    clock = SimClock(sb)
+    pushed = clock.tick(2)
+    period = datetime.fromisoformat(pushed["at"])
+    fn = {"FunctionName": "todo-handler"}
+    api = {"ApiName": "todo-api"}
+    async with monitor_on(sb, clock) as monitor:
+        result = await monitor.refresh()
+    assert result.ok, result.error
+    panes = result.panes
+
+    invocations = plain(sb, "AWS/Lambda", "Invocations", fn, "Sum", period)
+    errors = plain(sb, "AWS/Lambda", "Errors", fn, "Sum", period)
+    assert invocations == pushed["invocations"] and errors == pushed["errors"]
+    traffic = panes["traffic"].primary
+    assert (traffic.value, traffic.unit, traffic.as_of, traffic.state) == (
+        invocations * 60 / PERIOD, "/min", period, DataState.OK
+    )
+    assert dict(panes["traffic"].secondary)["API"].value == plain(sb, "AWS/ApiGateway", "Count", api, "Sum", period)
+
+    assert panes["errors"].primary.value == pytest.approx(errors / invocations * 100)
+    assert dict(panes["errors"].secondary)["errors"].value == errors
+    api_5xx = plain(sb, "AWS/ApiGateway", "5XXError", api, "Sum", period)
+    api_count = plain(sb, "AWS/ApiGateway", "Count", api, "Sum", period)
+    assert api_5xx == pushed["api_5xx"]
+    assert dict(panes["errors"].secondary)["5XX"].value == pytest.approx(api_5xx / api_count * 100)
+
+    concurrency = plain(sb, "AWS/Lambda", "ConcurrentExecutions", fn, "Maximum", period)
+    assert panes["concurrency"].primary.value == concurrency == pytest.approx(pushed["concurrency_max"], abs=0.05)
+
+    duration = plain(sb, "AWS/Lambda", "Duration", fn, "Average", period)
+    assert panes["latency"].primary.value == duration == pytest.approx(pushed["duration_avg_ms"], abs=0.05)
+    assert dict(panes["latency"].secondary)["max"].value == plain(sb, "AWS/Lambda", "Duration", fn, "Maximum", period)
+    assert dict(panes["latency"].secondary)["API"].value == plain(
+        sb, "AWS/ApiGateway", "Latency", api, "Average", period
+    )
+
+    throttled = [
+        plain(sb, "AWS/DynamoDB", "ThrottledRequests", {"TableName": "todos-table", "Operation": op}, "Sum", period)
+        for op in ("GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem")
+    ]
+    present = [v for v in throttled if v is not None]
+    dynamodb = panes["dynamodb"]
+    if present:
+        assert dynamodb.primary.value == sum(present) == pushed["dynamodb_throttled"]
+    else:
+        assert dynamodb.primary.value is None and dynamodb.primary.state is DataState.NO_DATA
+    consumed = plain(sb, "AWS/DynamoDB", "ConsumedReadCapacityUnits", {"TableName": "todos-table"}, "Sum", period)
+    rcu = dict(dynamodb.secondary)["RCU"]
+    assert rcu.value == pytest.approx(consumed / PERIOD)
+    assert rcu.unit == f"/{pushed['table_capacity'][0]} RCU"
+
+
+async def test_one_get_metric_data_per_refresh_and_incremental_after_the_first_fill(steady_sandbox):
+    sb = steady_sandbox
+    clock = SimClock(sb)
+    clock.tick(1)
+    asked: list[dict[str, Any]] = []
+    async with monitor_on(sb, clock) as monitor:
+        cloudwatch = await monitor.clients.client("cloudwatch")
+        cloudwatch.meta.events.register(
+            "provide-client-params.cloudwatch.GetMetricData", lambda params, **_: asked.append(params)
+        )
+        costs = []
+        for refresh in range(6):
+            before = monitor.clients.requests["cloudwatch.GetMetricData"]
+            result = await monitor.refresh()
+            assert result.ok, result.error
+            assert monitor.clients.requests["cloudwatch.GetMetricData"] - before == 1
+            assert result.metrics_requested == len(monitor.specs) == len(asked[-1]["MetricDataQueries"])
+            costs.append(result.metrics_requested)
+            clock.tick(1)
+        spans = [(p["EndTime"] - p["StartTime"]).total_seconds() for p in asked]
+        assert spans[0] == 900  # the whole window first
+        # Then only what is new (one period per tick) plus 3 periods re-read, never the window.
+        assert spans[1:] == [4 * PERIOD] * 5
+        assert all(
+            now["StartTime"] == before["EndTime"] - timedelta(seconds=3 * PERIOD)
+            for before, now in zip(asked, asked[1:])
+        )
+        assert all(p["StartTime"].timestamp() % PERIOD == 0 for p in asked)
+        assert len(set(costs)) == 1  # the cost of a refresh does not grow with time
+
+        monitor.window_seconds = 3600  # a larger window is filled by the next refresh
+        await monitor.refresh()
+        assert (asked[-1]["EndTime"] - asked[-1]["StartTime"]).total_seconds() == 3600
+
+
+async def test_buffers_stay_bounded_by_the_window(steady_sandbox):
+    sb = steady_sandbox
+    clock = SimClock(sb)
+    async with monitor_on(sb, clock) as monitor:
+        monitor.window_seconds = 5 * PERIOD
+        counts = []
+        for _ in range(9):
+            clock.tick(1)
+            assert (await monitor.refresh()).ok
+            counts.append(monitor._store.point_count())
+        assert max(counts[4:]) == counts[-1]  # flat once the window is full
+        assert all(len(p.history) == 5 for p in monitor.panes.values())
+
+
+async def test_an_alarm_going_to_alarm_in_a_spike_appears_once(steady_sandbox):
+    sb = steady_sandbox
+    clock = SimClock(sb)
+    async with monitor_on(sb, clock) as monitor:
+        await monitor.refresh()
+        sb.set_scenario("spike")
+        alarm_alerts = []
+        for _ in range(20):
+            clock.tick(1)
+            result = await monitor.refresh()
+            alarm_alerts += [a for a in result.alerts if a.source is AlertSource.ALARM]
+            if any(a.severity is Severity.CRIT for a in alarm_alerts):
+                break
+        raised = [a for a in alarm_alerts if a.severity is Severity.CRIT]
+        assert raised, "no alarm went to ALARM during the spike"
+        name = raised[0].title.split()[0]
+        record = monitor.alarms[name]
+        assert record["StateValue"] == "ALARM"
+        assert record["StateReason"] in raised[0].body and "Condition:" in raised[0].body
+        for _ in range(2):  # the alarm stays in ALARM: nothing new to say
+            again = await monitor.refresh()
+            assert not [a for a in again.alerts if a.source is AlertSource.ALARM and name in a.title]
+        in_feed = [a for a in monitor.feed.entries if a.key.startswith(f"alarm:{name}:ALARM")]
+        assert len(in_feed) == 1 and in_feed[0].count == 1
+
+
+async def test_each_error_log_line_appears_once(steady_sandbox):
+    sb = steady_sandbox
+    sb.set_scenario("error-burst")
+    clock = SimClock(sb)
+    clock.tick(1)
+    async with monitor_on(sb, clock) as monitor:
+        first_start = clock.now - timedelta(seconds=monitor.window_seconds)
+        seen: Counter[str] = Counter()
+        for _ in range(3):
+            result = await monitor.refresh()
+            for alert in result.alerts:
+                if alert.source is AlertSource.LOG:
+                    seen[alert.body.split("event id ")[1].split("\n")[0]] += 1
+            clock.tick(1)
+        last = await monitor.refresh()  # reads the last tick's lines
+        for alert in last.alerts:
+            if alert.source is AlertSource.LOG:
+                seen[alert.body.split("event id ")[1].split("\n")[0]] += 1
+        again = await monitor.refresh()  # nothing new since
+        assert not [a for a in again.alerts if a.source is AlertSource.LOG]
+        log_entries = [a for a in monitor.feed.entries if a.source is AlertSource.LOG]
+    logs = sb.client("logs")
+    expected = set()
+    for page in logs.get_paginator("filter_log_events").paginate(
+        logGroupName="/aws/lambda/todo-handler",
+        filterPattern="ERROR",
+        startTime=int(first_start.timestamp() * 1000),
+    ):
+        expected |= {e["eventId"] for e in page["events"]}
+    assert expected, "the error burst wrote no ERROR lines"
+    assert set(seen) == expected  # every line, none lost
+    assert max(seen.values()) == 1  # none shown twice
+    assert sum(a.count for a in log_entries) == len(expected)
+    assert len(log_entries) < len(expected)  # identical messages folded with a count
+
+
+async def test_resource_facts_and_a_missing_function(steady_sandbox):
+    sb = steady_sandbox
+    clock = SimClock(sb)
+    clock.tick(1)
+    async with monitor_on(sb, clock) as monitor:
+        await monitor.refresh()
+        facts = monitor.resources
+    config = sb.client("lambda").get_function_configuration(FunctionName="todo-handler")
+    table = sb.client("dynamodb").describe_table(TableName="todos-table")["Table"]
+    assert facts.memory_mb == config["MemorySize"] and facts.timeout_s == config["Timeout"]
+    assert facts.billing_mode == "PROVISIONED"
+    assert facts.read_capacity == table["ProvisionedThroughput"]["ReadCapacityUnits"]
+
+    async with monitor_on(sb, clock, function_name="no-such-fn", table_name="no-such-table") as monitor:
+        result = await monitor.refresh()
+    assert result.ok
+    for key in ("concurrency", "latency", "traffic"):
+        assert result.panes[key].primary.state is DataState.NO_DATA
+        assert result.panes[key].primary.detail == "function no-such-fn not found in us-west-2"
+    assert result.panes["dynamodb"].primary.detail == "table no-such-table not found in us-west-2"
+
+
+async def test_identity_and_startup_errors_in_one_line(steady_sandbox, monkeypatch):
+    async with monitor_on(steady_sandbox, SimClock(steady_sandbox)) as monitor:
+        who = await monitor.identity()
+    assert who.account == "123456789012" and who.region == "us-west-2"
+    assert who.endpoint_url == steady_sandbox.endpoint
+
+    with pytest.raises(MonitorError, match="no AWS region"):
+        async with Monitor(Settings().with_overrides(aws={"endpoint_url": steady_sandbox.endpoint})) as m:
+            await m.identity()
+    closed = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(MonitorError, match="cannot reach"):
+        async with fast_failing(settings_for(closed)) as clients, Monitor(settings_for(closed), clients=clients) as m:
+            await m.identity()
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    with pytest.raises(MonitorError, match="no AWS credentials"):
+        async with Monitor(settings_for(steady_sandbox.endpoint)) as m:
+            await m.identity()
+
+
+# --- a server we can stop and restart -----------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fast_failing(settings: Settings) -> AwsClients:
+    """Clients that give up after one attempt, so a dead endpoint fails at once."""
+    return AwsClients(settings.aws, config=client_config(attempts=1, connect_timeout=1, read_timeout=2))
+
+
+def push_invocations(endpoint: str, at: datetime, count: float) -> None:
+    boto3.client("cloudwatch", endpoint_url=endpoint, region_name="us-west-2").put_metric_data(
+        Namespace="AWS/Lambda",
+        MetricData=[
+            {
+                "MetricName": "Invocations",
+                "Dimensions": [{"Name": "FunctionName", "Value": "todo-handler"}],
+                "Timestamp": at,
+                "Value": count,
+            }
+        ],
+    )
+
+
+async def test_a_stopped_endpoint_turns_panes_error_then_stale_never_zero_and_recovers():
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    now = [datetime(2026, 3, 2, 10, 5, 30, tzinfo=timezone.utc)]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        push_invocations(endpoint, datetime(2026, 3, 2, 10, 4, tzinfo=timezone.utc), 42)
+        settings = settings_for(endpoint)
+        async with fast_failing(settings) as clients, Monitor(settings, clients=clients, clock=lambda: now[0]) as monitor:
+            good = await monitor.refresh()
+            assert good.ok and good.panes["traffic"].primary.value == 42
+
+            server.stop()
+            now[0] += timedelta(seconds=5)
+            failed = await monitor.refresh()
+            assert not failed.ok and "cannot reach" in failed.error
+            traffic = failed.panes["traffic"].primary
+            assert traffic.state is DataState.ERROR and traffic.value == 42  # the last value, marked
+            assert [a.key for a in failed.alerts] == ["connection:failed"]  # one alert, not one per read
+
+            now[0] += timedelta(seconds=10)
+            stale = await monitor.refresh()
+            assert not stale.ok and not [a for a in stale.alerts if a.source is AlertSource.CONNECTION]
+            assert all(p.primary.state is DataState.STALE for p in stale.panes.values())
+            figures = [r for p in stale.panes.values() for r in (p.primary, *(r for _, r in p.secondary))]
+            assert all(r.state is not DataState.OK and r.value != 0 for r in figures)
+
+            server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+            server.start()
+            push_invocations(endpoint, datetime(2026, 3, 2, 10, 5, tzinfo=timezone.utc), 60)
+            now[0] += timedelta(seconds=40)
+            back = await monitor.refresh()
+            assert back.ok and back.error is None
+            assert back.panes["traffic"].primary.value == 60 and back.panes["traffic"].primary.state is DataState.OK
+            assert [a.severity for a in back.alerts if a.key.startswith("connection:")] == [Severity.OK]
+    finally:
+        server.stop()
