@@ -1,0 +1,478 @@
+"""Every action against the sandbox: the plan shows live state, run() changes the sandbox (read
+back with plain boto3), the journal holds intent and outcome with AWS request ids, undo restores.
+
+The session sandbox is shared: each test puts back what it changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from actions_support import journal_lines, mutating_requests, open_runner, use_sandbox_credentials
+
+from todotui.actions import InvalidInput, OutcomeStatus, Risk
+from todotui.actions.runner import ActionRunner
+
+pytestmark = pytest.mark.sandbox
+
+
+@pytest.fixture(autouse=True)
+def _credentials(monkeypatch, sandbox):
+    use_sandbox_credentials(monkeypatch, sandbox)
+
+
+def _records(tmp_path, record_id):
+    return [r for r in journal_lines(tmp_path / "journal.jsonl") if r["record_id"] == record_id]
+
+
+def assert_journaled(tmp_path, outcome, result="succeeded", *, request_id=True):
+    records = _records(tmp_path, outcome.record_id)
+    kinds = [r["kind"] for r in records]
+    assert kinds[:2] == ["intent", "outcome"], kinds
+    intent, out = records[0], records[1]
+    assert intent["caller"].startswith("arn:aws:")
+    assert intent["action"] == outcome.action_id and intent["target"] == outcome.target
+    assert out["result"] == result
+    assert out["request_ids"] == list(outcome.request_ids)
+    if request_id:
+        assert out["request_ids"], "the outcome record carries AWS's request id(s)"
+    return intent, out
+
+
+async def _run_with_confirm(runner: ActionRunner, plan, **kwargs):
+    typed = plan.confirm_text if plan.risk.needs_typed_confirmation else None
+    return await runner.run(plan, typed_confirmation=typed, **kwargs)
+
+
+async def test_lambda_memory_change_and_undo(sandbox, tmp_path):
+    lam = sandbox.client("lambda")
+    name = sandbox.names.function_name
+    start = lam.get_function_configuration(FunctionName=name)["MemorySize"]
+    async with open_runner(sandbox, tmp_path) as (runner, _):
+        plan = await runner.prepare("lambda-memory", {"memory_mb": str(start + 128)})
+        assert plan.before == (("Memory", f"{start} MB"),)
+        assert plan.cli == (
+            f"aws lambda update-function-configuration --function-name {name} --memory-size {start + 128} "
+            f"--region {sandbox.region} --endpoint-url {sandbox.endpoint}",
+        )
+        outcome = await runner.run(plan)
+        assert outcome.ok and outcome.verified, outcome
+        assert lam.get_function_configuration(FunctionName=name)["MemorySize"] == start + 128
+        intent, _ = assert_journaled(tmp_path, outcome)
+        assert intent["parameters"] == {"memory_mb": start + 128}
+        assert intent["before"] == [["Memory", f"{start} MB"]]
+
+        undo = await runner.undo_plan(outcome.record_id)
+        assert undo.undo_of == outcome.record_id and undo.after == (("Memory", f"{start} MB"),)
+        undone = await runner.run(undo)
+        assert undone.ok and undone.verified
+        assert lam.get_function_configuration(FunctionName=name)["MemorySize"] == start
+        assert [e.action_id for e in runner.history()] == ["lambda-memory", "lambda-memory"]
+        assert runner.history()[1].intent["undo_of"] == outcome.record_id
+
+
+async def test_dynamodb_capacity_raise_then_undo_is_a_typed_decrease(sandbox, tmp_path):
+    ddb = sandbox.client("dynamodb")
+    table = sandbox.names.table_name
+    pt = ddb.describe_table(TableName=table)["Table"]["ProvisionedThroughput"]
+    read, write = pt["ReadCapacityUnits"], pt["WriteCapacityUnits"]
+    async with open_runner(sandbox, tmp_path) as (runner, _):
+        plan = await runner.prepare("dynamodb-capacity", {"table": table, "read": str(read * 2), "write": str(write * 2)})
+        assert plan.before == (("Read capacity", f"{read} units/s"), ("Write capacity", f"{write} units/s"))
+        assert plan.risk is Risk.LOW
+        assert dict(plan.context)["Decreases today"].isdigit()
+        assert f"ReadCapacityUnits={read * 2},WriteCapacityUnits={write * 2}" in plan.cli[0]
+        outcome = await runner.run(plan)
+        assert outcome.ok and outcome.verified, outcome
+        now = ddb.describe_table(TableName=table)["Table"]["ProvisionedThroughput"]
+        assert (now["ReadCapacityUnits"], now["WriteCapacityUnits"]) == (read * 2, write * 2)
+        assert_journaled(tmp_path, outcome)
+
+        undo = await runner.undo_plan(outcome.record_id)
+        assert undo.risk is Risk.DESTRUCTIVE, "a decrease is confirmed by typing the table's name"
+        assert any("decrease" in w for w in undo.warnings)
+        refused = await runner.run(undo, typed_confirmation="wrong")
+        assert refused.status is OutcomeStatus.REFUSED and "type" in refused.message
+        undone = await runner.run(undo, typed_confirmation=table)
+        assert undone.ok and undone.verified
+        now = ddb.describe_table(TableName=table)["Table"]["ProvisionedThroughput"]
+        assert (now["ReadCapacityUnits"], now["WriteCapacityUnits"]) == (read, write)
+
+
+async def test_on_demand_table_is_explained_and_billing_switch_needs_capacity(sandbox, tmp_path):
+    ddb = sandbox.client("dynamodb")
+    table = sandbox.names.ondemand_table_name
+    async with open_runner(sandbox, tmp_path) as (runner, clients):
+        with pytest.raises(InvalidInput) as excinfo:
+            await runner.prepare("dynamodb-capacity", {"table": table, "read": "10", "write": "10"})
+        assert "PAY_PER_REQUEST" in excinfo.value.errors["table"]
+        assert "dynamodb-billing-mode" in excinfo.value.errors["table"]
+        with pytest.raises(InvalidInput) as excinfo:
+            await runner.prepare("dynamodb-billing-mode", {"table": table, "mode": "PROVISIONED"})
+        assert set(excinfo.value.errors) == {"read", "write"}
+        assert not mutating_requests(clients)
+
+        plan = await runner.prepare("dynamodb-billing-mode", {"table": table, "mode": "PROVISIONED", "read": "3", "write": "4"})
+        assert plan.before[0] == ("Billing mode", "PAY_PER_REQUEST")
+        outcome = await runner.run(plan, typed_confirmation=table)
+        assert outcome.ok and outcome.verified, outcome
+        desc = ddb.describe_table(TableName=table)["Table"]
+        assert desc["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
+        assert desc["ProvisionedThroughput"]["ReadCapacityUnits"] == 3
+        undone = await _run_with_confirm(runner, await runner.undo_plan(outcome.record_id))
+        assert undone.ok and undone.verified
+        assert ddb.describe_table(TableName=table)["Table"]["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+
+
+async def test_provisioned_concurrency_refuses_latest_goes_ready_and_undo_removes(sandbox, tmp_path):
+    lam = sandbox.client("lambda")
+    name, alias = sandbox.names.function_name, sandbox.names.alias
+    async with open_runner(sandbox, tmp_path, verify_timeout=0.2) as (runner, clients):
+        with pytest.raises(InvalidInput) as excinfo:
+            await runner.prepare("provisioned-concurrency", {"qualifier": "$LATEST", "executions": "5"})
+        assert "unpublished" in excinfo.value.errors["qualifier"] and alias in excinfo.value.errors["qualifier"]
+        with pytest.raises(InvalidInput) as excinfo:
+            await runner.prepare("provisioned-concurrency", {"qualifier": "99", "executions": "0"})
+        assert "unknown version" in excinfo.value.errors["qualifier"]
+        assert "at least 1" in excinfo.value.errors["executions"]
+        assert not mutating_requests(clients)
+
+        plan = await runner.prepare("provisioned-concurrency", {"qualifier": alias, "executions": "5"})
+        assert plan.before == (("Provisioned concurrency", "none"),)
+        assert "--qualifier PROD --provisioned-concurrency-executions 5" in plan.cli[0]
+        outcome = await runner.run(plan)
+        assert outcome.ok and not outcome.verified, "allocation takes simulated time"
+        assert "IN_PROGRESS" in outcome.message
+        assert lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier=alias)["Status"] == "IN_PROGRESS"
+        sandbox.tick(2)
+        again = await runner.verify(plan, outcome.record_id)
+        assert again.verified and "READY" in dict(again.observed)["Provisioned concurrency"]
+        entry = runner.history()[-1]
+        assert entry.verified and [v["verified"] for v in entry.verifications] == [False, True]
+
+        undo = await runner.undo_plan(outcome.record_id)
+        assert undo.action_id == "provisioned-concurrency-remove" and undo.risk is Risk.DESTRUCTIVE
+        undone = await runner.run(undo, typed_confirmation=f"{name}:{alias}")
+        assert undone.ok and undone.verified
+        assert not lam.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"]
+
+
+async def test_reserved_concurrency_put_and_undo(sandbox, tmp_path):
+    lam = sandbox.client("lambda")
+    name = sandbox.names.function_name
+    async with open_runner(sandbox, tmp_path) as (runner, _):
+        with pytest.raises(InvalidInput) as excinfo:
+            await runner.prepare("reserved-concurrency", {"reserved": "-1"})
+        assert "at least 0" in excinfo.value.errors["reserved"]
+        plan = await runner.prepare("reserved-concurrency", {"reserved": "50"})
+        outcome = await runner.run(plan)
+        assert outcome.ok and outcome.verified
+        assert lam.get_function_concurrency(FunctionName=name)["ReservedConcurrentExecutions"] == 50
+        zero = await runner.prepare("reserved-concurrency", {"reserved": "0"})
+        assert zero.risk is Risk.DESTRUCTIVE and any("stops every invocation" in w for w in zero.warnings)
+        undone = await runner.run(await runner.undo_plan(outcome.record_id))
+        assert undone.ok and undone.verified
+        assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName=name)
+
+
+async def test_api_cache_on_with_real_patch_paths_and_undo(sandbox, tmp_path):
+    apigw = sandbox.client("apigateway")
+    api_id = sandbox.stack.api_id
+    stage_name = sandbox.names.stage_name
+    async with open_runner(sandbox, tmp_path) as (runner, _):
+        with pytest.raises(InvalidInput) as excinfo:
+            await runner.prepare("api-cache", {"enabled": "yes", "size_gb": "0.5GB", "ttl_seconds": "4000"})
+        assert "without a unit" in excinfo.value.errors["size_gb"]
+        assert "at most 3600" in excinfo.value.errors["ttl_seconds"]
+        plan = await runner.prepare("api-cache", {"enabled": "yes", "size_gb": "1.6", "ttl_seconds": "120"})
+        paths = [op["path"] for op in plan.params["patch"]]
+        assert "/*/*/caching/enabled" in paths and "/caching/enabled" not in paths
+        assert "'op=replace,path=/*/*/caching/enabled,value=true'" in plan.cli[0], "the * is quoted for the shell"
+        outcome = await runner.run(plan)
+        assert outcome.ok and outcome.verified, outcome
+        stage = apigw.get_stage(restApiId=api_id, stageName=stage_name)
+        assert stage["cacheClusterEnabled"] is True and stage["cacheClusterSize"] == "1.6"
+        assert stage["methodSettings"]["*/*"]["cachingEnabled"] is True
+        assert stage["methodSettings"]["*/*"]["cacheTtlInSeconds"] == 120
+        undone = await runner.run(await runner.undo_plan(outcome.record_id))
+        assert undone.ok and undone.verified
+        stage = apigw.get_stage(restApiId=api_id, stageName=stage_name)
+        assert not stage.get("cacheClusterEnabled")
+        assert not stage["methodSettings"]["*/*"]["cachingEnabled"]
+
+
+async def test_rollback_clears_routing_now_and_undo_restores_it(sandbox, tmp_path):
+    lam = sandbox.client("lambda")
+    name, alias = sandbox.names.function_name, sandbox.names.alias
+    stack = sandbox.stack
+    stable, candidate = stack.stable_version, stack.candidate_version
+    lam.update_alias(FunctionName=name, Name=alias, FunctionVersion=stable,
+                     RoutingConfig={"AdditionalVersionWeights": {candidate: 0.25}})
+    try:
+        async with open_runner(sandbox, tmp_path) as (runner, _):
+            fields = {f.name: f for f in await runner.fields("rollback")}
+            assert fields["version"].default == stable
+            with pytest.raises(InvalidInput) as excinfo:
+                await runner.prepare("rollback", {"version": "$LATEST"})
+            assert "published version" in excinfo.value.errors["version"]
+            with pytest.raises(InvalidInput):
+                await runner.prepare("rollback", {"version": "42"})
+            plan = await runner.prepare("rollback", {"version": stable})
+            assert plan.before == (("Alias routing", f"75% -> version {stable}, 25% -> version {candidate}"),)
+            assert plan.risk is Risk.DESTRUCTIVE and plan.confirm_text == alias
+            assert """--routing-config '{"AdditionalVersionWeights":{}}'""" in plan.cli[0]
+            outcome = await runner.run(plan, typed_confirmation=alias)
+            assert outcome.ok and outcome.verified
+            now = lam.get_alias(FunctionName=name, Name=alias)
+            assert now["FunctionVersion"] == stable
+            assert not (now.get("RoutingConfig") or {}).get("AdditionalVersionWeights")
+            assert_journaled(tmp_path, outcome)
+
+            undo = await runner.undo_plan(outcome.record_id)
+            assert undo.action_id == "alias-route"
+            undone = await runner.run(undo, typed_confirmation=alias)
+            assert undone.ok and undone.verified
+            now = lam.get_alias(FunctionName=name, Name=alias)
+            assert now["RoutingConfig"]["AdditionalVersionWeights"] == {candidate: 0.25}
+    finally:
+        lam.update_alias(FunctionName=name, Name=alias, FunctionVersion=stable,
+                         RoutingConfig={"AdditionalVersionWeights": {}})
+
+
+async def test_disable_user_is_two_calls_both_journaled_and_undo_enables(sandbox, tmp_path):
+    idp = sandbox.client("cognito-idp")
+    stack = sandbox.stack
+    user = stack.compromised_user
+    async with open_runner(sandbox, tmp_path) as (runner, _):
+        with pytest.raises(InvalidInput) as excinfo:
+            await runner.prepare("cognito-disable-user", {"username": "nobody@example.com"})
+        assert "no user" in excinfo.value.errors["username"]
+        plan = await runner.prepare("cognito-disable-user", {"username": user})
+        assert plan.risk is Risk.SECURITY and plan.confirm_text == user
+        assert any("1 h" in e for e in plan.effects) and any("refresh token" in e for e in plan.effects)
+        assert len(plan.cli) == 2 and "admin-user-global-sign-out" in plan.cli[1]
+        outcome = await runner.run(plan, typed_confirmation=user)
+        assert outcome.ok and outcome.verified, outcome
+        assert len(outcome.request_ids) == 2
+        assert idp.admin_get_user(UserPoolId=stack.user_pool_id, Username=user)["Enabled"] is False
+        _, out = assert_journaled(tmp_path, outcome)
+        assert len(out["request_ids"]) == 2
+
+        undo = await runner.undo_plan(outcome.record_id)
+        assert undo.action_id == "cognito-enable-user"
+        undone = await runner.run(undo, typed_confirmation=user)
+        assert undone.ok and undone.verified
+        assert idp.admin_get_user(UserPoolId=stack.user_pool_id, Username=user)["Enabled"] is True
+
+
+async def test_backup_then_restore_into_a_new_table_never_the_live_one(sandbox, tmp_path):
+    ddb = sandbox.client("dynamodb")
+    table = sandbox.names.table_name
+    async with open_runner(sandbox, tmp_path) as (runner, _):
+        plan = await runner.prepare("dynamodb-backup", {"table": table})
+        backup = plan.params["backup_name"]
+        assert backup.startswith(f"{table}-manual-") and len(backup) == len(table) + len("-manual-YYYYmmdd-HHMMSS")
+        outcome = await runner.run(plan)
+        assert outcome.ok and outcome.verified, outcome
+        names = [b["BackupName"] for b in ddb.list_backups(TableName=table)["BackupSummaries"]]
+        assert backup in names
+        report = await runner.check("list-backups")
+        assert backup in [row.label for row in report.rows]
+
+        with pytest.raises(InvalidInput) as excinfo:
+            await runner.prepare("dynamodb-restore", {"table": table, "backup": backup, "new_table": table})
+        assert "live table" in excinfo.value.errors["new_table"]
+        new_table = f"{table}-restored-test"
+        restore = await runner.prepare("dynamodb-restore", {"table": table, "backup": backup, "new_table": new_table})
+        assert restore.risk is Risk.DESTRUCTIVE and restore.confirm_text == new_table
+        assert not restore.undo_possible
+        refused = await runner.run(restore, typed_confirmation=table)
+        assert refused.status is OutcomeStatus.REFUSED
+        restored = await runner.run(restore, typed_confirmation=new_table)
+        assert restored.ok and restored.verified, restored
+        assert ddb.describe_table(TableName=new_table)["Table"]["TableStatus"] == "ACTIVE"
+        ddb.delete_table(TableName=new_table)
+
+
+async def test_export_user_pool_writes_json(sandbox, tmp_path):
+    async with open_runner(sandbox, tmp_path) as (runner, _):
+        fields = {f.name: f for f in await runner.fields("cognito-export-pool")}
+        plan = await runner.prepare("cognito-export-pool", {"path": fields["path"].default})
+        assert plan.cli[0].endswith(" > " + fields["path"].default)
+        outcome = await runner.run(plan)
+        assert outcome.ok and outcome.verified
+        data = json.loads((tmp_path / "exports").glob("cognito-backup-*.json").__next__().read_text())
+        assert data["UserPool"]["Id"] == sandbox.stack.user_pool_id
+        with pytest.raises(InvalidInput) as excinfo:
+            await runner.prepare("cognito-export-pool", {"path": fields["path"].default})
+        assert "already exists" in excinfo.value.errors["path"]
+
+
+async def test_auth_checks_report_pool_client_and_authorizer(sandbox, tmp_path):
+    async with open_runner(sandbox, tmp_path) as (runner, clients):
+        report = await runner.check("auth-checks")
+        assert not report.errors
+        rows = {r.label: r for r in report.rows}
+        assert sandbox.stack.user_pool_id in rows["User pool"].value
+        assert rows["Refresh tokens allowed"].ok is True
+        assert any(label.startswith("Authorizer") and r.ok for label, r in rows.items())
+        assert len(report.cli) == 3 and not mutating_requests(clients)
+
+
+async def test_alarm_threshold_keeps_every_other_field(sandbox, tmp_path):
+    cw = sandbox.client("cloudwatch")
+    name = sandbox.names.duration_alarm
+    volatile = {"Threshold", "StateValue", "StateReason", "StateReasonData", "StateUpdatedTimestamp",
+                "AlarmConfigurationUpdatedTimestamp", "StateTransitionedTimestamp"}
+
+    def settings():
+        alarm = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+        return {k: v for k, v in alarm.items() if k not in volatile}, alarm["Threshold"]
+
+    before, threshold = settings()
+    async with open_runner(sandbox, tmp_path) as (runner, _):
+        plan = await runner.prepare("alarm-threshold", {"alarm": name, "threshold": str(threshold + 1000)})
+        assert dict(plan.before)["Threshold"].startswith(f"{threshold:g}")
+        assert "30-day" in " ".join(label for label, _ in plan.context) + " ".join(v for _, v in plan.context)
+        assert "--alarm-actions" in plan.cli[0] and "--dimensions" in plan.cli[0]
+        outcome = await runner.run(plan)
+        assert outcome.ok and outcome.verified, outcome
+        after, new_threshold = settings()
+        assert new_threshold == threshold + 1000 and after == before
+        undone = await runner.run(await runner.undo_plan(outcome.record_id))
+        assert undone.ok and settings()[1] == threshold
+
+
+async def test_emergency_notification_reaches_topic_and_log(sandbox, tmp_path):
+    sqs, logs = sandbox.client("sqs"), sandbox.client("logs")
+    stack = sandbox.stack
+    sqs.purge_queue(QueueUrl=stack.queue_url)
+    async with open_runner(sandbox, tmp_path) as (runner, _):
+        with pytest.raises(InvalidInput) as excinfo:
+            await runner.prepare("emergency-notify", {"message": "  ", "subject": "a\nb" * 60})
+        assert set(excinfo.value.errors) == {"message", "subject"}
+        plan = await runner.prepare("emergency-notify", {"message": "Critical: Lambda 'down' $HOME", "subject": "TodoApp Emergency Alert"})
+        assert "'[" in plan.cli[0], "the message is shell-quoted"
+        outcome = await runner.run(plan)
+        assert outcome.ok and outcome.verified, outcome
+        assert len(outcome.request_ids) >= 3
+    messages = sqs.receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+    bodies = [json.loads(m["Body"]).get("Message", "") for m in messages]
+    assert any("Critical: Lambda 'down' $HOME" in b for b in bodies)
+    events = logs.filter_log_events(logGroupName=sandbox.names.emergency_log_group)["events"]
+    assert any("Critical: Lambda 'down' $HOME" in e["message"] for e in events)
+
+
+async def test_aws_refusal_comes_back_in_aws_words_and_is_journaled_failed(sandbox, tmp_path):
+    ddb = sandbox.client("dynamodb")
+    table = sandbox.names.table_name
+    pt = ddb.describe_table(TableName=table)["Table"]["ProvisionedThroughput"]
+    read, write = pt["ReadCapacityUnits"], pt["WriteCapacityUnits"]
+    async with open_runner(sandbox, tmp_path) as (runner, _):
+        plan = await runner.prepare("dynamodb-capacity", {"table": table, "read": str(read + 1), "write": str(write)})
+        ddb.update_table(TableName=table, ProvisionedThroughput={"ReadCapacityUnits": read + 1, "WriteCapacityUnits": write})
+        try:
+            stale = await runner.run(plan)
+            assert stale.status is OutcomeStatus.REFUSED and "changed since the plan" in stale.message
+            outcome = await runner.run(plan, stale_override=True)
+            assert outcome.status is OutcomeStatus.FAILED
+            assert outcome.error.startswith("ValidationException: The provisioned throughput for the table will not change")
+            # (the sandbox's gap filler answers this refusal without a request id header)
+            _, out = assert_journaled(tmp_path, outcome, result="failed", request_id=False)
+            assert out["error"] == outcome.error
+            with pytest.raises(Exception, match="only an action that succeeded"):
+                await runner.undo_plan(outcome.record_id)
+        finally:
+            ddb.update_table(TableName=table, ProvisionedThroughput={"ReadCapacityUnits": read, "WriteCapacityUnits": write})
+
+
+async def test_endpoint_dying_mid_action_leaves_unknown_outcome_and_rerunnable_verify(sandbox, tmp_path):
+    from todotui.actions import ActionRunner, Journal
+    from todotui.aws.session import AwsClients, client_config
+    from todotui.config import AwsTarget
+
+    lam = sandbox.client("lambda")
+    name = sandbox.names.function_name
+    start = lam.get_function_configuration(FunctionName=name)["MemorySize"]
+    async with open_runner(sandbox, tmp_path) as (runner, _):
+        plan = await runner.prepare("lambda-memory", {"memory_mb": str(start + 64)})
+        dead = AwsTarget(endpoint_url="http://127.0.0.1:9", region=sandbox.region)
+        async with AwsClients(dead, config=client_config(attempts=1, connect_timeout=1)) as gone:
+            cut_off = ActionRunner(runner.settings, gone, journal=runner.journal, read_only=False,
+                                   verify_timeout=0.1, poll_interval=0.05)
+            outcome = await cut_off.run(plan)
+        assert outcome.status is OutcomeStatus.UNKNOWN and outcome.outcome_unknown
+        assert "run verify" in outcome.message
+        out = _records(tmp_path, outcome.record_id)[1]
+        assert out["result"] == "unknown" and out["error"]
+        # The endpoint is back (here: the same change went through another way); verify again.
+        lam.update_function_configuration(FunctionName=name, MemorySize=start + 64)
+        again = await runner.verify(plan, outcome.record_id)
+        assert again.verified
+        lam.update_function_configuration(FunctionName=name, MemorySize=start)
+
+
+async def test_a_crash_between_intent_and_outcome_leaves_an_unfinished_intent(sandbox, tmp_path):
+    lam = sandbox.client("lambda")
+    name = sandbox.names.function_name
+    start = lam.get_function_configuration(FunctionName=name)["MemorySize"]
+    async with open_runner(sandbox, tmp_path) as (runner, clients):
+        plan = await runner.prepare("lambda-memory", {"memory_mb": str(start + 32)})
+        sent = asyncio.Event()
+        client = await clients.client("lambda")
+
+        def on_send(**kwargs):
+            sent.set()
+
+        client.meta.events.register("before-send.lambda.UpdateFunctionConfiguration", on_send)
+        task = asyncio.create_task(runner.run(plan))
+        await sent.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        unfinished = runner.journal.unfinished()
+        assert [e.action_id for e in unfinished] == ["lambda-memory"] and unfinished[0].result == "unfinished"
+        assert not runner.is_busy(plan.target)
+    lam.update_function_configuration(FunctionName=name, MemorySize=start)
+
+
+async def test_same_target_cannot_run_twice_at_once(sandbox, tmp_path):
+    lam = sandbox.client("lambda")
+    name = sandbox.names.function_name
+    start = lam.get_function_configuration(FunctionName=name)["MemorySize"]
+    async with open_runner(sandbox, tmp_path) as (runner, clients):
+        plan = await runner.prepare("lambda-memory", {"memory_mb": str(start + 16)})
+        first, second = await asyncio.gather(runner.run(plan), runner.run(plan))
+        assert first.ok
+        assert second.status is OutcomeStatus.REFUSED and "already running" in second.message
+        assert clients.requests_matching("UpdateFunctionConfiguration") == 1
+    lam.update_function_configuration(FunctionName=name, MemorySize=start)
+
+
+async def test_stale_telemetry_needs_an_explicit_override(sandbox, tmp_path):
+    async with open_runner(sandbox, tmp_path) as (runner, clients):
+        start = int(dict((await runner.prepare("lambda-memory", {"memory_mb": "1024"})).before)["Memory"].split()[0])
+        plan = (await runner.prepare("lambda-memory", {"memory_mb": str(start + 8)})).with_stale_warning(
+            "telemetry is 10 min old"
+        )
+        refused = await runner.run(plan)
+        assert refused.status is OutcomeStatus.REFUSED and "10 min old" in refused.message
+        assert not mutating_requests(clients)
+        outcome = await runner.run(plan, stale_override=True)
+        assert outcome.ok
+        await runner.run(await runner.undo_plan(outcome.record_id))
+
+
+def test_topics_map_to_the_runbook_answers():
+    from todotui.actions import actions_for_topic, catalog
+
+    assert actions_for_topic("throttling")[0].id == "dynamodb-capacity"
+    assert actions_for_topic("errors")[0].id == "rollback"
+    assert [a.id for a in actions_for_topic("latency")][:3] == ["lambda-memory", "provisioned-concurrency", "api-cache"]
+    assert actions_for_topic("auth")[0].id == "cognito-disable-user"
+    assert "provisioned-concurrency" in [a.id for a in actions_for_topic("concurrency")]
+    ids = {a.id for a in catalog()}
+    for topic in ("throttling", "latency", "errors", "auth", "concurrency"):
+        assert {a.id for a in actions_for_topic(topic)} <= ids
