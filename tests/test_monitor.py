@@ -170,6 +170,11 @@ async def test_one_get_metric_data_per_refresh_and_incremental_after_the_first_f
         )
         assert all(p["StartTime"].timestamp() % PERIOD == 0 for p in asked)
         assert len(set(costs)) == 1  # the cost of a refresh does not grow with time
+        await monitor.refresh()  # one refresh per simulated minute: the meter says so
+        metrics = len(monitor.specs)
+        assert monitor.cost.metrics_per_minute == pytest.approx(metrics)
+        # GetMetricData per metric, DescribeAlarms per request, both $0.01 per 1,000
+        assert monitor.cost.usd_per_hour == pytest.approx((metrics + 1) * 60 * 0.01 / 1000)
 
         monitor.window_seconds = 3600  # a larger window is filled by the next refresh
         await monitor.refresh()
@@ -185,7 +190,7 @@ async def test_buffers_stay_bounded_by_the_window(steady_sandbox):
         for _ in range(9):
             clock.tick(1)
             assert (await monitor.refresh()).ok
-            counts.append(monitor._store.point_count())
+            counts.append(monitor.points_held)
         assert max(counts[4:]) == counts[-1]  # flat once the window is full
         assert all(len(p.history) == 5 for p in monitor.panes.values())
 

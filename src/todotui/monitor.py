@@ -138,6 +138,9 @@ class Monitor:
         """Ask for Duration p99: CloudWatch answers percentiles; other endpoints (moto) may not.
         A fetch that fails with p99 in it switches them off and is retried at once without."""
         self._usage: deque[_Usage] = deque()
+        self.refresh_seconds = settings.cadence.refresh_seconds
+        """The cadence the caller polls at (settable): staleness and the cost estimate use it."""
+        self._refresh_lock = asyncio.Lock()
         self.feed = AlertFeed()
         """Every alert so far, folded and newest first; the UI renders `feed.entries`."""
         self.panes: dict[str, PaneSnapshot] = {}
@@ -167,6 +170,11 @@ class Monitor:
     def alarms(self) -> dict[str, dict[str, Any]]:
         """The latest DescribeAlarms record of each configured alarm, by name."""
         return self._alarms.alarms
+
+    @property
+    def points_held(self) -> int:
+        """Datapoints held in the series buffers (flat once the window is full)."""
+        return self._store.point_count()
 
     @property
     def specs(self) -> tuple[MetricSpec, ...]:
@@ -215,7 +223,11 @@ class Monitor:
     # --- refreshing -----------------------------------------------------------------
 
     async def refresh(self) -> Refresh:
-        """Fetch, merge, judge. Never raises on AWS or network errors."""
+        """Fetch, merge, judge. Never raises on AWS or network errors; calls never overlap."""
+        async with self._refresh_lock:
+            return await self._refresh()
+
+    async def _refresh(self) -> Refresh:
         started = self._clock()
         requests_before = sum(self._clients.requests.values())
         priced_before = self._priced_requests()
@@ -243,10 +255,12 @@ class Monitor:
         new_alerts += alarm_alerts + log_alerts
 
         problems = [p for p in (alarm_error, log_error) if p]
+        if metric_error is None:  # during an outage the connection alert says it all
+            new_alerts += self._problem_alerts(problems, finished, Severity.WARN)
         if resources_due:
             problems += list(self._resources.problems)
-        if metric_error is None:
-            new_alerts += self._problem_alerts(problems, finished)
+            if metric_error is None:
+                new_alerts += self._problem_alerts(list(self._resources.problems), finished, Severity.INFO)
 
         self.panes = self.snapshot(finished)
         new_alerts += self._breaches.check(self.panes, finished)
@@ -283,6 +297,7 @@ class Monitor:
             window_seconds=self._window,
             fetch=self._fetch,
             resources=self._resources,
+            refresh_seconds=self.refresh_seconds,
         )
 
     def fetch_range(self, now: datetime) -> tuple[datetime, datetime]:
@@ -349,7 +364,7 @@ class Monitor:
         self._resources = facts
         self._resources_due = now + timedelta(seconds=self.settings.cadence.resource_refresh_seconds)
 
-    def _problem_alerts(self, problems: list[str], now: datetime) -> list[Alert]:
+    def _problem_alerts(self, problems: list[str], now: datetime, severity: Severity) -> list[Alert]:
         """One feed entry per distinct failing read (not one per refresh)."""
         alerts = []
         for problem in problems:
@@ -360,7 +375,7 @@ class Monitor:
                 Alert(
                     key=f"problem:{problem}",
                     source=AlertSource.CONNECTION,
-                    severity=Severity.WARN,
+                    severity=severity,
                     title=problem[:200],
                     body=f"{problem}\n\nThe cockpit keeps running; the affected figures show as unknown.",
                     first_seen=now,
@@ -397,8 +412,8 @@ class Monitor:
         if not recent:
             return CostMeter(0.0, 0.0, 0.0)
         span = (now - recent[0].at).total_seconds()
-        if len(recent) == 1 or span < self.settings.cadence.refresh_seconds:
-            counted, minutes = recent, len(recent) * self.settings.cadence.refresh_seconds / 60
+        if len(recent) == 1 or span < self.refresh_seconds:
+            counted, minutes = recent, len(recent) * self.refresh_seconds / 60
         else:
             counted, minutes = recent[1:], span / 60
         requests = sum(u.requests for u in counted) / minutes

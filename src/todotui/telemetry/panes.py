@@ -40,9 +40,13 @@ def build_panes(
     window_seconds: int,
     fetch: FetchStatus,
     resources: ResourceFacts,
+    refresh_seconds: float | None = None,
 ) -> dict[str, PaneSnapshot]:
-    """The five pane snapshots, keyed by pane key, from what the store holds at `now`."""
-    ctx = _Context(store, settings, now, window_seconds, fetch, resources)
+    """The five pane snapshots, keyed by pane key, from what the store holds at `now`.
+
+    Data is stale after two refreshes of `refresh_seconds` (default: the configured cadence).
+    """
+    ctx = _Context(store, settings, now, window_seconds, fetch, resources, refresh_seconds)
     return {
         "concurrency": ctx.concurrency(),
         "errors": ctx.errors(),
@@ -61,6 +65,7 @@ class _Context:
         window_seconds: int,
         fetch: FetchStatus,
         resources: ResourceFacts,
+        refresh_seconds: float | None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -71,7 +76,8 @@ class _Context:
         self.window_seconds = window_seconds
         self.fetch = fetch
         self.res = resources
-        self.stale = is_stale(fetch.last_good_at, now, settings.cadence.refresh_seconds)
+        cadence = refresh_seconds or settings.cadence.refresh_seconds
+        self.stale = is_stale(fetch.last_good_at, now, cadence)
 
     # --- picking values -------------------------------------------------------------
 
