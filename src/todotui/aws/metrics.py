@@ -9,7 +9,7 @@ series, so they work on endpoints without metric math (moto has none).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from todotui.config import StackNames
