@@ -7,6 +7,7 @@ loggers (and ours) rewrites any record that contains it.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,10 +17,20 @@ from todotui.actions.model import REDACTED
 _LOGGER_PREFIXES = ("botocore", "aiobotocore", "urllib3", "aiohttp", "asyncio", "todotui", "moto", "werkzeug")
 
 
+def _forms(secret: str) -> set[str]:
+    """The secret as it may appear in a log line: raw, JSON-escaped (a request body),
+    repr-escaped, and each escaped once more (a JSON body inside a logged dict)."""
+    forms = {secret}
+    for _ in range(2):
+        forms |= {json.dumps(f)[1:-1] for f in forms} | {repr(f)[1:-1] for f in forms}
+        forms |= {json.dumps(f, ensure_ascii=False)[1:-1] for f in forms}
+    return forms
+
+
 def scrub(text: str, secrets: set[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, REDACTED)
+    forms = {form for secret in secrets if secret for form in _forms(secret)}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, REDACTED)
     return text
 
 
