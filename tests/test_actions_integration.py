@@ -389,7 +389,7 @@ async def test_aws_refusal_comes_back_in_aws_words_and_is_journaled_failed(sandb
 
 
 async def test_endpoint_dying_mid_action_leaves_unknown_outcome_and_rerunnable_verify(sandbox, tmp_path):
-    from todotui.actions import ActionRunner, Journal
+    from todotui.actions import ActionRunner
     from todotui.aws.session import AwsClients, client_config
     from todotui.config import AwsTarget
 

@@ -12,7 +12,7 @@ from typing import Any
 from todotui.actions.base import Action, ActionContext, CallLog, Observation, UndoSpec
 from todotui.actions.cli_preview import aws_command
 from todotui.actions.model import Field, FieldKind, InvalidInput, Plan, Risk
-from todotui.actions.validation import FieldErrors, parse_bool, parse_int, parse_choice
+from todotui.actions.validation import FieldError, FieldErrors, parse_bool, parse_choice, parse_int
 
 CACHE_SIZES = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
 """Cache cluster sizes in GB, the only ones AWS offers."""
@@ -51,8 +51,6 @@ def _pairs(state: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 def _size_parser(text: str) -> str:
     raw = (text or "").strip()
     if raw.lower().endswith(("gb", "g", "mb")):
-        from todotui.actions.validation import FieldError
-
         raise FieldError(f"write the size in GB without a unit, one of: {', '.join(CACHE_SIZES)}")
     try:
         normal = _size_text(raw) if raw else ""

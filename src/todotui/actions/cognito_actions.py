@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from todotui.actions.base import Action, ActionContext, CallLog, Check, Observation, UndoSpec, is_not_found, utc_stamp
 from todotui.actions.cli_preview import ShellVar, aws_command, read_secret_line
 from todotui.actions.model import CheckReport, CheckRow, Field, FieldKind, InvalidInput, Plan, Risk, Secret
-from todotui.actions.validation import FieldError, FieldErrors, parse_bool, parse_text
+from todotui.actions.validation import FieldErrors, parse_bool, parse_text
 from todotui.aws.errors import describe_error
 
 _PASSWORD_VAR = "NEW_PASSWORD"
