@@ -476,3 +476,33 @@ def test_topics_map_to_the_runbook_answers():
     ids = {a.id for a in catalog()}
     for topic in ("throttling", "latency", "errors", "auth", "concurrency"):
         assert {a.id for a in actions_for_topic(topic)} <= ids
+
+
+@pytest.mark.skipif(not __import__("shutil").which("aws"), reason="needs the aws CLI")
+async def test_cli_previews_run_as_is_in_a_shell(sandbox, tmp_path):
+    """The previews are not decoration: pasted into bash, the aws CLI (v1) accepts them."""
+    import os
+    import subprocess
+
+    lam, apigw = sandbox.client("lambda"), sandbox.client("apigateway")
+    names, stack = sandbox.names, sandbox.stack
+    env = {**os.environ, **sandbox.env, "HOME": str(tmp_path)}
+    async with open_runner(sandbox, tmp_path) as (runner, _):
+        route = await runner.prepare("alias-route", {"version": stack.stable_version,
+                                                     "additional_version": stack.candidate_version, "weight": "0.2"})
+        cache = await runner.prepare("api-cache", {"enabled": "yes", "size_gb": "0.5", "ttl_seconds": "60"})
+    try:
+        for plan in (route, cache):
+            done = subprocess.run(["bash", "-c", plan.cli[0]], env=env, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, done.stderr
+        alias = lam.get_alias(FunctionName=names.function_name, Name=names.alias)
+        assert alias["RoutingConfig"]["AdditionalVersionWeights"] == {stack.candidate_version: 0.2}
+        settings = apigw.get_stage(restApiId=stack.api_id, stageName=names.stage_name)["methodSettings"]["*/*"]
+        assert settings["cachingEnabled"] is True and settings["cacheTtlInSeconds"] == 60
+    finally:
+        lam.update_alias(FunctionName=names.function_name, Name=names.alias, FunctionVersion=stack.stable_version,
+                         RoutingConfig={"AdditionalVersionWeights": {}})
+        apigw.update_stage(restApiId=stack.api_id, stageName=names.stage_name, patchOperations=[
+            {"op": "replace", "path": "/*/*/caching/enabled", "value": "false"},
+            {"op": "replace", "path": "/cacheClusterEnabled", "value": "false"},
+        ])
