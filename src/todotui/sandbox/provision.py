@@ -308,7 +308,6 @@ class _Provisioner:
         if pool is None:
             pool = idp.create_user_pool(
                 PoolName=self.names.user_pool_name,
-                UsernameAttributes=["email"],
                 AutoVerifiedAttributes=["email"],
                 Policies={
                     "PasswordPolicy": {

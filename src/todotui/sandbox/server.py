@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import urllib.request
 from typing import Any
@@ -40,23 +41,34 @@ class SandboxServer:
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
         require_loopback(host)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        # Binds now, so a busy port fails here with OSError, before anything else starts.
-        self._server: BaseWSGIServer = make_server(
-            "127.0.0.1" if host == "localhost" else host,
-            port,
-            app,
-            threaded=True,
-            request_handler=QuietRequestHandler,
-        )
+        # Bind here, so a busy port raises OSError (werkzeug would print and sys.exit instead).
+        host = "127.0.0.1" if host == "localhost" else host
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((host, port))
+            listener.listen(128)
+            self._server: BaseWSGIServer = make_server(
+                host,
+                port,
+                app,
+                threaded=True,
+                request_handler=QuietRequestHandler,
+                fd=listener.fileno(),
+            )
+        finally:
+            listener.close()  # the server holds its own duplicate
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
-        return int(self._server.server_port)
+        return int(self._server.server_address[1])
 
     @property
     def endpoint(self) -> str:
-        return f"http://{self._server.server_address[0]}:{self.port}"
+        address = str(self._server.server_address[0])
+        return f"http://[{address}]:{self.port}" if ":" in address else f"http://{address}:{self.port}"
 
     def start(self) -> None:
         self._thread = threading.Thread(
