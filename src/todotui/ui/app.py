@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 from todotui.config import Settings
 from todotui.telemetry.model import PaneSnapshot
 from todotui.ui import cadence
+from todotui.ui.actions import ActionCommands, ActionDesk, ActionDialog
 from todotui.ui.commands import CockpitCommands
 from todotui.ui.keys import COCKPIT_KEYS
 from todotui.ui.messages import Connected, IdentityFailed, RefreshFinished
@@ -30,6 +31,7 @@ from todotui.ui.screens import AlertDetailScreen, HelpScreen
 from todotui.ui.widgets import AlertFeedView, MetricPane, StatusBar
 
 if TYPE_CHECKING:
+    from todotui.actions import Journal
     from todotui.monitor import Identity, Monitor
 
 Clock = Callable[[], datetime]
@@ -55,7 +57,7 @@ class TodoTuiApp(App[None]):
     CSS_PATH = "cockpit.tcss"
     TITLE = "todotui"
     BINDINGS = [key.binding() for key in COCKPIT_KEYS]
-    COMMANDS = App.COMMANDS | {CockpitCommands}
+    COMMANDS = App.COMMANDS | {CockpitCommands, ActionCommands}
 
     paused: reactive[bool] = reactive(False)
     refresh_seconds: reactive[float] = reactive(5.0)
@@ -69,11 +71,14 @@ class TodoTuiApp(App[None]):
         monitor_factory: MonitorFactory,
         clock: Clock = utc_now,
         demo_label: str | None = None,
+        journal: Journal | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.clock = clock
         self.demo_label = demo_label
+        self.desk = ActionDesk(self, settings, journal=journal, clock=clock)
+        """Action dialogs, undo and the journal; its runner shares the Monitor's AWS clients."""
         self._monitor_factory = monitor_factory
         self.monitor: Monitor | None = None
         """The live Monitor while the poll loop runs (tests read its request counts)."""
@@ -123,6 +128,7 @@ class TodoTuiApp(App[None]):
         """Refresh, report, wait for the cadence (or a key), repeat; paused = no requests."""
         async with self._monitor_factory(self.settings) as monitor:
             self.monitor = monitor
+            self.desk.attach(monitor.clients)
             monitor.window_seconds = self.window_seconds
             identified = False
             try:
@@ -142,6 +148,7 @@ class TodoTuiApp(App[None]):
                     await self._wait_for_next_turn()
             finally:
                 self.monitor = None
+                self.desk.detach()
 
     async def _identify(self, monitor: Monitor) -> bool:
         from todotui.monitor import MonitorError
@@ -240,6 +247,24 @@ class TodoTuiApp(App[None]):
     def action_focus_feed(self) -> None:
         self.query_one(AlertFeedView).focus()
 
+    def action_actions(self) -> None:
+        """On a highlighted alert in the focused feed: its runbook actions; elsewhere: all of them."""
+        feed = self.query_one(AlertFeedView)
+        alert = None
+        if self.focused is feed and feed.row_count:
+            alert = feed.alert_at(feed.coordinate_to_cell_key(feed.cursor_coordinate).row_key)
+        self.desk.open_menu(alert)
+
+    def action_undo_last(self) -> None:
+        self.desk.undo_last()
+
+    def action_journal(self) -> None:
+        self.desk.show_journal()
+
+    @on(ActionDialog.Finished)
+    def _action_finished(self, event: ActionDialog.Finished) -> None:
+        self.desk.report(event.plan, event.outcome)
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
@@ -263,6 +288,7 @@ def make_app(
     monitor_factory: MonitorFactory | None = None,
     clock: Clock = utc_now,
     demo_label: str | None = None,
+    journal: Journal | None = None,
 ) -> TodoTuiApp:
     """The cockpit for `settings`; tests pass a Monitor factory (e.g. on a sandbox) and a clock."""
     if monitor_factory is None:
@@ -271,4 +297,4 @@ def make_app(
         def monitor_factory(settings: Settings) -> AbstractAsyncContextManager[Monitor]:
             return Monitor(settings, clock=clock)
 
-    return TodoTuiApp(settings, monitor_factory=monitor_factory, clock=clock, demo_label=demo_label)
+    return TodoTuiApp(settings, monitor_factory=monitor_factory, clock=clock, demo_label=demo_label, journal=journal)

@@ -1,0 +1,25 @@
+"""The action dialogs: plan, confirm, run, verify, journal and undo, on top of `todotui.actions`."""
+
+from __future__ import annotations
+
+from todotui.ui.actions.check_view import CheckScreen
+from todotui.ui.actions.commands import ActionCommands
+from todotui.ui.actions.desk import ActionDesk, outcome_alert
+from todotui.ui.actions.dialog import ActionDialog
+from todotui.ui.actions.form import ActionForm, FieldRow
+from todotui.ui.actions.journal_view import JournalScreen
+from todotui.ui.actions.menu import ActionMenuScreen
+from todotui.ui.actions.plan_view import PlanView
+
+__all__ = [
+    "ActionCommands",
+    "ActionDesk",
+    "ActionDialog",
+    "ActionForm",
+    "ActionMenuScreen",
+    "CheckScreen",
+    "FieldRow",
+    "JournalScreen",
+    "PlanView",
+    "outcome_alert",
+]

@@ -1,0 +1,482 @@
+"""One action, start to finish, in one modal: fields, live plan, confirmation, progress, outcome.
+
+The plan is rebuilt (read-only calls) whenever a field changes, so what the operator
+confirms is always what will be sent. Confirmation is a key for low-risk actions and the
+resource's typed name for destructive or security ones; stale telemetry needs an explicit
+override. The run itself happens in a worker of this screen: while it is out, nothing can
+submit it again and the dialog cannot be closed. Every decision (read-only, confirmation,
+staleness, single flight) is taken again by the action layer below: this screen only asks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, LoadingIndicator, Static
+from textual.worker import Worker, WorkerState
+
+from todotui.actions import (
+    ActionInfo,
+    ActionRunner,
+    InvalidInput,
+    Outcome,
+    OutcomeStatus,
+    Plan,
+    PlanError,
+)
+from todotui.ui.actions.form import ActionForm
+from todotui.ui.actions.plan_view import RISK_LABEL, PlanView, outcome_markup
+
+StaleCheck = Callable[[], str | None]
+"""Says why the cockpit's telemetry is too old to act on, or None when it is fresh."""
+
+PLAN_DEBOUNCE = 0.35
+"""Seconds of quiet typing before the plan is rebuilt (each rebuild reads AWS)."""
+
+STEPS = ("plan", "confirm", "send", "verify", "journal")
+
+
+def step_of(progress: str) -> int:
+    """Which life-cycle step a runner progress message belongs to."""
+    if progress.startswith(("re-reading", "sending")):
+        return 2
+    return 3
+
+
+def steps_markup(done: int, active: int | None) -> str:
+    parts = []
+    for index, name in enumerate(STEPS):
+        if index < done:
+            parts.append(f"[$success]✓ {name}[/]")
+        elif index == active:
+            parts.append(f"[b $accent]▸ {name}[/]")
+        else:
+            parts.append(f"[$text-muted]· {name}[/]")
+    return "  ".join(parts)
+
+
+class ActionDialog(ModalScreen[Outcome | None]):
+    """Plan, confirm, run, verify one action; posts `ActionDialog.Finished` for each outcome."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("y", "execute", "Execute", show=False),
+        Binding("v", "verify", "Verify again", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    ActionDialog {
+        align: center middle;
+        #dialog {
+            width: 96%;
+            max-width: 150;
+            height: 94%;
+            max-height: 46;
+            border: thick $accent;
+            border-title-style: bold;
+            border-title-color: $text;
+            border-subtitle-color: $text;
+            background: $surface;
+            padding: 0 1;
+        }
+        #dialog.-risk-destructive, #dialog.-risk-security { border: thick $error; }
+        #dialog.-risk-low { border: thick $success; }
+        .summary { color: $text-muted; width: 1fr; }
+        .why { color: $accent; width: 1fr; }
+        .readonly { background: $warning 20%; color: $warning; text-style: bold; width: 1fr; padding: 0 1; }
+        #body { height: 1fr; margin: 1 0 0 0; }
+        #form-box {
+            width: 46;
+            min-width: 30;
+            height: 1fr;
+            margin: 0 1 0 0;
+            border: round $primary 60%;
+            border-title-color: $text;
+            padding: 0 1;
+            &:focus-within { border: round $accent; }
+        }
+        #plan-box {
+            width: 1fr;
+            height: 1fr;
+            border: round $primary 60%;
+            border-title-color: $text;
+        }
+        #confirm {
+            height: auto;
+            border: round $primary 60%;
+            border-title-color: $text;
+            padding: 0 1;
+            &.-typed { border: round $error; }
+            &:focus-within { border: round $accent; }
+        }
+        #confirm-row { height: auto; }
+        .confirm-hint { width: 1fr; }
+        #confirm-input { width: 40; }
+        #confirm-message { color: $error; text-style: bold; width: 1fr; padding: 1 0 0 2; }
+        #execute { margin: 0 0 0 2; min-width: 16; }
+        #stale-override { display: none; }
+        #stale-override.-shown { display: block; }
+        #progress { height: 1; display: none; }
+        #progress.-shown { display: block; }
+        #progress LoadingIndicator { width: 6; height: 1; min-height: 1; }
+        #progress-text { width: 1fr; }
+        #steps { height: 1; }
+        #outcome { height: auto; max-height: 8; display: none; padding: 0 1; background: $boost; }
+        #outcome.-shown { display: block; }
+        .keys { color: $text-muted; height: 1; }
+    }
+    """
+
+    stage: reactive[str] = reactive("loading")
+    """loading -> editing <-> ready -> running -> done (or back to editing/ready)."""
+
+    @dataclass
+    class Finished(Message):
+        """An action reached an outcome worth reporting (sent, failed, unknown, verified again)."""
+
+        plan: Plan
+        outcome: Outcome
+
+    def __init__(
+        self,
+        runner: ActionRunner,
+        info: ActionInfo,
+        *,
+        stale_check: StaleCheck = lambda: None,
+        plan: Plan | None = None,
+        values: dict[str, str] | None = None,
+        reason: str = "",
+    ) -> None:
+        """`plan` given: show and confirm exactly it (an undo); else fields, then a live plan.
+
+        `values` pre-fill fields; `reason` says why this dialog was offered (an alert)."""
+        super().__init__()
+        self.runner = runner
+        self.info = info
+        self.stale_check = stale_check
+        self.plan: Plan | None = plan
+        self.fixed_plan = plan is not None
+        self.initial_values = dict(values or {})
+        self.reason = reason
+        self.outcome: Outcome | None = None
+        self._plan_values: dict[str, str] | None = None
+        self._touched = False
+        self._step = 0
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog") as box:
+            box.border_title = self.plan.title if self.plan else self.info.title
+            yield Label(escape(self.info.summary), classes="summary")
+            if self.reason:
+                yield Label(escape(self.reason), classes="why")
+            if self.runner.read_only:
+                yield Label(
+                    "READ-ONLY MODE: the plan and the CLI are shown for reference; the action layer refuses to "
+                    "execute anything.",
+                    classes="readonly",
+                )
+            with Horizontal(id="body"):
+                with VerticalScroll(id="form-box") as form_box:
+                    form_box.border_title = "Inputs"
+                    form_box.display = not self.fixed_plan
+                with Vertical(id="plan-box") as plan_box:
+                    plan_box.border_title = "Plan · live state"
+                    yield PlanView(id="plan")
+            with Vertical(id="confirm") as confirm:
+                confirm.border_title = "Confirm"
+                yield Label("", classes="confirm-hint")
+                with Horizontal(id="confirm-row"):
+                    yield Input(placeholder="type the name shown above", id="confirm-input")
+                    yield Button("Execute", id="execute", variant="primary")
+                    yield Label("", id="confirm-message")
+                yield Checkbox("Telemetry is stale: I know, act on it anyway", id="stale-override")
+            yield Label(steps_markup(0, 0), id="steps")
+            with Horizontal(id="progress"):
+                yield LoadingIndicator()
+                yield Label("", id="progress-text")
+            yield Static("", id="outcome")
+            yield Label("", classes="keys")
+
+    def on_mount(self) -> None:
+        self._update_confirm()
+        if self.plan is not None:
+            self._show_plan(self.plan)
+            self.stage = "ready"
+            self._focus_confirm()
+        else:
+            self._load_fields()
+
+    # -- fields and the live plan -------------------------------------------------------------
+
+    @property
+    def form(self) -> ActionForm | None:
+        found = self.query(ActionForm)
+        return found.first() if found else None
+
+    @work(group="plan", exclusive=True, exit_on_error=False, name="action:fields")
+    async def _load_fields(self) -> None:
+        try:
+            fields = await self.runner.fields(self.info.id)
+        except PlanError as exc:
+            self.query_one(PlanView).show_placeholder(f"Could not read the live state: {exc}")
+            self.stage = "editing"
+            return
+        form = ActionForm(fields, id="form")
+        await self.query_one("#form-box").mount(form)
+        form.set_values(self.initial_values)
+        self._touched = bool(self.initial_values)
+        self.stage = "editing"
+        first = form.query(Input)
+        if first:
+            first.first().focus()
+        self._prepare(delay=0)
+
+    @work(group="plan", exclusive=True, exit_on_error=False, name="action:plan")
+    async def _prepare(self, delay: float = PLAN_DEBOUNCE, then_confirm: bool = False) -> None:
+        """Validate and read the live state into a plan; sends no mutation, ever."""
+        form = self.form
+        if form is None or self.stage == "running":
+            return
+        if delay:
+            await asyncio.sleep(delay)
+        values = form.values()
+        self.plan, self._plan_values = None, None
+        self._update_confirm()
+        try:
+            plan = await self.runner.prepare(self.info.id, values)
+        except InvalidInput as exc:
+            form.show_errors(exc.errors, as_notes=not self._touched)
+            self.query_one(PlanView).show_placeholder(
+                "Fix the marked field to see the plan." if self._touched else
+                "The fields hold the live values. Change one to see its plan."
+            )
+            self.stage = "editing"
+            self._update_confirm()
+            return
+        except PlanError as exc:
+            form.clear_errors()
+            self.query_one(PlanView).show_placeholder(f"Could not read the live state: {exc}")
+            self.stage = "editing"
+            self._update_confirm()
+            return
+        form.clear_errors()
+        self._plan_values = values
+        self._show_plan(plan)
+        self.stage = "ready"
+        if then_confirm:
+            self._focus_confirm()
+
+    def _show_plan(self, plan: Plan) -> None:
+        self.plan = plan.with_stale_warning(self.stale_check())
+        self.query_one(PlanView).show_plan(self.plan)
+        box = self.query_one("#dialog")
+        for risk in ("low", "destructive", "security"):
+            box.set_class(self.plan.risk.value == risk, f"-risk-{risk}")
+        label, _ = RISK_LABEL[self.plan.risk.value]
+        box.border_subtitle = f"{self.plan.target} · {label}"
+        self._update_confirm()
+
+    @on(Input.Changed)
+    def _field_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "confirm-input":
+            self.query_one("#confirm-message", Label).update("")
+            return
+        if self.fixed_plan or self.stage in ("loading", "running"):
+            return
+        self._touched = True
+        self.plan, self._plan_values = None, None
+        self._update_confirm()
+        self._prepare()
+
+    @on(Input.Submitted)
+    def _field_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "confirm-input":
+            self.action_execute()
+            return
+        if self.stage == "running":
+            return
+        self._touched = True
+        if self.plan is not None and self._plan_values == self._values():
+            self._focus_confirm()
+        else:
+            self._prepare(delay=0, then_confirm=True)
+
+    def _values(self) -> dict[str, str] | None:
+        form = self.form
+        return form.values() if form is not None else None
+
+    # -- confirmation ---------------------------------------------------------------------------
+
+    def _update_confirm(self) -> None:
+        plan = self.plan
+        hint = self.query_one(".confirm-hint", Label)
+        typed = self.query_one("#confirm-input", Input)
+        button = self.query_one("#execute", Button)
+        stale = self.query_one("#stale-override", Checkbox)
+        confirm = self.query_one("#confirm")
+        keys = self.query_one(".keys", Label)
+        needs_typing = plan is not None and plan.risk.needs_typed_confirmation
+        confirm.set_class(needs_typing, "-typed")
+        typed.display = needs_typing
+        stale.set_class(bool(plan and plan.stale_warning), "-shown")
+        button.label = "Execute (read-only)" if self.runner.read_only else "Execute"
+        button.disabled = plan is None or self.stage == "running"
+        button.variant = "error" if needs_typing else "success"
+        if plan is None:
+            hint.update("[$text-muted]No plan yet: nothing can be sent until the fields are valid.[/]")
+        elif needs_typing:
+            hint.update(
+                f"[b $error]{escape(plan.risk.value.capitalize())} action.[/] Type "
+                f"[b reverse] {escape(plan.confirm_text)} [/] and press enter to execute."
+            )
+        else:
+            hint.update("[b $success]Low risk.[/] Press [b]y[/] (or the button) to execute.")
+        if self.stage == "running":
+            keys.update("running… the dialog stays open until the outcome is known")
+        elif self.stage == "done":
+            keys.update("[b]esc[/] close · [b]v[/] verify again · the outcome is in the alert feed")
+        else:
+            keys.update("[b]enter[/] plan & go to confirm · [b]tab[/] next field · "
+                        + ("[b]y[/] execute · " if not needs_typing else "")
+                        + "[b]esc[/] cancel (nothing is sent)")
+
+    def _focus_confirm(self) -> None:
+        if self.plan is None:
+            return
+        if self.plan.risk.needs_typed_confirmation:
+            self.query_one("#confirm-input", Input).focus()
+        else:
+            self.query_one("#execute", Button).focus()
+
+    @on(Button.Pressed, "#execute")
+    def _execute_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_execute()
+
+    def action_execute(self) -> None:
+        """Run the shown plan, once: a second press while it runs is refused here and below."""
+        message = self.query_one("#confirm-message", Label)
+        if self.stage == "running":
+            self.notify("Already running: wait for the outcome.", severity="warning", timeout=3)
+            return
+        plan = self.plan
+        if plan is None:
+            message.update("No valid plan yet: nothing was sent.")
+            return
+        if not self.fixed_plan and self._plan_values != self._values():
+            message.update("The fields changed: the plan is being rebuilt; confirm again.")
+            self._prepare(delay=0, then_confirm=True)
+            return
+        stale = self.stale_check()
+        if stale != plan.stale_warning:
+            self._show_plan(plan)
+            plan = self.plan
+            assert plan is not None
+        typed = self.query_one("#confirm-input", Input).value
+        override = self.query_one("#stale-override", Checkbox).value
+        message.update("")
+        self.stage = "running"
+        self._run(plan, typed, override)
+
+    # -- running and the outcome ---------------------------------------------------------------
+
+    def watch_stage(self, stage: str) -> None:
+        if not self.query("#steps"):
+            return  # not composed yet; on_mount draws the first stage
+        running = stage == "running"
+        self.query_one("#progress").set_class(running, "-shown")
+        form = self.form
+        if form is not None:
+            form.set_enabled(stage not in ("running", "done"))
+        self.query_one("#confirm-input", Input).disabled = running or stage == "done"
+        self.query_one("#confirm").display = stage != "done"
+        if stage in ("editing", "loading"):
+            self.query_one("#steps", Label).update(steps_markup(0, 0))
+        elif stage == "ready":
+            self.query_one("#steps", Label).update(steps_markup(1, 1))
+        self._update_confirm()
+
+    def _progress(self, text: str) -> None:
+        self._step = max(self._step, step_of(text))
+        self.query_one("#progress-text", Label).update(escape(text) + "…")
+        self.query_one("#steps", Label).update(steps_markup(self._step, self._step))
+
+    @work(group="execute", exit_on_error=False, name="action:run")
+    async def _run(self, plan: Plan, typed: str, override: bool) -> None:
+        self._step = 2
+        self._progress("sending")
+        outcome = await self.runner.run(
+            plan, typed_confirmation=typed, stale_override=override, on_progress=self._progress
+        )
+        self._show_outcome(plan, outcome)
+
+    def _show_outcome(self, plan: Plan, outcome: Outcome) -> None:
+        self.outcome = outcome
+        if outcome.status is OutcomeStatus.REFUSED:
+            self.query_one("#confirm-message", Label).update(escape(outcome.message))
+            self.stage = "ready"
+            if outcome.message.startswith("the resource changed") and not self.fixed_plan:
+                self._prepare(delay=0)
+            self._focus_confirm()
+            return
+        box = self.query_one("#outcome", Static)
+        box.update(outcome_markup(outcome))
+        box.add_class("-shown")
+        self.post_message(self.Finished(plan, outcome))
+        if outcome.status is OutcomeStatus.FAILED:
+            # AWS said no: leave the dialog open to correct and try again.
+            self.stage = "editing" if not self.fixed_plan else "ready"
+            self.query_one("#steps", Label).update(steps_markup(2, None) + "  [b $error]✗ refused by AWS[/]")
+            return
+        verified = outcome.status is OutcomeStatus.SUCCEEDED and outcome.verified
+        self.query_one("#steps", Label).update(
+            steps_markup(5, None) if verified else steps_markup(3, 3) + "  [b $warning]verify again with v[/]"
+        )
+        self.stage = "done"
+        self.query_one("#dialog").focus()
+
+    def action_verify(self) -> None:
+        if self.stage != "done" or self.outcome is None or self.plan is None:
+            return
+        self.stage = "running"
+        self._verify(self.plan, self.outcome.record_id)
+
+    @work(group="execute", exit_on_error=False, name="action:verify")
+    async def _verify(self, plan: Plan, record_id: str | None) -> None:
+        self._step = 3
+        self._progress("verifying")
+        outcome = await self.runner.verify(plan, record_id, on_progress=self._progress)
+        if self.outcome is not None and not outcome.request_ids and self.outcome.request_ids:
+            outcome = replace(outcome, request_ids=self.outcome.request_ids)
+        self._show_outcome(plan, outcome)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """A bug or an unexpected fault in a step: say so here, keep the dialog usable."""
+        if event.state is not WorkerState.ERROR:
+            return
+        event.stop()
+        error = event.worker.error
+        self.query_one("#confirm-message", Label).update(escape(f"{type(error).__name__}: {error}"))
+        if self.stage in ("running", "loading"):
+            self.stage = "ready" if self.plan is not None else "editing"
+
+    def action_close(self) -> None:
+        if self.stage == "running":
+            self.notify("An action is running: the dialog closes when its outcome is known.",
+                        severity="warning", timeout=3)
+            return
+        self.dismiss(self.outcome)

@@ -1,0 +1,326 @@
+"""Action dialogs as an operator drives them, on the cockpit against the session's sandbox.
+
+Each test reads the sandbox's state with plain boto3 before and after, and counts the
+mutating requests the app's AWS clients sent. What a test changes it puts back (through
+the app's own undo where that is the point, and with boto3 in `finally` regardless).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Checkbox, Input
+
+from todotui.actions import Journal, OutcomeStatus
+from todotui.alerts.model import AlertSource, Severity
+from todotui.aws.session import is_mutating
+from todotui.config import Settings
+from todotui.ui.actions import ActionDialog, ActionMenuScreen, JournalScreen, PlanView
+from todotui.ui.actions.form import ActionForm
+from todotui.ui.app import TodoTuiApp, make_app
+from todotui.ui.widgets import AlertFeedView
+
+SIZE = (160, 48)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def cockpit(sandbox, tmp_path: Path, *, read_only: bool = False, clock: Clock | None = None) -> TodoTuiApp:
+    settings = Settings().with_overrides(
+        aws={"endpoint_url": sandbox.endpoint, "region": sandbox.region, "read_only": read_only},
+        cadence={"period_seconds": 60, "refresh_seconds": 600, "window_seconds": 900},
+    )
+    clock = clock or Clock(datetime.fromisoformat(sandbox.status()["sim_time"]))
+    app = make_app(settings, clock=clock, demo_label="sandbox", journal=Journal(tmp_path / "journal.jsonl"))
+    app.desk.poll_interval = 0.05
+    return app
+
+
+@pytest.fixture
+def env(sandbox, monkeypatch):
+    for name, value in sandbox.env.items():
+        monkeypatch.setenv(name, value)
+    return sandbox
+
+
+async def until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    """Let the app run until `condition` holds (the limit only ends a hang; no timing is asserted)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+async def started(pilot: Pilot, app: TodoTuiApp) -> None:
+    await until(pilot, lambda: app.refreshes >= 1 and app.desk.runner is not None, "the first refresh")
+
+
+def mutations(app: TodoTuiApp) -> dict[str, int]:
+    assert app.monitor is not None
+    return {k: n for k, n in app.monitor.clients.requests.items() if is_mutating(k.rpartition(".")[2])}
+
+
+def busy(screen) -> bool:
+    """True while one of this screen's own workers (plan, run, verify) is still going."""
+    return any(w.is_running for w in screen.app.workers if w.node is screen)
+
+
+def dialog(app: TodoTuiApp) -> ActionDialog:
+    assert isinstance(app.screen, ActionDialog), f"expected an action dialog, got {app.screen!r}"
+    return app.screen
+
+
+async def open_action(pilot: Pilot, app: TodoTuiApp, action_id: str) -> ActionDialog:
+    """Through the keys: `a` opens every action, the digit picks one."""
+    await pilot.press("a")
+    await until(pilot, lambda: isinstance(app.screen, ActionMenuScreen), "the action menu")
+    menu = app.screen
+    assert isinstance(menu, ActionMenuScreen)
+    number = [a.id for a in menu.actions].index(action_id) + 1
+    if number < 10:
+        await pilot.press(str(number))
+    else:
+        menu.action_pick(number)
+    await until(pilot, lambda: isinstance(app.screen, ActionDialog) and app.screen.stage != "loading", "the fields")
+    await until(pilot, lambda: not busy(dialog(app)), "the first plan")
+    return dialog(app)
+
+
+async def fill(pilot: Pilot, box: ActionDialog, name: str, text: str) -> None:
+    field = box.query_one(f"#input-{name}", Input)
+    field.focus()
+    await pilot.press("end", "ctrl+u", *text) if text else await pilot.press("end", "ctrl+u")
+    await settle(pilot, box)
+
+
+async def settle(pilot: Pilot, box: ActionDialog) -> None:
+    """Wait for the debounced re-plan (and any run) to finish."""
+    await pilot.pause(0.5)
+    await until(pilot, lambda: not busy(box), "the dialog's workers")
+
+
+async def outcome_of(pilot: Pilot, box: ActionDialog) -> None:
+    await until(pilot, lambda: box.stage not in ("running",) and box.outcome is not None, "the outcome")
+    await settle(pilot, box)
+
+
+def capacity(sandbox) -> tuple[int, int]:
+    pt = sandbox.client("dynamodb").describe_table(TableName=sandbox.names.table_name)["Table"]["ProvisionedThroughput"]
+    return pt["ReadCapacityUnits"], pt["WriteCapacityUnits"]
+
+
+def feed_actions(app: TodoTuiApp):
+    return [a for a in app.query_one(AlertFeedView).alerts if a.source is AlertSource.ACTION]
+
+
+async def test_capacity_dialog_validates_beside_fields_executes_and_undo_restores(env, tmp_path):
+    sandbox = env
+    before = capacity(sandbox)
+    app = cockpit(sandbox, tmp_path)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, app)
+            box = await open_action(pilot, app, "dynamodb-capacity")
+            form = box.query_one(ActionForm)
+            # The live state fills the fields.
+            assert form.values()["read"] == str(before[0]) and form.values()["write"] == str(before[1])
+            sent_before = mutations(app)
+
+            for text, message in (
+                ("abc", "not a whole number"),
+                ("0", "must be at least 1"),
+                ("12GB", "without a unit"),
+                ("", "required"),
+            ):
+                await fill(pilot, box, "read", text)
+                assert message in form.messages.get("read", ""), (text, form.messages)
+                assert box.plan is None
+                await pilot.press("y")  # focus is in the field: types, never executes
+            assert mutations(app) == sent_before, "invalid input sent nothing"
+
+            await fill(pilot, box, "read", "20")
+            await fill(pilot, box, "write", "21")
+            assert form.messages == {}
+            text = box.query_one(PlanView).text
+            assert f"Read capacity   {before[0]} units/s" in text and "20 units/s" in text
+            assert "aws dynamodb update-table --table-name todos-table" in text
+            assert "ReadCapacityUnits=20,WriteCapacityUnits=21" in text
+            assert capacity(sandbox) == before, "planning sends nothing"
+
+            await pilot.press("enter")  # plan & go to confirm: low risk, the Execute button
+            await pilot.press("y")
+            await outcome_of(pilot, box)
+            assert box.outcome.status is OutcomeStatus.SUCCEEDED and box.outcome.verified
+            assert capacity(sandbox) == (20, 21)
+            done = feed_actions(app)
+            assert len(done) == 1 and done[0].severity is Severity.OK
+            assert "done, verified" in done[0].title and box.outcome.request_ids[0] in done[0].body
+
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, ActionDialog), "the dialog to close")
+
+            # Undo last: a decrease, so the inverse wants the table's name typed.
+            await pilot.press("u")
+            await until(pilot, lambda: isinstance(app.screen, ActionDialog), "the undo dialog")
+            undo = dialog(app)
+            assert undo.plan is not None and undo.plan.undo_of == box.outcome.record_id
+            assert undo.plan.after == (("Read capacity", f"{before[0]} units/s"), ("Write capacity", f"{before[1]} units/s"))
+            await pilot.press(*"todos", "enter")
+            await settle(pilot, undo)
+            assert "type 'todos-table' to confirm" in str(undo.query_one("#confirm-message").render())
+            assert capacity(sandbox) == (20, 21), "a wrong name sends nothing"
+            await pilot.press("ctrl+u", *"todos-table", "enter")
+            await outcome_of(pilot, undo)
+            assert undo.outcome.ok and capacity(sandbox) == before
+            assert len(feed_actions(app)) == 2
+            await pilot.press("escape")
+
+            await pilot.press("j")
+            await until(pilot, lambda: isinstance(app.screen, JournalScreen), "the journal")
+            journal = app.screen
+            assert [e.result for e in journal.entries.values()] == ["succeeded", "succeeded"]
+            assert [e.title for e in journal.entries.values()] == ["Change DynamoDB capacity", "Undo: Change DynamoDB capacity"]
+    finally:
+        if capacity(sandbox) != before:
+            sandbox.client("dynamodb").update_table(
+                TableName=sandbox.names.table_name,
+                ProvisionedThroughput={"ReadCapacityUnits": before[0], "WriteCapacityUnits": before[1]},
+            )
+
+
+async def test_read_only_shows_the_plan_and_refuses_to_execute(env, tmp_path):
+    sandbox = env
+    before = capacity(sandbox)
+    app = cockpit(sandbox, tmp_path, read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        box = await open_action(pilot, app, "dynamodb-capacity")
+        assert "READ-ONLY MODE" in str(box.query_one(".readonly").render())
+        await fill(pilot, box, "read", str(before[0] + 30))
+        assert "aws dynamodb update-table" in box.query_one(PlanView).text
+        await pilot.press("enter", "y")
+        await settle(pilot, box)
+        assert "read-only mode: nothing was sent" in str(box.query_one("#confirm-message").render())
+        # Around the dialog too: the action layer refuses whatever the UI asks.
+        outcome = await app.desk.runner.run(box.plan)
+        assert outcome.status is OutcomeStatus.REFUSED
+        assert mutations(app) == {}
+        assert feed_actions(app) == []
+    assert capacity(sandbox) == before
+
+
+async def test_stale_telemetry_needs_an_explicit_override(env, tmp_path):
+    sandbox = env
+    lam = sandbox.client("lambda")
+    memory = lam.get_function_configuration(FunctionName=sandbox.names.function_name)["MemorySize"]
+    clock = Clock(datetime.fromisoformat(sandbox.status()["sim_time"]))
+    app = cockpit(sandbox, tmp_path, clock=clock)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, app)
+            await pilot.press("p")  # paused: the panes age
+            clock.now += timedelta(minutes=30)
+            box = await open_action(pilot, app, "lambda-memory")
+            await fill(pilot, box, "memory_mb", str(memory + 64))
+            assert box.plan.stale_warning and "last good refresh was 30m" in box.plan.stale_warning
+            assert "Telemetry is stale" in box.query_one(PlanView).text
+            override = box.query_one("#stale-override", Checkbox)
+            assert override.display
+            await pilot.press("enter", "y")
+            await settle(pilot, box)
+            assert "confirm again with the override" in str(box.query_one("#confirm-message").render())
+            assert mutations(app) == {}
+            override.value = True
+            await pilot.press("y")
+            await outcome_of(pilot, box)
+            assert box.outcome.ok
+            assert lam.get_function_configuration(FunctionName=sandbox.names.function_name)["MemorySize"] == memory + 64
+            await pilot.press("escape")
+            # Undo from the journal view.
+            await pilot.press("j")
+            await until(pilot, lambda: isinstance(app.screen, JournalScreen), "the journal")
+            await pilot.press("u")
+            await until(pilot, lambda: isinstance(app.screen, ActionDialog), "the undo dialog")
+            undo = dialog(app)
+            app.screen.query_one("#stale-override", Checkbox).value = True
+            await pilot.press("y")
+            await outcome_of(pilot, undo)
+            assert undo.outcome.ok
+            assert lam.get_function_configuration(FunctionName=sandbox.names.function_name)["MemorySize"] == memory
+    finally:
+        lam.update_function_configuration(FunctionName=sandbox.names.function_name, MemorySize=memory)
+
+
+async def test_password_is_masked_and_appears_nowhere(env, tmp_path, caplog):
+    sandbox = env
+    caplog.set_level(logging.DEBUG)
+    idp = sandbox.client("cognito-idp")
+    pool = sandbox.stack.user_pool_id
+    user = "h6-reset@example.com"
+    password = "Sw0rdfish!Q7zK"
+    idp.admin_create_user(UserPoolId=pool, Username=user, MessageAction="SUPPRESS")
+    app = cockpit(sandbox, tmp_path)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, app)
+            box = await open_action(pilot, app, "cognito-set-password")
+            assert box.query_one("#input-password", Input).password
+            await fill(pilot, box, "username", user)
+            await fill(pilot, box, "password", password)
+            await fill(pilot, box, "permanent", "yes")
+            assert box.plan is not None, box.query_one(ActionForm).messages
+            screens = [app.export_screenshot()]
+            plan_text = box.query_one(PlanView).text
+            assert "read -rs NEW_PASSWORD" in plan_text and '"$NEW_PASSWORD"' in plan_text
+            await pilot.press("enter", *user, "enter")
+            await outcome_of(pilot, box)
+            assert box.outcome.ok, box.outcome
+            screens.append(app.export_screenshot())
+            await pilot.press("escape", "j")
+            await until(pilot, lambda: isinstance(app.screen, JournalScreen), "the journal")
+            screens.append(app.export_screenshot())
+        assert idp.admin_get_user(UserPoolId=pool, Username=user)["UserStatus"] == "CONFIRMED"
+        journal = (tmp_path / "journal.jsonl").read_text(encoding="utf-8")
+        assert "cognito-set-password" in journal and "********" in journal
+        for where, text in [("journal", journal), ("plan", plan_text), ("logs", caplog.text)] + [
+            (f"screen {i}", s) for i, s in enumerate(screens)
+        ]:
+            assert password not in text, f"the password leaked into the {where}"
+        assert all(password not in str(n.message) for n in app._notifications)
+    finally:
+        idp.admin_delete_user(UserPoolId=pool, Username=user)
+
+
+async def test_every_action_is_in_the_command_palette(env, tmp_path):
+    from todotui.actions import catalog
+    from todotui.ui.actions import ActionCommands
+
+    app = cockpit(env, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        provider = ActionCommands(app.screen)
+        titles = [text for text, _, _ in provider._commands()]
+        for info in catalog():
+            assert any(info.title in t for t in titles), info.title
+        # And through the palette itself, by typing.
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"rollback the alias")
+        await pilot.pause(0.8)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ActionDialog), "the rollback dialog")
+        assert dialog(app).info.id == "rollback"
