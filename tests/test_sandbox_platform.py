@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import datetime, timedelta
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -212,8 +213,6 @@ def test_status_reports_where_the_sandbox_stands(sandbox):
     assert after["endpoint"] == sandbox.endpoint
     assert after["scenario"] in SCENARIOS
     assert after["scenario_summary"] == SCENARIOS[after["scenario"]].summary
-    from datetime import datetime
-
     moved = datetime.fromisoformat(after["sim_time"]) - datetime.fromisoformat(before["sim_time"])
     assert moved.total_seconds() == 120
     assert after["stack"]["api_id"] == sandbox.stack.api_id
@@ -256,6 +255,13 @@ def test_todotui_scenario_lists_every_scenario_with_its_summary():
     for scenario in SCENARIOS.values():
         assert f"{scenario.name}" in done.stdout
         assert scenario.summary in done.stdout
+
+
+def test_todotui_scenario_refuses_an_unknown_name_in_one_line():
+    done = _todotui("--endpoint-url", "http://127.0.0.1:9", "scenario", "meteor-strike")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "choose one of: steady, spike" in done.stderr
 
 
 def test_todotui_scenario_without_a_sandbox_fails_in_one_line():
@@ -304,7 +310,7 @@ def test_busy_port_fails_in_one_line():
 # -- processes ----------------------------------------------------------------------------------
 
 
-def test_other_stack_names_and_stop_leaves_no_process():
+def test_other_stack_names_with_backfilled_history_and_stop_leaves_no_process():
     names = StackNames(
         function_name="orders-fn",
         alias="LIVE",
@@ -318,8 +324,20 @@ def test_other_stack_names_and_stop_leaves_no_process():
         throttle_alarm="orders-throttles",
         log_group="/aws/lambda/orders-fn",
     )
-    with Sandbox(manual=True, period=60, names=names) as other:
+    with Sandbox(period=5, backfill=3, names=names) as other:  # auto mode
         pid = other.pid
+        status = other.wait_for_history()
+        assert status["mode"] == "auto" and status["ticks"] >= 3
+        history = _plain_client(other, "cloudwatch").get_metric_statistics(
+            Namespace="AWS/Lambda",
+            MetricName="Invocations",
+            Dimensions=[{"Name": "FunctionName", "Value": "orders-fn"}],
+            StartTime=datetime.fromisoformat(status["sim_time"]) - timedelta(minutes=5),
+            EndTime=datetime.fromisoformat(status["sim_time"]),
+            Period=5,
+            Statistics=["Sum"],
+        )["Datapoints"]
+        assert len(history) >= 3  # the backfilled periods, pushed by the simulator
         lam = _plain_client(other, "lambda")
         assert lam.get_alias(FunctionName="orders-fn", Name="LIVE")["FunctionVersion"] == "1"
         ddb = _plain_client(other, "dynamodb")

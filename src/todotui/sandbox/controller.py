@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections import deque
@@ -238,6 +239,20 @@ class Sandbox:
 
     def set_scenario(self, name: str) -> dict[str, Any]:
         return control_request(self._require_endpoint(), "scenario", {"name": name})
+
+    def wait_for_history(self, timeout: float = STARTUP_TIMEOUT) -> dict[str, Any]:
+        """Wait until the backfill periods are simulated (charts then open with history)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.status()
+            if status["backfill_remaining"] == 0:
+                return status
+            if time.monotonic() > deadline:
+                raise SandboxError(
+                    f"{status['backfill_remaining']} backfill periods still to simulate "
+                    f"after {timeout:g}s"
+                )
+            time.sleep(0.2)
 
     @property
     def stack(self) -> Any:
