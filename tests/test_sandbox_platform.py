@@ -129,7 +129,8 @@ def test_stack_exists_under_the_runbook_names(sandbox):
     }
 
     idp = _plain_client(sandbox, "cognito-idp")
-    pool = next(p for p in idp.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == "todo-users")
+    pools = idp.list_user_pools(MaxResults=60)["UserPools"]
+    pool = next(p for p in pools if p["Name"] == "todo-users")
     client = idp.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=10)["UserPoolClients"][0]
     assert client["ClientName"] == "todo-web"
     users = {u["Username"] for u in idp.list_users(UserPoolId=pool["Id"])["Users"]}

@@ -93,7 +93,8 @@ def _body(request: Request) -> dict[str, Any]:
 
 def _tick_count(body: dict[str, Any]) -> int:
     count = body.get("count", 1)
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_TICKS_PER_CALL:
+    whole = isinstance(count, int) and not isinstance(count, bool)
+    if not whole or not 1 <= count <= MAX_TICKS_PER_CALL:
         raise ValueError(f"count must be a whole number from 1 to {MAX_TICKS_PER_CALL}")
     return count
 

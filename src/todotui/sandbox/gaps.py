@@ -208,7 +208,9 @@ class GapFiller:
 
     def _function_arn(self, function: str, region: str) -> str:
         """The unqualified ARN of `function` (a name or an ARN), or AWS's not-found error."""
-        name = function.split(":function:", 1)[-1].split(":", 1)[0] if function.startswith("arn:") else function
+        name = function
+        if function.startswith("arn:"):
+            name = function.split(":function:", 1)[-1].split(":", 1)[0]
         try:
             arn = self._client("lambda", region).get_function(FunctionName=name)["Configuration"][
                 "FunctionArn"
@@ -224,7 +226,8 @@ class GapFiller:
             raise AwsError(
                 400,
                 "InvalidParameterValueException",
-                "Provisioned Concurrency Configs cannot be applied to unpublished function versions.",
+                "Provisioned Concurrency Configs cannot be applied to unpublished function "
+                "versions.",
             )
         lam = self._client("lambda", region)
         try:
@@ -235,7 +238,9 @@ class GapFiller:
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ResourceNotFoundException":
                 raise AwsError(
-                    404, "ResourceNotFoundException", f"Function not found: {function_arn}:{qualifier}"
+                    404,
+                    "ResourceNotFoundException",
+                    f"Function not found: {function_arn}:{qualifier}",
                 ) from None
             raise _as_aws_error(exc) from None
         return f"{function_arn}:{qualifier}"
@@ -248,9 +253,8 @@ class GapFiller:
         if throughput is None and billing_mode is None:
             return
         try:
-            table = self._client("dynamodb", region).describe_table(TableName=body.get("TableName", ""))[
-                "Table"
-            ]
+            ddb = self._client("dynamodb", region)
+            table = ddb.describe_table(TableName=body.get("TableName", ""))["Table"]
         except ClientError:
             return  # moto answers unknown tables itself
         current_mode = table.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
@@ -272,7 +276,8 @@ class GapFiller:
         other_changes = set(body) - {"TableName", "ProvisionedThroughput", "BillingMode"}
         if mode == current_mode == "PROVISIONED" and throughput is not None and not other_changes:
             current = table.get("ProvisionedThroughput", {})
-            now_read, now_write = current.get("ReadCapacityUnits"), current.get("WriteCapacityUnits")
+            now_read = current.get("ReadCapacityUnits")
+            now_write = current.get("WriteCapacityUnits")
             read, write = throughput.get("ReadCapacityUnits"), throughput.get("WriteCapacityUnits")
             if (read, write) == (now_read, now_write):
                 raise AwsError(
@@ -299,7 +304,8 @@ class GapFiller:
                 or path.startswith(("/variables/", "/canarySettings"))
             ):
                 continue
-            valid = [*_STAGE_PATHS, *(f"/{{resourcePath}}/{{httpMethod}}/{s}" for s in _METHOD_SETTINGS)]
+            per_method = (f"/{{resourcePath}}/{{httpMethod}}/{s}" for s in _METHOD_SETTINGS)
+            valid = [*_STAGE_PATHS, *per_method]
             raise AwsError(
                 400,
                 "BadRequestException",
@@ -346,7 +352,10 @@ def _lambda_response(data: dict[str, Any], status: int) -> Response:
 
 def _error_response(error: AwsError, service: str, target_header: str | None) -> Response:
     if target_header and target_header.startswith("DynamoDB_"):
-        body = {"__type": f"com.amazonaws.dynamodb.v20120810#{error.code}", "message": error.message}
+        body = {
+            "__type": f"com.amazonaws.dynamodb.v20120810#{error.code}",
+            "message": error.message,
+        }
         return Response(
             json.dumps(body), status=error.status, mimetype="application/x-amz-json-1.0"
         )

@@ -322,7 +322,8 @@ class _Provisioner:
         pool_id = pool["Id"]
         pool_arn = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["Arn"]
         clients = idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
-        client = next((c for c in clients if c["ClientName"] == self.names.user_pool_client_name), None)
+        wanted = self.names.user_pool_client_name
+        client = next((c for c in clients if c["ClientName"] == wanted), None)
         if client is None:
             client = idp.create_user_pool_client(
                 UserPoolId=pool_id,
@@ -442,7 +443,9 @@ class _Provisioner:
         ]["QueueArn"]
         subscribed = any(
             s["Endpoint"] == queue_arn
-            for page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn)
+            for page in sns.get_paginator("list_subscriptions_by_topic").paginate(
+                TopicArn=topic_arn
+            )
             for s in page["Subscriptions"]
         )
         if not subscribed:
@@ -463,7 +466,9 @@ class _Provisioner:
         actions = {"AlarmActions": [topic_arn], "OKActions": [topic_arn]}
         cw.put_metric_alarm(
             AlarmName=names.duration_alarm,
-            AlarmDescription="Average Lambda duration above 8 seconds (runbook: High Latency Alert)",
+            AlarmDescription=(
+                "Average Lambda duration above 8 seconds (runbook: High Latency Alert)"
+            ),
             Namespace="AWS/Lambda",
             MetricName="Duration",
             Dimensions=[{"Name": "FunctionName", "Value": names.function_name}],
@@ -478,13 +483,22 @@ class _Provisioner:
         )
         cw.put_metric_alarm(
             AlarmName=names.error_alarm,
-            AlarmDescription="Lambda errors above 5% of invocations (runbook: High Error Rate Alert)",
+            AlarmDescription=(
+                "Lambda errors above 5% of invocations (runbook: High Error Rate Alert)"
+            ),
             Metrics=[
-                _metric_query("m1", "AWS/Lambda", "Errors", "FunctionName", names.function_name, period),
+                _metric_query(
+                    "m1", "AWS/Lambda", "Errors", "FunctionName", names.function_name, period
+                ),
                 _metric_query(
                     "m2", "AWS/Lambda", "Invocations", "FunctionName", names.function_name, period
                 ),
-                {"Id": "e1", "Expression": "100*m1/m2", "Label": "Error rate (%)", "ReturnData": True},
+                {
+                    "Id": "e1",
+                    "Expression": "100*m1/m2",
+                    "Label": "Error rate (%)",
+                    "ReturnData": True,
+                },
             ],
             EvaluationPeriods=2,
             Threshold=5.0,

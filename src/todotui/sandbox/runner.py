@@ -172,7 +172,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
     stopping = threading.Event()
     previous = {
-        sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+        sig: signal.signal(sig, lambda *_: stopping.set())
+        for sig in (signal.SIGINT, signal.SIGTERM)
     }
     try:
         return _serve(args, settings.stack, region, scenario, backfill, stopping)
@@ -258,7 +259,8 @@ def _serve(
 
 def _announce(endpoint: str, region: str, runtime: SandboxRuntime) -> None:
     lines = [f"endpoint: {endpoint}"]
-    lines += [f"export {key}={value}" for key, value in client_environment(endpoint, region).items()]
+    environment = client_environment(endpoint, region)
+    lines += [f"export {key}={value}" for key, value in environment.items()]
     mode = "manual (POST /_sandbox/tick advances time)" if runtime.manual else "auto"
     lines.append(f"scenario: {runtime.scenario.name}: {runtime.scenario.summary}")
     lines.append(f"period: {runtime.period:g}s, {mode}; Ctrl-C stops")
@@ -266,7 +268,7 @@ def _announce(endpoint: str, region: str, runtime: SandboxRuntime) -> None:
 
 
 def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
-    """Backfill history, then (auto mode) simulate each period once it has passed on the wall clock."""
+    """Backfill history; then, in auto mode, simulate each period once the wall clock passed it."""
     period = timedelta(seconds=runtime.period)
     while runtime.backfill_remaining > 0 and not stopping.is_set():
         if not _safe_tick(runtime):

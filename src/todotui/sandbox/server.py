@@ -68,7 +68,8 @@ class SandboxServer:
     @property
     def endpoint(self) -> str:
         address = str(self._server.server_address[0])
-        return f"http://[{address}]:{self.port}" if ":" in address else f"http://{address}:{self.port}"
+        host = f"[{address}]" if ":" in address else address
+        return f"http://{host}:{self.port}"
 
     def start(self) -> None:
         self._thread = threading.Thread(
