@@ -162,10 +162,13 @@ async def test_capacity_dialog_validates_beside_fields_executes_and_undo_restore
             assert capacity(sandbox) == before, "planning sends nothing"
 
             await pilot.press("enter")  # plan & go to confirm: low risk, the Execute button
-            await pilot.press("y")
+            await pilot.press("y", "y", "enter")  # a double submit sends once
             await outcome_of(pilot, box)
+            await pilot.press("y")  # and a finished dialog does not run again
+            await settle(pilot, box)
             assert box.outcome.status is OutcomeStatus.SUCCEEDED and box.outcome.verified
             assert capacity(sandbox) == (20, 21)
+            assert {k: n for k, n in mutations(app).items() if k not in sent_before} == {"dynamodb.UpdateTable": 1}
             done = feed_actions(app)
             assert len(done) == 1 and done[0].severity is Severity.OK
             assert "done, verified" in done[0].title and box.outcome.request_ids[0] in done[0].body

@@ -372,6 +372,9 @@ class ActionDialog(ModalScreen[Outcome | None]):
         if self.stage == "running":
             self.notify("Already running: wait for the outcome.", severity="warning", timeout=3)
             return
+        if self.stage == "done":
+            self.notify("Done: esc closes, v verifies again. Open the action anew to change more.", timeout=3)
+            return
         plan = self.plan
         if plan is None:
             message.update("No valid plan yet: nothing was sent.")
