@@ -193,3 +193,15 @@ def test_valid_caching_paths_reach_the_stage(sandbox):
         assert stage["methodSettings"]["*/*"]["cacheTtlInSeconds"] == 300
     finally:
         patch("false")
+
+
+def test_account_settings_report_the_limit_less_reserved_concurrency(sandbox):
+    lam = sandbox.client("lambda")
+    before = lam.get_account_settings()["AccountLimit"]
+    assert before["ConcurrentExecutions"] == 1000
+    lam.put_function_concurrency(FunctionName="todo-handler", ReservedConcurrentExecutions=100)
+    try:
+        after = lam.get_account_settings()["AccountLimit"]
+        assert after["UnreservedConcurrentExecutions"] == before["UnreservedConcurrentExecutions"] - 100
+    finally:
+        lam.delete_function_concurrency(FunctionName="todo-handler")

@@ -308,6 +308,9 @@ async def test_cadence_and_window_keys(sandbox, base_time):
         history = app.query_one("#pane-concurrency", MetricPane).snapshot.history
         assert len(history) == 3600 // 60
         await pilot.press("w", "w")
+        assert app.window_seconds == 300
+        assert "5 min window" in status_text(app)
+        await pilot.press("w")
         assert app.window_seconds == 900
         assert "15 min window" in status_text(app)
 

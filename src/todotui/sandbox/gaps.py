@@ -3,6 +3,8 @@
 - Lambda provisioned concurrency (put, get, delete, list): moto answers 404. Here configs are
   kept per function and qualifier, `$LATEST` and unknown versions or aliases are refused with
   AWS's errors, and allocation goes IN_PROGRESS -> READY over a minute of simulated time.
+- Lambda GetAccountSettings: moto answers 404. Here the default 1,000 concurrent executions,
+  less what the account's functions reserve.
 - DynamoDB UpdateTable: moto accepts throughput on a PAY_PER_REQUEST table and "changes" that
   equal the current capacity; AWS refuses both.
 - API Gateway UpdateStage: moto accepts any patch path and ignores unknown ones (the runbook's
@@ -33,6 +35,9 @@ PROVISIONING_TIME = timedelta(seconds=60)
 """How long, in simulated time, provisioned concurrency takes to go from IN_PROGRESS to READY."""
 
 _PC_PATH = re.compile(r"^/2019-09-30/functions/(?P<function>[^/]+)/provisioned-concurrency/?$")
+_ACCOUNT_SETTINGS_PATH = re.compile(r"^/2016-08-19/account-settings/?$")
+ACCOUNT_CONCURRENCY = 1000
+"""Lambda's default concurrency limit per account and region."""
 _STAGE_PATH = re.compile(r"^/restapis/(?P<api>[^/]+)/stages/(?P<stage>[^/]+)/?$")
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
 
@@ -132,6 +137,8 @@ class GapFiller:
         region = scope["region"] if scope else SANDBOX_REGION
         service = scope["service"] if scope else ""
         try:
+            if service == "lambda" and method == "GET" and _ACCOUNT_SETTINGS_PATH.match(path):
+                return self._account_settings(region)(environ, start_response)
             if service == "lambda" and (match := _PC_PATH.match(path)):
                 return self._provisioned_concurrency(
                     environ, start_response, method, unquote(match["function"]), region
@@ -159,6 +166,32 @@ class GapFiller:
             if key not in self._clients:
                 self._clients[key] = sandbox_client(service, self._endpoint, region)
             return self._clients[key]
+
+    # -- Lambda account settings ---------------------------------------------------------------
+
+    def _account_settings(self, region: str) -> Response:
+        """GetAccountSettings (moto answers 404): the default limit, less what functions reserve."""
+        lam = self._client("lambda", region)
+        reserved = 0
+        code_size = 0
+        functions = [f for page in lam.get_paginator("list_functions").paginate() for f in page["Functions"]]
+        for function in functions:
+            code_size += int(function.get("CodeSize") or 0)
+            answer = lam.get_function_concurrency(FunctionName=function["FunctionName"])
+            reserved += int(answer.get("ReservedConcurrentExecutions") or 0)
+        return _lambda_response(
+            {
+                "AccountLimit": {
+                    "TotalCodeSize": 80530636800,
+                    "CodeSizeUnzipped": 262144000,
+                    "CodeSizeZipped": 52428800,
+                    "ConcurrentExecutions": ACCOUNT_CONCURRENCY,
+                    "UnreservedConcurrentExecutions": ACCOUNT_CONCURRENCY - reserved,
+                },
+                "AccountUsage": {"TotalCodeSize": code_size, "FunctionCount": len(functions)},
+            },
+            200,
+        )
 
     # -- Lambda provisioned concurrency ----------------------------------------------------------
 

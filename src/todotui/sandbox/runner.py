@@ -26,8 +26,8 @@ from todotui.sandbox import (
 )
 from todotui.sandbox.scenarios import SCENARIOS, Scenario, scenario_named
 
-DEFAULT_BACKFILL = 30
-"""Periods of history simulated at start in auto mode, so charts are not empty."""
+DEFAULT_BACKFILL = 60
+"""Periods of history simulated at start in auto mode, so charts open full (5 min at 5 s)."""
 MAX_BACKFILL = 5000
 STANDARD_PERIODS = (1, 5, 10, 30)
 """CloudWatch's sub-minute periods; longer periods are whole minutes up to an hour."""
@@ -96,10 +96,10 @@ class SandboxRuntime:
             self.tick_once()
         return self.status()
 
-    def tick_once(self) -> None:
+    def tick_once(self, *, backfill: bool = False) -> None:
         with self._lock:
             if self.simulator is not None:
-                self.last_tick = self.simulator.tick()
+                self.last_tick = self.simulator.tick(reuse_state=backfill)
             else:
                 self._now += timedelta(seconds=self.period)
             self.ticks += 1
@@ -271,7 +271,7 @@ def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
     """Backfill history; then, in auto mode, simulate each period once the wall clock passed it."""
     period = timedelta(seconds=runtime.period)
     while runtime.backfill_remaining > 0 and not stopping.is_set():
-        if not _safe_tick(runtime):
+        if not _safe_tick(runtime, backfill=True):
             break
         runtime.backfill_remaining -= 1
     runtime.backfill_remaining = 0
@@ -285,10 +285,10 @@ def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
         _safe_tick(runtime)
 
 
-def _safe_tick(runtime: SandboxRuntime) -> bool:
+def _safe_tick(runtime: SandboxRuntime, *, backfill: bool = False) -> bool:
     """One tick; a failure is reported on stderr and the sandbox keeps serving."""
     try:
-        runtime.tick_once()
+        runtime.tick_once(backfill=backfill)
         return True
     except Exception:
         print("sandbox: a tick failed:", file=sys.stderr)

@@ -324,13 +324,18 @@ class Simulator:
         """The version the last bad deploy published or routed to (None before any)."""
         return self._bad_version
 
-    def tick(self) -> dict[str, Any]:
+    def tick(self, *, reuse_state: bool = False) -> dict[str, Any]:
+        """Simulate one period. `reuse_state` skips re-reading the stack (the backfill at start,
+        when nobody else can have changed it yet), which halves the cost of a tick."""
         with self._lock:
             self.problems = []
             at = self.now
             if self._deploy_pending:
                 self._deploy_bad_version()
-            state = self.read_state()
+            if reuse_state and self.last_outcome is not None:
+                state = self._state
+            else:
+                state = self.read_state()
             outcome = simulate(
                 state,
                 self.scenario.traffic,

@@ -5,8 +5,8 @@ from __future__ import annotations
 REFRESH_STEPS: tuple[float, ...] = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600)
 """Seconds between refreshes that faster/slower step through."""
 
-WINDOWS: tuple[int, ...] = (900, 3600, 10800)
-"""Time windows that `w` cycles through: 15 min, 1 h, 3 h."""
+WINDOWS: tuple[int, ...] = (300, 900, 3600, 10800)
+"""Time windows that `w` cycles through: 5 min (the demo's), 15 min, 1 h, 3 h."""
 
 
 def faster(seconds: float) -> float:

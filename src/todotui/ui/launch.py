@@ -8,11 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING
 
 from todotui.cli import UsageError
 from todotui.config import AwsTarget, Settings
+from todotui.sandbox import SANDBOX_REGION
+
+if TYPE_CHECKING:
+    from todotui.monitor import Monitor
+
+DEMO_PERIOD = 5.0
+"""Seconds each sandbox tick stands for in the demo: the panes move while you watch."""
+DEMO_WINDOW = 300
+"""The demo opens on 5 minutes: the sandbox's backfill fills it (w cycles to longer ones)."""
 
 
 def launch(settings: Settings, *, demo: bool, scenario: str | None) -> int:
@@ -43,8 +53,7 @@ def check_identity(settings: Settings) -> None:
 
 
 def _launch_demo(settings: Settings, scenario: str) -> int:
-    from todotui.sandbox import SANDBOX_REGION
-    from todotui.sandbox.controller import Sandbox
+    """Open the cockpit at once; the sandbox starts behind it and the panes fill when it is up."""
     from todotui.sandbox.scenarios import scenario_named
     from todotui.ui.app import make_app
 
@@ -52,26 +61,50 @@ def _launch_demo(settings: Settings, scenario: str) -> int:
         scenario_named(scenario)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    print(f"todotui: starting the sandbox ({scenario})…", flush=True)
-    with Sandbox(scenario=scenario) as sandbox:
-        period = sandbox.period
-        demo_settings = settings.model_copy(
-            update={
-                # The sandbox, and nothing from the user's profile, whatever the flags said.
-                "aws": AwsTarget(
-                    endpoint_url=sandbox.endpoint,
-                    region=SANDBOX_REGION,
-                    read_only=settings.aws.read_only,
-                ),
-                "cadence": settings.cadence.model_copy(
-                    update={"period_seconds": int(period), "refresh_seconds": float(period)}
-                ),
-            }
+    demo_settings = settings.model_copy(
+        update={
+            # The sandbox, and nothing from the user's profile, whatever the flags said.
+            "aws": AwsTarget(region=SANDBOX_REGION, read_only=settings.aws.read_only),
+            "cadence": settings.cadence.model_copy(
+                update={
+                    "period_seconds": int(DEMO_PERIOD),
+                    "refresh_seconds": float(DEMO_PERIOD),
+                    "window_seconds": DEMO_WINDOW,
+                }
+            ),
+        }
+    )
+    app = make_app(
+        demo_settings,
+        monitor_factory=lambda s: _sandbox_monitor(s, scenario),
+        demo_label=f"sandbox ({scenario})",
+    )
+    app.run()
+    return app.return_code or 0
+
+
+@asynccontextmanager
+async def _sandbox_monitor(settings: Settings, scenario: str) -> AsyncIterator[Monitor]:
+    """A Monitor on a sandbox started for it, in a child process stopped when it closes.
+
+    Starting takes a few seconds (provisioning, a backfill of history), so it runs in a thread
+    while the cockpit is already on screen; the child also exits if this process dies.
+    """
+    from todotui.monitor import Monitor
+    from todotui.sandbox.controller import Sandbox
+
+    sandbox = Sandbox(scenario=scenario, period=DEMO_PERIOD)
+    try:
+        await asyncio.to_thread(sandbox.start)
+        await asyncio.to_thread(sandbox.wait_for_history)
+        target = AwsTarget(
+            endpoint_url=sandbox.endpoint, region=sandbox.region, read_only=settings.aws.read_only
         )
         with _environment(sandbox.env):
-            app = make_app(demo_settings, demo_label=f"sandbox ({scenario})")
-            app.run()
-    return app.return_code or 0
+            async with Monitor(settings.model_copy(update={"aws": target})) as monitor:
+                yield monitor
+    finally:
+        await asyncio.to_thread(sandbox.stop)
 
 
 @contextmanager

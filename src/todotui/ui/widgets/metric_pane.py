@@ -67,7 +67,7 @@ def secondary_text(pairs: tuple[tuple[str, Reading], ...]) -> str:
             style = {Health.WARN: "b $warning", Health.CRIT: "b $error"}.get(reading.health, "b")
             figure = f"[{style}]{escape(fmt.with_unit(reading.value, reading.unit))}[/]"
         parts.append(f"[$text-muted]{escape(label)}[/] {figure}")
-    return "   ".join(parts)
+    return "  ".join(parts)
 
 
 class MetricPane(Vertical):
