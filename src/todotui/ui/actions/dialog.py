@@ -96,8 +96,9 @@ class ActionDialog(ModalScreen[Outcome | None]):
         .readonly { background: $warning 20%; color: $warning; text-style: bold; width: 1fr; padding: 0 1; }
         #body { height: 1fr; margin: 1 0 0 0; }
         #form-box {
-            width: 46;
-            min-width: 30;
+            width: 40%;
+            max-width: 46;
+            min-width: 28;
             height: 1fr;
             margin: 0 1 0 0;
             border: round $primary 60%;
@@ -134,6 +135,17 @@ class ActionDialog(ModalScreen[Outcome | None]):
         #outcome { height: auto; max-height: 8; display: none; padding: 0 1; background: $boost; }
         #outcome.-shown { display: block; }
         .keys { color: $text-muted; height: 1; }
+        /* Short terminals: one-line inputs and button, so the plan keeps its room. */
+        #dialog.-small {
+            #body { margin: 0; }
+            Input { height: 1; border: none; padding: 0 1; background: $boost; }
+            Input:focus { background: $accent 30%; }
+            FieldRow { margin: 0; }
+            FieldRow.-error > Input { border: none; background: $error 25%; }
+            #confirm-input { width: 30; }
+            #execute { height: 1; min-width: 12; border: none; }
+            #confirm-message { padding: 0 0 0 2; }
+        }
     }
     """
 
@@ -209,7 +221,11 @@ class ActionDialog(ModalScreen[Outcome | None]):
             yield Static("", id="outcome")
             yield Label("", classes="keys")
 
+    def on_resize(self) -> None:
+        self.query_one("#dialog").set_class(self.size.height < 40, "-small")
+
     def on_mount(self) -> None:
+        self.query_one("#dialog").set_class(self.size.height < 40, "-small")
         self._update_confirm()
         if self.plan is not None:
             self._show_plan(self.plan)

@@ -110,7 +110,7 @@ class JournalScreen(ModalScreen["JournalRequest | None"]):
         }
         .summary { color: $text-muted; width: 1fr; }
         DataTable { height: auto; max-height: 40%; min-height: 3; margin: 1 0 0 0; }
-        #entry-box { height: 1fr; border: round $primary 60%; border-title-color: $text; padding: 0 1; }
+        #entry-box { height: 1fr; margin: 1 0 0 0; border: round $primary 60%; border-title-color: $text; padding: 0 1; }
         .keys { color: $text-muted; height: 1; }
         .empty { color: $text-muted; margin: 1 0; }
     }
@@ -145,8 +145,8 @@ class JournalScreen(ModalScreen["JournalRequest | None"]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         for key, label, width in (
-            ("time", "time", 8), ("action", "action", 36), ("target", "target", 30),
-            ("result", "result", 10), ("verified", "verified", 8), ("undo", "undo", 6),
+            ("time", "time", 8), ("action", "action", None), ("target", "target", None),
+            ("result", "result", 10), ("verified", "verified", 8), ("undo", "undo", 4),
         ):
             table.add_column(label, key=key, width=width)
         for entry in reversed(list(self.entries.values())):
