@@ -262,3 +262,19 @@ def test_log_lines_differing_only_by_request_id_fold_together():
     b = "[ERROR]\t2026-11-25T15:03:12.001Z\t0a1b2c3d-0172-3d93-4990-7fc7552255c5\tKeyError: 'title'"
     assert fold_key(a) == fold_key(b)
     assert fold_key(a) != fold_key(b.replace("title", "owner"))
+
+
+def test_log_lines_are_summarized_and_fold_by_meaning():
+    from todotui.aws.logs import fold_key, summarize
+
+    plain = "[ERROR]\t2026-11-25T15:26:16.244Z\tc2c2618a-dd68-1451-d364-6f31725c3e45\tKeyError: 'title'"
+    other = "[ERROR]\t2026-11-25T15:27:01.001Z\t7e2f6daa-bad9-ae3c-fec0-3a928beb148b\tKeyError: 'title'"
+    assert summarize(plain) == "KeyError: 'title'"
+    assert fold_key(summarize(plain)) == fold_key(summarize(other))
+    as_json = (
+        '{"timestamp": "2026-11-25T15:26:16.244Z", "level": "ERROR", "message": "Request failed",'
+        ' "requestId": "c2c2618a-dd68-1451-d364-6f31725c3e45", "errorType": "KeyError", "statusCode": 500}'
+    )
+    assert summarize(as_json) == "Request failed · KeyError · HTTP 500"
+    assert summarize("Task timed out after 3.00 seconds") == "Task timed out after 3.00 seconds"
+    assert summarize("{not json") == "{not json"

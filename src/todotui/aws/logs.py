@@ -7,6 +7,7 @@ timestamp (events that share a millisecond must not be lost nor repeated).
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -20,6 +21,33 @@ _VARYING = re.compile(
     r"|\b[0-9a-f]{16,}\b",
     re.IGNORECASE,
 )
+
+
+def summarize(message: str) -> str:
+    """The part of a log line an operator reads first.
+
+    Lambda's Python runtime writes "[ERROR]<tab>timestamp<tab>request id<tab>text": keep the
+    text. A JSON line becomes its message, error type and status code.
+    """
+    first = message.strip().splitlines()[0] if message.strip() else "(empty log line)"
+    if first.startswith("{"):
+        try:
+            record = json.loads(message)
+        except ValueError:
+            return first
+        if isinstance(record, dict):
+            parts = [str(record.get("message") or record.get("msg") or "").strip()]
+            for key in ("errorType", "error", "reason"):
+                if record.get(key):
+                    parts.append(str(record[key]))
+            if record.get("statusCode"):
+                parts.append(f"HTTP {record['statusCode']}")
+            text = " · ".join(p for p in parts if p)
+            return text or first
+    fields = first.split("\t")
+    if len(fields) >= 4 and fields[0].startswith("["):
+        return "\t".join(fields[3:]).strip()
+    return first
 
 
 def fold_key(message: str) -> str:
@@ -81,12 +109,12 @@ class LogWatch:
     def _alert(self, event: dict[str, Any]) -> Alert:
         message = event.get("message", "").rstrip()
         when = datetime.fromtimestamp(event.get("timestamp", 0) / 1000, tz=timezone.utc)
-        first_line = message.splitlines()[0] if message else "(empty log line)"
+        summary = summarize(message)
         return Alert(
-            key=f"log:{self.log_group}:{fold_key(message)}",
+            key=f"log:{self.log_group}:{fold_key(summary)}",
             source=AlertSource.LOG,
             severity=Severity.WARN,
-            title=first_line[:200],
+            title=summary[:200],
             body=(
                 f"{self.log_group} {event.get('logStreamName', '')}\n"
                 f"{when:%Y-%m-%d %H:%M:%S}.{when.microsecond // 1000:03d} UTC\n"
