@@ -197,6 +197,13 @@ async def test_capacity_dialog_validates_beside_fields_executes_and_undo_restore
             journal = app.screen
             assert [e.result for e in journal.entries.values()] == ["succeeded", "succeeded"]
             assert [e.title for e in journal.entries.values()] == ["Change DynamoDB capacity", "Undo: Change DynamoDB capacity"]
+            # "Verify again" on the highlighted (newest) action reads the state back and journals it.
+            newest = journal.selected
+            await pilot.press("v")
+            await until(pilot, lambda: sum(
+                1 for r in Journal(tmp_path / "journal.jsonl").records()
+                if r["kind"] == "verify" and r["record_id"] == newest.record_id
+            ) >= 2, "a second verification record")
     finally:
         if capacity(sandbox) != before:
             sandbox.client("dynamodb").update_table(
