@@ -334,3 +334,18 @@ async def test_every_action_is_in_the_command_palette(env, tmp_path):
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ActionDialog), "the rollback dialog")
         assert dialog(app).info.id == "rollback"
+
+
+async def test_a_check_shows_its_report_and_sends_nothing(env, tmp_path):
+    from todotui.ui.actions import CheckScreen
+
+    app = cockpit(env, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        app.desk.open("auth-checks")
+        await until(pilot, lambda: isinstance(app.screen, CheckScreen) and app.screen.report is not None, "the report")
+        report = app.screen.report
+        assert report.rows and not report.errors
+        shown = str(app.screen.query_one("#report").render())
+        assert report.rows[0].label in shown and "aws cognito-idp" in shown
+        assert mutations(app) == {}
