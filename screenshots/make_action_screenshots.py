@@ -117,20 +117,8 @@ async def shoot(sandbox: Sandbox, clock: SimClock, size: tuple[int, int], out: P
     return saved
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="160x48", help="terminal size, COLSxROWS")
-    parser.add_argument("--out", type=Path, default=HERE)
-    args = parser.parse_args()
-    size = tuple(int(n) for n in args.size.lower().split("x"))
-    with tempfile.TemporaryDirectory() as scratch, Sandbox(
-        manual=True, period=PERIOD, backfill=0, seed=7, scenario="steady"
-    ) as sandbox:
-        os.environ.update(sandbox.env)
-        sandbox.tick(10)
-        sandbox.set_scenario("spike")
-        clock = SimClock(sandbox.tick(4))
-        saved = asyncio.run(shoot(sandbox, clock, size, args.out, Path(scratch) / "journal.jsonl"))
+def render_pngs(saved: list[Path]) -> None:
+    """PNG beside each SVG, when rsvg-convert is installed (it renders Textual's SVG faithfully)."""
     render = shutil.which("rsvg-convert")
     for svg in saved:
         print(svg)
@@ -140,6 +128,23 @@ def main() -> None:
             print(png)
     if not render:
         print("rsvg-convert not found: SVGs only (apt-get install librsvg2-bin for PNGs)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="160x48", help="terminal size, COLSxROWS")
+    parser.add_argument("--out", type=Path, default=HERE)
+    args = parser.parse_args(argv)
+    size = tuple(int(n) for n in args.size.lower().split("x"))
+    with tempfile.TemporaryDirectory() as scratch, Sandbox(
+        manual=True, period=PERIOD, backfill=0, seed=7, scenario="steady"
+    ) as sandbox:
+        os.environ.update(sandbox.env)
+        sandbox.tick(10)
+        sandbox.set_scenario("spike")
+        clock = SimClock(sandbox.tick(4))
+        saved = asyncio.run(shoot(sandbox, clock, size, args.out, Path(scratch) / "journal.jsonl"))
+    render_pngs(saved)
 
 
 if __name__ == "__main__":

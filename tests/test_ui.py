@@ -341,6 +341,15 @@ async def test_help_feed_detail_and_quit(sandbox, base_time):
         await pilot.press("escape")
         assert not isinstance(app.screen, AlertDetailScreen)
 
+        # From an alert's detail, `a` offers the runbook's actions for it (an error line: rollback first).
+        await pilot.press("enter")
+        assert "runbook actions: Roll back" in str(app.screen.query_one(".hint").render())
+        await pilot.press("a")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ActionMenuScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running

@@ -127,6 +127,8 @@ class TodoTuiApp(App[None]):
     async def poll(self) -> None:
         """Refresh, report, wait for the cadence (or a key), repeat; paused = no requests."""
         async with self._monitor_factory(self.settings) as monitor:
+            # The factory may have resolved the target (the demo's sandbox endpoint).
+            self.settings = self.desk.settings = monitor.settings
             self.monitor = monitor
             self.desk.attach(monitor.clients)
             monitor.window_seconds = self.window_seconds
@@ -186,7 +188,8 @@ class TodoTuiApp(App[None]):
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
-        self.notify(f"{type(error).__name__}: {error}", title="Polling failed", severity="error")
+        title = "Polling failed" if event.worker.name == "poll" else f"{event.worker.name} failed"
+        self.notify(f"{type(error).__name__}: {error}", title=title, severity="error")
         if event.worker.name == "poll":
             self.query_one(StatusBar).failing = str(error)
             self.set_timer(self.refresh_seconds, self.poll)
@@ -218,7 +221,16 @@ class TodoTuiApp(App[None]):
 
     @on(AlertFeedView.Chosen)
     def _open_alert(self, event: AlertFeedView.Chosen) -> None:
-        self.push_screen(AlertDetailScreen(event.alert))
+        from todotui.actions import actions_for_topic
+
+        alert = event.alert
+        suggestions = tuple(info.title for info in actions_for_topic(alert.topic))
+
+        def then(wants_actions: bool | None) -> None:
+            if wants_actions:
+                self.desk.open_menu(alert)
+
+        self.push_screen(AlertDetailScreen(alert, suggestions=suggestions), then)
 
     # Keys ------------------------------------------------------------------------
 

@@ -20,10 +20,13 @@ _SEVERITY_STYLE = {
 }
 
 
-class AlertDetailScreen(ModalScreen[None]):
-    """Read-only detail of an alert; escape closes it."""
+class AlertDetailScreen(ModalScreen[bool]):
+    """Detail of an alert; `a` asks for the runbook's actions for it (dismisses True)."""
 
-    BINDINGS = [Binding("escape,q,enter", "dismiss", "Close")]
+    BINDINGS = [
+        Binding("escape,q,enter", "dismiss", "Close"),
+        Binding("a", "actions", "Runbook actions"),
+    ]
 
     DEFAULT_CSS = """
     AlertDetailScreen {
@@ -48,9 +51,11 @@ class AlertDetailScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, alert: Alert) -> None:
+    def __init__(self, alert: Alert, *, suggestions: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.alert = alert
+        self.suggestions = suggestions
+        """Titles of the runbook actions paired with this alert, most likely fix first."""
 
     def compose(self) -> ComposeResult:
         alert = self.alert
@@ -68,7 +73,17 @@ class AlertDetailScreen(ModalScreen[None]):
             yield Label(escape(seen + topic), classes="facts")
             with VerticalScroll():
                 yield Static(alert.body or "(no further text)", markup=False, classes="body")
-            yield Label("[b]esc[/] close", classes="hint")
+            if self.suggestions:
+                listed = ", ".join(self.suggestions[:3])
+                more = f" and {len(self.suggestions) - 3} more" if len(self.suggestions) > 3 else ""
+                yield Label(
+                    f"[b]a[/] runbook actions: {escape(listed)}{more}   [b]esc[/] close", classes="hint"
+                )
+            else:
+                yield Label("[b]a[/] all actions   [b]esc[/] close", classes="hint")
 
     def action_dismiss(self) -> None:  # type: ignore[override]
-        self.dismiss(None)
+        self.dismiss(False)
+
+    def action_actions(self) -> None:
+        self.dismiss(True)
