@@ -216,7 +216,7 @@ class TodoTuiApp(App[None]):
     def _show_panes(self, panes: Mapping[str, PaneSnapshot]) -> None:
         for pane in self.query(MetricPane):
             snapshot = panes.get(pane.key)
-            if snapshot is not None:
+            if snapshot is not None and snapshot != pane.snapshot:  # an unchanged pane costs no redraw
                 pane.snapshot = snapshot
 
     @on(AlertFeedView.Chosen)
@@ -235,8 +235,7 @@ class TodoTuiApp(App[None]):
     # Keys ------------------------------------------------------------------------
 
     def action_toggle_pause(self) -> None:
-        self.paused = not self.paused
-        self.notify("Paused: no requests until you resume (p)" if self.paused else "Live again", timeout=2)
+        self.paused = not self.paused  # the status bar says PAUSED / LIVE
         self._nudge()
 
     def action_refresh_now(self) -> None:

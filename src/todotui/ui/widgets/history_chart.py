@@ -71,21 +71,40 @@ class GapSparkline:
         low = min(0.0, min(present))
         extent = (max(present) - low) or 1.0
         eighths = len(BARS) * self.height
+        # One level and one style per column, computed once: a chart redraws every refresh.
+        styles: dict[int, Style] = {}
+        bars: list[tuple[int, Style] | None] = []
+        for value in columns:
+            if value is None:
+                bars.append(None)
+                continue
+            ratio = (value - low) / extent
+            # At least one eighth, so a zero still draws a floor that a gap does not.
+            level = max(1, round(ratio * eighths))
+            shade = round(ratio * 16)
+            if shade not in styles:
+                styles[shade] = Style.from_color(blend_colors(self.min_color, self.max_color, shade / 16))
+            bars.append((level, styles[shade]))
+        blank = Style()
         for row in reversed(range(self.height)):
             row_low, row_high = row * len(BARS), (row + 1) * len(BARS)
-            for value in columns:
-                if value is None:
-                    yield Segment(GAP if row == 0 else " ", self.gap_style)
-                    continue
-                ratio = (value - low) / extent
-                # At least one eighth, so a zero still draws a floor that a gap does not.
-                level = max(1, round(ratio * eighths))
-                if level <= row_low:
-                    yield Segment(" ")
-                    continue
-                bar = "█" if level >= row_high else BARS[level - row_low - 1]
-                color = blend_colors(self.min_color, self.max_color, ratio)
-                yield Segment(bar, Style.from_color(color))
+            run_text, run_style = "", None
+            for bar in bars:
+                if bar is None:
+                    char, style = (GAP if row == 0 else " "), self.gap_style
+                elif bar[0] <= row_low:
+                    char, style = " ", blank
+                else:
+                    level, style = bar
+                    char = "█" if level >= row_high else BARS[level - row_low - 1]
+                if style is run_style:
+                    run_text += char
+                else:
+                    if run_text:
+                        yield Segment(run_text, run_style)
+                    run_text, run_style = char, style
+            if run_text:
+                yield Segment(run_text, run_style)
             if row > 0:
                 yield Segment.line()
 
