@@ -278,7 +278,10 @@ class TodoTuiApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            # Installed once: opening help again costs no compose of its content.
+            if not self.is_screen_installed("help"):
+                self.install_screen(HelpScreen(), "help")
+            self.push_screen("help")
 
 
 def describe_target(identity: Identity, demo_label: str | None) -> str:

@@ -47,11 +47,18 @@ def duration(seconds: float) -> str:
     return f"{round(seconds / 86400)}d"
 
 
-def age(then: datetime | None, now: datetime) -> str:
-    """How old a timestamp is, for a human: "12s ago", or "never" when there is none."""
+def age(then: datetime | None, now: datetime, *, step: int = 1) -> str:
+    """How old a timestamp is, for a human: "12s ago", or "never" when there is none.
+
+    `step` rounds ages under a minute down to whole steps, so a label that shows it is
+    redrawn every few seconds rather than every second.
+    """
     if then is None:
         return "never"
-    return f"{duration((now - then).total_seconds())} ago"
+    seconds = (now - then).total_seconds()
+    if 0 <= seconds < 60 and step > 1:
+        seconds -= seconds % step
+    return f"{duration(seconds)} ago"
 
 
 def window(seconds: int) -> str:

@@ -17,9 +17,13 @@ from textual.widgets import Digits, Label, Static
 from todotui.telemetry.model import DataState, Health, PaneSnapshot, Reading
 from todotui.ui import format as fmt
 from todotui.ui.widgets.history_chart import HistoryChart
+from todotui.ui.widgets.redraw import update_if_changed
 
 _HEALTH_CLASSES = {health: f"-{health.value}" for health in Health}
 _STATE_CLASSES = {state: f"-state-{state.name.lower()}" for state in DataState}
+
+AGE_STEP = 5
+"""Seconds a pane's age moves by: a redraw of every pane each second would slow key presses."""
 
 #: Glyphs Digits can draw; anything else (a thousands separator) would come out blank.
 _DIGIT_CHARS = set("0123456789.-+")
@@ -160,31 +164,35 @@ class MetricPane(Vertical):
         value.display = unit.display = has_value
         message.display = not has_value
         if has_value:
-            value.update(shown)
-            unit.update(reading.unit)
+            update_if_changed(value, shown)
+            update_if_changed(unit, reading.unit)
         elif reading.value is not None:
-            message.update(fmt.with_unit(reading.value, reading.unit))
+            update_if_changed(message, fmt.with_unit(reading.value, reading.unit))
         else:
-            message.update(headline_message(reading))
+            update_if_changed(message, headline_message(reading))
 
         if pane is None:
             return
         self.border_title = pane.title
-        self.query_one(".secondary", Static).update(secondary_text(pane.secondary))
-        self.query_one(HistoryChart).data = pane.history
-        self.query_one(".caption", Label).update(pane.history_label)
+        update_if_changed(self.query_one(".secondary", Static), secondary_text(pane.secondary))
+        chart = self.query_one(HistoryChart)
+        if chart.data != pane.history:
+            chart.data = pane.history
+        update_if_changed(self.query_one(".caption", Label), pane.history_label)
         self._show_age(pane, self.now)
 
     def _show_age(self, pane: PaneSnapshot, now: datetime | None) -> None:
         badge = self.query_one(".badge", Label)
         words = state_badge(pane, now)
-        badge.update(words)
+        update_if_changed(badge, words)
         badge.set_class(not words, "-empty")
         if now is None:
-            self.border_subtitle = ""
+            subtitle = ""
         elif pane.primary.as_of is not None:
-            self.border_subtitle = f"as of {fmt.age(pane.primary.as_of, now)}"
+            subtitle = f"as of {fmt.age(pane.primary.as_of, now, step=AGE_STEP)}"
         elif pane.fetched_at is not None:
-            self.border_subtitle = f"checked {fmt.age(pane.fetched_at, now)}"
+            subtitle = f"checked {fmt.age(pane.fetched_at, now, step=AGE_STEP)}"
         else:
-            self.border_subtitle = "not fetched yet"
+            subtitle = "not fetched yet"
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle

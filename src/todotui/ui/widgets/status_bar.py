@@ -12,6 +12,7 @@ from textual.reactive import reactive
 from textual.widgets import Label
 
 from todotui.ui import format as fmt
+from todotui.ui.widgets.redraw import update_if_changed
 
 if TYPE_CHECKING:
     from todotui.monitor import CostMeter
@@ -71,22 +72,24 @@ class StatusBar(Vertical):
         self.set_class(self.paused, "-paused")
         self.set_class(bool(self.failing) and not self.paused, "-failing")
         mode = "❚❚ PAUSED" if self.paused else ("● FAILING" if self.failing else "● LIVE")
-        self.query_one(".mode", Label).update(mode)
-        self.query_one(".target", Label).update(escape(self.target))
+        update_if_changed(self.query_one(".mode", Label), mode)
+        update_if_changed(self.query_one(".target", Label), escape(self.target))
         updated = fmt.age(self.last_good, self.now) if self.now else "—"
-        self.query_one(".timing", Label).update(
+        update_if_changed(
+            self.query_one(".timing", Label),
             f"{fmt.cadence(self.refresh_seconds)} [$text-muted]·[/] "
             f"{fmt.window(self.window_seconds)} window [$text-muted]·[/] "
-            f"last good [b]{updated}[/]"
+            f"last good [b]{updated}[/]",
         )
         cost = self.cost
         if cost is None:
-            self.query_one(".cost", Label).update("CloudWatch cost: measuring…")
+            update_if_changed(self.query_one(".cost", Label), "CloudWatch cost: measuring…")
         else:
-            self.query_one(".cost", Label).update(
+            update_if_changed(
+                self.query_one(".cost", Label),
                 f"CloudWatch [b]{cost.requests_per_minute:.1f}[/] req/min · "
                 f"[b]{cost.metrics_per_minute:.0f}[/] metrics/min · "
-                f"[b $accent]≈ ${cost.usd_per_hour:.3f}/h[/]"
+                f"[b $accent]≈ ${cost.usd_per_hour:.3f}/h[/]",
             )
 
     def _watch_any(self) -> None:
