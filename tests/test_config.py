@@ -53,3 +53,12 @@ def test_cli_config_prints_resolved_values(capsys):
     out = capsys.readouterr().out
     assert "region = 'eu-west-1'" in out
     assert "function_name = 'todo-handler'" in out
+
+
+def test_a_profile_listed_as_read_only_makes_the_session_read_only(tmp_path: Path):
+    path = tmp_path / "c.toml"
+    path.write_text('[aws]\nread_only_profiles = ["prod"]\n')
+    settings = load_settings(path)
+    assert not settings.aws.effective_read_only
+    assert settings.with_overrides(aws={"profile": "prod"}).aws.effective_read_only
+    assert not settings.with_overrides(aws={"profile": "staging"}).aws.effective_read_only

@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--backfill",
         type=int,
         default=None,
-        help="periods of history to simulate at start (default: 30, or 0 with --manual)",
+        help="periods of history to simulate at start (default: 60, or 0 with --manual)",
     )
 
     scenario = commands.add_parser(

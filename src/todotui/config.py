@@ -115,6 +115,13 @@ class AwsTarget(_Section):
     endpoint_url: str | None = None
     read_only: bool = False
     """Refuse every mutating action; plans and CLI previews are still shown."""
+    read_only_profiles: tuple[str, ...] = ()
+    """Profiles that are always read-only (e.g. ["prod-readonly", "audit"])."""
+
+    @property
+    def effective_read_only(self) -> bool:
+        """Read-only by flag or file, or because the profile in use is listed as read-only."""
+        return self.read_only or (self.profile is not None and self.profile in self.read_only_profiles)
 
 
 class Settings(_Section):

@@ -73,7 +73,7 @@ class ActionRunner:
         self.settings = settings
         self.clients = clients
         self.journal = journal or Journal()
-        self.read_only = settings.aws.read_only if read_only is None else read_only
+        self.read_only = settings.aws.effective_read_only if read_only is None else read_only
         self.guard = ReadOnlyGuard(self.read_only).install(clients)
         self.verify_timeout = verify_timeout
         """Caps every action's own verify timeout (tests make it short)."""

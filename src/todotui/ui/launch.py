@@ -64,7 +64,7 @@ def _launch_demo(settings: Settings, scenario: str) -> int:
     demo_settings = settings.model_copy(
         update={
             # The sandbox, and nothing from the user's profile, whatever the flags said.
-            "aws": AwsTarget(region=SANDBOX_REGION, read_only=settings.aws.read_only),
+            "aws": AwsTarget(region=SANDBOX_REGION, read_only=settings.aws.effective_read_only),
             "cadence": settings.cadence.model_copy(
                 update={
                     "period_seconds": int(DEMO_PERIOD),
@@ -98,7 +98,7 @@ async def _sandbox_monitor(settings: Settings, scenario: str) -> AsyncIterator[M
         await asyncio.to_thread(sandbox.start)
         await asyncio.to_thread(sandbox.wait_for_history)
         target = AwsTarget(
-            endpoint_url=sandbox.endpoint, region=sandbox.region, read_only=settings.aws.read_only
+            endpoint_url=sandbox.endpoint, region=sandbox.region, read_only=settings.aws.effective_read_only
         )
         with _environment(sandbox.env):
             async with Monitor(settings.model_copy(update={"aws": target})) as monitor:
