@@ -24,7 +24,7 @@ from todotui.config import Settings
 from todotui.ui.actions import ActionDialog, ActionMenuScreen, JournalScreen, PlanView
 from todotui.ui.actions.form import ActionForm
 from todotui.ui.app import TodoTuiApp, make_app
-from todotui.ui.widgets import AlertFeedView
+from todotui.ui.widgets import AlertFeedView, StatusBar
 
 SIZE = (160, 48)
 
@@ -218,6 +218,7 @@ async def test_read_only_shows_the_plan_and_refuses_to_execute(env, tmp_path):
     app = cockpit(sandbox, tmp_path, read_only=True)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot, app)
+        assert "READ-ONLY" in app.query_one(StatusBar).target
         box = await open_action(pilot, app, "dynamodb-capacity")
         assert "READ-ONLY MODE" in str(box.query_one(".readonly").render())
         await fill(pilot, box, "read", str(before[0] + 30))

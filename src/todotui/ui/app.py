@@ -197,7 +197,10 @@ class TodoTuiApp(App[None]):
     # What the loop reports ------------------------------------------------------
 
     def on_connected(self, message: Connected) -> None:
-        self.query_one(StatusBar).target = describe_target(message.identity, self.demo_label)
+        target = describe_target(message.identity, self.demo_label)
+        if self.settings.aws.effective_read_only:
+            target += " · READ-ONLY (plans only)"
+        self.query_one(StatusBar).target = target
 
     def on_identity_failed(self, message: IdentityFailed) -> None:
         self.query_one(StatusBar).target = f"not connected: {message.error}"
