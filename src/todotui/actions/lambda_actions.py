@@ -629,95 +629,18 @@ def _previous_version(alias: dict[str, Any], versions: list[str]) -> str | None:
     return older[-1] if older else None
 
 
-class Rollback(Action):
-    id = "rollback"
-    title = "Roll back the alias"
-    summary = "Point the alias straight at the previous (or a chosen) version, all traffic, now."
-
-    async def fields(self, ctx: ActionContext) -> list[Field]:
-        alias = await get_alias(ctx)
-        versions = await published_versions(ctx)
-        return [
-            Field(
-                "version",
-                "Roll back to version",
-                FieldKind.CHOICE,
-                help="a published version; the alias's routing weights are cleared",
-                choices=tuple(versions),
-                default=_previous_version(alias, versions) or "",
-            )
-        ]
-
-    async def plan(self, ctx: ActionContext, values: dict[str, str]) -> Plan:
-        alias = await get_alias(ctx)
-        versions = await published_versions(ctx)
-        errors = FieldErrors(values)
-        problem = _version_error(values.get("version", ""), versions)
-        if problem:
-            errors.add("version", problem)
-        errors.raise_if_any()
-        version = values["version"].strip()
-        primary = alias["FunctionVersion"]
-        weights = alias_weights(alias)
-        if version == primary and not weights:
-            raise InvalidInput({"version": f"{ctx.stack.alias} already sends all traffic to version {version}"})
-        name, alias_name = ctx.stack.function_name, ctx.stack.alias
-        return Plan(
-            action_id=self.id,
-            title=self.title,
-            target=_fn_target(ctx, alias_name),
-            params={"version": version},
-            before=(("Alias routing", describe_routing(primary, weights)),),
-            after=(("Alias routing", describe_routing(version, {})),),
-            effects=(
-                f"Every request through {alias_name} runs version {version} from the next invocation on.",
-                "Versions that lose traffic keep existing; nothing is deleted.",
-                "Provisioned concurrency configured on a version (not the alias) does not follow.",
-            ),
-            cli=(
-                aws_command(
-                    "lambda",
-                    "update-alias",
-                    [
-                        "--function-name", name,
-                        "--name", alias_name,
-                        "--function-version", version,
-                        "--routing-config", _routing_json({}),
-                    ],
-                    ctx.clients.target,
-                ),
-            ),
-            risk=Risk.DESTRUCTIVE,
-            confirm_text=alias_name,
-            undo_possible=True,
-            undo_note=f"restores {describe_routing(primary, weights)}",
-            state={"previous_version": primary, "previous_weights": weights},
-        )
-
-    async def execute(self, ctx: ActionContext, plan: Plan, calls: CallLog) -> dict[str, Any]:
-        await calls(
-            "lambda",
-            "update_alias",
-            FunctionName=ctx.stack.function_name,
-            Name=ctx.stack.alias,
-            FunctionVersion=plan.params["version"],
-            RoutingConfig={"AdditionalVersionWeights": {}},
-        )
-        return {}
-
-    async def observe(self, ctx: ActionContext, plan: Plan, result: dict[str, Any]) -> Observation:
-        alias = await get_alias(ctx)
-        weights = alias_weights(alias)
-        pairs = (("Alias routing", describe_routing(alias["FunctionVersion"], weights)),)
-        return Observation(alias["FunctionVersion"] == plan.params["version"] and not weights, pairs)
-
-    def undo(self, plan: Plan, result: dict[str, Any]) -> UndoSpec | None:
-        weights: dict[str, float] = plan.state["previous_weights"]
-        values = {"version": plan.state["previous_version"], "additional_version": "", "weight": ""}
-        if weights:
-            extra, weight = next(iter(weights.items()))
-            values.update(additional_version=extra, weight=repr(weight))
-        return UndoSpec(AliasRoute.id, values)
+def _update_alias_cli(ctx: ActionContext, version: str, weights: dict[str, float]) -> str:
+    return aws_command(
+        "lambda",
+        "update-alias",
+        [
+            "--function-name", ctx.stack.function_name,
+            "--name", ctx.stack.alias,
+            "--function-version", version,
+            "--routing-config", _routing_json(weights),
+        ],
+        ctx.clients.target,
+    )
 
 
 class AliasRoute(Action):
@@ -779,7 +702,7 @@ class AliasRoute(Action):
         primary, current = alias["FunctionVersion"], alias_weights(alias)
         if version == primary and weights == current:
             raise InvalidInput({"version": "the alias already routes exactly like this"})
-        name, alias_name = ctx.stack.function_name, ctx.stack.alias
+        alias_name = ctx.stack.alias
         return Plan(
             action_id=self.id,
             title=self.title,
@@ -788,19 +711,7 @@ class AliasRoute(Action):
             before=(("Alias routing", describe_routing(primary, current)),),
             after=(("Alias routing", describe_routing(version, weights)),),
             effects=(f"Traffic through {alias_name} is split as shown from the next invocation on.",),
-            cli=(
-                aws_command(
-                    "lambda",
-                    "update-alias",
-                    [
-                        "--function-name", name,
-                        "--name", alias_name,
-                        "--function-version", version,
-                        "--routing-config", _routing_json(weights),
-                    ],
-                    ctx.clients.target,
-                ),
-            ),
+            cli=(_update_alias_cli(ctx, version, weights),),
             risk=Risk.DESTRUCTIVE,
             confirm_text=alias_name,
             undo_possible=True,
@@ -833,4 +744,60 @@ class AliasRoute(Action):
         if weights:
             extra, weight = next(iter(weights.items()))
             values.update(additional_version=extra, weight=repr(weight))
-        return UndoSpec(self.id, values)
+        return UndoSpec(AliasRoute.id, values)
+
+
+class Rollback(AliasRoute):
+    """The runbook's immediate rollback: alias routing with one version and no weights."""
+
+    id = "rollback"
+    title = "Roll back the alias"
+    summary = "Point the alias straight at the previous (or a chosen) version, all traffic, now."
+
+    async def fields(self, ctx: ActionContext) -> list[Field]:
+        alias = await get_alias(ctx)
+        versions = await published_versions(ctx)
+        return [
+            Field(
+                "version",
+                "Roll back to version",
+                FieldKind.CHOICE,
+                help="a published version; the alias's routing weights are cleared",
+                choices=tuple(versions),
+                default=_previous_version(alias, versions) or "",
+            )
+        ]
+
+    async def plan(self, ctx: ActionContext, values: dict[str, str]) -> Plan:
+        alias = await get_alias(ctx)
+        versions = await published_versions(ctx)
+        errors = FieldErrors(values)
+        problem = _version_error(values.get("version", ""), versions)
+        if problem:
+            errors.add("version", problem)
+        errors.raise_if_any()
+        version = values["version"].strip()
+        primary = alias["FunctionVersion"]
+        weights = alias_weights(alias)
+        if version == primary and not weights:
+            raise InvalidInput({"version": f"{ctx.stack.alias} already sends all traffic to version {version}"})
+        alias_name = ctx.stack.alias
+        return Plan(
+            action_id=self.id,
+            title=self.title,
+            target=_fn_target(ctx, alias_name),
+            params={"version": version, "weights": {}},
+            before=(("Alias routing", describe_routing(primary, weights)),),
+            after=(("Alias routing", describe_routing(version, {})),),
+            effects=(
+                f"Every request through {alias_name} runs version {version} from the next invocation on.",
+                "Versions that lose traffic keep existing; nothing is deleted.",
+                "Provisioned concurrency configured on a version (not the alias) does not follow.",
+            ),
+            cli=(_update_alias_cli(ctx, version, {}),),
+            risk=Risk.DESTRUCTIVE,
+            confirm_text=alias_name,
+            undo_possible=True,
+            undo_note=f"restores {describe_routing(primary, weights)}",
+            state={"previous_version": primary, "previous_weights": weights},
+        )
