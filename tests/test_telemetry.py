@@ -278,3 +278,27 @@ def test_log_lines_are_summarized_and_fold_by_meaning():
     assert summarize(as_json) == "Request failed · KeyError · HTTP 500"
     assert summarize("Task timed out after 3.00 seconds") == "Task timed out after 3.00 seconds"
     assert summarize("{not json") == "{not json"
+
+
+def test_a_metric_math_alarm_is_described_by_its_expression_and_metrics():
+    from todotui.aws.alarms import definition
+
+    def stat(metric):
+        return {
+            "Metric": {"Namespace": "AWS/Lambda", "MetricName": metric,
+                       "Dimensions": [{"Name": "FunctionName", "Value": "todo-handler"}]},
+            "Period": 60, "Stat": "Sum",
+        }
+
+    text = definition({
+        "ComparisonOperator": "GreaterThanThreshold", "Threshold": 5.0, "EvaluationPeriods": 2,
+        "Metrics": [
+            {"Id": "m1", "MetricStat": stat("Errors"), "ReturnData": False},
+            {"Id": "m2", "MetricStat": stat("Invocations"), "ReturnData": False},
+            {"Id": "e1", "Expression": "100*m1/m2", "ReturnData": True},
+        ],
+    })
+    assert "Expression: e1 = 100*m1/m2" in text
+    assert "Metric m1: AWS/Lambda Errors Sum (FunctionName=todo-handler)" in text
+    assert "Condition: e1 > 5.0 for 2 period(s) of 60 s" in text
+    assert "?" not in text

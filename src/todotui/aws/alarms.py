@@ -94,13 +94,17 @@ class AlarmWatch:
 
 def definition(alarm: dict[str, Any]) -> str:
     """The alarm's definition in a few lines, as an operator would read it in the console."""
-    dims = ", ".join(f"{d['Name']}={d['Value']}" for d in alarm.get("Dimensions", []))
-    stat = alarm.get("Statistic") or alarm.get("ExtendedStatistic") or "?"
     op = _OPERATORS.get(alarm.get("ComparisonOperator", ""), alarm.get("ComparisonOperator", "?"))
-    lines = [
-        f"Metric: {alarm.get('Namespace', '?')} {alarm.get('MetricName', '?')} ({dims})",
-        f"Condition: {stat} {op} {alarm.get('Threshold', '?')} for {alarm.get('EvaluationPeriods', '?')} "
-        f"period(s) of {alarm.get('Period', '?')} s",
+    if alarm.get("Metrics"):  # metric math: the expression, and the metrics it names
+        lines, subject, period = _metric_math_lines(alarm["Metrics"])
+    else:
+        dims = ", ".join(f"{d['Name']}={d['Value']}" for d in alarm.get("Dimensions", []))
+        stat = alarm.get("Statistic") or alarm.get("ExtendedStatistic") or "?"
+        lines = [f"Metric: {alarm.get('Namespace', '?')} {alarm.get('MetricName', '?')} ({dims})"]
+        subject, period = stat, alarm.get("Period", "?")
+    lines += [
+        f"Condition: {subject} {op} {alarm.get('Threshold', '?')} for {alarm.get('EvaluationPeriods', '?')} "
+        f"period(s) of {period} s",
         f"Missing data: {alarm.get('TreatMissingData', 'missing')}",
     ]
     if alarm.get("AlarmDescription"):
@@ -108,3 +112,22 @@ def definition(alarm: dict[str, Any]) -> str:
     if alarm.get("AlarmActions"):
         lines.append("Actions: " + ", ".join(alarm["AlarmActions"]))
     return "\n".join(lines)
+
+
+def _metric_math_lines(queries: list[dict[str, Any]]) -> tuple[list[str], str, Any]:
+    """Lines naming each metric of a metric-math alarm; the subject is the returned expression."""
+    lines, subject, period = [], "?", "?"
+    for query in queries:
+        if query.get("Expression"):
+            lines.append(f"Expression: {query['Id']} = {query['Expression']}")
+            if query.get("ReturnData", True):
+                subject = query["Id"]
+        elif stat := query.get("MetricStat"):
+            metric = stat.get("Metric", {})
+            dims = ", ".join(f"{d['Name']}={d['Value']}" for d in metric.get("Dimensions", []))
+            lines.append(
+                f"Metric {query['Id']}: {metric.get('Namespace', '?')} {metric.get('MetricName', '?')} "
+                f"{stat.get('Stat', '?')} ({dims})"
+            )
+            period = stat.get("Period", period)
+    return lines, subject, period
