@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import threading
 import zipfile
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -109,20 +110,34 @@ def alarm_period_for(period: float) -> int:
     return 60 * math.ceil(period / 60)
 
 
+_SESSION_LOCK = threading.Lock()
+_SESSION: boto3.session.Session | None = None
+
+
+def _shared_session() -> boto3.session.Session:
+    """One session for every sandbox client: its loader caches the service models, which a
+    fresh session would parse again (the bulk of the sandbox's start-up)."""
+    global _SESSION
+    if _SESSION is None:
+        _SESSION = boto3.session.Session()
+    return _SESSION
+
+
 def sandbox_client(service: str, endpoint_url: str, region: str = SANDBOX_REGION) -> Any:
     """A boto3 client for the sandbox: dummy credentials, explicit region, no retry storms."""
-    return boto3.session.Session().client(
-        service,
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=DUMMY_ACCESS_KEY_ID,
-        aws_secret_access_key=DUMMY_SECRET_ACCESS_KEY,
-        config=Config(
-            retries={"mode": "standard", "max_attempts": 2},
-            connect_timeout=5,
-            read_timeout=60,
-        ),
-    )
+    with _SESSION_LOCK:  # creating clients from one session is not thread-safe
+        return _shared_session().client(
+            service,
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id=DUMMY_ACCESS_KEY_ID,
+            aws_secret_access_key=DUMMY_SECRET_ACCESS_KEY,
+            config=Config(
+                retries={"mode": "standard", "max_attempts": 2},
+                connect_timeout=5,
+                read_timeout=60,
+            ),
+        )
 
 
 def provision(

@@ -29,6 +29,8 @@ from todotui.sandbox.scenarios import SCENARIOS, Scenario, scenario_named
 DEFAULT_BACKFILL = 60
 """Periods of history simulated at start in auto mode, so charts open full (5 min at 5 s)."""
 MAX_BACKFILL = 5000
+BACKFILL_CHUNK = 30
+"""Periods simulated per backfill step (a stop request is honoured between steps)."""
 STANDARD_PERIODS = (1, 5, 10, 30)
 """CloudWatch's sub-minute periods; longer periods are whole minutes up to an hour."""
 
@@ -96,10 +98,19 @@ class SandboxRuntime:
             self.tick_once()
         return self.status()
 
-    def tick_once(self, *, backfill: bool = False) -> None:
+    def backfill(self, count: int) -> None:
+        """Simulate `count` past periods at once (history for the charts at start)."""
         with self._lock:
             if self.simulator is not None:
-                self.last_tick = self.simulator.tick(reuse_state=backfill)
+                self.last_tick = self.simulator.backfill(count)
+            else:
+                self._now += timedelta(seconds=self.period * count)
+            self.ticks += count
+
+    def tick_once(self) -> None:
+        with self._lock:
+            if self.simulator is not None:
+                self.last_tick = self.simulator.tick()
             else:
                 self._now += timedelta(seconds=self.period)
             self.ticks += 1
@@ -271,9 +282,10 @@ def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
     """Backfill history; then, in auto mode, simulate each period once the wall clock passed it."""
     period = timedelta(seconds=runtime.period)
     while runtime.backfill_remaining > 0 and not stopping.is_set():
-        if not _safe_tick(runtime, backfill=True):
+        chunk = min(BACKFILL_CHUNK, runtime.backfill_remaining)
+        if not _safe_tick(runtime, backfill=chunk):
             break
-        runtime.backfill_remaining -= 1
+        runtime.backfill_remaining -= chunk
     runtime.backfill_remaining = 0
     if runtime.manual:
         return
@@ -285,10 +297,14 @@ def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
         _safe_tick(runtime)
 
 
-def _safe_tick(runtime: SandboxRuntime, *, backfill: bool = False) -> bool:
-    """One tick; a failure is reported on stderr and the sandbox keeps serving."""
+def _safe_tick(runtime: SandboxRuntime, *, backfill: int = 0) -> bool:
+    """One tick (or `backfill` periods of history); a failure is reported on stderr and the
+    sandbox keeps serving."""
     try:
-        runtime.tick_once(backfill=backfill)
+        if backfill:
+            runtime.backfill(backfill)
+        else:
+            runtime.tick_once()
         return True
     except Exception:
         print("sandbox: a tick failed:", file=sys.stderr)

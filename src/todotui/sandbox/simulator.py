@@ -324,28 +324,61 @@ class Simulator:
         """The version the last bad deploy published or routed to (None before any)."""
         return self._bad_version
 
-    def tick(self, *, reuse_state: bool = False) -> dict[str, Any]:
-        """Simulate one period. `reuse_state` skips re-reading the stack (the backfill at start,
-        when nobody else can have changed it yet), which halves the cost of a tick."""
+    def backfill(self, count: int) -> dict[str, Any]:
+        """Simulate `count` periods of history at once, for charts that open full.
+
+        The stack is read once (nobody can have changed it yet), datapoints go out 1,000 to a
+        call, logs and traces are written for the last period only, and alarms are evaluated
+        once at the end: a fraction of the calls `count` ticks would make.
+        """
+        with self._lock:
+            self.problems = []
+            if self._deploy_pending:
+                self._deploy_bad_version()
+            state = self.read_state()
+            data: list[tuple[Datum, datetime]] = []
+            outcome, at = None, self.now
+            for _ in range(count):
+                at = self.now
+                outcome = self._simulate(state, at)
+                data += [(datum, at) for datum in metric_data(outcome, self.names)]
+                self.now = at + timedelta(seconds=self.period)
+            self._publish_many(data)
+            transitions: list[Any] = []
+            if outcome is not None:
+                self._write_logs(outcome, state, at)
+                self._write_traces(outcome, state, at)
+                transitions = self._alarms.evaluate(self._record, self.now)
+                self.problems.extend(self._alarms.problems)
+                self._prune()
+                self.last_outcome = outcome
+                return self._summary(outcome, state, len(data), transitions)
+            return {}
+
+    def _simulate(self, state: StackState, at: datetime) -> TickOutcome:
+        """One period of the model, advancing what carries from one period to the next."""
+        outcome = simulate(
+            state,
+            self.scenario.traffic,
+            at=at,
+            period=self.period,
+            rng=self._rng,
+            ticks_in_scenario=self._ticks_in_scenario,
+            bad_version=self._bad_version,
+            previous_concurrency=self._previous_concurrency,
+        )
+        self._previous_concurrency = outcome.function.on_demand_concurrency
+        self._ticks_in_scenario += 1
+        return outcome
+
+    def tick(self) -> dict[str, Any]:
         with self._lock:
             self.problems = []
             at = self.now
             if self._deploy_pending:
                 self._deploy_bad_version()
-            if reuse_state and self.last_outcome is not None:
-                state = self._state
-            else:
-                state = self.read_state()
-            outcome = simulate(
-                state,
-                self.scenario.traffic,
-                at=at,
-                period=self.period,
-                rng=self._rng,
-                ticks_in_scenario=self._ticks_in_scenario,
-                bad_version=self._bad_version,
-                previous_concurrency=self._previous_concurrency,
-            )
+            state = self.read_state()
+            outcome = self._simulate(state, at)
             data = metric_data(outcome, self.names)
             self._publish(data, at)
             self._write_logs(outcome, state, at)
@@ -354,8 +387,6 @@ class Simulator:
             transitions = self._alarms.evaluate(self._record, self.now)
             self.problems.extend(self._alarms.problems)
             self._prune()
-            self._previous_concurrency = outcome.function.on_demand_concurrency
-            self._ticks_in_scenario += 1
             self.last_outcome = outcome
             return self._summary(outcome, state, len(data), transitions)
 
@@ -488,18 +519,21 @@ class Simulator:
     # -- writing -------------------------------------------------------------------------------------
 
     def _publish(self, data: list[Datum], at: datetime) -> None:
+        self._publish_many([(datum, at) for datum in data])
+
+    def _publish_many(self, data: list[tuple[Datum, datetime]]) -> None:
+        """Record and push datapoints, up to 1,000 per put_metric_data call per namespace."""
         high_resolution = self.period < 60
-        by_namespace: dict[str, list[Datum]] = {}
-        for datum in data:
-            by_namespace.setdefault(datum.namespace, []).append(datum)
+        by_namespace: dict[str, list[dict[str, Any]]] = {}
+        for datum, at in data:
+            by_namespace.setdefault(datum.namespace, []).append(datum.to_api(at, high_resolution))
             self._record.add(datum.namespace, datum.metric, dict(datum.dimensions), at, datum.stat)
         cloudwatch = self._clients.get("cloudwatch")
         for namespace, items in by_namespace.items():
             for start in range(0, len(items), MAX_DATA_PER_CALL):
-                batch = items[start : start + MAX_DATA_PER_CALL]
                 try:
                     cloudwatch.put_metric_data(
-                        Namespace=namespace, MetricData=[d.to_api(at, high_resolution) for d in batch]
+                        Namespace=namespace, MetricData=items[start : start + MAX_DATA_PER_CALL]
                     )
                 except AWS_ERRORS as exc:
                     self.problems.append(f"put_metric_data {namespace}: {_aws_words(exc)}")

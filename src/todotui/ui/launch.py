@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING
@@ -74,37 +75,60 @@ def _launch_demo(settings: Settings, scenario: str) -> int:
             ),
         }
     )
-    app = make_app(
-        demo_settings,
-        monitor_factory=lambda s: _sandbox_monitor(s, scenario),
-        demo_label=f"sandbox ({scenario})",
-    )
-    app.run()
+    starting = StartingSandbox(scenario)  # in a thread, while Textual loads and draws
+    try:
+        app = make_app(
+            demo_settings,
+            monitor_factory=starting.monitor,
+            demo_label=f"sandbox ({scenario})",
+        )
+        app.run()
+    finally:
+        starting.stop()
     return app.return_code or 0
 
 
-@asynccontextmanager
-async def _sandbox_monitor(settings: Settings, scenario: str) -> AsyncIterator[Monitor]:
-    """A Monitor on a sandbox started for it, in a child process stopped when it closes.
+class StartingSandbox:
+    """The demo's sandbox: started at once in a thread, so its few seconds of provisioning
+    and backfill overlap the cockpit's own start; stopped when the cockpit exits (the child
+    also exits by itself if this process dies)."""
 
-    Starting takes a few seconds (provisioning, a backfill of history), so it runs in a thread
-    while the cockpit is already on screen; the child also exits if this process dies.
-    """
-    from todotui.monitor import Monitor
-    from todotui.sandbox.controller import Sandbox
+    def __init__(self, scenario: str) -> None:
+        from todotui.sandbox.controller import Sandbox
 
-    sandbox = Sandbox(scenario=scenario, period=DEMO_PERIOD)
-    try:
-        await asyncio.to_thread(sandbox.start)
-        await asyncio.to_thread(sandbox.wait_for_history)
+        self.sandbox = Sandbox(scenario=scenario, period=DEMO_PERIOD)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._start, name="sandbox-start", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            self.sandbox.start()
+            self.sandbox.wait_for_history()
+        except BaseException as exc:  # handed to the poll worker, which reports it
+            self._error = exc
+
+    @asynccontextmanager
+    async def monitor(self, settings: Settings) -> AsyncIterator[Monitor]:
+        """A Monitor on the sandbox, once it is up (the poll worker's Monitor factory)."""
+        from todotui.monitor import Monitor
+
+        await asyncio.to_thread(self._thread.join)
+        if self._error is not None:
+            raise self._error
         target = AwsTarget(
-            endpoint_url=sandbox.endpoint, region=sandbox.region, read_only=settings.aws.effective_read_only
+            endpoint_url=self.sandbox.endpoint,
+            region=self.sandbox.region,
+            read_only=settings.aws.effective_read_only,
         )
-        with _environment(sandbox.env):
+        with _environment(self.sandbox.env):
             async with Monitor(settings.model_copy(update={"aws": target})) as monitor:
                 yield monitor
-    finally:
-        await asyncio.to_thread(sandbox.stop)
+
+    def stop(self) -> None:
+        self.sandbox.stop()
+        self._thread.join(timeout=30)  # a start still under way ends once its child is gone
+        self.sandbox.stop()
 
 
 @contextmanager
