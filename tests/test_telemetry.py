@@ -302,3 +302,4 @@ def test_a_metric_math_alarm_is_described_by_its_expression_and_metrics():
     assert "Metric m1: AWS/Lambda Errors Sum (FunctionName=todo-handler)" in text
     assert "Condition: e1 > 5.0 for 2 period(s) of 60 s" in text
     assert "?" not in text
+

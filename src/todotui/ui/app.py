@@ -89,6 +89,8 @@ class TodoTuiApp(App[None]):
         self._last_refresh_at = time.monotonic()
         self._wake = asyncio.Event()
         self._refresh_requested = False
+        self._failures = 0
+        """Refreshes that failed in a row: the wait before the next one doubles with each."""
         self.set_reactive(TodoTuiApp.refresh_seconds, settings.cadence.refresh_seconds)
         self.set_reactive(TodoTuiApp.window_seconds, settings.cadence.window_seconds)
 
@@ -145,6 +147,7 @@ class TodoTuiApp(App[None]):
                         finally:
                             self.refreshing = False
                         self.refreshes += 1
+                        self._failures = 0 if refresh.ok else self._failures + 1
                         self._last_refresh_at = time.monotonic()
                         self.post_message(RefreshFinished(refresh, monitor.cost))
                     await self._wait_for_next_turn()
@@ -165,7 +168,7 @@ class TodoTuiApp(App[None]):
 
     async def _wait_for_next_turn(self) -> None:
         """Sleep until the cadence is due, a refresh is asked for, or polling resumes."""
-        due = time.monotonic() + self.refresh_seconds
+        due = time.monotonic() + cadence.backoff(self.refresh_seconds, self._failures)
         while not self._refresh_requested:
             self._wake.clear()
             timeout = None if self.paused else due - time.monotonic()

@@ -25,3 +25,17 @@ def next_window(seconds: int) -> int:
     """The window after `seconds` in the cycle (the first one if `seconds` is not in it)."""
     later = [window for window in WINDOWS if window > seconds]
     return later[0] if later else WINDOWS[0]
+
+
+MAX_BACKOFF_SECONDS = 60.0
+"""The longest wait between refreshes while they keep failing (or the cadence, if longer)."""
+
+
+def backoff(seconds: float, failures: int) -> float:
+    """The wait before the next refresh: the cadence, doubled per consecutive failure, capped.
+
+    A throttled or unreachable endpoint is not hammered; `r` still refreshes at once.
+    """
+    if failures <= 0:
+        return seconds
+    return max(seconds, min(seconds * 2**failures, MAX_BACKOFF_SECONDS))
