@@ -170,7 +170,7 @@ async def test_bad_deploy_rolled_back_from_the_alert(world, tmp_path):
             assert isinstance(dialog, ActionDialog)
             await settle(pilot, dialog)
             # The live routing is the before-state; the default target is the good version.
-            assert dialog.plan is not None and dialog.plan.params == {"version": good}
+            assert dialog.plan is not None and dialog.plan.params == {"version": good, "weights": {}}  # all traffic, no split
             assert f"version {bad}" in dict(dialog.plan.before)["Alias routing"]
             await pilot.press("enter")  # to the typed confirmation: a rollback is destructive
             await pilot.press(*names.alias, "enter")
