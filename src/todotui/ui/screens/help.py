@@ -44,6 +44,7 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen {
         align: center middle;
+        background: $background;
         #help {
             width: 96;
             max-width: 95%;
