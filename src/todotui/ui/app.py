@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.containers import Grid, Vertical
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
@@ -59,10 +59,12 @@ class TodoTuiApp(App[None]):
     BINDINGS = [key.binding() for key in COCKPIT_KEYS]
     COMMANDS = App.COMMANDS | {CockpitCommands, ActionCommands}
 
-    paused: reactive[bool] = reactive(False)
-    refresh_seconds: reactive[float] = reactive(5.0)
-    window_seconds: reactive[int] = reactive(900)
-    now: reactive[datetime | None] = reactive(None)
+    # `var`, not `reactive`: a reactive on the App repaints the whole screen when it changes
+    # (every second for `now`); the widgets bound to these redraw what they show themselves.
+    paused: var[bool] = var(False)
+    refresh_seconds: var[float] = var(5.0)
+    window_seconds: var[int] = var(900)
+    now: var[datetime | None] = var(None)
 
     def __init__(
         self,

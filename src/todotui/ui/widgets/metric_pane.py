@@ -11,7 +11,7 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.markup import escape
 from textual.containers import Horizontal, Vertical
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.widgets import Digits, Label, Static
 
 from todotui.telemetry.model import DataState, Health, PaneSnapshot, Reading
@@ -118,9 +118,9 @@ class MetricPane(Vertical):
     }
     """
 
-    snapshot: reactive[PaneSnapshot | None] = reactive(None, always_update=True)
+    snapshot: var[PaneSnapshot | None] = var(None, always_update=True)
     """What to draw; None until the first refresh."""
-    now: reactive[datetime | None] = reactive(None)
+    now: var[datetime | None] = var(None)
     """The app's clock, for ages and staleness."""
 
     def __init__(self, key: str, title: str, *, id: str | None = None) -> None:

@@ -1,16 +1,32 @@
-"""Update a widget only when its text changed.
+"""Update a widget only when its text changed, and lay out again only when its size may have.
 
-Every `update()` costs a redraw, and an auto-sized Label's update a layout pass of the
-whole screen; the cockpit re-states most figures every refresh and every second, so
-skipping unchanged ones keeps key presses responsive.
+Every `update()` costs a redraw, and by default a layout pass of the whole screen, which
+then redraws everything. The cockpit re-states most figures every refresh and every
+second; most changes only swap digits ("12s ago" -> "13s ago"), which cannot change a
+widget's size, so those skip the layout and redraw just the widget.
 """
 
 from __future__ import annotations
 
+import re
+
 from textual.widgets import Digits, Static
+
+_DIGIT = re.compile(r"\d")
+
+
+def _shape(text: str) -> str:
+    """The text with every digit alike: equal shapes take the same cells on screen."""
+    return _DIGIT.sub("0", text)
 
 
 def update_if_changed(widget: Static | Digits, text: str) -> None:
-    if getattr(widget, "_shown_text", None) != text:
-        widget._shown_text = text  # type: ignore[union-attr]
-        widget.update(text)
+    previous: str | None = getattr(widget, "_shown_text", None)
+    if previous == text:
+        return
+    widget._shown_text = text  # type: ignore[union-attr]
+    same_size = previous is not None and _shape(previous) == _shape(text)
+    if isinstance(widget, Digits):
+        widget.update(text)  # Digits lays itself out only when its width changes
+    else:
+        widget.update(text, layout=not same_size)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.widgets import Label
 
 from todotui.ui import format as fmt
@@ -26,7 +26,7 @@ class StatusBar(Vertical):
         height: 2;
         background: $panel;
         Horizontal { height: 1; }
-        .mode { width: auto; padding: 0 1; text-style: bold; background: $success; color: $text; }
+        .mode { width: 12; padding: 0 1; text-style: bold; background: $success; color: $text; }
         &.-paused .mode { background: $warning; color: $text; }
         &.-failing .mode { background: $error; color: $text; }
         .brand { width: auto; padding: 0 1; color: $accent; text-style: bold; }
@@ -37,17 +37,17 @@ class StatusBar(Vertical):
     }
     """
 
-    paused: reactive[bool] = reactive(False)
-    refresh_seconds: reactive[float] = reactive(5.0)
-    window_seconds: reactive[int] = reactive(900)
-    now: reactive[datetime | None] = reactive(None)
-    target: reactive[str] = reactive("connecting…")
+    paused: var[bool] = var(False)
+    refresh_seconds: var[float] = var(5.0)
+    window_seconds: var[int] = var(900)
+    now: var[datetime | None] = var(None)
+    target: var[str] = var("connecting…")
     """Where the calls go: account, region, profile or endpoint (or "sandbox")."""
-    last_good: reactive[datetime | None] = reactive(None)
+    last_good: var[datetime | None] = var(None)
     """When the last refresh that succeeded finished."""
-    failing: reactive[str] = reactive("")
+    failing: var[str] = var("")
     """Why the last refresh failed, or "" when it did not."""
-    cost: reactive[CostMeter | None] = reactive(None)
+    cost: var[CostMeter | None] = var(None)
 
     def __init__(self, resources: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
