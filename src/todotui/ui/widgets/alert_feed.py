@@ -50,6 +50,7 @@ class AlertFeedView(DataTable[object]):
     AlertFeedView {
         height: 1fr;
         background: $surface;
+        overflow-x: hidden;  /* a long line is read in full with enter, not by scrolling */
         & > .alert-feed--crit { color: $error; text-style: bold; }
         & > .alert-feed--warn { color: $warning; text-style: bold; }
         & > .alert-feed--info { color: $primary; }
