@@ -329,6 +329,7 @@ def test_other_stack_names_with_backfilled_history_and_stop_leaves_no_process():
         pid = other.pid
         status = other.wait_for_history()
         assert status["mode"] == "auto" and status["ticks"] >= 3
+        assert status["tick_error"] is None
         history = _plain_client(other, "cloudwatch").get_metric_statistics(
             Namespace="AWS/Lambda",
             MetricName="Invocations",

@@ -614,7 +614,7 @@ def _version_error(text: str, versions: list[str], what: str = "version") -> str
     if not raw:
         return "required"
     if raw.upper() == "$LATEST":
-        return f"an alias must point at a published version, never $LATEST (it changes with every deploy)"
+        return "an alias must point at a published version, never $LATEST (it changes with every deploy)"
     if raw not in versions:
         return f"unknown {what} {raw[:40]!r}: published versions are {', '.join(versions) or 'none'}"
     return None

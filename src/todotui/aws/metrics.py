@@ -88,12 +88,6 @@ def catalogue(stack: StackNames, *, percentiles: bool = False) -> tuple[MetricSp
     return tuple(specs)
 
 
-def align_down(moment: datetime, period_seconds: int) -> datetime:
-    """The start of the period that contains `moment` (periods count from the Unix epoch)."""
-    epoch = int(moment.timestamp())
-    return datetime.fromtimestamp(epoch - epoch % period_seconds, tz=timezone.utc)
-
-
 @dataclass(frozen=True, slots=True)
 class SeriesResult:
     """What CloudWatch answered for one query: (timestamp, value) pairs, oldest first."""

@@ -123,7 +123,15 @@ def _shared_session() -> boto3.session.Session:
     return _SESSION
 
 
-def sandbox_client(service: str, endpoint_url: str, region: str = SANDBOX_REGION) -> Any:
+def sandbox_client(
+    service: str,
+    endpoint_url: str,
+    region: str = SANDBOX_REGION,
+    *,
+    attempts: int = 2,
+    connect_timeout: float = 5,
+    read_timeout: float = 60,
+) -> Any:
     """A boto3 client for the sandbox: dummy credentials, explicit region, no retry storms."""
     with _SESSION_LOCK:  # creating clients from one session is not thread-safe
         return _shared_session().client(
@@ -133,9 +141,9 @@ def sandbox_client(service: str, endpoint_url: str, region: str = SANDBOX_REGION
             aws_access_key_id=DUMMY_ACCESS_KEY_ID,
             aws_secret_access_key=DUMMY_SECRET_ACCESS_KEY,
             config=Config(
-                retries={"mode": "standard", "max_attempts": 2},
-                connect_timeout=5,
-                read_timeout=60,
+                retries={"mode": "standard", "max_attempts": attempts},
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
             ),
         )
 

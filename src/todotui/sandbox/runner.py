@@ -25,6 +25,7 @@ from todotui.sandbox import (
     require_loopback,
 )
 from todotui.sandbox.scenarios import SCENARIOS, Scenario, scenario_named
+from todotui.telemetry.series import align_down
 
 DEFAULT_BACKFILL = 60
 """Periods of history simulated at start in auto mode, so charts open full (5 min at 5 s)."""
@@ -43,12 +44,6 @@ def period_problem(period: float) -> str | None:
         f"--period {period:g}: choose 1, 5, 10, 30 or a multiple of 60 up to 3600 seconds "
         "(CloudWatch's periods)"
     )
-
-
-def aligned(moment: datetime, period: float) -> datetime:
-    """The start of the period containing `moment` (periods count from the Unix epoch)."""
-    seconds = moment.timestamp()
-    return datetime.fromtimestamp(seconds - seconds % period, UTC)
 
 
 class SandboxRuntime:
@@ -80,6 +75,8 @@ class SandboxRuntime:
         self.ticks = 0
         self.backfill_remaining = 0
         self.last_tick: dict[str, Any] | None = None
+        self.tick_error: str | None = None
+        """Why the last timer tick failed (None once one succeeds): in the status, not only on stderr."""
         self._scenario = scenario
         self._now = start
         self._lock = threading.Lock()
@@ -140,6 +137,7 @@ class SandboxRuntime:
             "names": self.names.model_dump(),
             "stack": self.stack.as_dict(),
             "last_tick": self.last_tick,
+            "tick_error": self.tick_error,
         }
 
 
@@ -222,7 +220,7 @@ def _serve(
         endpoint = server.endpoint
         gaps.connect(endpoint)
         stack = provision(endpoint, names, region=region, period=args.period)
-        start = aligned(datetime.now(UTC), args.period) - timedelta(seconds=backfill * args.period)
+        start = align_down(datetime.now(UTC), args.period) - timedelta(seconds=backfill * args.period)
         simulator_class = _simulator_class()
         simulator = None
         if simulator_class is not None:
@@ -305,8 +303,10 @@ def _safe_tick(runtime: SandboxRuntime, *, backfill: int = 0) -> bool:
             runtime.backfill(backfill)
         else:
             runtime.tick_once()
+        runtime.tick_error = None
         return True
-    except Exception:
+    except Exception as exc:  # a simulator bug must not stop the AWS API the operator is using
+        runtime.tick_error = f"{type(exc).__name__}: {exc}"
         print("sandbox: a tick failed:", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)
         sys.stderr.flush()

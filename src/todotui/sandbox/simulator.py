@@ -18,12 +18,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from todotui.config import StackNames
-from todotui.sandbox import DUMMY_ACCESS_KEY_ID, DUMMY_SECRET_ACCESS_KEY
 from todotui.sandbox.alarms import AlarmEvaluator, MetricRecord
 from todotui.sandbox.model import (
     ROUTES,
@@ -33,8 +30,9 @@ from todotui.sandbox.model import (
     TickOutcome,
     simulate,
 )
-from todotui.sandbox.provision import Stack
+from todotui.sandbox.provision import Stack, sandbox_client
 from todotui.sandbox.scenarios import Scenario, scenario_named
+from todotui.telemetry.series import align_down
 
 AWS_ERRORS = (BotoCoreError, ClientError)
 
@@ -253,11 +251,6 @@ def retention_for(period: float) -> timedelta:
     return min(RETENTION, timedelta(seconds=period * MAX_RETAINED_PERIODS))
 
 
-def aligned(moment: datetime, period: float) -> datetime:
-    seconds = _utc(moment).timestamp()
-    return datetime.fromtimestamp(seconds - seconds % period, UTC)
-
-
 class Simulator:
     """Closed-loop traffic for the sandbox, one period per `tick()`.
 
@@ -284,7 +277,7 @@ class Simulator:
         self.region = region
         self.period = float(period)
         self.scenario: Scenario = scenario_named(scenario)
-        self.now: datetime = aligned(start or datetime.now(UTC), self.period)
+        self.now: datetime = align_down(_utc(start or datetime.now(UTC)), self.period)
         self.retention = retention_for(self.period)
         self._rng = random.Random(seed)
         self._text_rng = random.Random(f"{seed}/logs")
@@ -620,23 +613,18 @@ class Simulator:
 
 
 class _Clients:
-    """One boto3 client per service, made on first use: dummy credentials, one attempt, short timeouts."""
+    """One sandbox client per service, made on first use: one attempt, short timeouts (a tick
+    that cannot reach its own server should fail fast and try again next period)."""
 
     def __init__(self, endpoint_url: str, region: str) -> None:
-        self._session = boto3.session.Session(
-            aws_access_key_id=DUMMY_ACCESS_KEY_ID,
-            aws_secret_access_key=DUMMY_SECRET_ACCESS_KEY,
-            region_name=region,
-        )
         self._endpoint_url = endpoint_url
-        self._config = Config(retries={"mode": "standard", "max_attempts": 1},
-                              connect_timeout=3, read_timeout=20)
+        self._region = region
         self._clients: dict[str, Any] = {}
 
     def get(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = self._session.client(
-                service, endpoint_url=self._endpoint_url, config=self._config
+            self._clients[service] = sandbox_client(
+                service, self._endpoint_url, self._region, attempts=1, connect_timeout=3, read_timeout=20
             )
         return self._clients[service]
 

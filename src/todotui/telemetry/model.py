@@ -6,7 +6,7 @@ A missing value is `None` with a `DataState` saying why; it is never 0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 

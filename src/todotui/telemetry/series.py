@@ -8,7 +8,16 @@ periods older than the retention. Memory stays flat however long the app runs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+
+def align_down(moment: datetime, period_seconds: float) -> datetime:
+    """The start of the period that contains `moment` (periods count from the Unix epoch).
+
+    CloudWatch buckets, the fetch window and the sandbox's clock all use this one grid.
+    """
+    seconds = moment.timestamp()
+    return datetime.fromtimestamp(seconds - seconds % period_seconds, UTC)
 
 
 class SeriesBuffer:
