@@ -27,7 +27,7 @@ import time
 from datetime import datetime, timedelta
 
 from todotui.config import Settings
-from todotui.monitor import Monitor
+from todotui.core.monitor import Monitor
 from todotui.sandbox.controller import Sandbox
 
 PERIOD = 60

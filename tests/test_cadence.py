@@ -1,6 +1,6 @@
 """The cockpit's cadence steps and its backoff while refreshes fail (pure)."""
 
-from todotui.ui.cadence import backoff, next_window
+from todotui.core.cadence import backoff, next_window
 
 
 def test_failing_refreshes_back_off_and_a_success_restores_the_cadence():

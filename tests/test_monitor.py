@@ -20,7 +20,7 @@ from moto.server import ThreadedMotoServer
 from todotui.alerts.model import AlertSource, Severity
 from todotui.aws.session import AwsClients, client_config
 from todotui.config import Settings
-from todotui.monitor import Monitor, MonitorError
+from todotui.core.monitor import Monitor, MonitorError
 from todotui.telemetry.model import DataState
 
 pytestmark = pytest.mark.sandbox

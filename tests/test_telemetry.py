@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from todotui.alerts.feed import AlertFeed, BreachDetector, ConnectionWatch
 from todotui.alerts.model import Alert, AlertSource, Severity
-from todotui.aws.logs import LogCursor, fold_key
+from todotui.alerts.logs import LogCursor, fold_key
 from todotui.config import Settings
 from todotui.telemetry import derived
 from todotui.telemetry.health import is_stale, level, worst
@@ -265,7 +265,7 @@ def test_log_lines_differing_only_by_request_id_fold_together():
 
 
 def test_log_lines_are_summarized_and_fold_by_meaning():
-    from todotui.aws.logs import fold_key, summarize
+    from todotui.alerts.logs import fold_key, summarize
 
     plain = "[ERROR]\t2026-11-25T15:26:16.244Z\tc2c2618a-dd68-1451-d364-6f31725c3e45\tKeyError: 'title'"
     other = "[ERROR]\t2026-11-25T15:27:01.001Z\t7e2f6daa-bad9-ae3c-fec0-3a928beb148b\tKeyError: 'title'"
@@ -281,7 +281,7 @@ def test_log_lines_are_summarized_and_fold_by_meaning():
 
 
 def test_a_metric_math_alarm_is_described_by_its_expression_and_metrics():
-    from todotui.aws.alarms import definition
+    from todotui.alerts.alarms import definition
 
     def stat(metric):
         return {

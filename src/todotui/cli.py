@@ -7,18 +7,20 @@ needs them, so `todotui --help` and `todotui config` stay fast.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from todotui import __version__
-from todotui.config import ConfigError, Settings, load_settings
+from todotui.config import Settings, resolve_settings
+from todotui.errors import ConfigError, UsageError
 from todotui.locations import config_file
 
+if TYPE_CHECKING:
+    from todotui.demo import StartingSandbox
+
 EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """A problem with how todotui was started: one line for the user, exit status 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,22 +86,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def resolve_settings(args: argparse.Namespace) -> Settings:
-    """Defaults, then the settings file, then flags."""
-    settings = load_settings(args.config if args.config else config_file())
-    if args.config and not args.config.exists():
-        raise ConfigError(f"{args.config}: no such file")
-    return settings.with_overrides(
-        aws={
-            "profile": args.profile,
-            "region": args.region,
-            "endpoint_url": args.endpoint_url,
-            "read_only": args.read_only,
-        },
-        cadence={"refresh_seconds": args.refresh},
-    )
-
-
 def _print_config(args: argparse.Namespace, settings: Settings) -> int:
     path = args.config or config_file()
     state = "" if path.exists() else "  (not present: defaults in use)"
@@ -123,9 +109,52 @@ def _run(args: argparse.Namespace) -> int:
     settings = resolve_settings(args)
     if args.command == "config":
         return _print_config(args, settings)
-    from todotui.ui.launch import launch
+    if args.scenario is not None and not args.demo:
+        raise UsageError("--scenario needs --demo (it picks the sandbox's traffic scenario)")
+    if args.demo:
+        return _run_demo(settings, args.scenario or "steady")
+    return asyncio.run(_run_cockpit(settings))
 
-    return launch(settings, demo=args.demo, scenario=args.scenario)
+
+async def _run_cockpit(settings: Settings) -> int:
+    """Ask STS who we are before drawing anything (a failure is one clear line), then run
+    the cockpit on the same core until the user quits; the core is closed either way."""
+    from todotui.core.cockpit import Cockpit
+    from todotui.core.monitor import MonitorError
+
+    async with Cockpit(settings) as core:
+        try:
+            await core.monitor.identity()
+        except MonitorError as exc:
+            raise UsageError(str(exc)) from None
+        from todotui.ui.app import make_app
+
+        app = make_app(core)
+        await app.run_async()
+        return app.return_code or 0
+
+
+def _run_demo(settings: Settings, scenario: str) -> int:
+    """Open the cockpit at once; the sandbox starts behind it and the panes fill when it is up."""
+    from todotui.demo import StartingSandbox, check_scenario, demo_settings
+
+    check_scenario(scenario)
+    settings = demo_settings(settings)
+    starting = StartingSandbox(scenario, read_only=settings.aws.effective_read_only)
+    try:
+        return asyncio.run(_run_demo_cockpit(settings, starting, f"sandbox ({scenario})"))
+    finally:
+        starting.stop()
+
+
+async def _run_demo_cockpit(settings: Settings, starting: StartingSandbox, label: str) -> int:
+    from todotui.core.cockpit import Cockpit
+    from todotui.ui.app import make_app
+
+    async with Cockpit(settings, connect=starting.target) as core:
+        app = make_app(core, demo_label=label)
+        await app.run_async()
+        return app.return_code or 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,14 +8,14 @@ works for any Lambda + API Gateway + DynamoDB + Cognito stack.
 from __future__ import annotations
 
 import tomllib
+from argparse import Namespace
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-
-class ConfigError(Exception):
-    """A configuration problem the user can fix; the message names the key."""
+from todotui.errors import ConfigError as ConfigError  # re-exported: raised by load_settings
+from todotui.locations import config_file
 
 
 class _Section(BaseModel):
@@ -162,3 +162,23 @@ def load_settings(path: Path | None) -> Settings:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
     return _validate(data, source=str(path))
+
+
+def resolve_settings(args: Namespace) -> Settings:
+    """Defaults, then the settings file (`--config`, else the default path), then flags.
+
+    `args` is the CLI's parsed namespace; a flag left unset (None) keeps the file's value.
+    """
+    path: Path | None = getattr(args, "config", None)
+    if path is not None and not path.exists():
+        raise ConfigError(f"{path}: no such file")
+    settings = load_settings(path if path is not None else config_file())
+    return settings.with_overrides(
+        aws={
+            "profile": getattr(args, "profile", None),
+            "region": getattr(args, "region", None),
+            "endpoint_url": getattr(args, "endpoint_url", None),
+            "read_only": getattr(args, "read_only", None),
+        },
+        cadence={"refresh_seconds": getattr(args, "refresh", None)},
+    )

@@ -6,7 +6,7 @@ seen, so a flood of identical log lines or a flapping threshold stays readable.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -15,11 +15,17 @@ from todotui.telemetry.model import Health, PaneSnapshot
 
 
 class AlertFeed:
-    """Newest first, folded by key, bounded to `limit` entries (the oldest go first)."""
+    """The alert store: newest first, folded by key, bounded to `limit` entries (the oldest
+    go first). Listeners hear of every change, whoever made it (a refresh, an action)."""
 
     def __init__(self, limit: int = 500) -> None:
         self.limit = limit
         self._entries: dict[str, Alert] = {}
+        self._listeners: list[Callable[[list[Alert]], None]] = []
+
+    def subscribe(self, listener: Callable[[list[Alert]], None]) -> None:
+        """Call `listener` with the entries each `extend` added or updated."""
+        self._listeners.append(listener)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -43,7 +49,12 @@ class AlertFeed:
         return alert
 
     def extend(self, alerts: Iterable[Alert]) -> list[Alert]:
-        return [self.add(alert) for alert in alerts]
+        """Fold each alert in; returns the entries as they now stand, and tells the listeners."""
+        updated = [self.add(alert) for alert in alerts]
+        if updated:
+            for listener in list(self._listeners):
+                listener(updated)
+        return updated
 
     @property
     def entries(self) -> tuple[Alert, ...]:
@@ -128,10 +139,15 @@ def _figure(value: float | None, unit: str) -> str:
 class ConnectionWatch:
     """One alert when fetching starts failing, one when it recovers (not one per refresh)."""
 
-    def __init__(self, target: str) -> None:
-        self.target = target
+    def __init__(self, target: str | Callable[[], str]) -> None:
+        self._target = target
         self._failing_since: datetime | None = None
         self._error: str | None = None
+
+    @property
+    def target(self) -> str:
+        """What is being watched, as the alert names it (resolved when it is written)."""
+        return self._target if isinstance(self._target, str) else self._target()
 
     @property
     def failing(self) -> bool:

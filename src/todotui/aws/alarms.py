@@ -1,133 +1,20 @@
-"""CloudWatch alarm state changes, detected between polls of DescribeAlarms.
-
-No history API is needed (moto has none that works): each poll compares every configured
-alarm's state with the previous poll. The first poll reports alarms already in ALARM.
-"""
+"""DescribeAlarms for the configured alarm names, typed. Interpretation lives in alerts/."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
-from todotui.alerts.model import Alert, AlertSource, Severity
-from todotui.config import StackNames
-
-_SEVERITY = {"ALARM": Severity.CRIT, "OK": Severity.OK, "INSUFFICIENT_DATA": Severity.INFO}
-
-_OPERATORS = {
-    "GreaterThanOrEqualToThreshold": ">=",
-    "GreaterThanThreshold": ">",
-    "LessThanThreshold": "<",
-    "LessThanOrEqualToThreshold": "<=",
-}
+from todotui.aws.types import MetricAlarm
 
 
-class AlarmWatch:
-    """Remembers each alarm's state; `poll` returns an Alert per change since the last poll."""
-
-    def __init__(self, stack: StackNames) -> None:
-        self.names = stack.alarm_names
-        self._topics = {stack.error_alarm: "errors", stack.duration_alarm: "latency", stack.throttle_alarm: "throttling"}
-        self._states: dict[str, str] | None = None
-        self._reported_missing: set[str] = set()
-        self.alarms: dict[str, dict[str, Any]] = {}
-        """The latest DescribeAlarms record of each configured alarm, by name."""
-
-    async def poll(self, cloudwatch: Any, now: datetime) -> list[Alert]:
-        """One DescribeAlarms call (paginated) for the configured names. AWS errors propagate."""
-        found: dict[str, dict[str, Any]] = {}
-        async for page in cloudwatch.get_paginator("describe_alarms").paginate(
-            AlarmNames=list(self.names), AlarmTypes=["MetricAlarm"]
-        ):
-            for alarm in page.get("MetricAlarms", []):
-                found[alarm["AlarmName"]] = alarm
-        self.alarms = found
-        alerts: list[Alert] = []
-        first_poll = self._states is None
-        previous = self._states or {}
-        for name, alarm in found.items():
-            state = alarm.get("StateValue", "INSUFFICIENT_DATA")
-            if first_poll and state != "ALARM":
-                continue
-            if not first_poll and previous.get(name) == state:
-                continue
-            if not first_poll and name not in previous and state != "ALARM":
-                continue  # an alarm that appeared later, in a quiet state
-            alerts.append(self._alert(alarm, previous.get(name), now))
-        for name in self.names:
-            if name not in found and name not in self._reported_missing:
-                self._reported_missing.add(name)
-                alerts.append(self._missing(name, now))
-        self._reported_missing -= set(found)
-        self._states = {name: alarm.get("StateValue", "INSUFFICIENT_DATA") for name, alarm in found.items()}
-        return alerts
-
-    def _alert(self, alarm: dict[str, Any], before: str | None, now: datetime) -> Alert:
-        name = alarm["AlarmName"]
-        state = alarm.get("StateValue", "INSUFFICIENT_DATA")
-        changed: datetime = alarm.get("StateUpdatedTimestamp") or now
-        reason = alarm.get("StateReason", "")
-        transition = f"{before} -> {state}" if before else f"in {state}"
-        return Alert(
-            key=f"alarm:{name}:{state}:{changed.isoformat()}",
-            source=AlertSource.ALARM,
-            severity=_SEVERITY.get(state, Severity.INFO),
-            title=f"{name} {transition}",
-            body=f"{name}: {transition} at {changed:%Y-%m-%d %H:%M:%S %Z}\n\nReason: {reason}\n\n{definition(alarm)}",
-            first_seen=now,
-            last_seen=now,
-            topic=self._topics.get(name, name),
-        )
-
-    def _missing(self, name: str, now: datetime) -> Alert:
-        return Alert(
-            key=f"alarm:{name}:missing",
-            source=AlertSource.ALARM,
-            severity=Severity.WARN,
-            title=f"Alarm {name} not found",
-            body=f"DescribeAlarms returned no alarm named {name}. Check the alarm names in the config.",
-            first_seen=now,
-            last_seen=now,
-            topic=self._topics.get(name, name),
-        )
-
-
-def definition(alarm: dict[str, Any]) -> str:
-    """The alarm's definition in a few lines, as an operator would read it in the console."""
-    op = _OPERATORS.get(alarm.get("ComparisonOperator", ""), alarm.get("ComparisonOperator", "?"))
-    if alarm.get("Metrics"):  # metric math: the expression, and the metrics it names
-        lines, subject, period = _metric_math_lines(alarm["Metrics"])
-    else:
-        dims = ", ".join(f"{d['Name']}={d['Value']}" for d in alarm.get("Dimensions", []))
-        stat = alarm.get("Statistic") or alarm.get("ExtendedStatistic") or "?"
-        lines = [f"Metric: {alarm.get('Namespace', '?')} {alarm.get('MetricName', '?')} ({dims})"]
-        subject, period = stat, alarm.get("Period", "?")
-    lines += [
-        f"Condition: {subject} {op} {alarm.get('Threshold', '?')} for {alarm.get('EvaluationPeriods', '?')} "
-        f"period(s) of {period} s",
-        f"Missing data: {alarm.get('TreatMissingData', 'missing')}",
-    ]
-    if alarm.get("AlarmDescription"):
-        lines.append(f"Description: {alarm['AlarmDescription']}")
-    if alarm.get("AlarmActions"):
-        lines.append("Actions: " + ", ".join(alarm["AlarmActions"]))
-    return "\n".join(lines)
-
-
-def _metric_math_lines(queries: list[dict[str, Any]]) -> tuple[list[str], str, Any]:
-    """Lines naming each metric of a metric-math alarm; the subject is the returned expression."""
-    lines, subject, period = [], "?", "?"
-    for query in queries:
-        if query.get("Expression"):
-            lines.append(f"Expression: {query['Id']} = {query['Expression']}")
-            if query.get("ReturnData", True):
-                subject = query["Id"]
-        elif stat := query.get("MetricStat"):
-            metric = stat.get("Metric", {})
-            dims = ", ".join(f"{d['Name']}={d['Value']}" for d in metric.get("Dimensions", []))
-            lines.append(
-                f"Metric {query['Id']}: {metric.get('Namespace', '?')} {metric.get('MetricName', '?')} "
-                f"{stat.get('Stat', '?')} ({dims})"
-            )
-            period = stat.get("Period", period)
-    return lines, subject, period
+async def fetch_alarms(cloudwatch: Any, names: Sequence[str]) -> dict[str, MetricAlarm]:
+    """The named metric alarms that exist, by name (one paginated call). AWS errors propagate."""
+    found: dict[str, MetricAlarm] = {}
+    pages = cloudwatch.get_paginator("describe_alarms").paginate(
+        AlarmNames=list(names), AlarmTypes=["MetricAlarm"]
+    )
+    async for page in pages:
+        for alarm in page.get("MetricAlarms", []):
+            found[alarm["AlarmName"]] = alarm
+    return found

@@ -1,126 +1,22 @@
-"""ERROR lines from the function's log group, each shown once.
-
-FilterLogEvents with the runbook's filter pattern, paginated, behind a cursor: the next
-poll starts at the newest timestamp seen and skips the event ids already seen at that
-timestamp (events that share a millisecond must not be lost nor repeated).
-"""
+"""FilterLogEvents on one log group, typed. Cursors and summaries live in alerts/logs.py."""
 
 from __future__ import annotations
 
-import json
-import re
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from todotui.alerts.model import Alert, AlertSource, Severity
-
-#: Request ids, hex ids and timestamps vary between otherwise identical lines.
-_VARYING = re.compile(
-    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-    r"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?"
-    r"|\b[0-9a-f]{16,}\b",
-    re.IGNORECASE,
-)
+from todotui.aws.types import LogEvent
 
 
-def summarize(message: str) -> str:
-    """The part of a log line an operator reads first.
-
-    Lambda's Python runtime writes "[ERROR]<tab>timestamp<tab>request id<tab>text": keep the
-    text. A JSON line becomes its message, error type and status code.
-    """
-    first = message.strip().splitlines()[0] if message.strip() else "(empty log line)"
-    if first.startswith("{"):
-        try:
-            record = json.loads(message)
-        except ValueError:
-            return first
-        if isinstance(record, dict):
-            parts = [str(record.get("message") or record.get("msg") or "").strip()]
-            for key in ("errorType", "error", "reason"):
-                if record.get(key):
-                    parts.append(str(record[key]))
-            if record.get("statusCode"):
-                parts.append(f"HTTP {record['statusCode']}")
-            text = " · ".join(p for p in parts if p)
-            return text or first
-    fields = first.split("\t")
-    if len(fields) >= 4 and fields[0].startswith("["):
-        return "\t".join(fields[3:]).strip()
-    return first
-
-
-def fold_key(message: str) -> str:
-    """Lines that differ only by request id or timestamp fold into one feed entry."""
-    return " ".join(_VARYING.sub("*", message).split())[:300]
-
-
-class LogCursor:
-    """Where the last poll stopped: newest timestamp (ms) and the event ids seen at it."""
-
-    def __init__(self) -> None:
-        self.timestamp_ms: int | None = None
-        self.ids_at_timestamp: set[str] = set()
-
-    def is_new(self, event: dict[str, Any]) -> bool:
-        ts, eid = event.get("timestamp", 0), event.get("eventId", "")
-        if self.timestamp_ms is None or ts > self.timestamp_ms:
-            return True
-        return ts == self.timestamp_ms and eid not in self.ids_at_timestamp
-
-    def advance(self, event: dict[str, Any]) -> None:
-        ts, eid = event.get("timestamp", 0), event.get("eventId", "")
-        if self.timestamp_ms is None or ts > self.timestamp_ms:
-            self.timestamp_ms, self.ids_at_timestamp = ts, {eid}
-        elif ts == self.timestamp_ms:
-            self.ids_at_timestamp.add(eid)
-
-
-class LogWatch:
-    """Polls one log group for lines matching `pattern`; returns each new line once."""
-
-    def __init__(self, log_group: str, *, pattern: str = "ERROR", max_events: int = 1000) -> None:
-        self.log_group = log_group
-        self.pattern = pattern
-        self.max_events = max_events
-        self.cursor = LogCursor()
-
-    async def poll(self, logs: Any, *, now: datetime, lookback_seconds: int) -> list[Alert]:
-        """New matching events since the cursor (or the last `lookback_seconds` on the first poll)."""
-        if self.cursor.timestamp_ms is None:
-            start_ms = int((now - timedelta(seconds=lookback_seconds)).timestamp() * 1000)
-        else:
-            start_ms = self.cursor.timestamp_ms
-        events: list[dict[str, Any]] = []
-        pages = logs.get_paginator("filter_log_events").paginate(
-            logGroupName=self.log_group, filterPattern=self.pattern, startTime=start_ms
-        )
-        async for page in pages:
-            events += [e for e in page.get("events", []) if self.cursor.is_new(e)]
-            if len(events) >= self.max_events:
-                break
-        events.sort(key=lambda e: (e.get("timestamp", 0), e.get("eventId", "")))
-        alerts = []
-        for event in events:
-            self.cursor.advance(event)
-            alerts.append(self._alert(event))
-        return alerts
-
-    def _alert(self, event: dict[str, Any]) -> Alert:
-        message = event.get("message", "").rstrip()
-        when = datetime.fromtimestamp(event.get("timestamp", 0) / 1000, tz=timezone.utc)
-        summary = summarize(message)
-        return Alert(
-            key=f"log:{self.log_group}:{fold_key(summary)}",
-            source=AlertSource.LOG,
-            severity=Severity.WARN,
-            title=summary[:200],
-            body=(
-                f"{self.log_group} {event.get('logStreamName', '')}\n"
-                f"{when:%Y-%m-%d %H:%M:%S}.{when.microsecond // 1000:03d} UTC\n"
-                f"event id {event.get('eventId', '?')}\n\n{message}"
-            ),
-            first_seen=when,
-            last_seen=when,
-            topic="errors",
-        )
+async def fetch_log_events(
+    logs: Any, log_group: str, *, pattern: str, start_ms: int, limit: int
+) -> list[LogEvent]:
+    """Matching events from `start_ms` on (paginated), stopping after about `limit` events."""
+    events: list[LogEvent] = []
+    pages = logs.get_paginator("filter_log_events").paginate(
+        logGroupName=log_group, filterPattern=pattern, startTime=start_ms
+    )
+    async for page in pages:
+        events += page.get("events", [])
+        if len(events) >= limit:
+            break
+    return events

@@ -1,5 +1,8 @@
 """One long-lived aiobotocore client per service, with retries and timeouts set once.
 
+Where calls go and with which credentials is given to this object (its own session), never
+through `os.environ`: the demo points it at its sandbox without touching the process.
+
 A poller must not hang for botocore's default 60 s timeouts, nor hammer a throttled
 API with the legacy 5 attempts: the Config here is the only place that decides.
 Every request that leaves is counted (by service and operation), so the cockpit can
@@ -8,6 +11,7 @@ show what watching costs and tests can prove how many calls a refresh makes.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -43,6 +47,22 @@ def client_config(*, attempts: int = 3, connect_timeout: float = 3, read_timeout
 
 
 @dataclass(frozen=True, slots=True)
+class StaticCredentials:
+    """Credentials handed over explicitly (the sandbox's dummy keys), not found by the chain."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None = None
+
+    def __repr__(self) -> str:
+        return f"StaticCredentials({self.access_key_id!r}, ********)"
+
+
+class NotConnected(RuntimeError):
+    """The target is not known yet (the demo's sandbox is still starting)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ResolvedTarget:
     """Where calls go, after flags, environment and profile have been combined."""
 
@@ -65,19 +85,53 @@ class AwsClients:
     Use as `async with AwsClients(target) as aws: cw = await aws.client("cloudwatch")`.
     """
 
-    def __init__(self, target: AwsTarget, *, session: AioSession | None = None, config: Config | None = None):
+    def __init__(
+        self,
+        target: AwsTarget | None,
+        *,
+        credentials: StaticCredentials | None = None,
+        session: AioSession | None = None,
+        config: Config | None = None,
+    ) -> None:
+        """`target` None: calls wait until `point_at` says where they go (nothing is sent
+        anywhere before that, so a starting demo can never reach a real account)."""
         self._session = session or get_session()
-        if target.profile:
-            self._session.set_config_variable("profile", target.profile)
         self._config = config or client_config()
-        endpoint = target.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
-        region = target.region or self._session.get_config_variable("region")
-        self.target = ResolvedTarget(region=region, endpoint_url=endpoint, profile=target.profile)
+        self._target: ResolvedTarget | None = None
+        self._ready = asyncio.Event()
         self._stack = AsyncExitStack()
         self._clients: dict[str, Any] = {}
         self.requests: Counter[str] = Counter()
         """Requests sent, keyed "service.Operation" (retries count once each)."""
         self._every_client_handlers: list[tuple[str, Callable[..., Any]]] = []
+        if target is not None:
+            self.point_at(target, credentials)
+
+    def point_at(self, target: AwsTarget, credentials: StaticCredentials | None = None) -> None:
+        """Say where calls go; allowed once, before any client exists."""
+        if self._clients:
+            raise RuntimeError("AwsClients already has clients: it cannot change target")
+        if target.profile:
+            self._session.set_config_variable("profile", target.profile)
+        if credentials is not None:
+            self._session.set_credentials(
+                credentials.access_key_id, credentials.secret_access_key, credentials.session_token
+            )
+        endpoint = target.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+        region = target.region or self._session.get_config_variable("region")
+        self._target = ResolvedTarget(region=region, endpoint_url=endpoint, profile=target.profile)
+        self._ready.set()
+
+    @property
+    def connected(self) -> bool:
+        return self._target is not None
+
+    @property
+    def target(self) -> ResolvedTarget:
+        """Where calls go; raises NotConnected before `point_at`."""
+        if self._target is None:
+            raise NotConnected("not connected yet")
+        return self._target
 
     async def __aenter__(self) -> AwsClients:
         await self._stack.__aenter__()
@@ -88,7 +142,11 @@ class AwsClients:
         await self._stack.__aexit__(*exc_info)
 
     async def client(self, service: str) -> Any:
-        """The client for `service`, created on first use and closed with this object."""
+        """The client for `service`, created on first use and closed with this object.
+
+        Before the target is known, waits for it."""
+        if self._target is None:
+            await self._ready.wait()
         if service not in self._clients:
             kwargs: dict[str, Any] = {"config": self._config, "region_name": self.target.region}
             if self.target.endpoint_url:

@@ -291,7 +291,7 @@ def _child_environment() -> dict[str, str]:
 
 def scenario_command(args: argparse.Namespace) -> int:
     """`todotui scenario [NAME]`: list the scenarios, or switch a running sandbox to NAME."""
-    from todotui.cli import UsageError
+    from todotui.errors import UsageError
     from todotui.sandbox.scenarios import SCENARIOS
 
     if not args.name:

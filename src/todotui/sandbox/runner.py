@@ -16,7 +16,8 @@ import traceback
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from todotui.cli import UsageError, resolve_settings
+from todotui.config import resolve_settings
+from todotui.errors import UsageError
 from todotui.config import StackNames
 from todotui.sandbox import (
     PARENT_WATCH_ENV,

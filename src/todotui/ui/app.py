@@ -1,16 +1,14 @@
-"""The cockpit application: layout, keys, and one poll loop that never overlaps itself.
+"""The cockpit application: layout and keys, rendering what the core holds.
 
-The Monitor does all fetching; this module only schedules it and hands results to
-widgets. Build the app with `make_app`, which lets tests inject the Monitor and clock.
+The core (`todotui.core.cockpit.Cockpit`) fetches, polls, stores alerts and runs actions;
+this module runs its poll loop in a worker, turns its events into messages and hands them
+to widgets. Build the app with `make_app(core)`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable, Mapping
-from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -20,22 +18,22 @@ from textual.reactive import var
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from todotui.config import Settings
+from todotui.core import cadence
+from todotui.core.poller import Connected as CoreConnected
+from todotui.core.poller import IdentityFailed as CoreIdentityFailed
+from todotui.core.poller import PollEvent, Refreshed
 from todotui.telemetry.model import PaneSnapshot
-from todotui.ui import cadence
 from todotui.ui.actions import ActionCommands, ActionDesk, ActionDialog
 from todotui.ui.commands import CockpitCommands
 from todotui.ui.keys import COCKPIT_KEYS
-from todotui.ui.messages import Connected, IdentityFailed, RefreshFinished
+from todotui.ui.messages import AlertsChanged, Connected, IdentityFailed, RefreshFinished
 from todotui.ui.screens import AlertDetailScreen, HelpScreen
 from todotui.ui.widgets import AlertFeedView, MetricPane, StatusBar
 
 if TYPE_CHECKING:
-    from todotui.actions import Journal
-    from todotui.monitor import Identity, Monitor
-
-Clock = Callable[[], datetime]
-MonitorFactory = Callable[[Settings], AbstractAsyncContextManager["Monitor"]]
+    from todotui.alerts.model import Alert
+    from todotui.core.cockpit import Cockpit
+    from todotui.core.monitor import Identity, Monitor
 
 #: The panes in screen order, with the title shown before the first refresh names them.
 PANES: tuple[tuple[str, str], ...] = (
@@ -45,10 +43,6 @@ PANES: tuple[tuple[str, str], ...] = (
     ("dynamodb", "DynamoDB throttling"),
     ("traffic", "Traffic"),
 )
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class TodoTuiApp(App[None]):
@@ -66,35 +60,31 @@ class TodoTuiApp(App[None]):
     window_seconds: var[int] = var(900)
     now: var[datetime | None] = var(None)
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        monitor_factory: MonitorFactory,
-        clock: Clock = utc_now,
-        demo_label: str | None = None,
-        journal: Journal | None = None,
-    ) -> None:
+    def __init__(self, core: Cockpit, *, demo_label: str | None = None) -> None:
         super().__init__()
-        self.settings = settings
-        self.clock = clock
+        self.core = core
+        self.settings = core.settings
+        self.clock = core.clock
         self.demo_label = demo_label
-        self.desk = ActionDesk(self, settings, journal=journal, clock=clock)
-        """Action dialogs, undo and the journal; its runner shares the Monitor's AWS clients."""
-        self._monitor_factory = monitor_factory
-        self.monitor: Monitor | None = None
-        """The live Monitor while the poll loop runs (tests read its request counts)."""
-        self.refreshes = 0
+        self.desk = ActionDesk(self, core)
+        """Action dialogs, undo and the journal, on the core's one action runner."""
+        self.set_reactive(TodoTuiApp.paused, core.poller.paused)
+        self.set_reactive(TodoTuiApp.refresh_seconds, core.poller.refresh_seconds)
+        self.set_reactive(TodoTuiApp.window_seconds, core.monitor.window_seconds)
+
+    @property
+    def monitor(self) -> Monitor:
+        return self.core.monitor
+
+    @property
+    def refreshes(self) -> int:
         """Refreshes finished since start, successful or not."""
-        self.refreshing = False
+        return self.core.poller.refreshes
+
+    @property
+    def refreshing(self) -> bool:
         """True while a refresh is in flight (at most one ever is)."""
-        self._last_refresh_at = time.monotonic()
-        self._wake = asyncio.Event()
-        self._refresh_requested = False
-        self._failures = 0
-        """Refreshes that failed in a row: the wait before the next one doubles with each."""
-        self.set_reactive(TodoTuiApp.refresh_seconds, settings.cadence.refresh_seconds)
-        self.set_reactive(TodoTuiApp.window_seconds, settings.cadence.window_seconds)
+        return self.core.poller.refreshing
 
     def compose(self) -> ComposeResult:
         stack = self.settings.stack
@@ -115,77 +105,36 @@ class TodoTuiApp(App[None]):
 
     def on_mount(self) -> None:
         self.now = self.clock()
+        self.core.poller.subscribe(self._poll_event)
+        self.core.alerts.subscribe(self._alerts_changed)
+        self.query_one(AlertFeedView).sync(self.core.alerts)
         self.set_interval(1, self._tick)
         self.poll()
 
     def _tick(self) -> None:
         """Once a second: ages move on, and while no refresh lands panes turn stale on time."""
         self.now = self.clock()
-        overdue = time.monotonic() - self._last_refresh_at > 2 * self.refresh_seconds
-        if self.monitor is not None and (self.paused or overdue) and not self.refreshing:
-            self._show_panes(self.monitor.snapshot(self.now))
+        poller = self.core.poller
+        if (poller.paused or poller.overdue(self.now)) and not poller.refreshing and poller.refreshes:
+            self._show_panes(self.core.monitor.snapshot(self.now))
 
-    # The poll loop -------------------------------------------------------------
+    # The poll loop (the core's; run here so it ends with the app) ------------------
 
     @work(exclusive=True, group="poll", name="poll", exit_on_error=False)
     async def poll(self) -> None:
-        """Refresh, report, wait for the cadence (or a key), repeat; paused = no requests."""
-        async with self._monitor_factory(self.settings) as monitor:
-            # The factory may have resolved the target (the demo's sandbox endpoint).
-            self.settings = self.desk.settings = monitor.settings
-            self.monitor = monitor
-            self.desk.attach(monitor.clients)
-            monitor.window_seconds = self.window_seconds
-            identified = False
-            try:
-                while True:
-                    if not self.paused or self._refresh_requested:
-                        self._refresh_requested = False
-                        if not identified:
-                            identified = await self._identify(monitor)
-                        self.refreshing = True
-                        try:
-                            refresh = await monitor.refresh()
-                        finally:
-                            self.refreshing = False
-                        self.refreshes += 1
-                        self._failures = 0 if refresh.ok else self._failures + 1
-                        self._last_refresh_at = time.monotonic()
-                        self.post_message(RefreshFinished(refresh, monitor.cost))
-                    await self._wait_for_next_turn()
-            finally:
-                self.monitor = None
-                self.desk.detach()
+        """Run the core's poll loop; if it dies, `_on_worker_state` starts it again."""
+        await self.core.poller.run()
 
-    async def _identify(self, monitor: Monitor) -> bool:
-        from todotui.monitor import MonitorError
+    def _poll_event(self, event: PollEvent) -> None:
+        if isinstance(event, Refreshed):
+            self.post_message(RefreshFinished(event.refresh, event.cost))
+        elif isinstance(event, CoreConnected):
+            self.post_message(Connected(event.identity))
+        elif isinstance(event, CoreIdentityFailed):
+            self.post_message(IdentityFailed(event.error))
 
-        try:
-            identity = await monitor.identity()
-        except MonitorError as exc:
-            self.post_message(IdentityFailed(str(exc)))
-            return False
-        self.post_message(Connected(identity))
-        return True
-
-    async def _wait_for_next_turn(self) -> None:
-        """Sleep until the cadence is due, a refresh is asked for, or polling resumes."""
-        due = time.monotonic() + cadence.backoff(self.refresh_seconds, self._failures)
-        while not self._refresh_requested:
-            self._wake.clear()
-            timeout = None if self.paused else due - time.monotonic()
-            if timeout is not None and timeout <= 0:
-                return
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            except TimeoutError:
-                return
-            if not self.paused and time.monotonic() >= due:
-                return
-
-    def _nudge(self, *, refresh: bool = False) -> None:
-        self._refresh_requested = self._refresh_requested or refresh
-        self._wake.set()
+    def _alerts_changed(self, _updated: list[Alert]) -> None:
+        self.post_message(AlertsChanged())
 
     @on(Worker.StateChanged)
     def _on_worker_state(self, event: Worker.StateChanged) -> None:
@@ -213,13 +162,15 @@ class TodoTuiApp(App[None]):
     def on_refresh_finished(self, message: RefreshFinished) -> None:
         refresh = message.refresh
         self._show_panes(refresh.panes)
-        self.query_one(AlertFeedView).show(refresh.alerts)
         status = self.query_one(StatusBar)
         status.cost = message.cost
         status.failing = "" if refresh.ok else (refresh.error or "refresh failed")
         if refresh.ok:
             status.last_good = refresh.finished_at
         self.now = self.clock()
+
+    def on_alerts_changed(self, _message: AlertsChanged) -> None:
+        self.query_one(AlertFeedView).sync(self.core.alerts)
 
     def _show_panes(self, panes: Mapping[str, PaneSnapshot]) -> None:
         for pane in self.query(MetricPane):
@@ -243,25 +194,20 @@ class TodoTuiApp(App[None]):
     # Keys ------------------------------------------------------------------------
 
     def action_toggle_pause(self) -> None:
-        self.paused = not self.paused  # the status bar says PAUSED / LIVE
-        self._nudge()
+        self.paused = self.core.poller.paused = not self.paused  # the status bar says PAUSED / LIVE
 
     def action_refresh_now(self) -> None:
-        self._nudge(refresh=True)
+        self.core.poller.request_refresh()
 
     def action_faster(self) -> None:
-        self.refresh_seconds = cadence.faster(self.refresh_seconds)
-        self._nudge()
+        self.refresh_seconds = self.core.poller.refresh_seconds = cadence.faster(self.refresh_seconds)
 
     def action_slower(self) -> None:
-        self.refresh_seconds = cadence.slower(self.refresh_seconds)
-        self._nudge()
+        self.refresh_seconds = self.core.poller.refresh_seconds = cadence.slower(self.refresh_seconds)
 
     def action_cycle_window(self) -> None:
         self.window_seconds = cadence.next_window(self.window_seconds)
-        if self.monitor is not None:
-            self.monitor.window_seconds = self.window_seconds
-        self._nudge(refresh=True)
+        self.core.poller.set_window(self.window_seconds)
 
     def action_focus_feed(self) -> None:
         self.query_one(AlertFeedView).focus()
@@ -282,7 +228,7 @@ class TodoTuiApp(App[None]):
 
     @on(ActionDialog.Finished)
     def _action_finished(self, event: ActionDialog.Finished) -> None:
-        self.desk.report(event.plan, event.outcome)
+        self.core.report(event.plan, event.outcome)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -304,19 +250,7 @@ def describe_target(identity: Identity, demo_label: str | None) -> str:
     return " · ".join(parts)
 
 
-def make_app(
-    settings: Settings,
-    *,
-    monitor_factory: MonitorFactory | None = None,
-    clock: Clock = utc_now,
-    demo_label: str | None = None,
-    journal: Journal | None = None,
-) -> TodoTuiApp:
-    """The cockpit for `settings`; tests pass a Monitor factory (e.g. on a sandbox) and a clock."""
-    if monitor_factory is None:
-        from todotui.monitor import Monitor
-
-        def monitor_factory(settings: Settings) -> AbstractAsyncContextManager[Monitor]:
-            return Monitor(settings, clock=clock)
-
-    return TodoTuiApp(settings, monitor_factory=monitor_factory, clock=clock, demo_label=demo_label, journal=journal)
+def make_app(core: Cockpit, *, demo_label: str | None = None) -> TodoTuiApp:
+    """The cockpit on `core`, which the caller opened and closes (tests build it on a
+    sandbox with a manual clock); `demo_label` names the sandbox in the status bar."""
+    return TodoTuiApp(core, demo_label=demo_label)

@@ -1,4 +1,4 @@
-"""What the poll worker tells the cockpit: small typed messages, one per event."""
+"""What the core tells the cockpit, as small typed Textual messages, one per event."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from todotui.monitor import CostMeter, Identity, Refresh
+    from todotui.core.monitor import CostMeter, Identity, Refresh
 
 
 @dataclass
@@ -31,3 +31,7 @@ class RefreshFinished(Message):
 
     refresh: Refresh
     cost: CostMeter
+
+
+class AlertsChanged(Message):
+    """The core's alert store changed (a refresh or an action outcome): the feed redraws it."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from todotui.ui.actions.check_view import CheckScreen
 from todotui.ui.actions.commands import ActionCommands
-from todotui.ui.actions.desk import ActionDesk, outcome_alert
+from todotui.ui.actions.desk import ActionDesk
 from todotui.ui.actions.dialog import ActionDialog
 from todotui.ui.actions.form import ActionForm, FieldRow
 from todotui.ui.actions.journal_view import JournalScreen
@@ -21,5 +21,4 @@ __all__ = [
     "FieldRow",
     "JournalScreen",
     "PlanView",
-    "outcome_alert",
 ]

@@ -1,15 +1,14 @@
-"""Where the cockpit's keys meet the action layer: menus, dialogs, undo, journal, the feed.
+"""Where the cockpit's keys meet the action layer: menus, dialogs, undo, journal.
 
-The app owns one `ActionDesk`. It holds the `ActionRunner` while the Monitor's AWS
-clients are open (the same clients, so one request count and one read-only guard), keeps
-the plans of this session's actions so any of them can be verified again, and turns every
-outcome into an alert in the feed.
+The app owns one `ActionDesk`. It opens screens on the core's one `ActionRunner` (the same
+clients as the Monitor, so one request count and one read-only guard), asks the core
+whether the telemetry is stale, and hands every outcome to the core's alert store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from typing import TYPE_CHECKING
+
 from textual.app import App
 
 from todotui.actions import (
@@ -17,7 +16,6 @@ from todotui.actions import (
     InvalidInput,
     Journal,
     Outcome,
-    OutcomeStatus,
     Plan,
     PlanError,
     UndoUnavailable,
@@ -27,111 +25,38 @@ from todotui.actions import (
 from todotui.alerts.model import Alert, AlertSource, Severity
 from todotui.aws.session import AwsClients
 from todotui.config import Settings
-from todotui.ui import format as fmt
+from todotui import format as fmt
 from todotui.ui.actions.check_view import CheckScreen
 from todotui.ui.actions.dialog import ActionDialog
 from todotui.ui.actions.journal_view import JournalRequest, JournalScreen
 from todotui.ui.actions.menu import ActionMenuScreen
 
-_SEVERITY = {
-    OutcomeStatus.FAILED: Severity.CRIT,
-    OutcomeStatus.UNKNOWN: Severity.WARN,
-    OutcomeStatus.REFUSED: Severity.INFO,
-}
-
-
-def outcome_words(outcome: Outcome) -> str:
-    if outcome.status is OutcomeStatus.SUCCEEDED:
-        return "done, verified" if outcome.verified else "sent, not verified yet"
-    return {
-        OutcomeStatus.FAILED: "refused by AWS",
-        OutcomeStatus.UNKNOWN: "outcome unknown, verify again",
-        OutcomeStatus.REFUSED: "not sent",
-    }[outcome.status]
-
-
-def outcome_alert(plan: Plan, outcome: Outcome, now: datetime) -> Alert:
-    """The feed line for an action's outcome (one per journal record, updated on re-verify)."""
-    if outcome.status is OutcomeStatus.SUCCEEDED:
-        severity = Severity.OK if outcome.verified else Severity.WARN
-    else:
-        severity = _SEVERITY[outcome.status]
-    change = ", ".join(f"{label} {after}" for label, after in plan.after[:2])
-    title = f"{plan.title}: {outcome_words(outcome)} ({plan.target}{' → ' + change if change else ''})"
-    lines = [title, ""]
-    lines += [f"Before  {label}: {value}" for label, value in plan.before]
-    lines += [f"Planned {label}: {value}" for label, value in plan.after]
-    lines += [f"Read back {label}: {value}" for label, value in outcome.observed]
-    if outcome.message:
-        lines.append(outcome.message)
-    if outcome.error:
-        lines.append(f"AWS said: {outcome.error}")
-    if outcome.request_ids:
-        lines.append("Request ids: " + ", ".join(outcome.request_ids))
-    if outcome.record_id:
-        lines.append(f"Journal record: {outcome.record_id}")
-    lines += ["", "Equivalent aws CLI:", *plan.cli]
-    return Alert(
-        key=f"action:{outcome.record_id or id(plan)}",
-        source=AlertSource.ACTION,
-        severity=severity,
-        title=title,
-        body="\n".join(lines),
-        first_seen=now,
-        last_seen=now,
-        topic=plan.action_id,
-    )
-
+if TYPE_CHECKING:
+    from todotui.core.cockpit import Cockpit
 
 class ActionDesk:
     """Opens action dialogs, runs undo and re-verify, reports outcomes to the alert feed."""
 
-    def __init__(self, app: App, settings: Settings, *, journal: Journal | None = None,
-                 clock: Callable[[], datetime]) -> None:
+    def __init__(self, app: App[None], core: Cockpit) -> None:
         self.app = app
-        self.settings = settings
-        self.journal = journal or Journal()
-        """One journal (one session id) for the app's life, whatever happens to the clients."""
-        self.clock = clock
-        self.runner: ActionRunner | None = None
-        self.plans: dict[str, Plan] = {}
+        self.core = core
+
+    @property
+    def runner(self) -> ActionRunner:
+        return self.core.runner
+
+    @property
+    def journal(self) -> Journal:
+        return self.core.journal
+
+    @property
+    def plans(self) -> dict[str, Plan]:
         """This session's plans by journal record id: what "verify again" needs."""
-        self.poll_interval = 1.0
-
-    # -- the runner follows the Monitor's clients ------------------------------------------------
-
-    def attach(self, clients: AwsClients) -> ActionRunner:
-        self.runner = ActionRunner(
-            self.settings, clients, journal=self.journal, poll_interval=self.poll_interval, now=self.clock
-        )
-        return self.runner
-
-    def detach(self) -> None:
-        self.runner = None
-
-    def _runner(self) -> ActionRunner | None:
-        if self.runner is None:
-            self.app.notify("Not connected yet: actions open once the first refresh has started.",
-                            severity="warning", timeout=3)
-        return self.runner
-
-    # -- staleness ---------------------------------------------------------------------------
+        return self.core.plans
 
     def stale_warning(self) -> str | None:
-        """Why the telemetry on screen is too old to act on, or None. Same rule as the panes."""
-        from todotui.ui.widgets import StatusBar
-
-        status = self.app.query_one(StatusBar)
-        now = self.clock()
-        if status.failing:
-            return f"Telemetry is stale: the last refresh failed ({status.failing})"
-        if status.last_good is None:
-            return "Telemetry is stale: nothing has been fetched yet"
-        age = (now - status.last_good).total_seconds()
-        limit = 2 * float(getattr(self.app, "refresh_seconds", self.settings.cadence.refresh_seconds))
-        if age > limit:
-            return f"Telemetry is stale: the last good refresh was {fmt.duration(age)} ago"
-        return None
+        """Why the telemetry on screen is too old to act on, or None (the core's rule)."""
+        return self.core.stale_reason()
 
     # -- opening things ----------------------------------------------------------------------
 
@@ -154,9 +79,7 @@ class ActionDesk:
         self.app.push_screen(ActionMenuScreen(actions, title=title, alert=alert, others=others), chosen)
 
     def open(self, action_id: str, *, alert: Alert | None = None, values: dict[str, str] | None = None) -> None:
-        runner = self._runner()
-        if runner is None:
-            return
+        runner = self.runner
         info = next((i for i in catalog() if i.id == action_id), None)
         if info is None:
             self.app.notify(f"No action {action_id!r}", severity="error")
@@ -176,9 +99,7 @@ class ActionDesk:
     # -- undo and verify ---------------------------------------------------------------------
 
     def undo_last(self) -> None:
-        runner = self._runner()
-        if runner is None:
-            return
+        runner = self.runner
         entry = runner.last_undoable()
         if entry is None:
             self.app.notify("Nothing to undo in this session.", timeout=3)
@@ -186,9 +107,7 @@ class ActionDesk:
         self.undo(entry.record_id)
 
     def undo(self, record_id: str) -> None:
-        runner = self._runner()
-        if runner is None:
-            return
+        runner = self.runner
 
         async def prepare() -> None:
             try:
@@ -206,9 +125,9 @@ class ActionDesk:
         self.app.run_worker(prepare(), name="action:undo-plan", group="actions", exit_on_error=False)
 
     def verify(self, record_id: str) -> None:
-        runner = self._runner()
+        runner = self.runner
         plan = self.plans.get(record_id)
-        if runner is None or plan is None:
+        if plan is None:
             return
 
         async def verify() -> None:
@@ -220,9 +139,7 @@ class ActionDesk:
         self.app.run_worker(verify(), name="action:verify", group="actions", exit_on_error=False)
 
     def show_journal(self) -> None:
-        runner = self._runner()
-        if runner is None:
-            return
+        runner = self.runner
         entries = runner.history()
         mine = {e.record_id for e in entries}
         entries += [e for e in runner.journal.unfinished() if e.record_id not in mine]
@@ -243,14 +160,5 @@ class ActionDesk:
     # -- outcomes ----------------------------------------------------------------------------
 
     def report(self, plan: Plan, outcome: Outcome) -> Alert | None:
-        """Put the outcome in the alert feed (refusals sent nothing and stay in their dialog)."""
-        if outcome.status is OutcomeStatus.REFUSED:
-            return None
-        if outcome.record_id:
-            self.plans[outcome.record_id] = plan
-        from todotui.ui.widgets import AlertFeedView
-
-        alert = outcome_alert(plan, outcome, self.clock())
-        self.app.query_one(AlertFeedView).show([alert])
-        return alert
-
+        """Put the outcome in the core's alert store (refusals stay in their dialog)."""
+        return self.core.report(plan, outcome)

@@ -1,12 +1,12 @@
-"""The alert feed: one row per distinct event, newest first, repeats folded into a count.
+"""The alert feed: the core's alert store drawn as rows, newest first.
 
-Rows are keyed by the alert's de-duplication key and updated in place when the
-event repeats; selecting a row asks for its full text.
+It renders the store and keeps no alerts of its own: folding, bounding and eviction are
+the store's. Rows are keyed by the alert's de-duplication key and updated in place when an
+entry changes; selecting a row asks for its full text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
+from todotui.alerts.feed import AlertFeed
 from todotui.alerts.model import Alert, Severity
 
 SEVERITY_LABEL = {
@@ -37,7 +38,7 @@ class FeedTime:
 
 
 class AlertFeedView(DataTable[object]):
-    """Alerts, newest first. Feed it with `show(alerts)`; it posts `AlertFeedView.Chosen`."""
+    """Alerts, newest first. `sync(store)` draws the store; it posts `AlertFeedView.Chosen`."""
 
     COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | {
         "alert-feed--crit",
@@ -65,11 +66,10 @@ class AlertFeedView(DataTable[object]):
             super().__init__()
             self.alert = alert
 
-    def __init__(self, *, limit: int = 500, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self.limit = limit
-        """Rows kept; the oldest go first, as in the Monitor's feed."""
         self._alerts: dict[str, Alert] = {}
+        """What each row shows now (the store's entries as of the last sync)."""
 
     def on_mount(self) -> None:
         self.add_column("time", key="time", width=8)
@@ -83,27 +83,28 @@ class AlertFeedView(DataTable[object]):
         """The alerts shown, newest first (what the rows say, in order)."""
         return [self._alerts[str(row.key.value)] for row in self.ordered_rows]
 
-    def show(self, alerts: Iterable[Alert]) -> None:
-        """Add new alerts and update repeated ones in place; keeps newest first."""
+    def sync(self, store: AlertFeed) -> None:
+        """Draw the store: new entries added, changed ones updated in place, evicted ones gone."""
+        entries = {alert.key: alert for alert in store.entries}
         changed = False
-        for alert in alerts:
-            known = self._alerts.get(alert.key)
-            if known == alert:
+        for key in [key for key in self._alerts if key not in entries]:
+            self.remove_row(key)
+            del self._alerts[key]
+            changed = True
+        for key, alert in entries.items():
+            known = self._alerts.get(key)
+            if known is alert:
                 continue
-            self._alerts[alert.key] = alert
+            self._alerts[key] = alert
             cells = self._cells(alert)
             if known is None:
-                self.add_row(*cells.values(), key=alert.key)
+                self.add_row(*cells.values(), key=key)
             else:
                 for column, value in cells.items():
-                    self.update_cell(alert.key, column, value)
+                    self.update_cell(key, column, value)
             changed = True
         if changed:
             self.sort("time", reverse=True)
-            while len(self._alerts) > self.limit:
-                oldest = self.ordered_rows[-1].key
-                self.remove_row(oldest)
-                del self._alerts[str(oldest.value)]
 
     def _cells(self, alert: Alert) -> dict[str, object]:
         style = self.get_component_rich_style(f"alert-feed--{alert.severity.value}", partial=True)

@@ -15,7 +15,7 @@ from textual.reactive import var
 from textual.widgets import Digits, Label, Static
 
 from todotui.telemetry.model import DataState, Health, PaneSnapshot, Reading
-from todotui.ui import format as fmt
+from todotui import format as fmt
 from todotui.ui.widgets.history_chart import HistoryChart
 from todotui.ui.widgets.redraw import update_if_changed
 

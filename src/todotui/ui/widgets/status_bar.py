@@ -11,11 +11,11 @@ from textual.markup import escape
 from textual.reactive import var
 from textual.widgets import Label
 
-from todotui.ui import format as fmt
+from todotui import format as fmt
 from todotui.ui.widgets.redraw import update_if_changed
 
 if TYPE_CHECKING:
-    from todotui.monitor import CostMeter
+    from todotui.core.monitor import CostMeter
 
 
 class StatusBar(Vertical):

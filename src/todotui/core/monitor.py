@@ -1,6 +1,6 @@
-"""The one object the UI talks to: fetch everything, turn it into panes and alerts.
+"""Fetch everything for one refresh and turn it into panes and alerts.
 
-No Textual here. `refresh()` makes one GetMetricData call for every series on screen
+No Textual here: the poller schedules refreshes, the UI renders what they leave behind. `refresh()` makes one GetMetricData call for every series on screen
 (incremental after the first fill), polls alarms and ERROR log lines, re-reads resource
 facts on their slower cadence, and never raises on an AWS or network error: the
 returned `Refresh` says what failed, and the panes say how old their data is.
@@ -12,22 +12,26 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import datetime, timedelta
 
 from botocore.exceptions import ClientError
 
+from todotui.alerts.alarms import AlarmTransitions
 from todotui.alerts.feed import AlertFeed, BreachDetector, ConnectionWatch
+from todotui.alerts.logs import LogWatch
 from todotui.alerts.model import Alert, AlertSource, Severity
-from todotui.aws.alarms import AlarmWatch
+from todotui.aws.alarms import fetch_alarms
 from todotui.aws.errors import AWS_ERRORS, describe_error
-from todotui.aws.logs import LogWatch
+from todotui.aws.logs import fetch_log_events
 from todotui.aws.metrics import MetricSpec, catalogue, fetch_metrics
-from todotui.aws.resources import read_resources
+from todotui.aws.resources import fetch_resources
 from todotui.aws.session import AwsClients
+from todotui.aws.types import MetricAlarm
 from todotui.config import Settings
+from todotui.core.clock import utc_now
 from todotui.telemetry.model import PaneSnapshot, ResourceFacts
 from todotui.telemetry.panes import FetchStatus, build_panes
+from todotui.telemetry.resources import nothing_read, resource_facts
 from todotui.telemetry.series import SeriesStore, align_down
 
 #: Periods re-read on every incremental refresh: the newest is incomplete and gets revised.
@@ -42,8 +46,8 @@ USD_PER_1000_CLOUDWATCH_REQUESTS = 0.01
 COST_WINDOW = timedelta(minutes=5)
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+async def _nothing() -> None:
+    """Stands in for a read that is not due this refresh."""
 
 
 class MonitorError(Exception):
@@ -84,7 +88,7 @@ class Refresh:
 
     panes: dict[str, PaneSnapshot]
     alerts: tuple[Alert, ...]
-    """Feed entries new or updated by this refresh, as they now stand in `Monitor.feed`."""
+    """Feed entries new or updated by this refresh, as they now stand in the alert store."""
     ok: bool
     """True when the metric fetch succeeded."""
     error: str | None
@@ -108,7 +112,11 @@ class _Usage:
 
 
 class Monitor:
-    """Fetches telemetry for the configured stack and keeps the state the UI draws."""
+    """Fetches telemetry for the configured stack and keeps the state the UI draws.
+
+    Lives as long as the cockpit core: its buffers, cursors and alarm states survive any
+    failure of the loop that calls `refresh`.
+    """
 
     def __init__(
         self,
@@ -116,6 +124,7 @@ class Monitor:
         *,
         clients: AwsClients | None = None,
         clock: Callable[[], datetime] = utc_now,
+        alerts: AlertFeed | None = None,
     ) -> None:
         self.settings = settings
         self._owns_clients = clients is None
@@ -129,20 +138,21 @@ class Monitor:
         self._fetch = FetchStatus()
         self._resources = ResourceFacts()
         self._resources_due: datetime | None = None
-        self._alarms = AlarmWatch(settings.stack)
+        self._alarms = AlarmTransitions(settings.stack)
         self._logs = LogWatch(settings.stack.log_group)
         self._breaches = BreachDetector()
-        self._connection = ConnectionWatch(self._clients.target.describe())
+        self._connection = ConnectionWatch(lambda: self._clients.target.describe())
         self._reported_problems: set[str] = set()
-        self._percentiles = self._clients.target.endpoint_url is None
+        self._percentiles: bool | None = None
         """Ask for Duration p99: CloudWatch answers percentiles; other endpoints (moto) may not.
-        A fetch that fails with p99 in it switches them off and is retried at once without."""
+        Decided at the first refresh, when the target is known; a fetch that fails with p99
+        in it switches them off and is retried at once without."""
         self._usage: deque[_Usage] = deque()
         self.refresh_seconds = settings.cadence.refresh_seconds
         """The cadence the caller polls at (settable): staleness and the cost estimate use it."""
         self._refresh_lock = asyncio.Lock()
-        self.feed = AlertFeed()
-        """Every alert so far, folded and newest first; the UI renders `feed.entries`."""
+        self.feed = alerts if alerts is not None else AlertFeed()
+        """The alert store (the core's, shared with action outcomes); the UI renders it."""
         self.panes: dict[str, PaneSnapshot] = {}
         """The panes as of the last refresh (see `snapshot()` to re-judge staleness)."""
 
@@ -167,7 +177,7 @@ class Monitor:
         return self._resources
 
     @property
-    def alarms(self) -> dict[str, dict[str, Any]]:
+    def alarms(self) -> dict[str, MetricAlarm]:
         """The latest DescribeAlarms record of each configured alarm, by name."""
         return self._alarms.alarms
 
@@ -179,6 +189,8 @@ class Monitor:
     @property
     def specs(self) -> tuple[MetricSpec, ...]:
         """The series fetched on every refresh."""
+        if self._percentiles is None:
+            self._percentiles = self._clients.target.endpoint_url is None
         return catalogue(self.settings.stack, percentiles=self._percentiles)
 
     # --- the window -----------------------------------------------------------------
@@ -233,12 +245,18 @@ class Monitor:
         priced_before = self._priced_requests()
 
         await self._create_clients()
-        tasks = [self._refresh_metrics(started), self._poll_alarms(started), self._poll_logs(started)]
         resources_due = self._resources_due is None or started >= self._resources_due
-        if resources_due:
-            tasks.append(self._refresh_resources(started))
-        outcomes = await asyncio.gather(*tasks)
-        (metric_error, metrics_requested), (alarm_alerts, alarm_error), (log_alerts, log_error) = outcomes[:3]
+        metrics, alarms, logs, _ = await asyncio.gather(
+            self._refresh_metrics(started),
+            self._poll_alarms(started),
+            self._poll_logs(started),
+            self._refresh_resources(started) if resources_due else _nothing(),
+        )
+        (metric_error, metrics_requested), (alarm_alerts, alarm_error), (log_alerts, log_error) = (
+            metrics,
+            alarms,
+            logs,
+        )
 
         finished = self._clock()
         new_alerts: list[Alert] = []
@@ -338,26 +356,30 @@ class Monitor:
     async def _poll_alarms(self, now: datetime) -> tuple[list[Alert], str | None]:
         try:
             cloudwatch = await self._clients.client("cloudwatch")
-            return await self._alarms.poll(cloudwatch, now), None
+            found = await fetch_alarms(cloudwatch, self._alarms.names)
         except AWS_ERRORS as exc:
             return [], f"DescribeAlarms: {describe_error(exc)}"
+        return self._alarms.update(found, now), None
 
     async def _poll_logs(self, now: datetime) -> tuple[list[Alert], str | None]:
+        watch = self._logs
         try:
             logs = await self._clients.client("logs")
-            return await self._logs.poll(logs, now=now, lookback_seconds=self._window), None
+            events = await fetch_log_events(
+                logs,
+                watch.log_group,
+                pattern=watch.pattern,
+                start_ms=watch.start_ms(now, self._window),
+                limit=watch.max_events,
+            )
         except AWS_ERRORS as exc:
-            return [], f"FilterLogEvents {self.settings.stack.log_group}: {describe_error(exc)}"
+            return [], f"FilterLogEvents {watch.log_group}: {describe_error(exc)}"
+        return watch.take(events), None
 
     async def _refresh_resources(self, now: datetime) -> None:
-        facts = await read_resources(self._clients, self.settings.stack, now=now)
-        nothing_read = (
-            facts.memory_mb is None
-            and not facts.function_missing
-            and facts.billing_mode is None
-            and not facts.table_missing
-        )
-        if nothing_read and self._resources.fetched_at is not None:
+        reads = await fetch_resources(self._clients, self.settings.stack)
+        facts = resource_facts(reads, self.settings.stack, now=now)
+        if nothing_read(facts) and self._resources.fetched_at is not None:
             # The endpoint is unreachable: keep the last facts, try again next refresh.
             self._resources = replace(self._resources, problems=facts.problems)
             return

@@ -1,0 +1,101 @@
+"""What lives as long as the process: clients, monitor, poller, alert store, runner, journal.
+
+The CLI builds one `Cockpit` (for the cockpit, for `--demo` around its sandbox, for headless
+verbs) and closes it on the way out, crash included. The UI renders its state and asks it
+to act; nothing here imports Textual. A failing poll loop never rebuilds any of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import TracebackType
+
+from todotui.actions.journal import Journal
+from todotui.actions.model import Outcome, OutcomeStatus, Plan
+from todotui.actions.report import outcome_alert
+from todotui.actions.runner import ActionRunner
+from todotui.alerts.feed import AlertFeed
+from todotui.alerts.model import Alert
+from todotui.aws.session import AwsClients, StaticCredentials
+from todotui.config import AwsTarget, Settings
+from todotui.core.clock import Clock, SystemClock
+from todotui.core.monitor import Monitor
+from todotui.core.poller import Poller
+
+Connect = Callable[[], Awaitable[tuple[AwsTarget, StaticCredentials | None]]]
+"""Finds out where to send calls once it is known (the demo: when its sandbox is up)."""
+
+
+class Cockpit:
+    """One AWS target watched and acted on. Use as `async with Cockpit(settings) as core:`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        journal: Journal | None = None,
+        credentials: StaticCredentials | None = None,
+        connect: Connect | None = None,
+        verify_poll_interval: float = 2.0,
+        export_dir: Path | None = None,
+    ) -> None:
+        """`connect` given: no call leaves until it has said where calls go."""
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.clients = AwsClients(None if connect else settings.aws, credentials=credentials)
+        self.alerts = AlertFeed()
+        """The one alert store: refreshes and action outcomes alike; the feed renders it."""
+        self.journal = journal or Journal()
+        self.monitor = Monitor(settings, clients=self.clients, clock=self.clock, alerts=self.alerts)
+        self.runner = ActionRunner(
+            settings,
+            self.clients,
+            journal=self.journal,
+            poll_interval=verify_poll_interval,
+            export_dir=export_dir,
+            now=self.clock,
+        )
+        self._connect = connect
+        self.poller = Poller(self.monitor, self.clock, connect=self._point_clients if connect else None)
+        self.plans: dict[str, Plan] = {}
+        """This session's plans by journal record id: what "verify again" needs."""
+
+    # -- lifetime -----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Cockpit:
+        await self.clients.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close every AWS client; safe to call more than once."""
+        await self.clients.__aexit__(None, None, None)
+
+    async def _point_clients(self) -> None:
+        assert self._connect is not None
+        target, credentials = await self._connect()
+        self.clients.point_at(target, credentials)
+
+    # -- outcomes -----------------------------------------------------------------------------
+
+    def report(self, plan: Plan, outcome: Outcome) -> Alert | None:
+        """An action's outcome into the store (refusals sent nothing and stay where asked)."""
+        if outcome.status is OutcomeStatus.REFUSED:
+            return None
+        if outcome.record_id:
+            self.plans[outcome.record_id] = plan
+        (alert,) = self.alerts.extend([outcome_alert(plan, outcome, self.clock())])
+        return alert
+
+    def stale_reason(self) -> str | None:
+        """Why the telemetry is too old to act on now, or None when it is fresh."""
+        return self.poller.stale_reason(self.clock())

@@ -1,0 +1,82 @@
+"""`todotui --demo`: the cockpit on a sandbox that this process starts, owns and stops.
+
+The sandbox starts in a thread at once, so its few seconds of provisioning and backfill
+overlap Textual's own start; the core waits for it before its first call (nothing is sent
+anywhere before). Its dummy credentials reach the core's own AWS session, not os.environ.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from todotui.aws.session import StaticCredentials
+from todotui.config import AwsTarget, Settings
+from todotui.errors import UsageError
+from todotui.sandbox import DUMMY_ACCESS_KEY_ID, DUMMY_SECRET_ACCESS_KEY, SANDBOX_REGION
+
+DEMO_PERIOD = 5.0
+"""Seconds each sandbox tick stands for in the demo: the panes move while you watch."""
+DEMO_WINDOW = 300
+"""The demo opens on 5 minutes: the sandbox's backfill fills it (w cycles to longer ones)."""
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The sandbox, and nothing from the user's profile, whatever the flags said."""
+    return settings.model_copy(
+        update={
+            "aws": AwsTarget(region=SANDBOX_REGION, read_only=settings.aws.effective_read_only),
+            "cadence": settings.cadence.model_copy(
+                update={
+                    "period_seconds": int(DEMO_PERIOD),
+                    "refresh_seconds": DEMO_PERIOD,
+                    "window_seconds": DEMO_WINDOW,
+                }
+            ),
+        }
+    )
+
+
+def check_scenario(name: str) -> None:
+    from todotui.sandbox.scenarios import scenario_named
+
+    try:
+        scenario_named(name)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+class StartingSandbox:
+    """The demo's sandbox: started in a thread at once; stopped when the cockpit exits (the
+    child also exits by itself if this process dies)."""
+
+    def __init__(self, scenario: str, *, read_only: bool) -> None:
+        from todotui.sandbox.controller import Sandbox
+
+        self.sandbox = Sandbox(scenario=scenario, period=DEMO_PERIOD)
+        self.read_only = read_only
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._start, name="sandbox-start", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            self.sandbox.start()
+            self.sandbox.wait_for_history()
+        except BaseException as exc:  # handed to the poll loop, which reports it
+            self._error = exc
+
+    async def target(self) -> tuple[AwsTarget, StaticCredentials]:
+        """Where the core's calls go, once the sandbox is up (the core's `connect`)."""
+        await asyncio.to_thread(self._thread.join)
+        if self._error is not None:
+            raise self._error
+        target = AwsTarget(
+            endpoint_url=self.sandbox.endpoint, region=self.sandbox.region, read_only=self.read_only
+        )
+        return target, StaticCredentials(DUMMY_ACCESS_KEY_ID, DUMMY_SECRET_ACCESS_KEY)
+
+    def stop(self) -> None:
+        self.sandbox.stop()
+        self._thread.join(timeout=30)  # a start still under way ends once its child is gone
+        self.sandbox.stop()
