@@ -22,10 +22,11 @@ from todotui.alerts.model import Alert, AlertSource, Severity
 from todotui.aws.alarms import AlarmWatch
 from todotui.aws.errors import AWS_ERRORS, describe_error
 from todotui.aws.logs import LogWatch
-from todotui.aws.metrics import MetricSpec, catalogue, fetch_metrics
+from todotui.aws.metrics import fetch_metrics
 from todotui.aws.resources import read_resources
 from todotui.aws.session import AwsClients
 from todotui.config import Settings
+from todotui.telemetry.catalogue import MetricSpec, catalogue
 from todotui.telemetry.model import PaneSnapshot, ResourceFacts
 from todotui.telemetry.panes import FetchStatus, build_panes
 from todotui.telemetry.series import SeriesStore, align_down
