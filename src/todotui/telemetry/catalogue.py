@@ -177,9 +177,10 @@ def catalogue(stack: StackNames, *, percentiles: bool = False) -> tuple[MetricSp
         specs.append(_spec("lambda_duration_p99", LAMBDA, "Duration", fn, "p99"))
     for op in TABLE_OPERATIONS:
         dims = table + (("Operation", op),)
-        specs.append(_spec(f"ddb_throttled_{op.lower()}", DYNAMODB, "ThrottledRequests", dims, "Sum"))
+        name = op.lower()
+        specs.append(_spec(f"ddb_throttled_{name}", DYNAMODB, "ThrottledRequests", dims, "Sum"))
         specs.append(
-            _spec(f"ddb_latency_{op.lower()}", DYNAMODB, "SuccessfulRequestLatency", dims, "Average")
+            _spec(f"ddb_latency_{name}", DYNAMODB, "SuccessfulRequestLatency", dims, "Average")
         )
     specs += [
         _spec("api_count", APIGATEWAY, "Count", api, "Sum"),
