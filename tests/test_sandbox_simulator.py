@@ -14,7 +14,8 @@ import pytest
 
 from todotui.config import StackNames
 from todotui.sandbox.controller import Sandbox
-from todotui.sandbox.simulator import CATALOGUE, Simulator, metric_data, moto_datapoint_count
+from todotui.sandbox.simulator import Simulator, metric_data, moto_datapoint_count
+from todotui.telemetry.catalogue import PUBLISHED
 
 pytestmark = pytest.mark.sandbox
 
@@ -117,7 +118,7 @@ def test_every_catalogue_series_is_published_when_every_feature_is_on():
     outcome = simulate(replace(state), SCENARIOS["spike"].traffic, at=datetime(2025, 11, 26, tzinfo=UTC),
                        period=60, rng=random.Random(1), ticks_in_scenario=5)
     published = {(d.namespace, d.metric, tuple(n for n, _ in d.dimensions)) for d in metric_data(outcome, StackNames())}
-    assert published == {(s.namespace, s.metric, s.dimensions) for s in CATALOGUE}
+    assert published == {(s.namespace, s.metric, s.dimensions) for s in PUBLISHED}
 
 
 def test_spike_throttles_the_table_until_capacity_is_raised(steady):

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from todotui.aws.metrics import catalogue
 from todotui.config import StackNames
+from todotui.telemetry.catalogue import catalogue
 
 T0 = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)
 """A fixed 'now' for snapshot tests (a period boundary)."""

@@ -1,9 +1,9 @@
-"""The CloudWatch series on screen, and the one GetMetricData call that fetches them all.
+"""The one GetMetricData call that fetches every series on screen.
 
-The catalogue names what real AWS publishes for a Lambda + API Gateway + DynamoDB stack
-(namespaces, metric names, dimensions, statistics), built from the configured resource
-names. Derived figures (error rate, utilisation) are computed in Python from these raw
-series, so they work on endpoints without metric math (moto has none).
+Which series those are lives in `todotui.telemetry.catalogue` (shared with the sandbox, so
+the two cannot drift); this module only talks to CloudWatch. Derived figures (error rate,
+utilisation) are computed in Python from the raw series, so they work on endpoints without
+metric math (moto has none).
 """
 
 from __future__ import annotations
@@ -12,80 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from todotui.config import StackNames
+from todotui.telemetry.catalogue import MetricSpec
 
 #: GetMetricData accepts at most this many queries per call.
 MAX_QUERIES_PER_CALL = 500
-
-#: The DynamoDB operations whose ThrottledRequests and latency we watch (summed in Python).
-TABLE_OPERATIONS = ("GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem")
-
-
-@dataclass(frozen=True, slots=True)
-class MetricSpec:
-    """One series: a metric, its dimensions and the statistic asked for."""
-
-    id: str
-    """GetMetricData query id (lower-case first letter, letters, digits, underscores)."""
-    namespace: str
-    metric: str
-    dimensions: tuple[tuple[str, str], ...]
-    stat: str
-    unit: str
-    """The unit the value is shown in ("Count", "Milliseconds", ...)."""
-
-    def query(self, period_seconds: int) -> dict[str, Any]:
-        return {
-            "Id": self.id,
-            "MetricStat": {
-                "Metric": {
-                    "Namespace": self.namespace,
-                    "MetricName": self.metric,
-                    "Dimensions": [{"Name": n, "Value": v} for n, v in self.dimensions],
-                },
-                "Period": period_seconds,
-                "Stat": self.stat,
-            },
-            "ReturnData": True,
-        }
-
-
-def catalogue(stack: StackNames, *, percentiles: bool = False) -> tuple[MetricSpec, ...]:
-    """Every series the panes need. `percentiles` adds Duration p99 (not every endpoint has it)."""
-    fn = (("FunctionName", stack.function_name),)
-    table = (("TableName", stack.table_name),)
-    api = (("ApiName", stack.api_name),)
-    specs = [
-        MetricSpec("lambda_invocations", "AWS/Lambda", "Invocations", fn, "Sum", "Count"),
-        MetricSpec("lambda_errors", "AWS/Lambda", "Errors", fn, "Sum", "Count"),
-        MetricSpec("lambda_throttles", "AWS/Lambda", "Throttles", fn, "Sum", "Count"),
-        MetricSpec("lambda_duration_avg", "AWS/Lambda", "Duration", fn, "Average", "Milliseconds"),
-        MetricSpec("lambda_duration_max", "AWS/Lambda", "Duration", fn, "Maximum", "Milliseconds"),
-        MetricSpec("lambda_concurrency", "AWS/Lambda", "ConcurrentExecutions", fn, "Maximum", "Count"),
-        MetricSpec("ddb_consumed_rcu", "AWS/DynamoDB", "ConsumedReadCapacityUnits", table, "Sum", "Count"),
-        MetricSpec("ddb_consumed_wcu", "AWS/DynamoDB", "ConsumedWriteCapacityUnits", table, "Sum", "Count"),
-        MetricSpec("ddb_read_throttles", "AWS/DynamoDB", "ReadThrottleEvents", table, "Sum", "Count"),
-        MetricSpec("ddb_write_throttles", "AWS/DynamoDB", "WriteThrottleEvents", table, "Sum", "Count"),
-    ]
-    if percentiles:
-        specs.append(MetricSpec("lambda_duration_p99", "AWS/Lambda", "Duration", fn, "p99", "Milliseconds"))
-    for op in TABLE_OPERATIONS:
-        dims = table + (("Operation", op),)
-        specs.append(
-            MetricSpec(f"ddb_throttled_{op.lower()}", "AWS/DynamoDB", "ThrottledRequests", dims, "Sum", "Count")
-        )
-        specs.append(
-            MetricSpec(
-                f"ddb_latency_{op.lower()}", "AWS/DynamoDB", "SuccessfulRequestLatency", dims, "Average", "Milliseconds"
-            )
-        )
-    specs += [
-        MetricSpec("api_count", "AWS/ApiGateway", "Count", api, "Sum", "Count"),
-        MetricSpec("api_5xx", "AWS/ApiGateway", "5XXError", api, "Sum", "Count"),
-        MetricSpec("api_4xx", "AWS/ApiGateway", "4XXError", api, "Sum", "Count"),
-        MetricSpec("api_latency", "AWS/ApiGateway", "Latency", api, "Average", "Milliseconds"),
-    ]
-    return tuple(specs)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,12 +23,13 @@ from todotui.alerts.model import Alert, AlertSource, Severity
 from todotui.aws.alarms import fetch_alarms
 from todotui.aws.errors import AWS_ERRORS, describe_error
 from todotui.aws.logs import fetch_log_events
-from todotui.aws.metrics import MetricSpec, catalogue, fetch_metrics
+from todotui.aws.metrics import fetch_metrics
 from todotui.aws.resources import fetch_resources
 from todotui.aws.session import AwsClients
 from todotui.aws.types import MetricAlarm
 from todotui.config import Settings
 from todotui.core.clock import utc_now
+from todotui.telemetry.catalogue import MetricSpec, catalogue
 from todotui.telemetry.model import PaneSnapshot, ResourceFacts
 from todotui.telemetry.panes import FetchStatus, build_panes
 from todotui.telemetry.resources import nothing_read, resource_facts

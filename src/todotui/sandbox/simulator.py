@@ -32,58 +32,10 @@ from todotui.sandbox.model import (
 )
 from todotui.sandbox.provision import Stack, sandbox_client
 from todotui.sandbox.scenarios import Scenario, scenario_named
+from todotui.telemetry.catalogue import APIGATEWAY, DYNAMODB, LAMBDA, PUBLISHED_UNITS, series_key
 from todotui.telemetry.series import align_down
 
 AWS_ERRORS = (BotoCoreError, ClientError)
-
-LAMBDA, DYNAMODB, APIGATEWAY = "AWS/Lambda", "AWS/DynamoDB", "AWS/ApiGateway"
-FN = ("FunctionName",)
-FN_ALIAS = ("FunctionName", "Resource")
-FN_VERSION = ("FunctionName", "Resource", "ExecutedVersion")
-TABLE = ("TableName",)
-TABLE_OP = ("TableName", "Operation")
-API = ("ApiName",)
-API_STAGE = ("ApiName", "Stage")
-
-
-@dataclass(frozen=True, slots=True)
-class Series:
-    namespace: str
-    metric: str
-    dimensions: tuple[str, ...]
-    unit: str
-
-
-CATALOGUE: tuple[Series, ...] = (
-    # AWS/Lambda: by function, by alias (Resource), by the version that ran behind the alias.
-    *(Series(LAMBDA, m, d, u) for m, u in (("Invocations", "Count"), ("Errors", "Count"),
-                                            ("Duration", "Milliseconds"))
-      for d in (FN, FN_ALIAS, FN_VERSION)),
-    *(Series(LAMBDA, m, d, "Count") for m in ("Throttles", "ConcurrentExecutions") for d in (FN, FN_ALIAS)),
-    # Provisioned concurrency: Resource is the qualifier that has it (alias or version).
-    Series(LAMBDA, "ProvisionedConcurrencyUtilization", FN_ALIAS, "None"),
-    Series(LAMBDA, "ProvisionedConcurrentExecutions", FN_ALIAS, "Count"),
-    Series(LAMBDA, "ProvisionedConcurrencySpilloverInvocations", FN_ALIAS, "Count"),
-    # AWS/DynamoDB: capacity and throttle events by table; per-operation figures by operation.
-    *(Series(DYNAMODB, m, TABLE, "Count") for m in (
-        "ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits",
-        "ProvisionedReadCapacityUnits", "ProvisionedWriteCapacityUnits",
-        "ReadThrottleEvents", "WriteThrottleEvents")),
-    Series(DYNAMODB, "ThrottledRequests", TABLE_OP, "Count"),
-    Series(DYNAMODB, "SuccessfulRequestLatency", TABLE_OP, "Milliseconds"),
-    # Sandbox addition: AWS publishes ThrottledRequests only per operation, but the runbook's
-    # get-metric-statistics (and the provisioned throttle alarm) ask for it by TableName alone.
-    Series(DYNAMODB, "ThrottledRequests", TABLE, "Count"),
-    # AWS/ApiGateway: by API and by API and stage; cache metrics only when the stage caches.
-    *(Series(APIGATEWAY, m, d, u) for m, u in (
-        ("Count", "Count"), ("4XXError", "Count"), ("5XXError", "Count"),
-        ("Latency", "Milliseconds"), ("IntegrationLatency", "Milliseconds"),
-        ("CacheHitCount", "Count"), ("CacheMissCount", "Count"))
-      for d in (API, API_STAGE)),
-)
-"""Every (namespace, metric, dimension names) the simulator publishes: the cockpit's contract."""
-
-_UNITS = {(s.namespace, s.metric, s.dimensions): s.unit for s in CATALOGUE}
 
 MAX_DATA_PER_CALL = 1000
 RETENTION = timedelta(hours=3)
@@ -114,7 +66,8 @@ class Datum:
 
     @property
     def unit(self) -> str:
-        return _UNITS[(self.namespace, self.metric, tuple(n for n, _ in self.dimensions))]
+        names = (n for n, _ in self.dimensions)
+        return PUBLISHED_UNITS[series_key(self.namespace, self.metric, names)]
 
     def to_api(self, at: datetime, high_resolution: bool) -> dict[str, Any]:
         item: dict[str, Any] = {
@@ -141,8 +94,8 @@ def metric_data(outcome: TickOutcome, names: StackNames) -> list[Datum]:
     def put(namespace: str, metric: str, dims: Mapping[str, str], stat: Stat | None) -> None:
         if stat is None or stat.count <= 0:
             return
-        if (namespace, metric, tuple(dims)) not in _UNITS:
-            raise KeyError(f"{namespace} {metric} {tuple(dims)} is not in the catalogue")
+        if series_key(namespace, metric, dims) not in PUBLISHED_UNITS:
+            raise KeyError(f"{namespace} {metric} {tuple(dims)} is not in the published catalogue")
         out.append(Datum(namespace, metric, tuple(dims.items()), stat))
 
     f = outcome.function
