@@ -16,6 +16,8 @@ from textual.pilot import Pilot
 from todotui.actions import Journal, OutcomeStatus
 from todotui.alerts.model import Alert, AlertSource, Severity
 from todotui.config import Settings
+from todotui.core.clock import ManualClock
+from todotui.core.cockpit import Cockpit
 from todotui.sandbox.controller import Sandbox
 from todotui.ui.actions import ActionDialog, ActionMenuScreen
 from todotui.ui.app import TodoTuiApp, make_app
@@ -44,15 +46,12 @@ def world(box, monkeypatch):
     box.set_scenario("steady")
 
 
-class SimClock:
+class SimClock(ManualClock):
     """The cockpit's clock follows the sandbox's simulated time, one tick at a time."""
 
     def __init__(self, box: Sandbox) -> None:
+        super().__init__(datetime.fromisoformat(box.status()["sim_time"]))
         self.box = box
-        self.now = datetime.fromisoformat(box.status()["sim_time"])
-
-    def __call__(self) -> datetime:
-        return self.now
 
     def tick(self, count: int = 1) -> dict:
         status = self.box.tick(count)
@@ -66,9 +65,8 @@ def cockpit(box: Sandbox, clock: SimClock, tmp_path: Path) -> TodoTuiApp:
         aws={"endpoint_url": box.endpoint, "region": box.region},
         cadence={"period_seconds": PERIOD, "refresh_seconds": 600, "window_seconds": 900},
     )
-    app = make_app(settings, clock=clock, demo_label="sandbox", journal=Journal(tmp_path / "journal.jsonl"))
-    app.desk.poll_interval = 0.05
-    return app
+    core = Cockpit(settings, clock=clock, journal=Journal(tmp_path / "journal.jsonl"), verify_poll_interval=0.05)
+    return make_app(core, demo_label="sandbox", close_core=True)
 
 
 async def refresh(pilot: Pilot, app: TodoTuiApp) -> None:

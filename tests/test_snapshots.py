@@ -12,6 +12,8 @@ from datetime import timedelta
 import pytest
 
 from todotui.config import Settings
+from todotui.core.clock import ManualClock
+from todotui.core.cockpit import Cockpit
 from todotui.sandbox.controller import Sandbox
 from todotui.ui.app import make_app
 from ui_traffic import T0, push_metrics, spike, steady
@@ -36,7 +38,7 @@ def cockpit(sandbox, now, monkeypatch):
         aws={"endpoint_url": sandbox.endpoint, "region": sandbox.region},
         cadence={"period_seconds": 60, "refresh_seconds": 600, "window_seconds": 900},
     )
-    return make_app(settings, clock=lambda: now, demo_label="sandbox")
+    return make_app(Cockpit(settings, clock=ManualClock(now)), demo_label="sandbox", close_core=True)
 
 
 async def first_refresh(pilot) -> None:

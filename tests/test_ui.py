@@ -17,7 +17,10 @@ from textual.pilot import Pilot
 from textual.widgets import Digits, Label, Static
 
 from todotui.alerts.model import Alert, AlertSource, Severity
+from todotui.alerts.feed import AlertFeed
 from todotui.config import Settings
+from todotui.core.clock import ManualClock
+from todotui.core.cockpit import Cockpit
 from todotui.telemetry.model import DataState, Health, PaneSnapshot, Reading
 from todotui.ui.app import TodoTuiApp, make_app
 from todotui.ui.screens import AlertDetailScreen, HelpScreen
@@ -125,28 +128,30 @@ async def test_feed_is_newest_first_and_folds_in_place():
     app = Host()
     async with app.run_test(size=(100, 30)) as pilot:
         feed = app.query_one(AlertFeedView)
-        feed.show([alert("a", 1), alert("b", 2)])
+        store = AlertFeed(limit=2)
+        store.extend([alert("a", 1), alert("b", 2)])
+        feed.sync(store)
         await pilot.pause()
         assert [a.key for a in feed.alerts] == ["b", "a"]
 
-        feed.show([alert("a", 3, count=4)])
+        store.extend([alert("a", 3, count=4)])
+        feed.sync(store)
         await pilot.pause()
         assert [a.key for a in feed.alerts] == ["a", "b"]
         assert feed.row_count == 2
-        assert str(feed.get_cell("a", "count")) == "×4"
+        assert str(feed.get_cell("a", "count")) == "×5"  # the store folded 1 + 4 repeats
+
+        store.extend([alert("c", 4)])  # over the store's limit: the oldest entry goes
+        feed.sync(store)
+        await pilot.pause()
+        assert [a.key for a in feed.alerts] == ["c", "a"]
 
 
 # -- the whole cockpit on a sandbox ------------------------------------------------------
 
 
-class Clock:
-    """The cockpit's clock in a test: it moves only when the test says so."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+Clock = ManualClock
+"""The cockpit's clock in a test: it moves only when the test says so."""
 
 
 class Forwarder:
@@ -211,7 +216,7 @@ def cockpit(sandbox, clock: Clock, *, refresh: float = 600, endpoint: str | None
         aws={"endpoint_url": endpoint or sandbox.endpoint, "region": sandbox.region},
         cadence={"period_seconds": 60, "refresh_seconds": refresh, "window_seconds": 900},
     )
-    return make_app(settings, clock=clock, demo_label="sandbox")
+    return make_app(Cockpit(settings, clock=clock), demo_label="sandbox", close_core=True)
 
 
 async def until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
@@ -256,14 +261,18 @@ async def test_panes_show_the_pushed_figures(sandbox, base_time):
 
 
 async def test_pause_stops_requests_and_resume_restarts_them(sandbox, base_time):
-    app = cockpit(sandbox, Clock(base_time), refresh=1)
+    clock = Clock(base_time)
+    app = cockpit(sandbox, clock, refresh=1)
     async with app.run_test(size=(160, 48)) as pilot:
         await until(pilot, lambda: app.refreshes >= 1, "the first refresh")
+        clock.advance(1)  # the cadence is due: the poll loop refreshes on the test's time
+        await until(pilot, lambda: app.refreshes >= 2, "the refresh the cadence made due")
         await pilot.press("p")
         await until(pilot, lambda: not app.refreshing, "the refresh in flight to end")
         sent, refreshes = requests_sent(app), app.refreshes
         assert "PAUSED" in status_text(app)
-        await pilot.pause(2.5)  # more than two cadences
+        clock.advance(2.5)  # more than two cadences
+        await pilot.pause(0.3)
         assert requests_sent(app) == sent
         assert app.refreshes == refreshes
 

@@ -21,6 +21,8 @@ from todotui.actions import Journal, OutcomeStatus
 from todotui.alerts.model import AlertSource, Severity
 from todotui.aws.session import is_mutating
 from todotui.config import Settings
+from todotui.core.clock import ManualClock
+from todotui.core.cockpit import Cockpit
 from todotui.ui.actions import ActionDialog, ActionMenuScreen, JournalScreen, PlanView
 from todotui.ui.actions.form import ActionForm
 from todotui.ui.app import TodoTuiApp, make_app
@@ -29,12 +31,7 @@ from todotui.ui.widgets import AlertFeedView, StatusBar
 SIZE = (160, 48)
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+Clock = ManualClock
 
 
 def cockpit(sandbox, tmp_path: Path, *, read_only: bool = False, clock: Clock | None = None) -> TodoTuiApp:
@@ -43,9 +40,8 @@ def cockpit(sandbox, tmp_path: Path, *, read_only: bool = False, clock: Clock | 
         cadence={"period_seconds": 60, "refresh_seconds": 600, "window_seconds": 900},
     )
     clock = clock or Clock(datetime.fromisoformat(sandbox.status()["sim_time"]))
-    app = make_app(settings, clock=clock, demo_label="sandbox", journal=Journal(tmp_path / "journal.jsonl"))
-    app.desk.poll_interval = 0.05
-    return app
+    core = Cockpit(settings, clock=clock, journal=Journal(tmp_path / "journal.jsonl"), verify_poll_interval=0.05)
+    return make_app(core, demo_label="sandbox", close_core=True)
 
 
 @pytest.fixture

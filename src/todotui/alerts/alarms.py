@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from todotui.alerts.model import Alert, AlertSource, Severity
-from todotui.aws.types import MetricAlarm, MetricDataQuery
+from todotui.telemetry.aws_types import MetricAlarm, MetricDataQuery
 from todotui.config import StackNames
 
 _SEVERITY = {"ALARM": Severity.CRIT, "OK": Severity.OK, "INSUFFICIENT_DATA": Severity.INFO}

@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from todotui.alerts.model import Alert, AlertSource, Severity
-from todotui.aws.types import LogEvent
+from todotui.telemetry.aws_types import LogEvent
 
 #: Request ids, hex ids and timestamps vary between otherwise identical lines.
 _VARYING = re.compile(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from todotui.aws.types import MetricAlarm
+from todotui.telemetry.aws_types import MetricAlarm
 
 
 async def fetch_alarms(cloudwatch: Any, names: Sequence[str]) -> dict[str, MetricAlarm]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from todotui.aws.types import LogEvent
+from todotui.telemetry.aws_types import LogEvent
 
 
 async def fetch_log_events(

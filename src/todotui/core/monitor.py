@@ -26,7 +26,7 @@ from todotui.aws.logs import fetch_log_events
 from todotui.aws.metrics import fetch_metrics
 from todotui.aws.resources import fetch_resources
 from todotui.aws.session import AwsClients
-from todotui.aws.types import MetricAlarm
+from todotui.telemetry.aws_types import MetricAlarm
 from todotui.config import Settings
 from todotui.core.clock import utc_now
 from todotui.telemetry.catalogue import MetricSpec, catalogue

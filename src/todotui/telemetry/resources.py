@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from todotui.aws.types import ResourceReads
+from todotui.telemetry.aws_types import ResourceReads
 from todotui.config import StackNames
 from todotui.telemetry.model import ResourceFacts
 

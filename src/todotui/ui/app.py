@@ -60,9 +60,10 @@ class TodoTuiApp(App[None]):
     window_seconds: var[int] = var(900)
     now: var[datetime | None] = var(None)
 
-    def __init__(self, core: Cockpit, *, demo_label: str | None = None) -> None:
+    def __init__(self, core: Cockpit, *, demo_label: str | None = None, close_core: bool = False) -> None:
         super().__init__()
         self.core = core
+        self._close_core = close_core
         self.settings = core.settings
         self.clock = core.clock
         self.demo_label = demo_label
@@ -110,6 +111,10 @@ class TodoTuiApp(App[None]):
         self.query_one(AlertFeedView).sync(self.core.alerts)
         self.set_interval(1, self._tick)
         self.poll()
+
+    async def on_unmount(self) -> None:
+        if self._close_core:
+            await self.core.aclose()
 
     def _tick(self) -> None:
         """Once a second: ages move on, and while no refresh lands panes turn stale on time."""
@@ -250,7 +255,8 @@ def describe_target(identity: Identity, demo_label: str | None) -> str:
     return " · ".join(parts)
 
 
-def make_app(core: Cockpit, *, demo_label: str | None = None) -> TodoTuiApp:
-    """The cockpit on `core`, which the caller opened and closes (tests build it on a
-    sandbox with a manual clock); `demo_label` names the sandbox in the status bar."""
-    return TodoTuiApp(core, demo_label=demo_label)
+def make_app(core: Cockpit, *, demo_label: str | None = None, close_core: bool = False) -> TodoTuiApp:
+    """The cockpit on `core`. The caller closes the core (the CLI does, crash included), or
+    passes `close_core` when the app's own run owns the event loop (snapshots, tests);
+    `demo_label` names the sandbox in the status bar."""
+    return TodoTuiApp(core, demo_label=demo_label, close_core=close_core)

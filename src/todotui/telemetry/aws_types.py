@@ -1,5 +1,8 @@
 """The shapes of the AWS answers the cockpit reads, as typed dicts (only the fields it uses).
 
+aws/ returns these; alerts/ and telemetry/ interpret them. They live in the pure layer so
+that interpreting an answer never depends on the code (or the SDK) that fetched it.
+
 No imports beyond typing: the pure layers (alerts/, telemetry/) read these types without
 depending on botocore or aiobotocore.
 """
