@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from actions_support import mutating_requests, open_runner, use_sandbox_credentials
 
-from todotui.actions import OutcomeStatus, ReadOnlyViolation
+from todotui.actions import OutcomeStatus, ReadOnlyViolation, Refusal
 from todotui.actions.base import CallLog
 from todotui.actions.registry import ACTIONS, action
 
@@ -71,7 +71,7 @@ async def test_every_action_plans_but_sends_no_mutation_in_read_only_mode(sandbo
             outcome = await runner.run(plan, typed_confirmation=plan.confirm_text, stale_override=True)
             if action(action_id).mutates_aws:
                 assert outcome.status is OutcomeStatus.REFUSED, action_id
-                assert "read-only" in outcome.message
+                assert outcome.refusal is Refusal.READ_ONLY and "read-only" in outcome.message
             else:
                 assert outcome.ok, f"{action_id} only reads AWS"
         assert mutating_requests(clients) == {}

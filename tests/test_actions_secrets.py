@@ -45,6 +45,7 @@ async def test_password_appears_nowhere(sandbox, tmp_path, monkeypatch, caplog, 
             texts += [str(excinfo.value), repr(excinfo.value.errors)]
             plan = await runner.prepare("cognito-set-password", {"username": user, "password": password, "permanent": "yes"})
             texts += [repr(plan), str(plan), *plan.cli, repr(plan.params), repr(plan.state)]
+            texts.append(repr(plan.values))
             assert "read -rs NEW_PASSWORD" in plan.cli[0] and '"$NEW_PASSWORD"' in plan.cli[1]
             outcome = await runner.run(plan, typed_confirmation=user)
             assert outcome.ok and outcome.verified, outcome

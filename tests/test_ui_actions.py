@@ -23,7 +23,7 @@ from todotui.aws.session import is_mutating
 from todotui.config import Settings
 from todotui.core.clock import ManualClock
 from todotui.core.cockpit import Cockpit
-from todotui.ui.actions import ActionDialog, ActionMenuScreen, JournalScreen, PlanView
+from todotui.ui.actions import ActionDialog, ActionMenuScreen, DialogStage, JournalScreen, PlanView
 from todotui.ui.actions.form import ActionForm
 from todotui.ui.app import TodoTuiApp, make_app
 from todotui.ui.widgets import AlertFeedView, StatusBar
@@ -91,7 +91,11 @@ async def open_action(pilot: Pilot, app: TodoTuiApp, action_id: str) -> ActionDi
         await pilot.press(str(number))
     else:
         menu.action_pick(number)
-    await until(pilot, lambda: isinstance(app.screen, ActionDialog) and app.screen.stage != "loading", "the fields")
+
+    def loaded() -> bool:
+        return isinstance(app.screen, ActionDialog) and app.screen.stage is not DialogStage.LOADING
+
+    await until(pilot, loaded, "the fields")
     await until(pilot, lambda: not busy(dialog(app)), "the first plan")
     return dialog(app)
 
@@ -110,7 +114,7 @@ async def settle(pilot: Pilot, box: ActionDialog) -> None:
 
 
 async def outcome_of(pilot: Pilot, box: ActionDialog) -> None:
-    await until(pilot, lambda: box.stage not in ("running",) and box.outcome is not None, "the outcome")
+    await until(pilot, lambda: box.stage is not DialogStage.RUNNING and box.outcome is not None, "the outcome")
     await settle(pilot, box)
 
 
@@ -346,3 +350,69 @@ async def test_a_check_shows_its_report_and_sends_nothing(env, tmp_path):
         shown = str(app.screen.query_one("#report").render())
         assert report.rows[0].label in shown and "aws cognito-idp" in shown
         assert mutations(app) == {}
+
+
+def text_of(box: ActionDialog, selector: str) -> str:
+    return str(box.query_one(selector).render())
+
+
+async def test_a_plan_the_resource_outran_is_refused_and_rebuilt_in_the_dialog(env, tmp_path):
+    sandbox = env
+    lam = sandbox.client("lambda")
+    name = sandbox.names.function_name
+    memory = lam.get_function_configuration(FunctionName=name)["MemorySize"]
+    app = cockpit(sandbox, tmp_path)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, app)
+            box = await open_action(pilot, app, "lambda-memory")
+            await fill(pilot, box, "memory_mb", str(memory + 64))
+            assert box.plan is not None and box.plan.before == (("Memory", f"{memory} MB"),)
+            # Someone else changes the function while the operator reads the plan.
+            lam.update_function_configuration(FunctionName=name, MemorySize=memory + 128)
+            await pilot.press("enter", "y")
+            await settle(pilot, box)
+            assert "the resource changed since the plan" in text_of(box, "#confirm-message")
+            assert mutations(app) == {}, "nothing was sent"
+            assert box.outcome is not None and box.outcome.status is OutcomeStatus.REFUSED
+            assert feed_actions(app) == [], "a refusal stays in its dialog"
+            # The dialog planned again from the live state, with the operator's value kept.
+            assert box.stage is DialogStage.READY and box.plan is not None
+            assert box.plan.before == (("Memory", f"{memory + 128} MB"),)
+            assert box.plan.after == (("Memory", f"{memory + 64} MB"),)
+            assert f"{memory + 128} MB" in box.query_one(PlanView).text
+            await pilot.press("y")  # confirming the new plan sends it
+            await outcome_of(pilot, box)
+            assert box.outcome.ok and box.outcome.verified
+            assert lam.get_function_configuration(FunctionName=name)["MemorySize"] == memory + 64
+    finally:
+        lam.update_function_configuration(FunctionName=name, MemorySize=memory)
+
+
+async def test_the_steps_advance_while_the_action_runs_and_verifies(env, tmp_path):
+    sandbox = env
+    lam = sandbox.client("lambda")
+    name, alias = sandbox.names.function_name, sandbox.names.alias
+    app = cockpit(sandbox, tmp_path)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, app)
+            box = await open_action(pilot, app, "provisioned-concurrency")
+            assert "▸ plan" in text_of(box, "#steps")
+            await fill(pilot, box, "executions", "5")
+            assert box.plan is not None
+            assert text_of(box, "#steps").startswith("✓ plan  ▸ confirm  · send")
+            await pilot.press("enter", "y")
+            # Allocation takes simulated time: verify keeps reading and says what it sees.
+            await until(pilot, lambda: "waiting for READY" in text_of(box, "#progress-text"), "verify to wait")
+            assert box.stage is DialogStage.RUNNING
+            assert text_of(box, "#steps") == "✓ plan  ✓ confirm  ✓ send  ▸ verify  · journal"
+            assert "IN_PROGRESS" in text_of(box, "#progress-text")
+            sandbox.tick(2)
+            await outcome_of(pilot, box)
+            assert box.outcome.ok and box.outcome.verified
+            assert text_of(box, "#steps") == "✓ plan  ✓ confirm  ✓ send  ✓ verify  ✓ journal"
+            assert lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier=alias)["Status"] == "READY"
+    finally:
+        if lam.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"]:
+            lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=alias)

@@ -15,16 +15,20 @@ from todotui.actions.model import (
     Outcome,
     OutcomeStatus,
     Plan,
+    Progress,
+    Refusal,
     Risk,
     Secret,
+    Step,
     UnknownAction,
 )
-from todotui.actions.registry import ActionInfo, actions_for_topic, catalog
+from todotui.actions.registry import ActionInfo, ActionKind, actions_for_topic, catalog
 from todotui.actions.runner import ActionRunner, PlanError, UndoUnavailable
 
 __all__ = [
     "FORM",
     "ActionInfo",
+    "ActionKind",
     "ActionRunner",
     "CheckReport",
     "CheckRow",
@@ -37,10 +41,13 @@ __all__ = [
     "OutcomeStatus",
     "Plan",
     "PlanError",
+    "Progress",
     "ReadOnlyGuard",
     "ReadOnlyViolation",
+    "Refusal",
     "Risk",
     "Secret",
+    "Step",
     "UndoUnavailable",
     "UnknownAction",
     "actions_for_topic",

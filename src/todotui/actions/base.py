@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
 
-from todotui.actions.model import Field, Pairs, Plan
+from todotui.actions.model import CheckReport, Field, Pairs, Plan
 from todotui.aws.errors import error_code
 from todotui.aws.session import AwsClients
 from todotui.config import Settings
@@ -179,7 +179,7 @@ class Check:
     title: ClassVar[str]
     summary: ClassVar[str]
 
-    async def run(self, ctx: ActionContext, calls: CallLog) -> Any:  # -> CheckReport
+    async def run(self, ctx: ActionContext, calls: CallLog) -> CheckReport:
         raise NotImplementedError
 
 

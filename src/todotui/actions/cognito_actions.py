@@ -16,7 +16,17 @@ from botocore.exceptions import ClientError
 
 from todotui.actions.base import Action, ActionContext, CallLog, Check, Observation, UndoSpec, is_not_found, utc_stamp
 from todotui.actions.cli_preview import ShellVar, aws_command, read_secret_line
-from todotui.actions.model import CheckReport, CheckRow, Field, FieldKind, InvalidInput, Plan, Risk, Secret
+from todotui.actions.model import (
+    CheckReport,
+    CheckRow,
+    Field,
+    FieldKind,
+    InvalidInput,
+    PartialFailure,
+    Plan,
+    Risk,
+    Secret,
+)
 from todotui.actions.validation import FieldErrors, parse_bool, parse_text
 from todotui.aws.errors import describe_error
 
@@ -119,10 +129,6 @@ class DisableUser(Action):
         if not plan.state.get("was_enabled", True):
             return None
         return UndoSpec(EnableUser.id, {"username": plan.params["username"]})
-
-
-class PartialFailure(Exception):
-    """The first of two calls succeeded and the second did not: say exactly which."""
 
 
 class EnableUser(Action):

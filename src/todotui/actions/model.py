@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
+from typing import Any, NoReturn
 
 REDACTED = "********"
 FORM = "_form"
@@ -77,12 +77,15 @@ class Secret:
     def __hash__(self) -> int:
         return hash(Secret)
 
-    def __reduce__(self) -> Any:
+    def __reduce__(self) -> NoReturn:
         raise TypeError("a Secret cannot be pickled")
 
 
 Pairs = tuple[tuple[str, str], ...]
 """Ordered (label, value) rows, as the dialog shows them."""
+
+FormValues = tuple[tuple[str, str], ...]
+"""A form's text as the operator typed it: ordered (field name, text) pairs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +118,10 @@ class Plan:
     undo_of: str | None = None
     """The journal record this plan undoes, if it is an undo."""
     state: dict[str, Any] = field(default_factory=dict, repr=False)
-    """Live facts read at plan time that execute/verify/undo need (ids, previous values)."""
+    """The action's own live facts read at plan time that execute/verify/undo need (ids, previous values)."""
+    values: FormValues = ()
+    """The form text this plan was built from, secret fields left out; set by `ActionRunner.prepare`,
+    which plans again from it just before sending to see whether the resource changed."""
 
     def with_stale_warning(self, text: str | None) -> Plan:
         return replace(self, stale_warning=text)
@@ -128,7 +134,41 @@ class OutcomeStatus(Enum):
     UNKNOWN = "unknown"
     """The endpoint went away mid-call: it may or may not have happened; run verify again."""
     REFUSED = "refused"
-    """Nothing was sent: read-only, a missing confirmation, the same target already busy..."""
+    """Nothing was sent: `Outcome.refusal` says why."""
+
+
+class Refusal(Enum):
+    """Why a run was refused with nothing sent (`OutcomeStatus.REFUSED`)."""
+
+    READ_ONLY = "read-only"
+    """Read-only mode: the runner refused, or the guard on the clients stopped the call."""
+    NOT_CONFIRMED = "not-confirmed"
+    """The typed confirmation did not match the resource's name."""
+    STALE = "stale"
+    """The telemetry was stale and the operator did not override."""
+    BUSY = "busy"
+    """Another action on the same target was still running."""
+    CHANGED = "changed"
+    """The resource changed since the plan was built: prepare it again."""
+
+
+class Step(Enum):
+    """Where a run is in its life cycle, as reported to `ActionRunner.run`'s `on_progress`."""
+
+    REREAD = "reread"
+    """Re-reading the live state to check the plan still describes it."""
+    SEND = "send"
+    """Making the AWS calls."""
+    VERIFY = "verify"
+    """Reading the state back until it matches the plan (each reading is one event)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """One progress event of a run or a verify: the step, and what is happening, in words."""
+
+    step: Step
+    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +183,14 @@ class Outcome:
     error: str | None = None
     message: str = ""
     record_id: str | None = None
+    refusal: Refusal | None = None
+    """Why nothing was sent; set exactly when `status` is REFUSED (`message` says it in words)."""
+
+    def __post_init__(self) -> None:
+        if (self.refusal is None) == (self.status is OutcomeStatus.REFUSED):
+            raise ValueError(
+                f"Outcome(status={self.status.name}, refusal={self.refusal}): a refusal reason goes with REFUSED only"
+            )
 
     @property
     def ok(self) -> bool:
@@ -163,6 +211,10 @@ class InvalidInput(Exception):
 
 class UnknownAction(KeyError):
     pass
+
+
+class PartialFailure(Exception):
+    """The first of two calls succeeded and the second did not: say exactly which."""
 
 
 @dataclass(frozen=True, slots=True)

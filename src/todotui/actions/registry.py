@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from todotui.actions.apigateway_actions import ApiCache
 from todotui.actions.base import Action, ActionContext, CallLog, Check
@@ -85,6 +86,13 @@ TOPIC_ACTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+class ActionKind(Enum):
+    ACTION = "action"
+    """Fields, a plan, a confirmation: `ActionRunner.prepare` then `run`."""
+    CHECK = "check"
+    """A read-only report: `ActionRunner.check`."""
+
+
 @dataclass(frozen=True, slots=True)
 class ActionInfo:
     """What the command palette and the alert feed list."""
@@ -92,13 +100,12 @@ class ActionInfo:
     id: str
     title: str
     summary: str
-    kind: str
-    """"action" (prepare/run) or "check" (read-only report via `ActionRunner.check`)."""
+    kind: ActionKind
     topics: tuple[str, ...]
 
 
 def _info(item: Action | Check) -> ActionInfo:
-    kind = "check" if isinstance(item, Check) else "action"
+    kind = ActionKind.CHECK if isinstance(item, Check) else ActionKind.ACTION
     topics = tuple(topic for topic, ids in TOPIC_ACTIONS.items() if item.id in ids)
     return ActionInfo(item.id, item.title, item.summary, kind, topics)
 

@@ -18,9 +18,14 @@ from typing import Any
 from botocore.exceptions import ClientError, ParamValidationError
 
 from todotui import locations
-from todotui.actions import registry
-from todotui.actions.base import ActionContext, CallLog, Observation, StackResolver, UndoSpec
-from todotui.actions.cognito_actions import PartialFailure
+from todotui.actions.base import (
+    Action,
+    ActionContext,
+    CallLog,
+    Observation,
+    StackResolver,
+    UndoSpec,
+)
 from todotui.actions.guard import ReadOnlyGuard, ReadOnlyViolation
 from todotui.actions.journal import Journal, JournalEntry
 from todotui.actions.model import (
@@ -29,18 +34,29 @@ from todotui.actions.model import (
     InvalidInput,
     Outcome,
     OutcomeStatus,
+    PartialFailure,
     Plan,
+    Progress,
+    Refusal,
     Secret,
+    Step,
+    UnknownAction,
 )
 from todotui.actions.redaction import scrub, secrets_in_flight
-from todotui.actions.registry import ActionInfo
+from todotui.actions.registry import CHECKS, ActionInfo, actions_for_topic, catalog
+from todotui.actions.registry import action as find_action
 from todotui.aws.errors import AWS_ERRORS, describe_error
 from todotui.aws.session import AwsClients
 from todotui.config import Settings
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str], None]
+OnProgress = Callable[[Progress], None]
+"""Told each step of a run or verify as it starts (and each reading while verify waits)."""
+
+
+def _ignore(_event: Progress) -> None:
+    pass
 
 
 class PlanError(Exception):
@@ -88,23 +104,25 @@ class ActionRunner:
         self._busy: set[str] = set()
         self._caller: str | None = None
         self._results: dict[str, dict[str, Any]] = {}
+        """What each journal record's `execute` returned (ids verify needs), by record id."""
         self._status: dict[str, OutcomeStatus] = {}
-        self._last_record: dict[int, str] = {}
+        self._refusals: dict[str, Refusal] = {}
+        """Records whose call the read-only guard stopped (status REFUSED), by record id."""
 
     # -- what there is ---------------------------------------------------------------------
 
     def catalog(self) -> list[ActionInfo]:
-        return registry.catalog()
+        return catalog()
 
     def actions_for_topic(self, topic: str) -> list[ActionInfo]:
-        return registry.actions_for_topic(topic)
+        return actions_for_topic(topic)
 
     def is_busy(self, target: str) -> bool:
         return target in self._busy
 
     async def fields(self, action_id: str) -> list[Field]:
         """The dialog's inputs, defaults read from live state. Raises PlanError if AWS cannot be read."""
-        action = registry.action(action_id)
+        action = find_action(action_id)
         try:
             return await action.fields(self._ctx)
         except (*AWS_ERRORS, LookupError) as exc:
@@ -117,7 +135,7 @@ class ActionRunner:
 
         Raises InvalidInput ({field: message}; key "_form" for the whole form) or PlanError.
         """
-        action = registry.action(action_id)
+        action = find_action(action_id)
         text = {k: "" if v is None else str(v) for k, v in values.items()}
         try:
             plan = await action.plan(self._ctx, text)
@@ -125,8 +143,8 @@ class ActionRunner:
             raise
         except (*AWS_ERRORS, LookupError) as exc:
             raise PlanError(_describe(exc)) from None
-        kept = {k: v for k, v in text.items() if not isinstance(plan.params.get(k), Secret)}
-        return replace(plan, state={**plan.state, "_values": kept})
+        kept = tuple((k, v) for k, v in text.items() if not isinstance(plan.params.get(k), Secret))
+        return replace(plan, values=kept)
 
     # -- run ------------------------------------------------------------------------------------
 
@@ -136,38 +154,45 @@ class ActionRunner:
         *,
         typed_confirmation: str | None = None,
         stale_override: bool = False,
-        on_progress: Progress | None = None,
+        on_progress: OnProgress | None = None,
     ) -> Outcome:
-        """Execute a confirmed plan, journal it, verify it. Never raises for AWS or network errors."""
-        action = registry.action(plan.action_id)
-        progress = on_progress or (lambda _msg: None)
+        """Execute a confirmed plan, journal it, verify it. Never raises for AWS or network errors.
 
-        def refused(message: str) -> Outcome:
-            return Outcome(plan.action_id, plan.target, OutcomeStatus.REFUSED, message=message)
+        A refused outcome (nothing sent) says why in `refusal`. Anything journaled carries its
+        `record_id`, which `verify` and `undo_plan` take."""
+        action = find_action(plan.action_id)
+        progress = on_progress or _ignore
+
+        def refused(refusal: Refusal, message: str) -> Outcome:
+            return Outcome(plan.action_id, plan.target, OutcomeStatus.REFUSED, message=message, refusal=refusal)
 
         if self.read_only and action.mutates_aws:
-            return refused("read-only mode: nothing was sent (the plan and the CLI command are shown for reference)")
+            return refused(
+                Refusal.READ_ONLY,
+                "read-only mode: nothing was sent (the plan and the CLI command are shown for reference)",
+            )
         if plan.risk.needs_typed_confirmation and (typed_confirmation or "").strip() != plan.confirm_text:
-            return refused(f"type {plan.confirm_text!r} to confirm; nothing was sent")
+            return refused(Refusal.NOT_CONFIRMED, f"type {plan.confirm_text!r} to confirm; nothing was sent")
         if plan.stale_warning and not stale_override:
-            return refused(f"{plan.stale_warning}: confirm again with the override to act on old data")
+            return refused(Refusal.STALE, f"{plan.stale_warning}: confirm again with the override to act on old data")
         if plan.target in self._busy:
-            return refused(f"an action on {plan.target} is already running; wait for its outcome")
+            return refused(Refusal.BUSY, f"an action on {plan.target} is already running; wait for its outcome")
         self._busy.add(plan.target)
         try:
             return await self._run(action, plan, stale_override, progress)
         finally:
             self._busy.discard(plan.target)
 
-    async def _run(self, action: Any, plan: Plan, stale_override: bool, progress: Progress) -> Outcome:
+    async def _run(self, action: Action, plan: Plan, stale_override: bool, progress: OnProgress) -> Outcome:
         secrets = _secrets(plan)
-        progress("re-reading live state")
+        progress(Progress(Step.REREAD, "re-reading live state"))
         changed = await self._changed_since_plan(plan)
         if changed and not stale_override:
-            return Outcome(plan.action_id, plan.target, OutcomeStatus.REFUSED, message=changed)
+            return Outcome(
+                plan.action_id, plan.target, OutcomeStatus.REFUSED, message=changed, refusal=Refusal.CHANGED
+            )
         caller = await self.caller_identity()
         record_id = self.journal.new_record_id()
-        self._last_record[id(plan)] = record_id
         self.journal.write_intent(
             record_id,
             caller=caller,
@@ -181,13 +206,17 @@ class ActionRunner:
             undo_of=plan.undo_of,
         )
         calls = CallLog(self.clients)
-        progress("sending")
-        status, error, message, result = OutcomeStatus.SUCCEEDED, None, "", {}
+        progress(Progress(Step.SEND, "sending"))
+        status: OutcomeStatus = OutcomeStatus.SUCCEEDED
+        error: str | None = None
+        message = ""
+        refusal: Refusal | None = None
+        result: dict[str, Any] = {}
         with secrets_in_flight(secrets):
             try:
                 result = await action.execute(self._ctx, plan, calls)
             except ReadOnlyViolation as exc:
-                status, error = OutcomeStatus.REFUSED, str(exc)
+                status, error, refusal = OutcomeStatus.REFUSED, str(exc), Refusal.READ_ONLY
             except PartialFailure as exc:
                 status, error = OutcomeStatus.FAILED, str(exc)
             except (ClientError, ParamValidationError) as exc:
@@ -199,6 +228,8 @@ class ActionRunner:
             error = scrub(error, secrets)
         self._results[record_id] = result
         self._status[record_id] = status
+        if refusal is not None:
+            self._refusals[record_id] = refusal
         undo = action.undo(plan, result) if status is OutcomeStatus.SUCCEEDED else None
         self.journal.write_outcome(
             record_id,
@@ -214,18 +245,18 @@ class ActionRunner:
             log.info("action %s on %s: %s", plan.action_id, plan.target, status.value)
             return Outcome(
                 plan.action_id, plan.target, status, request_ids=tuple(calls.request_ids),
-                error=error, message=message, record_id=record_id,
+                error=error, message=message, record_id=record_id, refusal=refusal,
             )
-        progress("verifying")
+        progress(Progress(Step.VERIFY, "verifying"))
         verified = await self._verify(plan, record_id, progress)
         return replace(verified, request_ids=tuple(calls.request_ids))
 
     async def _changed_since_plan(self, plan: Plan) -> str | None:
         """Why the plan no longer describes the resource, or None if it still does."""
-        values = dict(plan.state.get("_values", {}))
+        values = dict(plan.values)
         values.update({k: v.reveal() for k, v in plan.params.items() if isinstance(v, Secret)})
         try:
-            fresh = await registry.action(plan.action_id).plan(self._ctx, values)
+            fresh = await find_action(plan.action_id).plan(self._ctx, values)
         except InvalidInput as exc:
             return "the resource changed since the plan: " + "; ".join(exc.errors.values())
         except (*AWS_ERRORS, LookupError):
@@ -237,15 +268,16 @@ class ActionRunner:
 
     # -- verify ---------------------------------------------------------------------------------
 
-    async def verify(self, plan: Plan, record_id: str | None = None, *, on_progress: Progress | None = None) -> Outcome:
-        """Read the state back until it matches the plan or the timeout; re-runnable at any time."""
-        record_id = record_id or self._last_record.get(id(plan))
-        return await self._verify(plan, record_id, on_progress or (lambda _m: None))
+    async def verify(self, plan: Plan, record_id: str, *, on_progress: OnProgress | None = None) -> Outcome:
+        """Read the state back until it matches the plan or the timeout; re-runnable at any time.
 
-    async def _verify(self, plan: Plan, record_id: str | None, progress: Progress) -> Outcome:
-        action = registry.action(plan.action_id)
+        `record_id` is the journal record of the run (`Outcome.record_id`); the reading is journaled there."""
+        return await self._verify(plan, record_id, on_progress or _ignore)
+
+    async def _verify(self, plan: Plan, record_id: str, progress: OnProgress) -> Outcome:
+        action = find_action(plan.action_id)
         timeout = action.verify_timeout if self.verify_timeout is None else min(self.verify_timeout, action.verify_timeout)
-        result = self._results.get(record_id or "", {})
+        result = self._results.get(record_id, {})
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         observation: Observation | None = None
@@ -260,7 +292,8 @@ class ActionRunner:
                 break
             if loop.time() >= deadline:
                 break
-            progress(observation.message if observation and observation.message else "waiting for AWS to settle")
+            detail = observation.message if observation and observation.message else "waiting for AWS to settle"
+            progress(Progress(Step.VERIFY, detail))
             await asyncio.sleep(self.poll_interval)
         matches = bool(observation and observation.matches)
         pairs = observation.pairs if observation else ()
@@ -272,15 +305,14 @@ class ActionRunner:
             message = f"could not read the state back ({error}); run verify again"
         else:
             message = f"not settled after {timeout:g} s ({observation.message if observation else 'no reading'}); run verify again"
-        status = self._status.get(record_id or "", OutcomeStatus.SUCCEEDED)
+        status = self._status.get(record_id, OutcomeStatus.SUCCEEDED)
         if status is OutcomeStatus.UNKNOWN and matches:
             status = OutcomeStatus.SUCCEEDED
-            self._status[record_id or ""] = status
-        if record_id:
-            self.journal.write_verification(record_id, verified=matches, after=list(pairs), message=message)
+            self._status[record_id] = status
+        self.journal.write_verification(record_id, verified=matches, after=list(pairs), message=message)
         return Outcome(
             plan.action_id, plan.target, status, verified=matches, observed=pairs,
-            error=error, message=message, record_id=record_id,
+            error=error, message=message, record_id=record_id, refusal=self._refusals.get(record_id),
         )
 
     # -- undo and history -------------------------------------------------------------------------
@@ -318,9 +350,9 @@ class ActionRunner:
 
     async def check(self, check_id: str) -> CheckReport:
         """Run a read-only check; AWS errors come back inside the report."""
-        item = registry.CHECKS.get(check_id)
+        item = CHECKS.get(check_id)
         if item is None:
-            raise registry.UnknownAction(check_id)
+            raise UnknownAction(check_id)
         calls = CallLog(self.clients)
         try:
             return await item.run(self._ctx, calls)

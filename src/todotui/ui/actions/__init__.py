@@ -5,9 +5,9 @@ from __future__ import annotations
 from todotui.ui.actions.check_view import CheckScreen
 from todotui.ui.actions.commands import ActionCommands
 from todotui.ui.actions.desk import ActionDesk
-from todotui.ui.actions.dialog import ActionDialog
+from todotui.ui.actions.dialog import ActionDialog, DialogStage
 from todotui.ui.actions.form import ActionForm, FieldRow
-from todotui.ui.actions.journal_view import JournalScreen
+from todotui.ui.actions.journal_view import JournalAsk, JournalRequest, JournalScreen
 from todotui.ui.actions.menu import ActionMenuScreen
 from todotui.ui.actions.plan_view import PlanView
 
@@ -18,7 +18,10 @@ __all__ = [
     "ActionForm",
     "ActionMenuScreen",
     "CheckScreen",
+    "DialogStage",
     "FieldRow",
+    "JournalAsk",
+    "JournalRequest",
     "JournalScreen",
     "PlanView",
 ]

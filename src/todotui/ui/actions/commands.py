@@ -7,7 +7,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from todotui.actions import catalog
+from todotui.actions import ActionKind, catalog
 
 
 class ActionCommands(Provider):
@@ -18,7 +18,8 @@ class ActionCommands(Provider):
         if desk is None:
             return []
         found: list[tuple[str, Callable[[], object], str]] = [
-            (f"{'Check' if info.kind == 'check' else 'Action'}: {info.title}", partial(desk.open, info.id), info.summary)
+            (f"{'Check' if info.kind is ActionKind.CHECK else 'Action'}: {info.title}", partial(desk.open, info.id),
+             info.summary)
             for info in catalog()
         ]
         found += [

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from textual.app import App
 
 from todotui.actions import (
+    ActionKind,
     ActionRunner,
     InvalidInput,
     Journal,
@@ -28,7 +29,7 @@ from todotui.config import Settings
 from todotui import format as fmt
 from todotui.ui.actions.check_view import CheckScreen
 from todotui.ui.actions.dialog import ActionDialog
-from todotui.ui.actions.journal_view import JournalRequest, JournalScreen
+from todotui.ui.actions.journal_view import JournalAsk, JournalRequest, JournalScreen
 from todotui.ui.actions.menu import ActionMenuScreen
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ class ActionDesk:
         if info is None:
             self.app.notify(f"No action {action_id!r}", severity="error")
             return
-        if info.kind == "check":
+        if info.kind is ActionKind.CHECK:
             self.app.push_screen(CheckScreen(runner, info))
             return
         reason = f"Offered for: {alert.title}" if alert is not None else ""
@@ -147,11 +148,10 @@ class ActionDesk:
         def requested(request: JournalRequest | None) -> None:
             if request is None:
                 return
-            what, record_id = request
-            if what == "undo":
-                self.undo(record_id)
+            if request.asked is JournalAsk.UNDO:
+                self.undo(request.record_id)
             else:
-                self.verify(record_id)
+                self.verify(request.record_id)
 
         screen = JournalScreen(entries, session_id=runner.journal.session_id, journal_path=str(runner.journal.path),
                                can_verify=lambda rid: rid in self.plans)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from enum import Enum
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -33,6 +34,9 @@ from todotui.actions import (
     OutcomeStatus,
     Plan,
     PlanError,
+    Progress,
+    Refusal,
+    Step,
 )
 from todotui.ui.actions.form import ActionForm
 from todotui.ui.actions.plan_view import RISK_LABEL, PlanView, outcome_markup
@@ -45,16 +49,31 @@ PLAN_DEBOUNCE = 0.35
 
 STEPS = ("plan", "confirm", "send", "verify", "journal")
 
+STEP_SHOWN: dict[Step, int] = {
+    Step.REREAD: STEPS.index("send"),
+    Step.SEND: STEPS.index("send"),
+    Step.VERIFY: STEPS.index("verify"),
+}
+"""Where each step the runner reports lands in `STEPS` (re-reading the state is part of sending)."""
 
-def step_of(progress: str) -> int:
-    """Which life-cycle step a runner progress message belongs to."""
-    if progress.startswith(("re-reading", "sending")):
-        return 2
-    return 3
+
+class DialogStage(Enum):
+    """loading -> editing <-> ready -> running -> done (or back to editing/ready)."""
+
+    LOADING = "loading"
+    """Reading the fields' live defaults."""
+    EDITING = "editing"
+    """No valid plan: the fields need fixing, or the live state could not be read."""
+    READY = "ready"
+    """A plan is shown and can be confirmed."""
+    RUNNING = "running"
+    """A run or a verify is out: nothing else can be sent and the dialog cannot close."""
+    DONE = "done"
+    """An outcome is shown; only verify again and close remain."""
 
 
 def steps_markup(done: int, active: int | None) -> str:
-    parts = []
+    parts: list[str] = []
     for index, name in enumerate(STEPS):
         if index < done:
             parts.append(f"[$success]✓ {name}[/]")
@@ -149,7 +168,7 @@ class ActionDialog(ModalScreen[Outcome | None]):
     }
     """
 
-    stage: reactive[str] = reactive("loading")
+    stage: reactive[DialogStage] = reactive(DialogStage.LOADING)
     """loading -> editing <-> ready -> running -> done (or back to editing/ready)."""
 
     @dataclass
@@ -229,7 +248,7 @@ class ActionDialog(ModalScreen[Outcome | None]):
         self._update_confirm()
         if self.plan is not None:
             self._show_plan(self.plan)
-            self.stage = "ready"
+            self.stage = DialogStage.READY
             self._focus_confirm()
         else:
             self._load_fields()
@@ -247,13 +266,13 @@ class ActionDialog(ModalScreen[Outcome | None]):
             fields = await self.runner.fields(self.info.id)
         except PlanError as exc:
             self.query_one(PlanView).show_placeholder(f"Could not read the live state: {exc}")
-            self.stage = "editing"
+            self.stage = DialogStage.EDITING
             return
         form = ActionForm(fields, id="form")
         await self.query_one("#form-box").mount(form)
         form.set_values(self.initial_values)
         self._touched = bool(self.initial_values)
-        self.stage = "editing"
+        self.stage = DialogStage.EDITING
         first = form.query(Input)
         if first:
             first.first().focus()
@@ -263,7 +282,7 @@ class ActionDialog(ModalScreen[Outcome | None]):
     async def _prepare(self, delay: float = PLAN_DEBOUNCE, then_confirm: bool = False) -> None:
         """Validate and read the live state into a plan; sends no mutation, ever."""
         form = self.form
-        if form is None or self.stage == "running":
+        if form is None or self.stage is DialogStage.RUNNING:
             return
         if delay:
             await asyncio.sleep(delay)
@@ -278,19 +297,19 @@ class ActionDialog(ModalScreen[Outcome | None]):
                 "Fix the marked field to see the plan." if self._touched else
                 "The fields hold the live values. Change one to see its plan."
             )
-            self.stage = "editing"
+            self.stage = DialogStage.EDITING
             self._update_confirm()
             return
         except PlanError as exc:
             form.clear_errors()
             self.query_one(PlanView).show_placeholder(f"Could not read the live state: {exc}")
-            self.stage = "editing"
+            self.stage = DialogStage.EDITING
             self._update_confirm()
             return
         form.clear_errors()
         self._plan_values = values
         self._show_plan(plan)
-        self.stage = "ready"
+        self.stage = DialogStage.READY
         if then_confirm:
             self._focus_confirm()
 
@@ -309,7 +328,7 @@ class ActionDialog(ModalScreen[Outcome | None]):
         if event.input.id == "confirm-input":
             self.query_one("#confirm-message", Label).update("")
             return
-        if self.fixed_plan or self.stage in ("loading", "running"):
+        if self.fixed_plan or self.stage in (DialogStage.LOADING, DialogStage.RUNNING):
             return
         self._touched = True
         self.plan, self._plan_values = None, None
@@ -322,7 +341,7 @@ class ActionDialog(ModalScreen[Outcome | None]):
         if event.input.id == "confirm-input":
             self.action_execute()
             return
-        if self.stage == "running":
+        if self.stage is DialogStage.RUNNING:
             return
         self._touched = True
         if self.plan is not None and self._plan_values == self._values():
@@ -349,7 +368,7 @@ class ActionDialog(ModalScreen[Outcome | None]):
         typed.display = needs_typing
         stale.set_class(bool(plan and plan.stale_warning), "-shown")
         button.label = "Execute (read-only)" if self.runner.read_only else "Execute"
-        button.disabled = plan is None or self.stage == "running"
+        button.disabled = plan is None or self.stage is DialogStage.RUNNING
         button.variant = "error" if needs_typing else "success"
         if plan is None:
             hint.update("[$text-muted]No plan yet: nothing can be sent until the fields are valid.[/]")
@@ -360,9 +379,9 @@ class ActionDialog(ModalScreen[Outcome | None]):
             )
         else:
             hint.update("[b $success]Low risk.[/] Press [b]y[/] (or the button) to execute.")
-        if self.stage == "running":
+        if self.stage is DialogStage.RUNNING:
             keys.update("running… the dialog stays open until the outcome is known")
-        elif self.stage == "done":
+        elif self.stage is DialogStage.DONE:
             keys.update("[b]esc[/] close · [b]v[/] verify again · the outcome is in the alert feed")
         else:
             keys.update("[b]enter[/] plan & go to confirm · [b]tab[/] next field · "
@@ -385,10 +404,10 @@ class ActionDialog(ModalScreen[Outcome | None]):
     def action_execute(self) -> None:
         """Run the shown plan, once: a second press while it runs is refused here and below."""
         message = self.query_one("#confirm-message", Label)
-        if self.stage == "running":
+        if self.stage is DialogStage.RUNNING:
             self.notify("Already running: wait for the outcome.", severity="warning", timeout=3)
             return
-        if self.stage == "done":
+        if self.stage is DialogStage.DONE:
             self.notify("Done: esc closes, v verifies again. Open the action anew to change more.", timeout=3)
             return
         plan = self.plan
@@ -407,36 +426,36 @@ class ActionDialog(ModalScreen[Outcome | None]):
         typed = self.query_one("#confirm-input", Input).value
         override = self.query_one("#stale-override", Checkbox).value
         message.update("")
-        self.stage = "running"
+        self.stage = DialogStage.RUNNING
         self._run(plan, typed, override)
 
     # -- running and the outcome ---------------------------------------------------------------
 
-    def watch_stage(self, stage: str) -> None:
+    def watch_stage(self, stage: DialogStage) -> None:
         if not self.query("#steps"):
             return  # not composed yet; on_mount draws the first stage
-        running = stage == "running"
+        running = stage is DialogStage.RUNNING
         self.query_one("#progress").set_class(running, "-shown")
         form = self.form
         if form is not None:
-            form.set_enabled(stage not in ("running", "done"))
-        self.query_one("#confirm-input", Input).disabled = running or stage == "done"
-        self.query_one("#confirm").display = stage != "done"
-        if stage in ("editing", "loading"):
+            form.set_enabled(stage not in (DialogStage.RUNNING, DialogStage.DONE))
+        self.query_one("#confirm-input", Input).disabled = running or stage is DialogStage.DONE
+        self.query_one("#confirm").display = stage is not DialogStage.DONE
+        if stage in (DialogStage.EDITING, DialogStage.LOADING):
             self.query_one("#steps", Label).update(steps_markup(0, 0))
-        elif stage == "ready":
+        elif stage is DialogStage.READY:
             self.query_one("#steps", Label).update(steps_markup(1, 1))
         self._update_confirm()
 
-    def _progress(self, text: str) -> None:
-        self._step = max(self._step, step_of(text))
-        self.query_one("#progress-text", Label).update(escape(text) + "…")
+    def _progress(self, event: Progress) -> None:
+        self._step = max(self._step, STEP_SHOWN[event.step])
+        self.query_one("#progress-text", Label).update(escape(event.detail) + "…")
         self.query_one("#steps", Label).update(steps_markup(self._step, self._step))
 
     @work(group="execute", exit_on_error=False, name="action:run")
     async def _run(self, plan: Plan, typed: str, override: bool) -> None:
-        self._step = 2
-        self._progress("sending")
+        self._step = STEP_SHOWN[Step.SEND]
+        self._progress(Progress(Step.SEND, "sending"))
         outcome = await self.runner.run(
             plan, typed_confirmation=typed, stale_override=override, on_progress=self._progress
         )
@@ -446,8 +465,8 @@ class ActionDialog(ModalScreen[Outcome | None]):
         self.outcome = outcome
         if outcome.status is OutcomeStatus.REFUSED:
             self.query_one("#confirm-message", Label).update(escape(outcome.message))
-            self.stage = "ready"
-            if outcome.message.startswith("the resource changed") and not self.fixed_plan:
+            self.stage = DialogStage.READY
+            if outcome.refusal is Refusal.CHANGED and not self.fixed_plan:
                 self._prepare(delay=0)
             self._focus_confirm()
             return
@@ -457,26 +476,27 @@ class ActionDialog(ModalScreen[Outcome | None]):
         self.post_message(self.Finished(plan, outcome))
         if outcome.status is OutcomeStatus.FAILED:
             # AWS said no: leave the dialog open to correct and try again.
-            self.stage = "editing" if not self.fixed_plan else "ready"
+            self.stage = DialogStage.EDITING if not self.fixed_plan else DialogStage.READY
             self.query_one("#steps", Label).update(steps_markup(2, None) + "  [b $error]✗ refused by AWS[/]")
             return
         verified = outcome.status is OutcomeStatus.SUCCEEDED and outcome.verified
         self.query_one("#steps", Label).update(
             steps_markup(5, None) if verified else steps_markup(3, 3) + "  [b $warning]verify again with v[/]"
         )
-        self.stage = "done"
+        self.stage = DialogStage.DONE
         self.query_one("#dialog").focus()
 
     def action_verify(self) -> None:
-        if self.stage != "done" or self.outcome is None or self.plan is None:
+        outcome = self.outcome
+        if self.stage is not DialogStage.DONE or outcome is None or outcome.record_id is None or self.plan is None:
             return
-        self.stage = "running"
-        self._verify(self.plan, self.outcome.record_id)
+        self.stage = DialogStage.RUNNING
+        self._verify(self.plan, outcome.record_id)
 
     @work(group="execute", exit_on_error=False, name="action:verify")
-    async def _verify(self, plan: Plan, record_id: str | None) -> None:
-        self._step = 3
-        self._progress("verifying")
+    async def _verify(self, plan: Plan, record_id: str) -> None:
+        self._step = STEP_SHOWN[Step.VERIFY]
+        self._progress(Progress(Step.VERIFY, "verifying"))
         outcome = await self.runner.verify(plan, record_id, on_progress=self._progress)
         if self.outcome is not None and not outcome.request_ids and self.outcome.request_ids:
             outcome = replace(outcome, request_ids=self.outcome.request_ids)
@@ -490,11 +510,11 @@ class ActionDialog(ModalScreen[Outcome | None]):
         event.stop()
         error = event.worker.error
         self.query_one("#confirm-message", Label).update(escape(f"{type(error).__name__}: {error}"))
-        if self.stage in ("running", "loading"):
-            self.stage = "ready" if self.plan is not None else "editing"
+        if self.stage in (DialogStage.RUNNING, DialogStage.LOADING):
+            self.stage = DialogStage.READY if self.plan is not None else DialogStage.EDITING
 
     def action_close(self) -> None:
-        if self.stage == "running":
+        if self.stage is DialogStage.RUNNING:
             self.notify("An action is running: the dialog closes when its outcome is known.",
                         severity="warning", timeout=3)
             return

@@ -6,8 +6,10 @@ listed too, from any session, because someone must find out what happened to the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,8 +21,21 @@ from textual.widgets import DataTable, Label, Static
 
 from todotui.actions import JournalEntry
 
-JournalRequest = tuple[str, str]
-"""What the operator asked for: ("undo" | "verify", record_id)."""
+
+class JournalAsk(Enum):
+    UNDO = "undo"
+    """Plan the inverse of the action, to be confirmed in its own dialog."""
+    VERIFY = "verify"
+    """Read the resource back again and journal what was seen."""
+
+
+@dataclass(frozen=True, slots=True)
+class JournalRequest:
+    """What the operator asked for on one journal record (what the journal screen returns)."""
+
+    asked: JournalAsk
+    record_id: str
+
 
 _RESULT_STYLE = {
     "succeeded": "bold green",
@@ -47,7 +62,8 @@ def needs_verify(entry: JournalEntry) -> bool:
     return entry.result in ("unknown", "unfinished") or (entry.result == "succeeded" and not entry.verified)
 
 
-def _pairs(label: str, pairs: list) -> list[str]:
+def _pairs(label: str, pairs: Sequence[Sequence[object]]) -> list[str]:
+    """(label, value) rows as the journal holds them (JSON arrays)."""
     if not pairs:
         return []
     width = max(len(str(p[0])) for p in pairs)
@@ -87,7 +103,7 @@ def entry_markup(entry: JournalEntry, *, this_session: bool) -> str:
     return "\n".join(lines)
 
 
-class JournalScreen(ModalScreen["JournalRequest | None"]):
+class JournalScreen(ModalScreen[JournalRequest | None]):
     """The journal as a table; `u` undoes, `v` verifies again, esc closes."""
 
     BINDINGS = [
@@ -188,7 +204,7 @@ class JournalScreen(ModalScreen["JournalRequest | None"]):
         if not can_undo(entry):
             self.notify(f"{entry.title}: no undo ({entry.result})", severity="warning", timeout=3)
             return
-        self.dismiss(("undo", entry.record_id))
+        self.dismiss(JournalRequest(JournalAsk.UNDO, entry.record_id))
 
     def action_verify(self) -> None:
         entry = self.selected
@@ -200,7 +216,7 @@ class JournalScreen(ModalScreen["JournalRequest | None"]):
                 severity="warning", timeout=4,
             )
             return
-        self.dismiss(("verify", entry.record_id))
+        self.dismiss(JournalRequest(JournalAsk.VERIFY, entry.record_id))
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

@@ -11,13 +11,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from todotui.actions import ActionInfo
+from todotui.actions import ActionInfo, ActionKind
 from todotui.alerts.model import Alert
 
 
 def option_prompt(index: int, info: ActionInfo) -> Content:
     key = f"{index}" if index < 10 else " "
-    kind = "  [$text-muted](read-only check)[/]" if info.kind == "check" else ""
+    kind = "  [$text-muted](read-only check)[/]" if info.kind is ActionKind.CHECK else ""
     return Content.from_markup(
         f"[b $accent]{key}[/]  [b]{escape(info.title)}[/]{kind}\n   [$text-muted]{escape(info.summary)}[/]"
     )
