@@ -23,6 +23,8 @@ from textual.widgets import Input
 
 from todotui.actions import Journal
 from todotui.config import Settings
+from todotui.core.clock import ManualClock
+from todotui.core.cockpit import Cockpit
 from todotui.sandbox.controller import Sandbox
 from todotui.ui.actions import ActionDialog, ActionMenuScreen, JournalScreen
 from todotui.ui.app import TodoTuiApp, make_app
@@ -32,12 +34,11 @@ HERE = Path(__file__).resolve().parent
 PERIOD = 60
 
 
-class SimClock:
-    def __init__(self, status: dict) -> None:
-        self.now = datetime.fromisoformat(status["sim_time"])
+class SimClock(ManualClock):
+    """The cockpit's clock at the sandbox's simulated time."""
 
-    def __call__(self) -> datetime:
-        return self.now
+    def __init__(self, status: dict) -> None:
+        super().__init__(datetime.fromisoformat(status["sim_time"]))
 
 
 async def wait(pilot, condition, limit: float = 60) -> None:
@@ -66,8 +67,8 @@ async def shoot(sandbox: Sandbox, clock: SimClock, size: tuple[int, int], out: P
         aws={"endpoint_url": sandbox.endpoint, "region": sandbox.region},
         cadence={"period_seconds": PERIOD, "refresh_seconds": 600, "window_seconds": 900},
     )
-    app = make_app(settings, clock=clock, demo_label="sandbox (spike)", journal=Journal(journal))
-    app.desk.poll_interval = 0.2
+    core = Cockpit(settings, clock=clock, journal=Journal(journal), verify_poll_interval=0.2)
+    app = make_app(core, demo_label="sandbox (spike)", close_core=True)
     suffix = "" if size == (160, 48) else f"-{size[0]}x{size[1]}"
     saved = []
     async with app.run_test(size=size) as pilot:

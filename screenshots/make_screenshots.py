@@ -18,6 +18,7 @@ import make_action_screenshots as actions
 from make_action_screenshots import SimClock, render_pngs, save
 
 from todotui.config import Settings
+from todotui.core.cockpit import Cockpit
 from todotui.sandbox.controller import Sandbox
 from todotui.ui.app import make_app
 
@@ -31,7 +32,7 @@ async def shoot(sandbox: Sandbox, clock: SimClock) -> list[Path]:
         aws={"endpoint_url": sandbox.endpoint, "region": sandbox.region},
         cadence={"period_seconds": PERIOD, "refresh_seconds": 60, "window_seconds": 900},
     )
-    app = make_app(settings, clock=clock, demo_label="sandbox (spike)")
+    app = make_app(Cockpit(settings, clock=clock), demo_label="sandbox (spike)", close_core=True)
     saved = []
     async with app.run_test(size=SIZE) as pilot:
         while app.refreshes < 1 or app.refreshing:

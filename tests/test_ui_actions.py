@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input
+from textual.worker import WorkerState
 
 from todotui.actions import Journal, OutcomeStatus
 from todotui.alerts.model import AlertSource, Severity
@@ -416,3 +417,53 @@ async def test_the_steps_advance_while_the_action_runs_and_verifies(env, tmp_pat
     finally:
         if lam.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"]:
             lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=alias)
+
+
+def poll_loop_running(app: TodoTuiApp) -> bool:
+    return any(w.name == "poll" and w.state is WorkerState.RUNNING for w in app.workers)
+
+
+async def test_a_dead_poll_loop_restarts_on_the_same_core_and_verify_again_still_works(env, tmp_path):
+    """The runner outlives the poll worker: what it executed before a crash it can still verify
+    (a backup is verified by the ARN its execution returned, which only the runner holds)."""
+    sandbox = env
+    app = cockpit(sandbox, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        core = app.core
+        runner, monitor = core.runner, core.monitor
+        box = await open_action(pilot, app, "dynamodb-backup")
+        await pilot.press("y")
+        await outcome_of(pilot, box)
+        assert box.outcome.ok and box.outcome.verified
+        record_id = box.outcome.record_id
+        await pilot.press("escape")
+
+        crashed: list[object] = []
+
+        def buggy_listener(event: object) -> None:
+            if not crashed:
+                crashed.append(event)
+                raise RuntimeError("a listener bug")
+
+        core.poller.subscribe(buggy_listener)
+        await pilot.press("r")
+        await until(pilot, lambda: bool(crashed) and not poll_loop_running(app), "the poll loop to die")
+        await until(pilot, lambda: poll_loop_running(app), "the poll loop to start again")
+        refreshes = app.refreshes
+        await pilot.press("r")
+        await until(pilot, lambda: app.refreshes > refreshes, "a refresh after the restart")
+        assert app.core.runner is runner and app.core.monitor is monitor  # nothing was rebuilt
+
+        await pilot.press("j")
+        await until(pilot, lambda: isinstance(app.screen, JournalScreen), "the journal")
+        await pilot.press("v")
+
+        def verified_again() -> bool:
+            entry = Journal(tmp_path / "journal.jsonl").entry(record_id)
+            return entry is not None and len(entry.verifications) >= 2
+
+        await until(pilot, verified_again, "verify again")
+        entry = Journal(tmp_path / "journal.jsonl").entry(record_id)
+        assert entry.verifications[-1]["verified"] is True
+        assert "matches the plan" in entry.verifications[-1]["message"]

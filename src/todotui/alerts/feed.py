@@ -21,6 +21,9 @@ class AlertFeed:
     def __init__(self, limit: int = 500) -> None:
         self.limit = limit
         self._entries: dict[str, Alert] = {}
+        self._arrivals: dict[str, int] = {}
+        """When each entry last changed, as a count, for ordering entries seen at the same time."""
+        self._changes = 0
         self._listeners: list[Callable[[list[Alert]], None]] = []
 
     def subscribe(self, listener: Callable[[list[Alert]], None]) -> None:
@@ -43,10 +46,18 @@ class AlertFeed:
                 count=known.count + alert.count,
             )
         self._entries[alert.key] = alert
+        self._changes += 1
+        self._arrivals[alert.key] = self._changes
         if len(self._entries) > self.limit:
-            oldest = min(self._entries.values(), key=lambda a: a.last_seen)
+            oldest = min(self._entries.values(), key=self.rank)
             del self._entries[oldest.key]
+            del self._arrivals[oldest.key]
         return alert
+
+    def rank(self, alert: Alert) -> tuple[datetime, int]:
+        """Where an entry sorts (higher is newer): by last seen; entries seen at the same
+        moment keep the order they arrived in (a refresh's breaches in pane order)."""
+        return alert.last_seen, -self._arrivals.get(alert.key, 0)
 
     def extend(self, alerts: Iterable[Alert]) -> list[Alert]:
         """Fold each alert in; returns the entries as they now stand, and tells the listeners."""
@@ -58,10 +69,8 @@ class AlertFeed:
 
     @property
     def entries(self) -> tuple[Alert, ...]:
-        """Newest first (by last seen); ties keep the order they arrived in, newest first."""
-        ordered = list(self._entries.values())
-        ordered.reverse()
-        return tuple(sorted(ordered, key=lambda a: a.last_seen, reverse=True))
+        """Newest first (by last seen); ties keep the order they arrived in."""
+        return tuple(sorted(self._entries.values(), key=self.rank, reverse=True))
 
     def get(self, key: str) -> Alert | None:
         return self._entries.get(key)

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from todotui.core.cockpit import Cockpit
     from todotui.core.monitor import Identity, Monitor
 
+POLL_RESTART_SECONDS = 2.0
+"""How soon a poll loop that died is started again (on the same core: nothing is lost)."""
+
 #: The panes in screen order, with the title shown before the first refresh names them.
 PANES: tuple[tuple[str, str], ...] = (
     ("concurrency", "Lambda concurrency"),
@@ -72,15 +75,12 @@ class TodoTuiApp(App[None]):
         self.set_reactive(TodoTuiApp.paused, core.poller.paused)
         self.set_reactive(TodoTuiApp.refresh_seconds, core.poller.refresh_seconds)
         self.set_reactive(TodoTuiApp.window_seconds, core.monitor.window_seconds)
+        self.refreshes = 0
+        """Refreshes whose results are on screen (counted when drawn, so tests never race)."""
 
     @property
     def monitor(self) -> Monitor:
         return self.core.monitor
-
-    @property
-    def refreshes(self) -> int:
-        """Refreshes finished since start, successful or not."""
-        return self.core.poller.refreshes
 
     @property
     def refreshing(self) -> bool:
@@ -151,7 +151,7 @@ class TodoTuiApp(App[None]):
         self.notify(f"{type(error).__name__}: {error}", title=title, severity="error")
         if event.worker.name == "poll":
             self.query_one(StatusBar).failing = str(error)
-            self.set_timer(self.refresh_seconds, self.poll)
+            self.set_timer(min(self.refresh_seconds, POLL_RESTART_SECONDS), self.poll)
 
     # What the loop reports ------------------------------------------------------
 
@@ -166,13 +166,14 @@ class TodoTuiApp(App[None]):
 
     def on_refresh_finished(self, message: RefreshFinished) -> None:
         refresh = message.refresh
-        self._show_panes(refresh.panes)
+        self._show_panes(refresh.panes)  # the feed was redrawn by AlertsChanged, posted before
         status = self.query_one(StatusBar)
         status.cost = message.cost
         status.failing = "" if refresh.ok else (refresh.error or "refresh failed")
         if refresh.ok:
             status.last_good = refresh.finished_at
         self.now = self.clock()
+        self.refreshes += 1
 
     def on_alerts_changed(self, _message: AlertsChanged) -> None:
         self.query_one(AlertFeedView).sync(self.core.alerts)

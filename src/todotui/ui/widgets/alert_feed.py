@@ -7,7 +7,7 @@ entry changes; selecting a row asks for its full text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
@@ -28,10 +28,11 @@ SEVERITY_LABEL = {
 
 @dataclass(frozen=True, order=True)
 class FeedTime:
-    """A feed timestamp: sorts by the instant, draws as the time of day."""
+    """A feed timestamp: sorts as the store ranks it (instant, then arrival), draws as the
+    time of day, so rows with the same second keep the store's order."""
 
     when: datetime
-    text: str = field(compare=False, default="")
+    arrival: int = 0
 
     def __rich__(self) -> Text:
         return Text(self.when.strftime("%H:%M:%S"))
@@ -96,7 +97,7 @@ class AlertFeedView(DataTable[object]):
             if known is alert:
                 continue
             self._alerts[key] = alert
-            cells = self._cells(alert)
+            cells = self._cells(alert, store.rank(alert))
             if known is None:
                 self.add_row(*cells.values(), key=key)
             else:
@@ -106,10 +107,10 @@ class AlertFeedView(DataTable[object]):
         if changed:
             self.sort("time", reverse=True)
 
-    def _cells(self, alert: Alert) -> dict[str, object]:
+    def _cells(self, alert: Alert, rank: tuple[datetime, int]) -> dict[str, object]:
         style = self.get_component_rich_style(f"alert-feed--{alert.severity.value}", partial=True)
         return {
-            "time": FeedTime(alert.last_seen),
+            "time": FeedTime(*rank),
             "severity": Text(SEVERITY_LABEL[alert.severity], style=style),
             "source": Text(alert.source.value, style="dim"),
             "title": Text(alert.title, style=style if alert.severity is Severity.CRIT else ""),
