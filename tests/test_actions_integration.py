@@ -467,14 +467,15 @@ async def test_stale_telemetry_needs_an_explicit_override(sandbox, tmp_path):
 
 def test_topics_map_to_the_runbook_answers():
     from todotui.actions import actions_for_topic, catalog
+    from todotui.alerts.model import Topic
 
-    assert actions_for_topic("throttling")[0].id == "dynamodb-capacity"
-    assert actions_for_topic("errors")[0].id == "rollback"
-    assert [a.id for a in actions_for_topic("latency")][:3] == ["lambda-memory", "provisioned-concurrency", "api-cache"]
-    assert actions_for_topic("auth")[0].id == "cognito-disable-user"
-    assert "provisioned-concurrency" in [a.id for a in actions_for_topic("concurrency")]
+    assert actions_for_topic(Topic.THROTTLING)[0].id == "dynamodb-capacity"
+    assert actions_for_topic(Topic.ERRORS)[0].id == "rollback"
+    assert [a.id for a in actions_for_topic(Topic.LATENCY)][:3] == ["lambda-memory", "provisioned-concurrency", "api-cache"]
+    assert actions_for_topic(Topic.AUTH)[0].id == "cognito-disable-user"
+    assert "provisioned-concurrency" in [a.id for a in actions_for_topic(Topic.CONCURRENCY)]
     ids = {a.id for a in catalog()}
-    for topic in ("throttling", "latency", "errors", "auth", "concurrency"):
+    for topic in (Topic.THROTTLING, Topic.LATENCY, Topic.ERRORS, Topic.AUTH, Topic.CONCURRENCY):
         assert {a.id for a in actions_for_topic(topic)} <= ids
 
 

@@ -14,7 +14,7 @@ import pytest
 from textual.pilot import Pilot
 
 from todotui.actions import Journal, OutcomeStatus
-from todotui.alerts.model import Alert, AlertSource, Severity
+from todotui.alerts.model import Alert, AlertSource, Severity, Topic
 from todotui.config import Settings
 from todotui.core.clock import ManualClock
 from todotui.core.cockpit import Cockpit
@@ -113,7 +113,7 @@ async def test_spike_throttling_fixed_from_the_alert(world, tmp_path):
         assert spike["dynamodb_throttled"] > 0
         await refresh(pilot, app)
         throttling = alarm_alerts(app, names.throttle_alarm, "ALARM")
-        assert len(throttling) == 1 and throttling[0].topic == "throttling"
+        assert len(throttling) == 1 and throttling[0].topic is Topic.THROTTLING
 
         menu = await actions_for(pilot, app, throttling[0])
         assert menu.paired[0].id == "dynamodb-capacity"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from todotui.alerts.feed import AlertFeed, BreachDetector, ConnectionWatch
-from todotui.alerts.model import Alert, AlertSource, Severity
+from todotui.alerts.model import Alert, AlertSource, Severity, Topic
 from todotui.alerts.logs import LogCursor, fold_key
 from todotui.config import Settings
 from todotui.telemetry import derived
@@ -229,7 +229,7 @@ def test_breach_alerts_once_per_transition_not_per_refresh():
     detector = BreachDetector()
     assert detector.check(pane("errors", Health.OK), at(0)) == []
     raised = detector.check(pane("errors", Health.CRIT, 7.5), at(1))
-    assert [(a.severity, a.key, a.topic) for a in raised] == [(Severity.CRIT, "breach:errors:crit", "errors")]
+    assert [(a.severity, a.key, a.topic) for a in raised] == [(Severity.CRIT, "breach:errors:crit", Topic.ERRORS)]
     assert "7.5%" in raised[0].title
     assert detector.check(pane("errors", Health.CRIT, 9.0), at(2)) == []
     assert detector.check(pane("errors", Health.UNKNOWN, 0), at(3)) == []  # a gap is not a recovery

@@ -433,7 +433,7 @@ async def test_a_dead_poll_loop_restarts_on_the_same_core_and_verify_again_still
         core = app.core
         runner, monitor = core.runner, core.monitor
         box = await open_action(pilot, app, "dynamodb-backup")
-        await pilot.press("y")
+        await pilot.press("enter", "y")
         await outcome_of(pilot, box)
         assert box.outcome.ok and box.outcome.verified
         record_id = box.outcome.record_id

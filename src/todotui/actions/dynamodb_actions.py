@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from todotui.actions.base import Action, ActionContext, CallLog, Observation, UndoSpec, is_not_found, utc_stamp
 from todotui.actions.cli_preview import aws_command
-from todotui.actions.model import Field, FieldKind, InvalidInput, Plan, Risk
+from todotui.actions.model import Field, FieldKind, InvalidInput, Pairs, Plan, Risk
 from todotui.actions.validation import FieldErrors, parse_choice, parse_int, parse_text
 from todotui.aws.errors import describe_error
 
@@ -255,7 +256,7 @@ class DynamoDbBillingMode(Action):
         table = await describe_table(ctx, plan.params["table"])
         mode, status = billing_mode(table), table.get("TableStatus", "?")
         read, write = _capacity(table)
-        pairs = (("Billing mode", mode), ("Status", status))
+        pairs: Pairs = (("Billing mode", mode), ("Status", status))
         ok = mode == plan.params["mode"] and status == "ACTIVE"
         if ok and mode == PROVISIONED:
             ok = (read, write) == (plan.params["read"], plan.params["write"])
@@ -357,8 +358,8 @@ def _backup_label(backup: dict[str, Any], duplicates: set[str]) -> str:
 
 
 def _backups_by_label(backups: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    seen: set[str] = set()
-    duplicates = {b["BackupName"] for b in backups if b["BackupName"] in seen or seen.add(b["BackupName"])}
+    names = Counter(b["BackupName"] for b in backups)
+    duplicates = {name for name, count in names.items() if count > 1}
     return {_backup_label(b, duplicates): b for b in backups}
 
 

@@ -9,7 +9,13 @@ from todotui.actions.apigateway_actions import ApiCache
 from todotui.actions.base import Action, ActionContext, CallLog, Check
 from todotui.actions.cli_preview import aws_command
 from todotui.actions.cloudwatch_actions import AlarmThreshold, EmergencyNotify
-from todotui.actions.cognito_actions import AuthChecks, DisableUser, EnableUser, ExportUserPool, SetPassword
+from todotui.actions.cognito_actions import (
+    AuthChecks,
+    DisableUser,
+    EnableUser,
+    ExportUserPool,
+    SetPassword,
+)
 from todotui.actions.dynamodb_actions import (
     DynamoDbBackup,
     DynamoDbBillingMode,
@@ -27,6 +33,7 @@ from todotui.actions.lambda_actions import (
     Rollback,
 )
 from todotui.actions.model import CheckReport, CheckRow, UnknownAction
+from todotui.alerts.model import Topic
 
 
 class ListBackups(Check):
@@ -73,15 +80,15 @@ ACTIONS: dict[str, Action] = {
 CHECKS: dict[str, Check] = {c.id: c for c in (AuthChecks(), ListBackups())}
 
 # The runbook's answer to each alert topic, most likely fix first.
-TOPIC_ACTIONS: dict[str, tuple[str, ...]] = {
-    "throttling": ("dynamodb-capacity", "dynamodb-billing-mode", "reserved-concurrency", "provisioned-concurrency",
+TOPIC_ACTIONS: dict[Topic, tuple[str, ...]] = {
+    Topic.THROTTLING: ("dynamodb-capacity", "dynamodb-billing-mode", "reserved-concurrency", "provisioned-concurrency",
                    "alarm-threshold", "emergency-notify"),
-    "latency": ("lambda-memory", "provisioned-concurrency", "api-cache", "alarm-threshold", "emergency-notify"),
-    "errors": ("rollback", "lambda-memory", "dynamodb-capacity", "dynamodb-backup", "alarm-threshold",
+    Topic.LATENCY: ("lambda-memory", "provisioned-concurrency", "api-cache", "alarm-threshold", "emergency-notify"),
+    Topic.ERRORS: ("rollback", "lambda-memory", "dynamodb-capacity", "dynamodb-backup", "alarm-threshold",
                "emergency-notify"),
-    "auth": ("cognito-disable-user", "auth-checks", "cognito-set-password", "cognito-enable-user",
+    Topic.AUTH: ("cognito-disable-user", "auth-checks", "cognito-set-password", "cognito-enable-user",
              "cognito-export-pool", "emergency-notify"),
-    "concurrency": ("provisioned-concurrency", "reserved-concurrency", "reserved-concurrency-remove",
+    Topic.CONCURRENCY: ("provisioned-concurrency", "reserved-concurrency", "reserved-concurrency-remove",
                     "provisioned-concurrency-remove", "emergency-notify"),
 }
 
@@ -101,7 +108,7 @@ class ActionInfo:
     title: str
     summary: str
     kind: ActionKind
-    topics: tuple[str, ...]
+    topics: tuple[Topic, ...]
 
 
 def _info(item: Action | Check) -> ActionInfo:
@@ -122,10 +129,11 @@ def info(item_id: str) -> ActionInfo:
     return _info(item)
 
 
-def actions_for_topic(topic: str) -> list[ActionInfo]:
-    """The runbook's answers to an alert about `topic` ("throttling", "latency", "errors", "auth",
-    "concurrency"); an unknown topic gets the emergency notification only."""
-    return [info(i) for i in TOPIC_ACTIONS.get(topic, ("emergency-notify",))]
+def actions_for_topic(topic: Topic | None) -> list[ActionInfo]:
+    """The runbook's answers to an alert about `topic`, most likely first; an alert with no
+    runbook topic (or one the runbook has no answer for) gets the emergency notification."""
+    answers = TOPIC_ACTIONS.get(topic, ()) if topic is not None else ()
+    return [info(i) for i in answers or ("emergency-notify",)]
 
 
 def action(action_id: str) -> Action:

@@ -57,5 +57,4 @@ def outcome_alert(plan: Plan, outcome: Outcome, now: datetime) -> Alert:
         body="\n".join(lines),
         first_seen=now,
         last_seen=now,
-        topic=plan.action_id,
     )

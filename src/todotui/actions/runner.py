@@ -45,6 +45,7 @@ from todotui.actions.model import (
 from todotui.actions.redaction import scrub, secrets_in_flight
 from todotui.actions.registry import CHECKS, ActionInfo, actions_for_topic, catalog
 from todotui.actions.registry import action as find_action
+from todotui.alerts.model import Topic
 from todotui.aws.errors import AWS_ERRORS, describe_error
 from todotui.aws.session import AwsClients
 from todotui.config import Settings
@@ -114,7 +115,7 @@ class ActionRunner:
     def catalog(self) -> list[ActionInfo]:
         return catalog()
 
-    def actions_for_topic(self, topic: str) -> list[ActionInfo]:
+    def actions_for_topic(self, topic: Topic | None) -> list[ActionInfo]:
         return actions_for_topic(topic)
 
     def is_busy(self, target: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from todotui.alerts.model import Alert, AlertSource, Severity
+from todotui.alerts.model import Alert, AlertSource, Severity, Topic
 from todotui.telemetry.aws_types import MetricAlarm, MetricDataQuery
 from todotui.config import StackNames
 
@@ -29,9 +29,9 @@ class AlarmTransitions:
     def __init__(self, stack: StackNames) -> None:
         self.names = stack.alarm_names
         self._topics = {
-            stack.error_alarm: "errors",
-            stack.duration_alarm: "latency",
-            stack.throttle_alarm: "throttling",
+            stack.error_alarm: Topic.ERRORS,
+            stack.duration_alarm: Topic.LATENCY,
+            stack.throttle_alarm: Topic.THROTTLING,
         }
         self._states: dict[str, str] | None = None
         self._reported_missing: set[str] = set()
@@ -75,7 +75,7 @@ class AlarmTransitions:
             body=f"{name}: {transition} at {changed:%Y-%m-%d %H:%M:%S %Z}\n\nReason: {reason}\n\n{definition(alarm)}",
             first_seen=now,
             last_seen=now,
-            topic=self._topics.get(name, name),
+            topic=self._topics.get(name),
         )
 
     def _missing(self, name: str, now: datetime) -> Alert:
@@ -87,7 +87,7 @@ class AlarmTransitions:
             body=f"DescribeAlarms returned no alarm named {name}. Check the alarm names in the config.",
             first_seen=now,
             last_seen=now,
-            topic=self._topics.get(name, name),
+            topic=self._topics.get(name),
         )
 
 
@@ -115,7 +115,9 @@ def definition(alarm: MetricAlarm) -> str:
 
 def _metric_math_lines(queries: list[MetricDataQuery]) -> tuple[list[str], str, object]:
     """Lines naming each metric of a metric-math alarm; the subject is the returned expression."""
-    lines, subject, period = [], "?", "?"
+    lines: list[str] = []
+    subject = "?"
+    period: object = "?"
     for query in queries:
         if query.get("Expression"):
             lines.append(f"Expression: {query['Id']} = {query['Expression']}")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
-from todotui.alerts.model import Alert, AlertSource, Severity
+from todotui.alerts.model import Alert, AlertSource, Severity, Topic
 from todotui.telemetry.model import Health, PaneSnapshot
 
 
@@ -77,11 +77,11 @@ class AlertFeed:
 
 
 _TOPICS = {
-    "concurrency": "concurrency",
-    "errors": "errors",
-    "latency": "latency",
-    "dynamodb": "throttling",
-    "traffic": "traffic",
+    "concurrency": Topic.CONCURRENCY,
+    "errors": Topic.ERRORS,
+    "latency": Topic.LATENCY,
+    "dynamodb": Topic.THROTTLING,
+    "traffic": Topic.TRAFFIC,
 }
 
 
@@ -124,7 +124,7 @@ def _breach_alert(pane: PaneSnapshot, before: Health, health: Health, now: datet
         body="\n".join(lines),
         first_seen=now,
         last_seen=now,
-        topic=_TOPICS.get(pane.key, pane.key),
+        topic=_TOPICS.get(pane.key),
     )
 
 

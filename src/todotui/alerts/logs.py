@@ -10,7 +10,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
-from todotui.alerts.model import Alert, AlertSource, Severity
+from todotui.alerts.model import Alert, AlertSource, Severity, Topic
 from todotui.telemetry.aws_types import LogEvent
 
 #: Request ids, hex ids and timestamps vary between otherwise identical lines.
@@ -118,5 +118,5 @@ class LogWatch:
             ),
             first_seen=when,
             last_seen=when,
-            topic="errors",
+            topic=Topic.ERRORS,
         )

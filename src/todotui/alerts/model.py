@@ -15,6 +15,17 @@ class Severity(Enum):
     """A recovery: an alarm back to OK, a connection restored, an action that succeeded."""
 
 
+class Topic(Enum):
+    """What an alert is about: pairs it with the runbook's answers (`actions_for_topic`)."""
+
+    ERRORS = "errors"
+    LATENCY = "latency"
+    THROTTLING = "throttling"
+    AUTH = "auth"
+    CONCURRENCY = "concurrency"
+    TRAFFIC = "traffic"
+
+
 class AlertSource(Enum):
     ALARM = "alarm"
     """A CloudWatch alarm changed state."""
@@ -41,6 +52,5 @@ class Alert:
     first_seen: datetime
     last_seen: datetime
     count: int = 1
-    topic: str = ""
-    """What it is about, for pairing with runbook actions: "errors", "latency", "throttling",
-    "auth", "concurrency", or a resource name."""
+    topic: Topic | None = None
+    """What it is about, for pairing with runbook actions; None when no runbook topic fits."""

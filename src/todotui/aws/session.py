@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 
 from aiobotocore.session import AioSession, get_session
@@ -137,9 +138,14 @@ class AwsClients:
         await self._stack.__aenter__()
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self._clients.clear()
-        await self._stack.__aexit__(*exc_info)
+        await self._stack.__aexit__(exc_type, exc, traceback)
 
     async def client(self, service: str) -> Any:
         """The client for `service`, created on first use and closed with this object.

@@ -38,4 +38,5 @@ def backoff(seconds: float, failures: int) -> float:
     """
     if failures <= 0:
         return seconds
-    return max(seconds, min(seconds * 2**failures, MAX_BACKOFF_SECONDS))
+    doubled: float = seconds * 2.0**failures
+    return max(seconds, min(doubled, MAX_BACKOFF_SECONDS))

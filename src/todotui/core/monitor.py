@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from types import TracebackType
 
 from botocore.exceptions import ClientError
 
@@ -164,9 +165,14 @@ class Monitor:
             await self._clients.__aenter__()
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         if self._owns_clients:
-            await self._clients.__aexit__(*exc_info)
+            await self._clients.__aexit__(exc_type, exc, traceback)
 
     @property
     def clients(self) -> AwsClients:

@@ -154,7 +154,7 @@ def evaluate_expression(text: str, values: Mapping[str, float | None]) -> float 
     """The expression's value for one period; None if an operand is missing or it divides by 0."""
 
     def walk(node: ast.expr) -> float | None:
-        if isinstance(node, ast.Constant):
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
             return float(node.value)
         if isinstance(node, ast.Name):
             if node.id not in values:

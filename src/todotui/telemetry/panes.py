@@ -146,7 +146,13 @@ class _Context:
         return f"no datapoints in the last {minutes} min"
 
     def snapshot(
-        self, key: str, title: str, primary: Reading, secondary: list[tuple[str, Reading]], history, label: str
+        self,
+        key: str,
+        title: str,
+        primary: Reading,
+        secondary: list[tuple[str, Reading]],
+        history: Sequence[float | None],
+        label: str,
     ) -> PaneSnapshot:
         return PaneSnapshot(
             key=key,

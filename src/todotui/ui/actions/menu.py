@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.markup import escape
@@ -26,8 +28,9 @@ def option_prompt(index: int, info: ActionInfo) -> Content:
 class ActionMenuScreen(ModalScreen[str | None]):
     """The paired actions first (for an alert), then the rest; enter or a digit returns an action id."""
 
-    BINDINGS = [Binding("escape,q", "dismiss_none", "Close")] + [
-        Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "dismiss_none", "Close"),
+        *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)),
     ]
 
     DEFAULT_CSS = """
@@ -67,7 +70,7 @@ class ActionMenuScreen(ModalScreen[str | None]):
             box.border_title = self.title_text
             if self.alert is not None:
                 yield Label(escape(self.alert.title), classes=f"alert -{self.alert.severity.value}")
-                topic = self.alert.topic or "this alert"
+                topic = self.alert.topic.value if self.alert.topic else "this alert"
                 yield Label(f"The runbook's answers to {escape(topic)}, most likely fix first.", classes="hint")
             options: list[Option | None] = [Option(option_prompt(i, a), id=a.id) for i, a in enumerate(self.paired, 1)]
             if self.others:

@@ -69,7 +69,7 @@ class AlertDetailScreen(ModalScreen[bool]):
             seen = f"first seen {alert.first_seen:%Y-%m-%d %H:%M:%S}"
             if alert.count > 1:
                 seen += f" · last seen {alert.last_seen:%H:%M:%S} · {alert.count} times"
-            topic = f" · about {alert.topic}" if alert.topic else ""
+            topic = f" · about {alert.topic.value}" if alert.topic else ""
             yield Label(escape(seen + topic), classes="facts")
             with VerticalScroll():
                 yield Static(alert.body or "(no further text)", markup=False, classes="body")

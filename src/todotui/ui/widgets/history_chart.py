@@ -14,6 +14,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.style import Style
 from textual.app import RenderResult as TextualRenderResult
+from textual.reactive import reactive
 from textual.renderables._blend_colors import blend_colors
 from textual.widgets import Sparkline
 
@@ -113,6 +114,10 @@ class HistoryChart(Sparkline):
     """The history of a pane's primary figure across the window; None entries are gaps."""
 
     COMPONENT_CLASSES = Sparkline.COMPONENT_CLASSES | {"history-chart--gap"}
+
+    # Sparkline types its data as floats only; this chart also draws None, as a gap.
+    data: reactive[Sequence[float | None] | None] = reactive[Sequence[float | None] | None](None)  # type: ignore[assignment]
+    """Sparkline's data, with None for a period that has no datapoint (drawn as a gap)."""
 
     DEFAULT_CSS = """
     HistoryChart {
