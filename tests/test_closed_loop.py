@@ -29,7 +29,7 @@ PERIOD = 60
 
 
 @pytest.fixture(scope="module")
-def box():
+def box(sandbox_tier):
     with Sandbox(manual=True, period=PERIOD, seed=3, backfill=0) as running:
         yield running
 

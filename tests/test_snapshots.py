@@ -16,13 +16,15 @@ from todotui.sandbox.controller import Sandbox
 from todotui.ui.app import make_app
 from ui_traffic import T0, push_metrics, spike, steady
 
+pytestmark = pytest.mark.sandbox
+
 SIZE = (160, 48)
 STEADY_END = T0
 SPIKE_END = T0 + timedelta(days=1)
 
 
 @pytest.fixture(scope="module")
-def quiet_sandbox():
+def quiet_sandbox(sandbox_tier):
     with Sandbox(manual=True, period=60, backfill=0, seed=11) as running:
         push_metrics(running, end=STEADY_END, periods=15, shape=steady)
         push_metrics(running, end=SPIKE_END, periods=15, shape=spike)

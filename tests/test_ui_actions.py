@@ -26,6 +26,8 @@ from todotui.ui.actions.form import ActionForm
 from todotui.ui.app import TodoTuiApp, make_app
 from todotui.ui.widgets import AlertFeedView, StatusBar
 
+pytestmark = pytest.mark.sandbox
+
 SIZE = (160, 48)
 
 
