@@ -245,7 +245,7 @@ async def test_panes_show_the_pushed_figures(sandbox, base_time):
         expected = steady(14, "ConcurrentExecutions")
         assert concurrency.snapshot is not None
         assert concurrency.snapshot.primary.value == pytest.approx(expected)
-        assert headline(concurrency) == f"{expected:.1f}" if expected < 100 else f"{expected:.0f}"
+        assert headline(concurrency) == (f"{expected:.1f}" if expected < 100 else f"{expected:.0f}")
         traffic = app.query_one("#pane-traffic", MetricPane)
         assert traffic.snapshot.primary.value == pytest.approx(steady(14, "Invocations"))
         assert "account 123456789012" in status_text(app)
