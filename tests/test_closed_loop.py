@@ -7,7 +7,6 @@ sandbox's own figures (plain boto3) and in the alert feed.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,8 @@ from todotui.sandbox.controller import Sandbox
 from todotui.ui.actions import ActionDialog, ActionMenuScreen
 from todotui.ui.app import TodoTuiApp, make_app
 from todotui.ui.widgets import AlertFeedView
-from test_ui_actions import busy, fill, outcome_of, settle, until
+from support import SimClock, shows_last_refresh, until
+from test_ui_actions import busy, fill, outcome_of, settle
 
 pytestmark = pytest.mark.sandbox
 
@@ -44,23 +44,6 @@ def world(box, monkeypatch):
     box.set_scenario("steady")
 
 
-class SimClock:
-    """The cockpit's clock follows the sandbox's simulated time, one tick at a time."""
-
-    def __init__(self, box: Sandbox) -> None:
-        self.box = box
-        self.now = datetime.fromisoformat(box.status()["sim_time"])
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, count: int = 1) -> dict:
-        status = self.box.tick(count)
-        self.now = datetime.fromisoformat(status["sim_time"])
-        assert status["last_tick"]["problems"] == []
-        return status["last_tick"]
-
-
 def cockpit(box: Sandbox, clock: SimClock, tmp_path: Path) -> TodoTuiApp:
     settings = Settings().with_overrides(
         aws={"endpoint_url": box.endpoint, "region": box.region},
@@ -77,7 +60,7 @@ async def refresh(pilot: Pilot, app: TodoTuiApp) -> None:
     before = app.refreshes
     await pilot.press("r")
     await until(pilot, lambda: app.refreshes > before and not app.refreshing, "the asked-for refresh")
-    await pilot.pause(0.1)
+    await until(pilot, lambda: shows_last_refresh(app), "the refresh on screen")  # not just counted
 
 
 def alarm_alerts(app: TodoTuiApp, alarm: str, state: str) -> list[Alert]:

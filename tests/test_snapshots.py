@@ -14,6 +14,7 @@ import pytest
 from todotui.config import Settings
 from todotui.sandbox.controller import Sandbox
 from todotui.ui.app import make_app
+from support import shows_last_refresh, until
 from ui_traffic import T0, push_metrics, spike, steady
 
 pytestmark = pytest.mark.sandbox
@@ -41,10 +42,19 @@ def cockpit(sandbox, now, monkeypatch):
     return make_app(settings, clock=lambda: now, demo_label="sandbox")
 
 
+FIRST_REFRESH_TIMEOUT = 60.0  # seconds; only ends a hang, no timing is asserted
+
+
 async def first_refresh(pilot) -> None:
     app = pilot.app
-    while app.refreshes < 1 or app.refreshing:
-        await pilot.pause(0.05)
+    try:
+        await until(pilot, lambda: shows_last_refresh(app), "the first refresh to finish and show",
+                    timeout=FIRST_REFRESH_TIMEOUT)
+    except BaseException:
+        # snap_compare runs the app with this as its auto-pilot: an app left running would hang
+        # the test instead of failing it, so end the app and let the failure through.
+        app.exit()
+        raise
     await pilot.pause(0.2)
 
 
