@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -26,11 +27,12 @@ def _isolate_from_real_aws(monkeypatch, tmp_path_factory):
 # One manual-mode sandbox child process for the whole test session: period 60 s (AWS's own
 # cadence), no backfill, simulated time advances only through `sandbox.tick(n)`.
 # State that a test changes (capacity, memory, alias routing, users) stays changed for later
-# tests: undo it, or start a module-scoped `Sandbox(names=StackNames(...))` of your own.
+# tests: undo it, or start a module-scoped `Sandbox(names=StackNames(...))` of your own (its
+# fixture requests `sandbox_tier`, below).
 
 
 @pytest.fixture(scope="session")
-def sandbox():
+def sandbox(sandbox_tier):
     """The session's sandbox (todotui.sandbox.controller.Sandbox), stopped at the end."""
     from todotui.sandbox.controller import Sandbox
 
@@ -44,3 +46,81 @@ def steady_sandbox(sandbox):
     sandbox.set_scenario("steady")
     yield sandbox
     sandbox.set_scenario("steady")
+
+
+# -- The two tiers: `-m sandbox` and `-m "not sandbox"` (pure: no sandbox, no moto, seconds) ----
+# A test is in the sandbox tier when it is marked `sandbox`. Nobody has to remember to mark a
+# test that uses a sandbox fixture: the hook below marks every test whose fixtures (transitively)
+# include `sandbox`, `steady_sandbox` or `sandbox_tier`, so anything built on them is covered.
+# A fixture that starts a `Sandbox(...)` of its own requests `sandbox_tier`; a test that starts
+# one (or a moto server) in its body carries `@pytest.mark.sandbox` (or its module's
+# `pytestmark`). An unmarked test that starts a sandbox process fails (see `_refuse_sandbox`).
+
+SANDBOX_FIXTURES = frozenset({"sandbox", "steady_sandbox", "sandbox_tier"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SANDBOX_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.sandbox)
+
+
+@pytest.hookimpl(trylast=True)  # after `-m` and `-k` chose what runs
+def pytest_collection_finish(session):
+    session.config.stash[_SANDBOX_TIER_SELECTED] = any(
+        item.get_closest_marker("sandbox") for item in session.items
+    )
+
+
+_SANDBOX_TIER_SELECTED = pytest.StashKey[bool]()
+
+
+@pytest.fixture(scope="session")
+def sandbox_tier(request):
+    """Request this from any fixture that starts a sandbox of its own: it puts every test that
+    uses the fixture in the `sandbox` tier. Fails loudly when no selected test is in that tier
+    (`-m "not sandbox"`): then whatever asked for a sandbox is a test that is not marked."""
+    if not request.config.stash.get(_SANDBOX_TIER_SELECTED, True):
+        pytest.fail(
+            "a sandbox was asked for, but no selected test is marked `sandbox` (-m \"not sandbox\"?):"
+            " a test reaches a sandbox fixture without being marked; mark it `sandbox`",
+            pytrace=False,
+        )
+
+
+_unmarked_test: str | None = None
+"""The node id of the test running now when it is not marked `sandbox` (else None)."""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    global _unmarked_test
+    _unmarked_test = None if item.get_closest_marker("sandbox") else item.nodeid
+    try:
+        return (yield)
+    finally:
+        _unmarked_test = None
+
+
+def _refuse_sandbox(event: str, args: tuple) -> None:
+    """Audit hook: a test not marked `sandbox` may not start a sandbox process (`todotui sandbox`,
+    which is what `Sandbox(...)` runs). Raising here stops the process from being started."""
+    if event != "subprocess.Popen" or _unmarked_test is None:
+        return
+    try:
+        argv = args[1]
+        if isinstance(argv, (str, bytes, os.PathLike)):
+            tokens = os.fsdecode(argv).split()
+        else:
+            tokens = [os.fsdecode(a) for a in argv]
+    except (TypeError, IndexError):
+        return  # not a command line this guard understands
+    if "sandbox" in tokens and any(os.path.basename(t) == "todotui" for t in tokens):
+        raise RuntimeError(
+            f"{_unmarked_test} starts a sandbox but is not marked `sandbox`: mark it"
+            " (@pytest.mark.sandbox), or request the `sandbox_tier` fixture from the fixture that starts it"
+        )
+
+
+sys.addaudithook(_refuse_sandbox)

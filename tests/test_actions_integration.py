@@ -23,6 +23,141 @@ def _credentials(monkeypatch, sandbox):
     use_sandbox_credentials(monkeypatch, sandbox)
 
 
+# -- Putting the shared sandbox back, pass or fail ---------------------------------------------
+# Each fixture reads what its test may change before the test runs, and after it (failed or not)
+# puts back whatever differs, with plain boto3. A test's own undo is what it checks; these are
+# what keeps a failure from changing the sandbox for every later test.
+
+
+@pytest.fixture
+def keep_memory(sandbox):
+    lam, name = sandbox.client("lambda"), sandbox.names.function_name
+    start = lam.get_function_configuration(FunctionName=name)["MemorySize"]
+    yield start
+    if lam.get_function_configuration(FunctionName=name)["MemorySize"] != start:
+        lam.update_function_configuration(FunctionName=name, MemorySize=start)
+
+
+def _throughput(ddb, table: str) -> tuple[int, int]:
+    pt = ddb.describe_table(TableName=table)["Table"]["ProvisionedThroughput"]
+    return pt["ReadCapacityUnits"], pt["WriteCapacityUnits"]
+
+
+@pytest.fixture
+def keep_capacity(sandbox):
+    ddb, table = sandbox.client("dynamodb"), sandbox.names.table_name
+    start = _throughput(ddb, table)
+    yield start
+    if _throughput(ddb, table) != start:
+        ddb.update_table(TableName=table, ProvisionedThroughput={"ReadCapacityUnits": start[0], "WriteCapacityUnits": start[1]})
+
+
+@pytest.fixture
+def keep_on_demand(sandbox):
+    ddb, table = sandbox.client("dynamodb"), sandbox.names.ondemand_table_name
+
+    def mode() -> str:
+        return ddb.describe_table(TableName=table)["Table"].get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+
+    start = mode()
+    yield
+    if start == "PAY_PER_REQUEST" and mode() != start:
+        ddb.update_table(TableName=table, BillingMode="PAY_PER_REQUEST")
+
+
+@pytest.fixture
+def keep_concurrency(sandbox):
+    """Provisioned concurrency a test adds is removed; reserved concurrency is put back."""
+    lam, name = sandbox.client("lambda"), sandbox.names.function_name
+
+    def provisioned() -> set[str]:
+        configs = lam.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"]
+        return {config["FunctionArn"].rsplit(":", 1)[-1] for config in configs}
+
+    reserved = lam.get_function_concurrency(FunctionName=name).get("ReservedConcurrentExecutions")
+    qualifiers = provisioned()
+    yield
+    for qualifier in provisioned() - qualifiers:
+        lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier)
+    now = lam.get_function_concurrency(FunctionName=name).get("ReservedConcurrentExecutions")
+    if now != reserved:
+        if reserved is None:
+            lam.delete_function_concurrency(FunctionName=name)
+        else:
+            lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=reserved)
+
+
+@pytest.fixture
+def keep_stage_cache(sandbox):
+    apigw, api_id, stage_name = sandbox.client("apigateway"), sandbox.stack.api_id, sandbox.names.stage_name
+
+    def cache() -> tuple:
+        stage = apigw.get_stage(restApiId=api_id, stageName=stage_name)
+        every = stage.get("methodSettings", {}).get("*/*", {})
+        return (bool(stage.get("cacheClusterEnabled")), stage.get("cacheClusterSize"),
+                bool(every.get("cachingEnabled")), every.get("cacheTtlInSeconds"))
+
+    start = cache()
+    yield
+    if cache() != start:
+        enabled, size, caching, ttl = start
+        operations = [
+            {"op": "replace", "path": "/cacheClusterEnabled", "value": str(enabled).lower()},
+            {"op": "replace", "path": "/*/*/caching/enabled", "value": str(caching).lower()},
+        ]
+        if size is not None:
+            operations.append({"op": "replace", "path": "/cacheClusterSize", "value": size})
+        if ttl is not None:
+            operations.append({"op": "replace", "path": "/*/*/caching/ttlInSeconds", "value": str(ttl)})
+        apigw.update_stage(restApiId=api_id, stageName=stage_name, patchOperations=operations)
+        assert cache()[0::2] == start[0::2], "the stage's caching is off again"
+
+
+@pytest.fixture
+def keep_users_enabled(sandbox):
+    idp, stack = sandbox.client("cognito-idp"), sandbox.stack
+    users = [user for user in dict.fromkeys((stack.compromised_user, *stack.users))
+             if idp.admin_get_user(UserPoolId=stack.user_pool_id, Username=user)["Enabled"]]
+    yield
+    for user in users:
+        if not idp.admin_get_user(UserPoolId=stack.user_pool_id, Username=user)["Enabled"]:
+            idp.admin_enable_user(UserPoolId=stack.user_pool_id, Username=user)
+
+
+@pytest.fixture
+def keep_tables_and_backups(sandbox):
+    """Tables and backups a test creates are deleted afterwards."""
+    ddb = sandbox.client("dynamodb")
+    tables = set(ddb.list_tables()["TableNames"])
+    backups = {b["BackupArn"] for b in ddb.list_backups()["BackupSummaries"]}
+    yield
+    for table in set(ddb.list_tables()["TableNames"]) - tables:
+        ddb.delete_table(TableName=table)
+    for backup in {b["BackupArn"] for b in ddb.list_backups()["BackupSummaries"]} - backups:
+        ddb.delete_backup(BackupArn=backup)
+
+
+_PUT_ALARM_FIELDS = (
+    "AlarmName", "AlarmDescription", "ActionsEnabled", "OKActions", "AlarmActions", "InsufficientDataActions",
+    "MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Dimensions", "Period", "Unit",
+    "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData",
+    "EvaluateLowSampleCountPercentile", "Metrics", "ThresholdMetricId",
+)
+
+
+@pytest.fixture
+def keep_duration_alarm(sandbox):
+    cw, name = sandbox.client("cloudwatch"), sandbox.names.duration_alarm
+    [start] = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    yield
+    [now] = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    if now["Threshold"] != start["Threshold"]:
+        definition = {k: start[k] for k in _PUT_ALARM_FIELDS if k in start}
+        if not definition.get("Metrics"):
+            definition.pop("Metrics", None)  # a plain metric alarm: Metrics and MetricName exclude each other
+        cw.put_metric_alarm(**definition)
+
+
 def _records(tmp_path, record_id):
     return [r for r in journal_lines(tmp_path / "journal.jsonl") if r["record_id"] == record_id]
 
@@ -46,7 +181,7 @@ async def _run_with_confirm(runner: ActionRunner, plan, **kwargs):
     return await runner.run(plan, typed_confirmation=typed, **kwargs)
 
 
-async def test_lambda_memory_change_and_undo(sandbox, tmp_path):
+async def test_lambda_memory_change_and_undo(sandbox, tmp_path, keep_memory):
     lam = sandbox.client("lambda")
     name = sandbox.names.function_name
     start = lam.get_function_configuration(FunctionName=name)["MemorySize"]
@@ -73,7 +208,7 @@ async def test_lambda_memory_change_and_undo(sandbox, tmp_path):
         assert runner.history()[1].intent["undo_of"] == outcome.record_id
 
 
-async def test_dynamodb_capacity_raise_then_undo_is_a_typed_decrease(sandbox, tmp_path):
+async def test_dynamodb_capacity_raise_then_undo_is_a_typed_decrease(sandbox, tmp_path, keep_capacity):
     ddb = sandbox.client("dynamodb")
     table = sandbox.names.table_name
     pt = ddb.describe_table(TableName=table)["Table"]["ProvisionedThroughput"]
@@ -101,7 +236,7 @@ async def test_dynamodb_capacity_raise_then_undo_is_a_typed_decrease(sandbox, tm
         assert (now["ReadCapacityUnits"], now["WriteCapacityUnits"]) == (read, write)
 
 
-async def test_on_demand_table_is_explained_and_billing_switch_needs_capacity(sandbox, tmp_path):
+async def test_on_demand_table_is_explained_and_billing_switch_needs_capacity(sandbox, tmp_path, keep_on_demand):
     ddb = sandbox.client("dynamodb")
     table = sandbox.names.ondemand_table_name
     async with open_runner(sandbox, tmp_path) as (runner, clients):
@@ -126,7 +261,7 @@ async def test_on_demand_table_is_explained_and_billing_switch_needs_capacity(sa
         assert ddb.describe_table(TableName=table)["Table"]["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
 
 
-async def test_provisioned_concurrency_refuses_latest_goes_ready_and_undo_removes(sandbox, tmp_path):
+async def test_provisioned_concurrency_refuses_latest_goes_ready_and_undo_removes(sandbox, tmp_path, keep_concurrency):
     lam = sandbox.client("lambda")
     name, alias = sandbox.names.function_name, sandbox.names.alias
     async with open_runner(sandbox, tmp_path, verify_timeout=0.2) as (runner, clients):
@@ -159,7 +294,7 @@ async def test_provisioned_concurrency_refuses_latest_goes_ready_and_undo_remove
         assert not lam.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"]
 
 
-async def test_reserved_concurrency_put_and_undo(sandbox, tmp_path):
+async def test_reserved_concurrency_put_and_undo(sandbox, tmp_path, keep_concurrency):
     lam = sandbox.client("lambda")
     name = sandbox.names.function_name
     async with open_runner(sandbox, tmp_path) as (runner, _):
@@ -177,7 +312,7 @@ async def test_reserved_concurrency_put_and_undo(sandbox, tmp_path):
         assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName=name)
 
 
-async def test_api_cache_on_with_real_patch_paths_and_undo(sandbox, tmp_path):
+async def test_api_cache_on_with_real_patch_paths_and_undo(sandbox, tmp_path, keep_stage_cache):
     apigw = sandbox.client("apigateway")
     api_id = sandbox.stack.api_id
     stage_name = sandbox.names.stage_name
@@ -241,7 +376,7 @@ async def test_rollback_clears_routing_now_and_undo_restores_it(sandbox, tmp_pat
                          RoutingConfig={"AdditionalVersionWeights": {}})
 
 
-async def test_disable_user_is_two_calls_both_journaled_and_undo_enables(sandbox, tmp_path):
+async def test_disable_user_is_two_calls_both_journaled_and_undo_enables(sandbox, tmp_path, keep_users_enabled):
     idp = sandbox.client("cognito-idp")
     stack = sandbox.stack
     user = stack.compromised_user
@@ -267,7 +402,7 @@ async def test_disable_user_is_two_calls_both_journaled_and_undo_enables(sandbox
         assert idp.admin_get_user(UserPoolId=stack.user_pool_id, Username=user)["Enabled"] is True
 
 
-async def test_backup_then_restore_into_a_new_table_never_the_live_one(sandbox, tmp_path):
+async def test_backup_then_restore_into_a_new_table_never_the_live_one(sandbox, tmp_path, keep_tables_and_backups):
     ddb = sandbox.client("dynamodb")
     table = sandbox.names.table_name
     async with open_runner(sandbox, tmp_path) as (runner, _):
@@ -293,7 +428,6 @@ async def test_backup_then_restore_into_a_new_table_never_the_live_one(sandbox, 
         restored = await runner.run(restore, typed_confirmation=new_table)
         assert restored.ok and restored.verified, restored
         assert ddb.describe_table(TableName=new_table)["Table"]["TableStatus"] == "ACTIVE"
-        ddb.delete_table(TableName=new_table)
 
 
 async def test_export_user_pool_writes_json(sandbox, tmp_path):
@@ -321,7 +455,7 @@ async def test_auth_checks_report_pool_client_and_authorizer(sandbox, tmp_path):
         assert len(report.cli) == 3 and not mutating_requests(clients)
 
 
-async def test_alarm_threshold_keeps_every_other_field(sandbox, tmp_path):
+async def test_alarm_threshold_keeps_every_other_field(sandbox, tmp_path, keep_duration_alarm):
     cw = sandbox.client("cloudwatch")
     name = sandbox.names.duration_alarm
     volatile = {"Threshold", "StateValue", "StateReason", "StateReasonData", "StateUpdatedTimestamp",
@@ -388,7 +522,7 @@ async def test_aws_refusal_comes_back_in_aws_words_and_is_journaled_failed(sandb
             ddb.update_table(TableName=table, ProvisionedThroughput={"ReadCapacityUnits": read, "WriteCapacityUnits": write})
 
 
-async def test_endpoint_dying_mid_action_leaves_unknown_outcome_and_rerunnable_verify(sandbox, tmp_path):
+async def test_endpoint_dying_mid_action_leaves_unknown_outcome_and_rerunnable_verify(sandbox, tmp_path, keep_memory):
     from todotui.actions import ActionRunner
     from todotui.aws.session import AwsClients, client_config
     from todotui.config import AwsTarget
@@ -411,10 +545,9 @@ async def test_endpoint_dying_mid_action_leaves_unknown_outcome_and_rerunnable_v
         lam.update_function_configuration(FunctionName=name, MemorySize=start + 64)
         again = await runner.verify(plan, outcome.record_id)
         assert again.verified
-        lam.update_function_configuration(FunctionName=name, MemorySize=start)
 
 
-async def test_a_crash_between_intent_and_outcome_leaves_an_unfinished_intent(sandbox, tmp_path):
+async def test_a_crash_between_intent_and_outcome_leaves_an_unfinished_intent(sandbox, tmp_path, keep_memory):
     lam = sandbox.client("lambda")
     name = sandbox.names.function_name
     start = lam.get_function_configuration(FunctionName=name)["MemorySize"]
@@ -435,10 +568,9 @@ async def test_a_crash_between_intent_and_outcome_leaves_an_unfinished_intent(sa
         unfinished = runner.journal.unfinished()
         assert [e.action_id for e in unfinished] == ["lambda-memory"] and unfinished[0].result == "unfinished"
         assert not runner.is_busy(plan.target)
-    lam.update_function_configuration(FunctionName=name, MemorySize=start)
 
 
-async def test_same_target_cannot_run_twice_at_once(sandbox, tmp_path):
+async def test_same_target_cannot_run_twice_at_once(sandbox, tmp_path, keep_memory):
     lam = sandbox.client("lambda")
     name = sandbox.names.function_name
     start = lam.get_function_configuration(FunctionName=name)["MemorySize"]
@@ -448,10 +580,9 @@ async def test_same_target_cannot_run_twice_at_once(sandbox, tmp_path):
         assert first.ok
         assert second.status is OutcomeStatus.REFUSED and "already running" in second.message
         assert clients.requests_matching("UpdateFunctionConfiguration") == 1
-    lam.update_function_configuration(FunctionName=name, MemorySize=start)
 
 
-async def test_stale_telemetry_needs_an_explicit_override(sandbox, tmp_path):
+async def test_stale_telemetry_needs_an_explicit_override(sandbox, tmp_path, keep_memory):
     async with open_runner(sandbox, tmp_path) as (runner, clients):
         start = int(dict((await runner.prepare("lambda-memory", {"memory_mb": "1024"})).before)["Memory"].split()[0])
         plan = (await runner.prepare("lambda-memory", {"memory_mb": str(start + 8)})).with_stale_warning(

@@ -15,8 +15,6 @@ from todotui.aws.session import AwsClients, client_config
 from todotui.config import AwsTarget
 from todotui.sandbox.provision import TEST_PASSWORD
 
-pytestmark = pytest.mark.sandbox
-
 
 def _all_text_under(*roots) -> str:
     chunks = []

@@ -7,7 +7,6 @@ sandbox's own figures (plain boto3) and in the alert feed.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,13 @@ from textual.pilot import Pilot
 from todotui.actions import Journal, OutcomeStatus
 from todotui.alerts.model import Alert, AlertSource, Severity, Topic
 from todotui.config import Settings
-from todotui.core.clock import ManualClock
 from todotui.core.cockpit import Cockpit
 from todotui.sandbox.controller import Sandbox
 from todotui.ui.actions import ActionDialog, ActionMenuScreen
 from todotui.ui.app import TodoTuiApp, make_app
 from todotui.ui.widgets import AlertFeedView
-from test_ui_actions import busy, fill, outcome_of, settle, until
+from support import SimClock, shows_last_refresh, until
+from test_ui_actions import busy, fill, outcome_of, settle
 
 pytestmark = pytest.mark.sandbox
 
@@ -31,7 +30,7 @@ PERIOD = 60
 
 
 @pytest.fixture(scope="module")
-def box():
+def box(sandbox_tier):
     with Sandbox(manual=True, period=PERIOD, seed=3, backfill=0) as running:
         yield running
 
@@ -44,20 +43,6 @@ def world(box, monkeypatch):
     box.tick(2)
     yield box
     box.set_scenario("steady")
-
-
-class SimClock(ManualClock):
-    """The cockpit's clock follows the sandbox's simulated time, one tick at a time."""
-
-    def __init__(self, box: Sandbox) -> None:
-        super().__init__(datetime.fromisoformat(box.status()["sim_time"]))
-        self.box = box
-
-    def tick(self, count: int = 1) -> dict:
-        status = self.box.tick(count)
-        self.now = datetime.fromisoformat(status["sim_time"])
-        assert status["last_tick"]["problems"] == []
-        return status["last_tick"]
 
 
 def cockpit(box: Sandbox, clock: SimClock, tmp_path: Path) -> TodoTuiApp:
@@ -75,7 +60,7 @@ async def refresh(pilot: Pilot, app: TodoTuiApp) -> None:
     before = app.refreshes
     await pilot.press("r")
     await until(pilot, lambda: app.refreshes > before and not app.refreshing, "the asked-for refresh")
-    await pilot.pause(0.1)
+    await until(pilot, lambda: shows_last_refresh(app), "the refresh on screen")  # not just counted
 
 
 def alarm_alerts(app: TodoTuiApp, alarm: str, state: str) -> list[Alert]:

@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
+from support import SimClock
 
 from todotui.alerts.model import AlertSource, Severity
 from todotui.aws.session import AwsClients, client_config
@@ -32,23 +33,6 @@ PERIOD = 60
 def dummy_credentials(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-
-
-class SimClock:
-    """The sandbox's simulated time, advanced only by ticking it."""
-
-    def __init__(self, sandbox: Any) -> None:
-        self.sandbox = sandbox
-        self.status = sandbox.status()
-        self.now = datetime.fromisoformat(self.status["sim_time"])
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, count: int = 1) -> dict[str, Any]:
-        self.status = self.sandbox.tick(count)
-        self.now = datetime.fromisoformat(self.status["sim_time"])
-        return self.status["last_tick"]
 
 
 def settings_for(endpoint: str, region: str = "us-west-2", **stack: str) -> Settings:

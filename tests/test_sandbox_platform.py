@@ -23,8 +23,6 @@ from todotui.config import StackNames
 from todotui.sandbox.controller import Sandbox, SandboxError
 from todotui.sandbox.scenarios import SCENARIOS
 
-pytestmark = pytest.mark.sandbox
-
 WAIT = 60.0  # seconds allowed for a process to start or stop (never asserted as a timing)
 
 
@@ -278,6 +276,7 @@ def test_todotui_scenario_without_a_sandbox_fails_in_one_line():
 # -- bad input on the command line ---------------------------------------------------------------
 
 
+@pytest.mark.sandbox  # runs `todotui sandbox` (which stops at the bad flag)
 @pytest.mark.parametrize(
     ("flags", "expected"),
     [
@@ -297,6 +296,7 @@ def test_bad_sandbox_flags_fail_in_one_line(flags, expected):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.sandbox
 def test_busy_port_fails_in_one_line():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -311,6 +311,7 @@ def test_busy_port_fails_in_one_line():
 # -- processes ----------------------------------------------------------------------------------
 
 
+@pytest.mark.sandbox
 def test_other_stack_names_with_backfilled_history_and_stop_leaves_no_process():
     names = StackNames(
         function_name="orders-fn",
@@ -360,6 +361,7 @@ def test_other_stack_names_with_backfilled_history_and_stop_leaves_no_process():
         other.status()
 
 
+@pytest.mark.sandbox
 def test_cli_sandbox_runs_until_sigterm_and_exits_cleanly(tmp_path):
     stderr_path = tmp_path / "stderr"
     with open(stderr_path, "w") as stderr:
@@ -393,6 +395,7 @@ def test_cli_sandbox_runs_until_sigterm_and_exits_cleanly(tmp_path):
         urllib.request.urlopen(f"{endpoint}/_sandbox/status", timeout=5)
 
 
+@pytest.mark.sandbox
 def test_sandbox_dies_with_its_parent(tmp_path):
     """A test runner killed mid-way (SIGKILL: no cleanup at all) leaves no sandbox behind."""
     parent_script = textwrap.dedent(

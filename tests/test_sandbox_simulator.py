@@ -17,13 +17,11 @@ from todotui.sandbox.controller import Sandbox
 from todotui.sandbox.simulator import Simulator, metric_data, moto_datapoint_count
 from todotui.telemetry.catalogue import PUBLISHED
 
-pytestmark = pytest.mark.sandbox
-
 PERIOD = 60
 
 
 @pytest.fixture(scope="module")
-def box():
+def box(sandbox_tier):
     with Sandbox(manual=True, period=PERIOD, seed=11, backfill=0) as running:
         yield running
 
@@ -236,6 +234,7 @@ def test_auth_attack_stops_when_the_user_is_disabled(steady):
         idp.admin_enable_user(UserPoolId=stack.user_pool_id, Username=stack.compromised_user)
 
 
+@pytest.mark.sandbox
 def test_pruning_keeps_the_datapoint_count_bounded():
     """In-process server: the pruning reaches into moto's store in this process."""
     from todotui.sandbox.gaps import GapFiller

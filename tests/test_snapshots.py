@@ -16,7 +16,10 @@ from todotui.core.clock import ManualClock
 from todotui.core.cockpit import Cockpit
 from todotui.sandbox.controller import Sandbox
 from todotui.ui.app import make_app
+from support import shows_last_refresh, until
 from ui_traffic import T0, push_metrics, spike, steady
+
+pytestmark = pytest.mark.sandbox
 
 SIZE = (160, 48)
 STEADY_END = T0
@@ -24,7 +27,7 @@ SPIKE_END = T0 + timedelta(days=1)
 
 
 @pytest.fixture(scope="module")
-def quiet_sandbox():
+def quiet_sandbox(sandbox_tier):
     with Sandbox(manual=True, period=60, backfill=0, seed=11) as running:
         push_metrics(running, end=STEADY_END, periods=15, shape=steady)
         push_metrics(running, end=SPIKE_END, periods=15, shape=spike)
@@ -41,10 +44,19 @@ def cockpit(sandbox, now, monkeypatch):
     return make_app(Cockpit(settings, clock=ManualClock(now)), demo_label="sandbox", close_core=True)
 
 
+FIRST_REFRESH_TIMEOUT = 60.0  # seconds; only ends a hang, no timing is asserted
+
+
 async def first_refresh(pilot) -> None:
     app = pilot.app
-    while app.refreshes < 1 or app.refreshing:
-        await pilot.pause(0.05)
+    try:
+        await until(pilot, lambda: shows_last_refresh(app), "the first refresh to finish and show",
+                    timeout=FIRST_REFRESH_TIMEOUT)
+    except BaseException:
+        # snap_compare runs the app with this as its auto-pilot: an app left running would hang
+        # the test instead of failing it, so end the app and let the failure through.
+        app.exit()
+        raise
     await pilot.pause(0.2)
 
 

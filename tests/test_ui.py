@@ -8,24 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.pilot import Pilot
 from textual.widgets import Digits, Label, Static
 
 from todotui.alerts.model import Alert, AlertSource, Severity
 from todotui.alerts.feed import AlertFeed
 from todotui.config import Settings
-from todotui.core.clock import ManualClock
 from todotui.core.cockpit import Cockpit
 from todotui.telemetry.model import DataState, Health, PaneSnapshot, Reading
 from todotui.ui.app import TodoTuiApp, make_app
 from todotui.ui.screens import AlertDetailScreen, HelpScreen
 from todotui.ui.widgets import AlertFeedView, MetricPane, StatusBar
 from todotui.ui.widgets.history_chart import GAP, column_values
+from support import Clock, shows_last_refresh, until
 from ui_traffic import push_error_log, push_metrics, steady
 
 NOW = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)
@@ -150,10 +148,6 @@ async def test_feed_is_newest_first_and_folds_in_place():
 # -- the whole cockpit on a sandbox ------------------------------------------------------
 
 
-Clock = ManualClock
-"""The cockpit's clock in a test: it moves only when the test says so."""
-
-
 class Forwarder:
     """A TCP relay in front of the sandbox that the test can take down and bring back."""
 
@@ -219,16 +213,6 @@ def cockpit(sandbox, clock: Clock, *, refresh: float = 600, endpoint: str | None
     return make_app(Cockpit(settings, clock=clock), demo_label="sandbox", close_core=True)
 
 
-async def until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
-    """Let the app run until `condition` holds (no timing is asserted; the limit only ends a hang)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
-
-
 def requests_sent(app: TodoTuiApp) -> int:
     assert app.monitor is not None
     return sum(app.monitor.clients.requests.values())
@@ -244,13 +228,13 @@ async def test_panes_show_the_pushed_figures(sandbox, base_time):
     app = cockpit(sandbox, clock)
     async with app.run_test(size=(160, 48)) as pilot:
         await until(pilot, lambda: app.refreshes >= 1, "the first refresh")
-        await pilot.pause()
+        await until(pilot, lambda: shows_last_refresh(app), "the refresh on screen")
         concurrency = app.query_one("#pane-concurrency", MetricPane)
         # The newest complete period is the 15th pushed (index 14).
         expected = steady(14, "ConcurrentExecutions")
         assert concurrency.snapshot is not None
         assert concurrency.snapshot.primary.value == pytest.approx(expected)
-        assert headline(concurrency) == f"{expected:.1f}" if expected < 100 else f"{expected:.0f}"
+        assert headline(concurrency) == (f"{expected:.1f}" if expected < 100 else f"{expected:.0f}")
         traffic = app.query_one("#pane-traffic", MetricPane)
         assert traffic.snapshot.primary.value == pytest.approx(steady(14, "Invocations"))
         assert "account 123456789012" in status_text(app)
@@ -330,7 +314,7 @@ async def test_help_feed_detail_and_quit(sandbox, base_time):
     app = cockpit(sandbox, Clock(base_time))
     async with app.run_test(size=(160, 48)) as pilot:
         await until(pilot, lambda: app.refreshes >= 1, "the first refresh")
-        await pilot.pause()
+        await until(pilot, lambda: shows_last_refresh(app), "the refresh on screen")
 
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -372,6 +356,7 @@ async def test_lost_endpoint_turns_panes_stale_and_the_app_recovers(sandbox, bas
     app = cockpit(sandbox, clock, endpoint=relay.url)
     async with app.run_test(size=(160, 48)) as pilot:
         await until(pilot, lambda: app.refreshes >= 1 and not app.refreshing, "the first refresh")
+        await until(pilot, lambda: shows_last_refresh(app), "the refresh on screen")
         concurrency = app.query_one("#pane-concurrency", MetricPane)
         value = concurrency.snapshot.primary.value
         assert value is not None and concurrency.snapshot.state is DataState.OK
@@ -380,7 +365,7 @@ async def test_lost_endpoint_turns_panes_stale_and_the_app_recovers(sandbox, bas
         clock.now += timedelta(minutes=3)  # more than two refreshes' worth of time
         await pilot.press("r")
         await until(pilot, lambda: app.refreshes >= 2 and not app.refreshing, "the failing refresh")
-        await pilot.pause()
+        await until(pilot, lambda: shows_last_refresh(app), "the refresh on screen")
         assert concurrency.snapshot.state in (DataState.STALE, DataState.ERROR)
         assert concurrency.snapshot.primary.value in (None, value)  # never a made-up zero
         assert "FAILING" in status_text(app)
@@ -390,7 +375,7 @@ async def test_lost_endpoint_turns_panes_stale_and_the_app_recovers(sandbox, bas
         await relay.start()
         await pilot.press("r")
         await until(pilot, lambda: app.refreshes >= 3 and not app.refreshing, "the refresh after recovery")
-        await pilot.pause()
+        await until(pilot, lambda: shows_last_refresh(app), "the refresh on screen")
         assert "LIVE" in status_text(app)
         assert app.query_one(StatusBar).failing == ""
         restored = [a for a in app.query_one(AlertFeedView).alerts if a.severity is Severity.OK]

@@ -7,13 +7,13 @@ the app's own undo where that is the point, and with boto3 in `finally` regardle
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from support import Clock, until
+from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input
 from textual.worker import WorkerState
@@ -22,17 +22,15 @@ from todotui.actions import Journal, OutcomeStatus
 from todotui.alerts.model import AlertSource, Severity
 from todotui.aws.session import is_mutating
 from todotui.config import Settings
-from todotui.core.clock import ManualClock
 from todotui.core.cockpit import Cockpit
 from todotui.ui.actions import ActionDialog, ActionMenuScreen, DialogStage, JournalScreen, PlanView
 from todotui.ui.actions.form import ActionForm
 from todotui.ui.app import TodoTuiApp, make_app
 from todotui.ui.widgets import AlertFeedView, StatusBar
 
+pytestmark = pytest.mark.sandbox
+
 SIZE = (160, 48)
-
-
-Clock = ManualClock
 
 
 def cockpit(sandbox, tmp_path: Path, *, read_only: bool = False, clock: Clock | None = None) -> TodoTuiApp:
@@ -52,16 +50,6 @@ def env(sandbox, monkeypatch):
     return sandbox
 
 
-async def until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
-    """Let the app run until `condition` holds (the limit only ends a hang; no timing is asserted)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
-
-
 async def started(pilot: Pilot, app: TodoTuiApp) -> None:
     await until(pilot, lambda: app.refreshes >= 1 and app.desk.runner is not None, "the first refresh")
 
@@ -72,8 +60,23 @@ def mutations(app: TodoTuiApp) -> dict[str, int]:
 
 
 def busy(screen) -> bool:
-    """True while one of this screen's own workers (plan, run, verify) is still going."""
-    return any(w.is_running for w in screen.app.workers if w.node is screen)
+    """True while one of this screen's own workers (plan, run, verify) is still to start or going."""
+    return any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in screen.app.workers if w.node is screen)
+
+
+def palette_searched(app: TodoTuiApp, query: str) -> bool:
+    """The command palette has taken in every key of `query`, searched for it, and highlights a hit."""
+    palette = app.screen
+    if not isinstance(palette, CommandPalette):
+        return False
+    field = palette.query_one(CommandInput)
+    return (
+        field.value == query
+        and field.message_queue_size == 0  # its Changed message has reached the palette...
+        and palette.message_queue_size == 0  # ...which has started the search for it...
+        and not busy(palette)  # ...and the search is over
+        and palette.query_one(CommandList).highlighted is not None
+    )
 
 
 def dialog(app: TodoTuiApp) -> ActionDialog:
@@ -330,9 +333,10 @@ async def test_every_action_is_in_the_command_palette(env, tmp_path):
             assert any(info.title in t for t in titles), info.title
         # And through the palette itself, by typing.
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette) and isinstance(app.focused, CommandInput),
+                    "the command palette")
         await pilot.press(*"rollback the alias")
-        await pilot.pause(0.8)
+        await until(pilot, lambda: palette_searched(app, "rollback the alias"), "the palette's hits for what was typed")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ActionDialog), "the rollback dialog")
         assert dialog(app).info.id == "rollback"
