@@ -143,7 +143,7 @@ async def test_bad_deploy_rolled_back_from_the_alert(world, tmp_path):
             assert deploy["routing"].get(bad) == pytest.approx(0.2)
             await refresh(pilot, app)
             errors = alarm_alerts(app, names.error_alarm, "ALARM")
-            assert len(errors) == 1 and errors[0].topic == "errors"
+            assert len(errors) == 1 and errors[0].topic is Topic.ERRORS
 
             menu = await actions_for(pilot, app, errors[0])
             assert menu.paired[0].id == "rollback"
