@@ -10,8 +10,8 @@ import asyncio
 import json
 
 import pytest
-from actions_support import journal_lines, mutating_requests, open_runner, use_sandbox_credentials
 
+from actions_support import journal_lines, mutating_requests, open_runner, use_sandbox_credentials
 from todotui.actions import InvalidInput, OutcomeStatus, Risk
 from todotui.actions.runner import ActionRunner
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from actions_support import mutating_requests, open_runner, use_sandbox_credentials
 
+from actions_support import mutating_requests, open_runner, use_sandbox_credentials
 from todotui.actions import OutcomeStatus, ReadOnlyViolation, Refusal
 from todotui.actions.base import CallLog
 from todotui.actions.registry import ACTIONS, action

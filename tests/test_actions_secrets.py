@@ -7,8 +7,8 @@ import logging
 import uuid
 
 import pytest
-from actions_support import open_runner, use_sandbox_credentials
 
+from actions_support import open_runner, use_sandbox_credentials
 from todotui import locations
 from todotui.actions import ActionRunner, InvalidInput, Journal, OutcomeStatus
 from todotui.aws.session import AwsClients, client_config

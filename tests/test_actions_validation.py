@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from actions_support import mutating_requests, open_runner, use_sandbox_credentials
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from actions_support import mutating_requests, open_runner, use_sandbox_credentials
 from todotui.actions import FORM, InvalidInput, PlanError
 from todotui.actions.apigateway_actions import _size_parser
 from todotui.actions.cognito_actions import password_problems

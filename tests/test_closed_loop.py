@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from support import SimClock, shows_last_refresh, until
+from test_ui_actions import busy, fill, outcome_of, settle
 from todotui.actions import Journal, OutcomeStatus
 from todotui.alerts.model import Alert, AlertSource, Severity, Topic
 from todotui.config import Settings
@@ -20,8 +22,6 @@ from todotui.sandbox.controller import Sandbox
 from todotui.ui.actions import ActionDialog, ActionMenuScreen
 from todotui.ui.app import TodoTuiApp, make_app
 from todotui.ui.widgets import AlertFeedView
-from support import SimClock, shows_last_refresh, until
-from test_ui_actions import busy, fill, outcome_of, settle
 
 pytestmark = pytest.mark.sandbox
 

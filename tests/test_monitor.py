@@ -8,16 +8,17 @@ checked against what the sandbox reports it pushed.
 
 from __future__ import annotations
 
+import itertools
 import socket
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
-from support import SimClock
 
+from support import SimClock
 from todotui.alerts.model import AlertSource, Severity
 from todotui.aws.session import AwsClients, client_config
 from todotui.config import Settings
@@ -136,7 +137,7 @@ async def test_one_get_metric_data_per_refresh_and_incremental_after_the_first_f
             "provide-client-params.cloudwatch.GetMetricData", lambda params, **_: asked.append(params)
         )
         costs = []
-        for refresh in range(6):
+        for _ in range(6):
             before = monitor.clients.requests["cloudwatch.GetMetricData"]
             result = await monitor.refresh()
             assert result.ok, result.error
@@ -150,7 +151,7 @@ async def test_one_get_metric_data_per_refresh_and_incremental_after_the_first_f
         assert spans[1:] == [4 * PERIOD] * 5
         assert all(
             now["StartTime"] == before["EndTime"] - timedelta(seconds=3 * PERIOD)
-            for before, now in zip(asked, asked[1:])
+            for before, now in itertools.pairwise(asked)
         )
         assert all(p["StartTime"].timestamp() % PERIOD == 0 for p in asked)
         assert len(set(costs)) == 1  # the cost of a refresh does not grow with time
@@ -314,11 +315,11 @@ def push_invocations(endpoint: str, at: datetime, count: float) -> None:
 async def test_a_stopped_endpoint_turns_panes_error_then_stale_never_zero_and_recovers():
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
-    now = [datetime(2026, 3, 2, 10, 5, 30, tzinfo=timezone.utc)]
+    now = [datetime(2026, 3, 2, 10, 5, 30, tzinfo=UTC)]
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
-        push_invocations(endpoint, datetime(2026, 3, 2, 10, 4, tzinfo=timezone.utc), 42)
+        push_invocations(endpoint, datetime(2026, 3, 2, 10, 4, tzinfo=UTC), 42)
         settings = settings_for(endpoint)
         async with fast_failing(settings) as clients, Monitor(settings, clients=clients, clock=lambda: now[0]) as monitor:
             good = await monitor.refresh()
@@ -341,7 +342,7 @@ async def test_a_stopped_endpoint_turns_panes_error_then_stale_never_zero_and_re
 
             server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
             server.start()
-            push_invocations(endpoint, datetime(2026, 3, 2, 10, 5, tzinfo=timezone.utc), 60)
+            push_invocations(endpoint, datetime(2026, 3, 2, 10, 5, tzinfo=UTC), 60)
             now[0] += timedelta(seconds=40)
             back = await monitor.refresh()
             assert back.ok and back.error is None

@@ -10,9 +10,9 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import datetime, timedelta
 import urllib.error
 import urllib.request
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -83,7 +83,7 @@ def test_endpoint_listens_on_loopback_only(sandbox):
         for line in tcp.read_text().splitlines()[1:]
         if line.split()[3] == "0A" and int(line.split()[1].split(":")[1], 16) == url.port
     ]
-    assert listening == ["0100007F:%04X" % url.port]  # 127.0.0.1, not 0.0.0.0
+    assert listening == [f"0100007F:{url.port:04X}"]  # 127.0.0.1, not 0.0.0.0
 
 
 def test_stack_exists_under_the_runbook_names(sandbox):

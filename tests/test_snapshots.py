@@ -11,12 +11,12 @@ from datetime import timedelta
 
 import pytest
 
+from support import shows_last_refresh, until
 from todotui.config import Settings
 from todotui.core.clock import ManualClock
 from todotui.core.cockpit import Cockpit
 from todotui.sandbox.controller import Sandbox
 from todotui.ui.app import make_app
-from support import shows_last_refresh, until
 from ui_traffic import T0, push_metrics, spike, steady
 
 pytestmark = pytest.mark.sandbox

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from todotui.alerts.feed import AlertFeed, BreachDetector, ConnectionWatch
-from todotui.alerts.model import Alert, AlertSource, Severity, Topic
 from todotui.alerts.logs import LogCursor, fold_key
+from todotui.alerts.model import Alert, AlertSource, Severity, Topic
 from todotui.config import Settings
 from todotui.telemetry import derived
 from todotui.telemetry.health import is_stale, level, worst
@@ -14,7 +14,7 @@ from todotui.telemetry.model import DataState, Health, PaneSnapshot, Reading, Re
 from todotui.telemetry.panes import FetchStatus, build_panes
 from todotui.telemetry.series import SeriesBuffer, SeriesStore, period_grid
 
-T0 = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
 
 
@@ -253,7 +253,7 @@ def test_log_cursor_never_repeats_nor_loses_events_sharing_a_millisecond():
     for event in first:
         assert cursor.is_new(event)
         cursor.advance(event)
-    again = first + [{"timestamp": 1000, "eventId": "3"}, {"timestamp": 1001, "eventId": "4"}]
+    again = [*first, {"timestamp": 1000, "eventId": "3"}, {"timestamp": 1001, "eventId": "4"}]
     assert [e["eventId"] for e in again if cursor.is_new(e)] == ["3", "4"]
 
 

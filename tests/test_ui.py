@@ -14,8 +14,9 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Digits, Label, Static
 
-from todotui.alerts.model import Alert, AlertSource, Severity
+from support import Clock, shows_last_refresh, until
 from todotui.alerts.feed import AlertFeed
+from todotui.alerts.model import Alert, AlertSource, Severity
 from todotui.config import Settings
 from todotui.core.cockpit import Cockpit
 from todotui.telemetry.model import DataState, Health, PaneSnapshot, Reading
@@ -23,7 +24,6 @@ from todotui.ui.app import TodoTuiApp, make_app
 from todotui.ui.screens import AlertDetailScreen, HelpScreen
 from todotui.ui.widgets import AlertFeedView, MetricPane, StatusBar
 from todotui.ui.widgets.history_chart import GAP, column_values
-from support import Clock, shows_last_refresh, until
 from ui_traffic import push_error_log, push_metrics, steady
 
 NOW = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)

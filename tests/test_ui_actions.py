@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from support import Clock, until
 from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input
 from textual.worker import WorkerState
 
+from support import Clock, until
 from todotui.actions import Journal, OutcomeStatus
 from todotui.alerts.model import AlertSource, Severity
 from todotui.aws.session import is_mutating

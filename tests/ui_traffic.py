@@ -7,6 +7,7 @@ instead of depending on the traffic simulator's tuning or on the wall clock.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -119,10 +120,8 @@ def push_error_log(sandbox: Any, *, at: datetime, message: str, names: StackName
     logs = sandbox.client("logs")
     group = (names or StackNames()).log_group
     stream = f"{at:%Y/%m/%d}/[$LATEST]ui-test"
-    try:
+    with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
         logs.create_log_stream(logGroupName=group, logStreamName=stream)
-    except logs.exceptions.ResourceAlreadyExistsException:
-        pass
     answer = logs.put_log_events(
         logGroupName=group,
         logStreamName=stream,

@@ -114,7 +114,7 @@ class ActionContext:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     @property
-    def stack(self):  # noqa: ANN201 - StackNames
+    def stack(self):
         return self.settings.stack
 
     def call_log(self) -> CallLog:

@@ -7,6 +7,7 @@ that needs it and nothing else (plans, CLI previews, the journal and errors show
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -14,7 +15,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from todotui.actions.base import Action, ActionContext, CallLog, Check, Observation, UndoSpec, is_not_found, utc_stamp
+from todotui.actions.base import (
+    Action,
+    ActionContext,
+    CallLog,
+    Check,
+    Observation,
+    UndoSpec,
+    is_not_found,
+    utc_stamp,
+)
 from todotui.actions.cli_preview import ShellVar, aws_command, read_secret_line
 from todotui.actions.model import (
     CheckReport,
@@ -290,14 +300,7 @@ class ExportUserPool(Action):
         text = errors.take("path", lambda t: parse_text(t, max_length=4096, what="path", single_line=True))
         errors.raise_if_any()
         assert text
-        path = Path(os.path.expanduser(text))
-        if not path.is_absolute():
-            path = ctx.export_dir / path
-        if path.exists():
-            raise InvalidInput({"path": f"{path} already exists: choose a new file"})
-        parent = next((p for p in [path.parent, *path.parent.parents] if p.exists()), None)
-        if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK):
-            raise InvalidInput({"path": f"cannot write under {path.parent}"})
+        path = await asyncio.to_thread(_new_export_path, text, ctx.export_dir)
         pool_id = await ctx.resolver.user_pool_id()
         return Plan(
             action_id=self.id,
@@ -318,22 +321,45 @@ class ExportUserPool(Action):
 
     async def execute(self, ctx: ActionContext, plan: Plan, calls: CallLog) -> dict[str, Any]:
         resp = await calls("cognito-idp", "describe_user_pool", UserPoolId=plan.state["pool_id"])
-        path = Path(plan.params["path"])
-        path.parent.mkdir(parents=True, exist_ok=True)
         body = {k: v for k, v in resp.items() if k != "ResponseMetadata"}
-        with path.open("x", encoding="utf-8") as fh:
-            json.dump(body, fh, indent=2, default=str)
+        await asyncio.to_thread(_write_export, Path(plan.params["path"]), body)
         return {}
 
     async def observe(self, ctx: ActionContext, plan: Plan, result: dict[str, Any]) -> Observation:
         path = Path(plan.params["path"])
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data, size = await asyncio.to_thread(_read_export, path)
         except (OSError, ValueError) as exc:
             return Observation(False, (("File", f"unreadable ({exc})"),), final=True)
         pool_id = (data.get("UserPool") or {}).get("Id")
         ok = pool_id == plan.state["pool_id"]
-        return Observation(ok, (("File", str(path)), ("User pool", str(pool_id)), ("Bytes", str(path.stat().st_size))))
+        return Observation(ok, (("File", str(path)), ("User pool", str(pool_id)), ("Bytes", str(size))))
+
+
+# The export's file work runs in a thread: a slow disk must not stall the cockpit's loop.
+
+
+def _new_export_path(text: str, export_dir: Path) -> Path:
+    """Where the export goes: a new file in a writable directory (InvalidInput otherwise)."""
+    path = Path(os.path.expanduser(text))
+    if not path.is_absolute():
+        path = export_dir / path
+    if path.exists():
+        raise InvalidInput({"path": f"{path} already exists: choose a new file"})
+    parent = next((p for p in [path.parent, *path.parent.parents] if p.exists()), None)
+    if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise InvalidInput({"path": f"cannot write under {path.parent}"})
+    return path
+
+
+def _write_export(path: Path, body: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as fh:  # "x": never overwrite a file
+        json.dump(body, fh, indent=2, default=str)
+
+
+def _read_export(path: Path) -> tuple[dict[str, Any], int]:
+    return json.loads(path.read_text(encoding="utf-8")), path.stat().st_size
 
 
 class AuthChecks(Check):

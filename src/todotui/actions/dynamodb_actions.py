@@ -9,7 +9,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from todotui.actions.base import Action, ActionContext, CallLog, Observation, UndoSpec, is_not_found, utc_stamp
+from todotui.actions.base import (
+    Action,
+    ActionContext,
+    CallLog,
+    Observation,
+    UndoSpec,
+    is_not_found,
+    utc_stamp,
+)
 from todotui.actions.cli_preview import aws_command
 from todotui.actions.model import Field, FieldKind, InvalidInput, Pairs, Plan, Risk
 from todotui.actions.validation import FieldErrors, parse_choice, parse_int, parse_text

@@ -55,7 +55,7 @@ def parse_int(
         except ValueError:
             raise FieldError(f"not a whole number: {raw[:20]!r}") from None
         if math.isfinite(as_float):
-            raise FieldError(f"must be a whole number{f' of {unit}' if unit else ''} (got {raw[:20]})")
+            raise FieldError(f"must be a whole number{f' of {unit}' if unit else ''} (got {raw[:20]})") from None
         raise FieldError(f"not a whole number: {raw[:20]!r}") from None
     _check_range(value, minimum, maximum, unit, why_min)
     return value

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from todotui.alerts.model import Alert, AlertSource, Severity, Topic
-from todotui.telemetry.aws_types import MetricAlarm, MetricDataQuery
 from todotui.config import StackNames
+from todotui.telemetry.aws_types import MetricAlarm, MetricDataQuery
 
 _SEVERITY = {"ALARM": Severity.CRIT, "OK": Severity.OK, "INSUFFICIENT_DATA": Severity.INFO}
 

@@ -9,7 +9,7 @@ metric math (moto has none).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from todotui.telemetry.catalogue import MetricSpec
@@ -72,7 +72,7 @@ async def fetch_metrics(
             call_messages += [m.get("Value", "") for m in page.get("Messages", [])]
             for result in page.get("MetricDataResults", []):
                 sid = result["Id"]
-                points.setdefault(sid, []).extend(zip(result.get("Timestamps", []), result.get("Values", [])))
+                points.setdefault(sid, []).extend(zip(result.get("Timestamps", []), result.get("Values", []), strict=False))
                 # A later page's status wins: PartialData on page 1 becomes Complete on the last.
                 status[sid] = result.get("StatusCode", "Complete")
                 messages.setdefault(sid, []).extend(
@@ -98,4 +98,4 @@ async def fetch_metrics(
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

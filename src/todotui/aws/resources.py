@@ -12,8 +12,8 @@ from typing import Any
 
 from todotui.aws.errors import AWS_ERRORS, describe_error, error_code
 from todotui.aws.session import AwsClients
-from todotui.telemetry.aws_types import Read, ResourceReads
 from todotui.config import StackNames
+from todotui.telemetry.aws_types import Read, ResourceReads
 
 
 async def fetch_resources(clients: AwsClients, stack: StackNames) -> ResourceReads:

@@ -9,6 +9,7 @@ returned `Refresh` says what failed, and the panes say how old their data is.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -27,9 +28,9 @@ from todotui.aws.logs import fetch_log_events
 from todotui.aws.metrics import fetch_metrics
 from todotui.aws.resources import fetch_resources
 from todotui.aws.session import AwsClients
-from todotui.telemetry.aws_types import MetricAlarm
 from todotui.config import Settings
 from todotui.core.clock import utc_now
+from todotui.telemetry.aws_types import MetricAlarm
 from todotui.telemetry.catalogue import MetricSpec, catalogue
 from todotui.telemetry.model import PaneSnapshot, ResourceFacts
 from todotui.telemetry.panes import FetchStatus, build_panes
@@ -308,10 +309,8 @@ class Monitor:
     async def _create_clients(self) -> None:
         """Create clients one at a time before the concurrent reads (creation is not re-entrant)."""
         for service in ("cloudwatch", "logs", "lambda", "dynamodb"):
-            try:
+            with contextlib.suppress(*AWS_ERRORS):  # the read that needs it says so, in AWS's words
                 await self._clients.client(service)
-            except AWS_ERRORS:
-                pass  # the read that needs it reports the error in AWS's words
 
     def snapshot(self, now: datetime | None = None) -> dict[str, PaneSnapshot]:
         """The panes rebuilt from what is held, judged at `now` (no IO): staleness while paused."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import json
 import os
 import queue
@@ -193,10 +194,8 @@ class Sandbox:
         process, self._process = self._process, None
         if process is not None:
             if process.stdin is not None:
-                try:
+                with contextlib.suppress(OSError):
                     process.stdin.close()
-                except OSError:
-                    pass
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
                 try:

@@ -16,9 +16,8 @@ import traceback
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from todotui.config import resolve_settings
+from todotui.config import StackNames, resolve_settings
 from todotui.errors import UsageError
-from todotui.config import StackNames
 from todotui.sandbox import (
     PARENT_WATCH_ENV,
     SANDBOX_REGION,

@@ -24,8 +24,8 @@ from todotui.config import StackNames
 from todotui.sandbox.alarms import AlarmEvaluator, MetricRecord
 from todotui.sandbox.model import (
     ROUTES,
-    Stat,
     StackState,
+    Stat,
     TableState,
     TickOutcome,
     simulate,

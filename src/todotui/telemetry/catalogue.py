@@ -176,7 +176,7 @@ def catalogue(stack: StackNames, *, percentiles: bool = False) -> tuple[MetricSp
     if percentiles:
         specs.append(_spec("lambda_duration_p99", LAMBDA, "Duration", fn, "p99"))
     for op in TABLE_OPERATIONS:
-        dims = table + (("Operation", op),)
+        dims = (*table, ("Operation", op))
         name = op.lower()
         specs.append(_spec(f"ddb_throttled_{name}", DYNAMODB, "ThrottledRequests", dims, "Sum"))
         specs.append(

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from todotui.telemetry.aws_types import ResourceReads
 from todotui.config import StackNames
+from todotui.telemetry.aws_types import ResourceReads
 from todotui.telemetry.model import ResourceFacts
 
 NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "ResourceNotFound", "404"})

@@ -23,10 +23,7 @@ from todotui.actions import (
     actions_for_topic,
     catalog,
 )
-from todotui.alerts.model import Alert, AlertSource, Severity
-from todotui.aws.session import AwsClients
-from todotui.config import Settings
-from todotui import format as fmt
+from todotui.alerts.model import Alert
 from todotui.ui.actions.check_view import CheckScreen
 from todotui.ui.actions.dialog import ActionDialog
 from todotui.ui.actions.journal_view import JournalAsk, JournalRequest, JournalScreen

@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from textual.app import ComposeResult
-from textual.markup import escape
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.reactive import var
 from textual.widgets import Digits, Label, Static
 
-from todotui.telemetry.model import DataState, Health, PaneSnapshot, Reading
 from todotui import format as fmt
+from todotui.telemetry.model import DataState, Health, PaneSnapshot, Reading
 from todotui.ui.widgets.history_chart import HistoryChart
 from todotui.ui.widgets.redraw import update_if_changed
 
