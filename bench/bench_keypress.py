@@ -80,10 +80,15 @@ def main() -> None:
             modal.append(press("Escape", lambda s: HELP_TITLE not in s))
             time.sleep(0.05)
         print(f"key presses while polling every 1 s ({args.presses * 2} of each kind):")
-        for name, latencies in (("pause/resume (status bar)", pause), ("help open/close (modal)", modal)):
+        for name, latencies in (
+            ("pause/resume (status bar)", pause),
+            ("help open/close (modal)", modal),
+        ):
             ms = [x * 1000 for x in latencies]
-            print(f"  {name:28} p50 {percentile(ms, 0.5):6.1f} ms   p99 {percentile(ms, 0.99):6.1f} ms"
-                  f"   max {max(ms):6.1f} ms   mean {statistics.mean(ms):6.1f} ms")
+            print(
+                f"  {name:28} p50 {percentile(ms, 0.5):6.1f} ms   p99 {percentile(ms, 0.99):6.1f} ms"
+                f"   max {max(ms):6.1f} ms   mean {statistics.mean(ms):6.1f} ms"
+            )
         start = time.perf_counter()
         for _ in range(20):
             screen()

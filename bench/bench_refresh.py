@@ -61,15 +61,31 @@ def runbook_commands(monitor: Monitor, now: datetime, window: int) -> list[list[
     for spec in monitor.specs:
         dims = [f"Name={name},Value={value}" for name, value in spec.dimensions]
         commands.append(
-            ["cloudwatch", "get-metric-statistics", "--namespace", spec.namespace,
-             "--metric-name", spec.metric, "--dimensions", *dims,
-             "--start-time", start, "--end-time", end, "--period", str(PERIOD),
-             "--statistics", spec.stat]
+            [
+                "cloudwatch",
+                "get-metric-statistics",
+                "--namespace",
+                spec.namespace,
+                "--metric-name",
+                spec.metric,
+                "--dimensions",
+                *dims,
+                "--start-time",
+                start,
+                "--end-time",
+                end,
+                "--period",
+                str(PERIOD),
+                "--statistics",
+                spec.stat,
+            ]
         )
     return commands
 
 
-def runbook_refresh(cli: str, commands: list[list[str]], env: dict[str, str]) -> tuple[float, float]:
+def runbook_refresh(
+    cli: str, commands: list[list[str]], env: dict[str, str]
+) -> tuple[float, float]:
     cpu0, wall0 = children_cpu(), time.perf_counter()
     for args in commands:
         subprocess.run([cli, *args], env=env, check=True, stdout=subprocess.DEVNULL)
@@ -78,6 +94,7 @@ def runbook_refresh(cli: str, commands: list[list[str]], env: dict[str, str]) ->
 
 async def main(args: argparse.Namespace) -> None:
     with Sandbox(manual=True, period=PERIOD, backfill=60, seed=1) as sandbox:
+
         def sim_now() -> datetime:
             return datetime.fromisoformat(sandbox.status()["sim_time"])
 
@@ -85,7 +102,9 @@ async def main(args: argparse.Namespace) -> None:
             aws={"endpoint_url": sandbox.endpoint, "region": sandbox.region},
             cadence={"period_seconds": PERIOD},
         )
-        os.environ.update({k: v for k, v in sandbox.env.items() if k.startswith("AWS_") and "ENDPOINT" not in k})
+        os.environ.update(
+            {k: v for k, v in sandbox.env.items() if k.startswith("AWS_") and "ENDPOINT" not in k}
+        )
         clock_value = sim_now()
         async with Monitor(settings, clock=lambda: clock_value) as monitor:
             monitor.window_seconds = 3600
@@ -107,13 +126,19 @@ async def main(args: argparse.Namespace) -> None:
             c_cpu = statistics.median(c for c, _ in cockpit)
             c_wall = statistics.median(w for _, w in cockpit)
             print(f"series per refresh: {len(monitor.specs)}")
-            print(f"cockpit refresh:  CPU {c_cpu * 1000:8.1f} ms   wall {c_wall * 1000:8.1f} ms (median of {args.rounds})")
+            print(
+                f"cockpit refresh:  CPU {c_cpu * 1000:8.1f} ms   wall {c_wall * 1000:8.1f} ms (median of {args.rounds})"
+            )
             if runbook:
                 r_cpu = statistics.median(c for c, _ in runbook)
                 r_wall = statistics.median(w for _, w in runbook)
-                print(f"runbook refresh:  CPU {r_cpu * 1000:8.1f} ms   wall {r_wall * 1000:8.1f} ms "
-                      f"({len(commands)} aws processes)")
-                print(f"ratio (runbook / cockpit): CPU x{r_cpu / c_cpu:,.0f}   wall x{r_wall / c_wall:,.0f}")
+                print(
+                    f"runbook refresh:  CPU {r_cpu * 1000:8.1f} ms   wall {r_wall * 1000:8.1f} ms "
+                    f"({len(commands)} aws processes)"
+                )
+                print(
+                    f"ratio (runbook / cockpit): CPU x{r_cpu / c_cpu:,.0f}   wall x{r_wall / c_wall:,.0f}"
+                )
             else:
                 print("runbook refresh: skipped (no aws CLI found)")
 
@@ -124,9 +149,14 @@ async def main(args: argparse.Namespace) -> None:
                 clock_value = sim_now()
                 result = await monitor.refresh()
                 per_refresh.append((result.requests, result.metrics_requested))
-            first, last = per_refresh[1] if len(per_refresh) > 1 else per_refresh[0], per_refresh[-1]
-            print(f"hour of refreshes ({args.hour_ticks}): requests/refresh first {first[0]} last {last[0]}, "
-                  f"metrics/refresh first {first[1]} last {last[1]}, max metrics {max(m for _, m in per_refresh)}")
+            first, last = (
+                per_refresh[1] if len(per_refresh) > 1 else per_refresh[0],
+                per_refresh[-1],
+            )
+            print(
+                f"hour of refreshes ({args.hour_ticks}): requests/refresh first {first[0]} last {last[0]}, "
+                f"metrics/refresh first {first[1]} last {last[1]}, max metrics {max(m for _, m in per_refresh)}"
+            )
             print(f"cost meter: {monitor.cost}")
 
             # 3. memory over many refreshes at full speed (no ticks: the data does not grow)
@@ -137,7 +167,9 @@ async def main(args: argparse.Namespace) -> None:
                 while done < mark:
                     await monitor.refresh()
                     done += 1
-                print(f"RSS after {mark:>6} refreshes: {rss_mb():7.1f} MB (growth {rss_mb() - base:+.1f} MB)")
+                print(
+                    f"RSS after {mark:>6} refreshes: {rss_mb():7.1f} MB (growth {rss_mb() - base:+.1f} MB)"
+                )
 
 
 if __name__ == "__main__":

@@ -66,8 +66,10 @@ def main() -> None:
     frames, datas = [], []
     for run in range(args.runs):
         frame, data = one_run(args.timeout)
-        print(f"run {run + 1}: first frame {frame if frame is None else f'{frame:.2f} s'}, "
-              f"first data {data if data is None else f'{data:.2f} s'}")
+        print(
+            f"run {run + 1}: first frame {frame if frame is None else f'{frame:.2f} s'}, "
+            f"first data {data if data is None else f'{data:.2f} s'}"
+        )
         if frame is not None:
             frames.append(frame)
         if data is not None:

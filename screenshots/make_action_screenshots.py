@@ -57,12 +57,16 @@ def idle(screen) -> bool:
 def save(app: TodoTuiApp, name: str, out: Path, suffix: str) -> Path:
     svg = Path(app.save_screenshot(f"{name}{suffix}.svg", path=str(out)))
     # Without this, SVG renderers drop the spaces at the start of each styled run.
-    text = svg.read_text(encoding="utf-8").replace("<svg class=", '<svg xml:space="preserve" class=', 1)
+    text = svg.read_text(encoding="utf-8").replace(
+        "<svg class=", '<svg xml:space="preserve" class=', 1
+    )
     svg.write_text(text, encoding="utf-8")
     return svg
 
 
-async def shoot(sandbox: Sandbox, clock: SimClock, size: tuple[int, int], out: Path, journal: Path) -> list[Path]:
+async def shoot(
+    sandbox: Sandbox, clock: SimClock, size: tuple[int, int], out: Path, journal: Path
+) -> list[Path]:
     settings = Settings().with_overrides(
         aws={"endpoint_url": sandbox.endpoint, "region": sandbox.region},
         cadence={"period_seconds": PERIOD, "refresh_seconds": 600, "window_seconds": 900},
@@ -72,9 +76,13 @@ async def shoot(sandbox: Sandbox, clock: SimClock, size: tuple[int, int], out: P
     suffix = "" if size == (160, 48) else f"-{size[0]}x{size[1]}"
     saved = []
     async with app.run_test(size=size) as pilot:
-        await wait(pilot, lambda: app.refreshes >= 1 and not app.refreshing and app.desk.runner is not None)
+        await wait(
+            pilot, lambda: app.refreshes >= 1 and not app.refreshing and app.desk.runner is not None
+        )
         feed = app.query_one(AlertFeedView)
-        throttle = next(a for a in feed.alerts if a.topic == "throttling" and a.source.value == "alarm")
+        throttle = next(
+            a for a in feed.alerts if a.topic == "throttling" and a.source.value == "alarm"
+        )
         await pilot.press("f")
         feed.move_cursor(row=feed.alerts.index(throttle))
         await pilot.press("a")
@@ -83,7 +91,9 @@ async def shoot(sandbox: Sandbox, clock: SimClock, size: tuple[int, int], out: P
         saved.append(save(app, "action-menu", out, suffix))
 
         await pilot.press("1")
-        await wait(pilot, lambda: isinstance(app.screen, ActionDialog) and app.screen.stage != "loading")
+        await wait(
+            pilot, lambda: isinstance(app.screen, ActionDialog) and app.screen.stage != "loading"
+        )
         dialog = app.screen
         for name in ("read", "write"):
             dialog.query_one(f"#input-{name}", Input).focus()
@@ -137,9 +147,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=HERE)
     args = parser.parse_args(argv)
     size = tuple(int(n) for n in args.size.lower().split("x"))
-    with tempfile.TemporaryDirectory() as scratch, Sandbox(
-        manual=True, period=PERIOD, backfill=0, seed=7, scenario="steady"
-    ) as sandbox:
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        Sandbox(manual=True, period=PERIOD, backfill=0, seed=7, scenario="steady") as sandbox,
+    ):
         os.environ.update(sandbox.env)
         sandbox.tick(10)
         sandbox.set_scenario("spike")

@@ -20,7 +20,9 @@ def sandbox_settings(sandbox: Any, *, read_only: bool = False) -> Settings:
 
 
 @asynccontextmanager
-async def open_runner(sandbox: Any, tmp_path: Path, *, read_only: bool = False, verify_timeout: float = 2.0):
+async def open_runner(
+    sandbox: Any, tmp_path: Path, *, read_only: bool = False, verify_timeout: float = 2.0
+):
     """An ActionRunner on the sandbox with a journal in tmp_path; yields (runner, clients)."""
     settings = sandbox_settings(sandbox, read_only=read_only)
     async with AwsClients(settings.aws, config=client_config(attempts=1)) as clients:
@@ -41,7 +43,9 @@ def mutating_requests(clients: AwsClients) -> dict[str, int]:
 
 
 def journal_lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def use_sandbox_credentials(monkeypatch: Any, sandbox: Any) -> None:

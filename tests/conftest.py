@@ -83,7 +83,7 @@ def sandbox_tier(request):
     (`-m "not sandbox"`): then whatever asked for a sandbox is a test that is not marked."""
     if not request.config.stash.get(_SANDBOX_TIER_SELECTED, True):
         pytest.fail(
-            "a sandbox was asked for, but no selected test is marked `sandbox` (-m \"not sandbox\"?):"
+            'a sandbox was asked for, but no selected test is marked `sandbox` (-m "not sandbox"?):'
             " a test reaches a sandbox fixture without being marked; mark it `sandbox`",
             pytrace=False,
         )

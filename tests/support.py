@@ -17,7 +17,9 @@ from textual.pilot import Pilot
 from todotui.core.clock import ManualClock
 
 
-async def until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
+async def until(
+    pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 60
+) -> None:
     """Let the app run until `condition` holds (no timing is asserted; the limit only ends a hang)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

@@ -49,7 +49,10 @@ def keep_capacity(sandbox):
     start = _throughput(ddb, table)
     yield start
     if _throughput(ddb, table) != start:
-        ddb.update_table(TableName=table, ProvisionedThroughput={"ReadCapacityUnits": start[0], "WriteCapacityUnits": start[1]})
+        ddb.update_table(
+            TableName=table,
+            ProvisionedThroughput={"ReadCapacityUnits": start[0], "WriteCapacityUnits": start[1]},
+        )
 
 
 @pytest.fixture
@@ -57,7 +60,11 @@ def keep_on_demand(sandbox):
     ddb, table = sandbox.client("dynamodb"), sandbox.names.ondemand_table_name
 
     def mode() -> str:
-        return ddb.describe_table(TableName=table)["Table"].get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+        return (
+            ddb.describe_table(TableName=table)["Table"]
+            .get("BillingModeSummary", {})
+            .get("BillingMode", "PROVISIONED")
+        )
 
     start = mode()
     yield
@@ -71,7 +78,9 @@ def keep_concurrency(sandbox):
     lam, name = sandbox.client("lambda"), sandbox.names.function_name
 
     def provisioned() -> set[str]:
-        configs = lam.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"]
+        configs = lam.list_provisioned_concurrency_configs(FunctionName=name)[
+            "ProvisionedConcurrencyConfigs"
+        ]
         return {config["FunctionArn"].rsplit(":", 1)[-1] for config in configs}
 
     reserved = lam.get_function_concurrency(FunctionName=name).get("ReservedConcurrentExecutions")
@@ -89,13 +98,21 @@ def keep_concurrency(sandbox):
 
 @pytest.fixture
 def keep_stage_cache(sandbox):
-    apigw, api_id, stage_name = sandbox.client("apigateway"), sandbox.stack.api_id, sandbox.names.stage_name
+    apigw, api_id, stage_name = (
+        sandbox.client("apigateway"),
+        sandbox.stack.api_id,
+        sandbox.names.stage_name,
+    )
 
     def cache() -> tuple:
         stage = apigw.get_stage(restApiId=api_id, stageName=stage_name)
         every = stage.get("methodSettings", {}).get("*/*", {})
-        return (bool(stage.get("cacheClusterEnabled")), stage.get("cacheClusterSize"),
-                bool(every.get("cachingEnabled")), every.get("cacheTtlInSeconds"))
+        return (
+            bool(stage.get("cacheClusterEnabled")),
+            stage.get("cacheClusterSize"),
+            bool(every.get("cachingEnabled")),
+            every.get("cacheTtlInSeconds"),
+        )
 
     start = cache()
     yield
@@ -108,7 +125,9 @@ def keep_stage_cache(sandbox):
         if size is not None:
             operations.append({"op": "replace", "path": "/cacheClusterSize", "value": size})
         if ttl is not None:
-            operations.append({"op": "replace", "path": "/*/*/caching/ttlInSeconds", "value": str(ttl)})
+            operations.append(
+                {"op": "replace", "path": "/*/*/caching/ttlInSeconds", "value": str(ttl)}
+            )
         apigw.update_stage(restApiId=api_id, stageName=stage_name, patchOperations=operations)
         assert cache()[0::2] == start[0::2], "the stage's caching is off again"
 
@@ -116,8 +135,11 @@ def keep_stage_cache(sandbox):
 @pytest.fixture
 def keep_users_enabled(sandbox):
     idp, stack = sandbox.client("cognito-idp"), sandbox.stack
-    users = [user for user in dict.fromkeys((stack.compromised_user, *stack.users))
-             if idp.admin_get_user(UserPoolId=stack.user_pool_id, Username=user)["Enabled"]]
+    users = [
+        user
+        for user in dict.fromkeys((stack.compromised_user, *stack.users))
+        if idp.admin_get_user(UserPoolId=stack.user_pool_id, Username=user)["Enabled"]
+    ]
     yield
     for user in users:
         if not idp.admin_get_user(UserPoolId=stack.user_pool_id, Username=user)["Enabled"]:
@@ -138,10 +160,27 @@ def keep_tables_and_backups(sandbox):
 
 
 _PUT_ALARM_FIELDS = (
-    "AlarmName", "AlarmDescription", "ActionsEnabled", "OKActions", "AlarmActions", "InsufficientDataActions",
-    "MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Dimensions", "Period", "Unit",
-    "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData",
-    "EvaluateLowSampleCountPercentile", "Metrics", "ThresholdMetricId",
+    "AlarmName",
+    "AlarmDescription",
+    "ActionsEnabled",
+    "OKActions",
+    "AlarmActions",
+    "InsufficientDataActions",
+    "MetricName",
+    "Namespace",
+    "Statistic",
+    "ExtendedStatistic",
+    "Dimensions",
+    "Period",
+    "Unit",
+    "EvaluationPeriods",
+    "DatapointsToAlarm",
+    "Threshold",
+    "ComparisonOperator",
+    "TreatMissingData",
+    "EvaluateLowSampleCountPercentile",
+    "Metrics",
+    "ThresholdMetricId",
 )
 
 
@@ -154,7 +193,9 @@ def keep_duration_alarm(sandbox):
     if now["Threshold"] != start["Threshold"]:
         definition = {k: start[k] for k in _PUT_ALARM_FIELDS if k in start}
         if not definition.get("Metrics"):
-            definition.pop("Metrics", None)  # a plain metric alarm: Metrics and MetricName exclude each other
+            definition.pop(
+                "Metrics", None
+            )  # a plain metric alarm: Metrics and MetricName exclude each other
         cw.put_metric_alarm(**definition)
 
 
@@ -208,14 +249,21 @@ async def test_lambda_memory_change_and_undo(sandbox, tmp_path, keep_memory):
         assert runner.history()[1].intent["undo_of"] == outcome.record_id
 
 
-async def test_dynamodb_capacity_raise_then_undo_is_a_typed_decrease(sandbox, tmp_path, keep_capacity):
+async def test_dynamodb_capacity_raise_then_undo_is_a_typed_decrease(
+    sandbox, tmp_path, keep_capacity
+):
     ddb = sandbox.client("dynamodb")
     table = sandbox.names.table_name
     pt = ddb.describe_table(TableName=table)["Table"]["ProvisionedThroughput"]
     read, write = pt["ReadCapacityUnits"], pt["WriteCapacityUnits"]
     async with open_runner(sandbox, tmp_path) as (runner, _):
-        plan = await runner.prepare("dynamodb-capacity", {"table": table, "read": str(read * 2), "write": str(write * 2)})
-        assert plan.before == (("Read capacity", f"{read} units/s"), ("Write capacity", f"{write} units/s"))
+        plan = await runner.prepare(
+            "dynamodb-capacity", {"table": table, "read": str(read * 2), "write": str(write * 2)}
+        )
+        assert plan.before == (
+            ("Read capacity", f"{read} units/s"),
+            ("Write capacity", f"{write} units/s"),
+        )
         assert plan.risk is Risk.LOW
         assert dict(plan.context)["Decreases today"].isdigit()
         assert f"ReadCapacityUnits={read * 2},WriteCapacityUnits={write * 2}" in plan.cli[0]
@@ -236,7 +284,9 @@ async def test_dynamodb_capacity_raise_then_undo_is_a_typed_decrease(sandbox, tm
         assert (now["ReadCapacityUnits"], now["WriteCapacityUnits"]) == (read, write)
 
 
-async def test_on_demand_table_is_explained_and_billing_switch_needs_capacity(sandbox, tmp_path, keep_on_demand):
+async def test_on_demand_table_is_explained_and_billing_switch_needs_capacity(
+    sandbox, tmp_path, keep_on_demand
+):
     ddb = sandbox.client("dynamodb")
     table = sandbox.names.ondemand_table_name
     async with open_runner(sandbox, tmp_path) as (runner, clients):
@@ -249,7 +299,10 @@ async def test_on_demand_table_is_explained_and_billing_switch_needs_capacity(sa
         assert set(excinfo.value.errors) == {"read", "write"}
         assert not mutating_requests(clients)
 
-        plan = await runner.prepare("dynamodb-billing-mode", {"table": table, "mode": "PROVISIONED", "read": "3", "write": "4"})
+        plan = await runner.prepare(
+            "dynamodb-billing-mode",
+            {"table": table, "mode": "PROVISIONED", "read": "3", "write": "4"},
+        )
         assert plan.before[0] == ("Billing mode", "PAY_PER_REQUEST")
         outcome = await runner.run(plan, typed_confirmation=table)
         assert outcome.ok and outcome.verified, outcome
@@ -258,29 +311,44 @@ async def test_on_demand_table_is_explained_and_billing_switch_needs_capacity(sa
         assert desc["ProvisionedThroughput"]["ReadCapacityUnits"] == 3
         undone = await _run_with_confirm(runner, await runner.undo_plan(outcome.record_id))
         assert undone.ok and undone.verified
-        assert ddb.describe_table(TableName=table)["Table"]["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+        assert (
+            ddb.describe_table(TableName=table)["Table"]["BillingModeSummary"]["BillingMode"]
+            == "PAY_PER_REQUEST"
+        )
 
 
-async def test_provisioned_concurrency_refuses_latest_goes_ready_and_undo_removes(sandbox, tmp_path, keep_concurrency):
+async def test_provisioned_concurrency_refuses_latest_goes_ready_and_undo_removes(
+    sandbox, tmp_path, keep_concurrency
+):
     lam = sandbox.client("lambda")
     name, alias = sandbox.names.function_name, sandbox.names.alias
     async with open_runner(sandbox, tmp_path, verify_timeout=0.2) as (runner, clients):
         with pytest.raises(InvalidInput) as excinfo:
-            await runner.prepare("provisioned-concurrency", {"qualifier": "$LATEST", "executions": "5"})
-        assert "unpublished" in excinfo.value.errors["qualifier"] and alias in excinfo.value.errors["qualifier"]
+            await runner.prepare(
+                "provisioned-concurrency", {"qualifier": "$LATEST", "executions": "5"}
+            )
+        assert (
+            "unpublished" in excinfo.value.errors["qualifier"]
+            and alias in excinfo.value.errors["qualifier"]
+        )
         with pytest.raises(InvalidInput) as excinfo:
             await runner.prepare("provisioned-concurrency", {"qualifier": "99", "executions": "0"})
         assert "unknown version" in excinfo.value.errors["qualifier"]
         assert "at least 1" in excinfo.value.errors["executions"]
         assert not mutating_requests(clients)
 
-        plan = await runner.prepare("provisioned-concurrency", {"qualifier": alias, "executions": "5"})
+        plan = await runner.prepare(
+            "provisioned-concurrency", {"qualifier": alias, "executions": "5"}
+        )
         assert plan.before == (("Provisioned concurrency", "none"),)
         assert "--qualifier PROD --provisioned-concurrency-executions 5" in plan.cli[0]
         outcome = await runner.run(plan)
         assert outcome.ok and not outcome.verified, "allocation takes simulated time"
         assert "IN_PROGRESS" in outcome.message
-        assert lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier=alias)["Status"] == "IN_PROGRESS"
+        assert (
+            lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier=alias)["Status"]
+            == "IN_PROGRESS"
+        )
         sandbox.tick(2)
         again = await runner.verify(plan, outcome.record_id)
         assert again.verified and "READY" in dict(again.observed)["Provisioned concurrency"]
@@ -291,7 +359,9 @@ async def test_provisioned_concurrency_refuses_latest_goes_ready_and_undo_remove
         assert undo.action_id == "provisioned-concurrency-remove" and undo.risk is Risk.DESTRUCTIVE
         undone = await runner.run(undo, typed_confirmation=f"{name}:{alias}")
         assert undone.ok and undone.verified
-        assert not lam.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"]
+        assert not lam.list_provisioned_concurrency_configs(FunctionName=name)[
+            "ProvisionedConcurrencyConfigs"
+        ]
 
 
 async def test_reserved_concurrency_put_and_undo(sandbox, tmp_path, keep_concurrency):
@@ -306,7 +376,9 @@ async def test_reserved_concurrency_put_and_undo(sandbox, tmp_path, keep_concurr
         assert outcome.ok and outcome.verified
         assert lam.get_function_concurrency(FunctionName=name)["ReservedConcurrentExecutions"] == 50
         zero = await runner.prepare("reserved-concurrency", {"reserved": "0"})
-        assert zero.risk is Risk.DESTRUCTIVE and any("stops every invocation" in w for w in zero.warnings)
+        assert zero.risk is Risk.DESTRUCTIVE and any(
+            "stops every invocation" in w for w in zero.warnings
+        )
         undone = await runner.run(await runner.undo_plan(outcome.record_id))
         assert undone.ok and undone.verified
         assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName=name)
@@ -318,13 +390,19 @@ async def test_api_cache_on_with_real_patch_paths_and_undo(sandbox, tmp_path, ke
     stage_name = sandbox.names.stage_name
     async with open_runner(sandbox, tmp_path) as (runner, _):
         with pytest.raises(InvalidInput) as excinfo:
-            await runner.prepare("api-cache", {"enabled": "yes", "size_gb": "0.5GB", "ttl_seconds": "4000"})
+            await runner.prepare(
+                "api-cache", {"enabled": "yes", "size_gb": "0.5GB", "ttl_seconds": "4000"}
+            )
         assert "without a unit" in excinfo.value.errors["size_gb"]
         assert "at most 3600" in excinfo.value.errors["ttl_seconds"]
-        plan = await runner.prepare("api-cache", {"enabled": "yes", "size_gb": "1.6", "ttl_seconds": "120"})
+        plan = await runner.prepare(
+            "api-cache", {"enabled": "yes", "size_gb": "1.6", "ttl_seconds": "120"}
+        )
         paths = [op["path"] for op in plan.params["patch"]]
         assert "/*/*/caching/enabled" in paths and "/caching/enabled" not in paths
-        assert "'op=replace,path=/*/*/caching/enabled,value=true'" in plan.cli[0], "the * is quoted for the shell"
+        assert "'op=replace,path=/*/*/caching/enabled,value=true'" in plan.cli[0], (
+            "the * is quoted for the shell"
+        )
         outcome = await runner.run(plan)
         assert outcome.ok and outcome.verified, outcome
         stage = apigw.get_stage(restApiId=api_id, stageName=stage_name)
@@ -343,8 +421,12 @@ async def test_rollback_clears_routing_now_and_undo_restores_it(sandbox, tmp_pat
     name, alias = sandbox.names.function_name, sandbox.names.alias
     stack = sandbox.stack
     stable, candidate = stack.stable_version, stack.candidate_version
-    lam.update_alias(FunctionName=name, Name=alias, FunctionVersion=stable,
-                     RoutingConfig={"AdditionalVersionWeights": {candidate: 0.25}})
+    lam.update_alias(
+        FunctionName=name,
+        Name=alias,
+        FunctionVersion=stable,
+        RoutingConfig={"AdditionalVersionWeights": {candidate: 0.25}},
+    )
     try:
         async with open_runner(sandbox, tmp_path) as (runner, _):
             fields = {f.name: f for f in await runner.fields("rollback")}
@@ -355,7 +437,9 @@ async def test_rollback_clears_routing_now_and_undo_restores_it(sandbox, tmp_pat
             with pytest.raises(InvalidInput):
                 await runner.prepare("rollback", {"version": "42"})
             plan = await runner.prepare("rollback", {"version": stable})
-            assert plan.before == (("Alias routing", f"75% -> version {stable}, 25% -> version {candidate}"),)
+            assert plan.before == (
+                ("Alias routing", f"75% -> version {stable}, 25% -> version {candidate}"),
+            )
             assert plan.risk is Risk.DESTRUCTIVE and plan.confirm_text == alias
             assert """--routing-config '{"AdditionalVersionWeights":{}}'""" in plan.cli[0]
             outcome = await runner.run(plan, typed_confirmation=alias)
@@ -372,11 +456,17 @@ async def test_rollback_clears_routing_now_and_undo_restores_it(sandbox, tmp_pat
             now = lam.get_alias(FunctionName=name, Name=alias)
             assert now["RoutingConfig"]["AdditionalVersionWeights"] == {candidate: 0.25}
     finally:
-        lam.update_alias(FunctionName=name, Name=alias, FunctionVersion=stable,
-                         RoutingConfig={"AdditionalVersionWeights": {}})
+        lam.update_alias(
+            FunctionName=name,
+            Name=alias,
+            FunctionVersion=stable,
+            RoutingConfig={"AdditionalVersionWeights": {}},
+        )
 
 
-async def test_disable_user_is_two_calls_both_journaled_and_undo_enables(sandbox, tmp_path, keep_users_enabled):
+async def test_disable_user_is_two_calls_both_journaled_and_undo_enables(
+    sandbox, tmp_path, keep_users_enabled
+):
     idp = sandbox.client("cognito-idp")
     stack = sandbox.stack
     user = stack.compromised_user
@@ -386,7 +476,9 @@ async def test_disable_user_is_two_calls_both_journaled_and_undo_enables(sandbox
         assert "no user" in excinfo.value.errors["username"]
         plan = await runner.prepare("cognito-disable-user", {"username": user})
         assert plan.risk is Risk.SECURITY and plan.confirm_text == user
-        assert any("1 h" in e for e in plan.effects) and any("refresh token" in e for e in plan.effects)
+        assert any("1 h" in e for e in plan.effects) and any(
+            "refresh token" in e for e in plan.effects
+        )
         assert len(plan.cli) == 2 and "admin-user-global-sign-out" in plan.cli[1]
         outcome = await runner.run(plan, typed_confirmation=user)
         assert outcome.ok and outcome.verified, outcome
@@ -402,13 +494,17 @@ async def test_disable_user_is_two_calls_both_journaled_and_undo_enables(sandbox
         assert idp.admin_get_user(UserPoolId=stack.user_pool_id, Username=user)["Enabled"] is True
 
 
-async def test_backup_then_restore_into_a_new_table_never_the_live_one(sandbox, tmp_path, keep_tables_and_backups):
+async def test_backup_then_restore_into_a_new_table_never_the_live_one(
+    sandbox, tmp_path, keep_tables_and_backups
+):
     ddb = sandbox.client("dynamodb")
     table = sandbox.names.table_name
     async with open_runner(sandbox, tmp_path) as (runner, _):
         plan = await runner.prepare("dynamodb-backup", {"table": table})
         backup = plan.params["backup_name"]
-        assert backup.startswith(f"{table}-manual-") and len(backup) == len(table) + len("-manual-YYYYmmdd-HHMMSS")
+        assert backup.startswith(f"{table}-manual-") and len(backup) == len(table) + len(
+            "-manual-YYYYmmdd-HHMMSS"
+        )
         outcome = await runner.run(plan)
         assert outcome.ok and outcome.verified, outcome
         names = [b["BackupName"] for b in ddb.list_backups(TableName=table)["BackupSummaries"]]
@@ -417,10 +513,14 @@ async def test_backup_then_restore_into_a_new_table_never_the_live_one(sandbox, 
         assert backup in [row.label for row in report.rows]
 
         with pytest.raises(InvalidInput) as excinfo:
-            await runner.prepare("dynamodb-restore", {"table": table, "backup": backup, "new_table": table})
+            await runner.prepare(
+                "dynamodb-restore", {"table": table, "backup": backup, "new_table": table}
+            )
         assert "live table" in excinfo.value.errors["new_table"]
         new_table = f"{table}-restored-test"
-        restore = await runner.prepare("dynamodb-restore", {"table": table, "backup": backup, "new_table": new_table})
+        restore = await runner.prepare(
+            "dynamodb-restore", {"table": table, "backup": backup, "new_table": new_table}
+        )
         assert restore.risk is Risk.DESTRUCTIVE and restore.confirm_text == new_table
         assert not restore.undo_possible
         refused = await runner.run(restore, typed_confirmation=table)
@@ -437,7 +537,9 @@ async def test_export_user_pool_writes_json(sandbox, tmp_path):
         assert plan.cli[0].endswith(" > " + fields["path"].default)
         outcome = await runner.run(plan)
         assert outcome.ok and outcome.verified
-        data = json.loads((tmp_path / "exports").glob("cognito-backup-*.json").__next__().read_text())
+        data = json.loads(
+            (tmp_path / "exports").glob("cognito-backup-*.json").__next__().read_text()
+        )
         assert data["UserPool"]["Id"] == sandbox.stack.user_pool_id
         with pytest.raises(InvalidInput) as excinfo:
             await runner.prepare("cognito-export-pool", {"path": fields["path"].default})
@@ -458,8 +560,15 @@ async def test_auth_checks_report_pool_client_and_authorizer(sandbox, tmp_path):
 async def test_alarm_threshold_keeps_every_other_field(sandbox, tmp_path, keep_duration_alarm):
     cw = sandbox.client("cloudwatch")
     name = sandbox.names.duration_alarm
-    volatile = {"Threshold", "StateValue", "StateReason", "StateReasonData", "StateUpdatedTimestamp",
-                "AlarmConfigurationUpdatedTimestamp", "StateTransitionedTimestamp"}
+    volatile = {
+        "Threshold",
+        "StateValue",
+        "StateReason",
+        "StateReasonData",
+        "StateUpdatedTimestamp",
+        "AlarmConfigurationUpdatedTimestamp",
+        "StateTransitionedTimestamp",
+    }
 
     def settings():
         alarm = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
@@ -467,9 +576,13 @@ async def test_alarm_threshold_keeps_every_other_field(sandbox, tmp_path, keep_d
 
     before, threshold = settings()
     async with open_runner(sandbox, tmp_path) as (runner, _):
-        plan = await runner.prepare("alarm-threshold", {"alarm": name, "threshold": str(threshold + 1000)})
+        plan = await runner.prepare(
+            "alarm-threshold", {"alarm": name, "threshold": str(threshold + 1000)}
+        )
         assert dict(plan.before)["Threshold"].startswith(f"{threshold:g}")
-        assert "30-day" in " ".join(label for label, _ in plan.context) + " ".join(v for _, v in plan.context)
+        assert "30-day" in " ".join(label for label, _ in plan.context) + " ".join(
+            v for _, v in plan.context
+        )
         assert "--alarm-actions" in plan.cli[0] and "--dimensions" in plan.cli[0]
         outcome = await runner.run(plan)
         assert outcome.ok and outcome.verified, outcome
@@ -487,12 +600,17 @@ async def test_emergency_notification_reaches_topic_and_log(sandbox, tmp_path):
         with pytest.raises(InvalidInput) as excinfo:
             await runner.prepare("emergency-notify", {"message": "  ", "subject": "a\nb" * 60})
         assert set(excinfo.value.errors) == {"message", "subject"}
-        plan = await runner.prepare("emergency-notify", {"message": "Critical: Lambda 'down' $HOME", "subject": "TodoApp Emergency Alert"})
+        plan = await runner.prepare(
+            "emergency-notify",
+            {"message": "Critical: Lambda 'down' $HOME", "subject": "TodoApp Emergency Alert"},
+        )
         assert "'[" in plan.cli[0], "the message is shell-quoted"
         outcome = await runner.run(plan)
         assert outcome.ok and outcome.verified, outcome
         assert len(outcome.request_ids) >= 3
-    messages = sqs.receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+    messages = sqs.receive_message(
+        QueueUrl=stack.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+    ).get("Messages", [])
     bodies = [json.loads(m["Body"]).get("Message", "") for m in messages]
     assert any("Critical: Lambda 'down' $HOME" in b for b in bodies)
     events = logs.filter_log_events(logGroupName=sandbox.names.emergency_log_group)["events"]
@@ -505,24 +623,38 @@ async def test_aws_refusal_comes_back_in_aws_words_and_is_journaled_failed(sandb
     pt = ddb.describe_table(TableName=table)["Table"]["ProvisionedThroughput"]
     read, write = pt["ReadCapacityUnits"], pt["WriteCapacityUnits"]
     async with open_runner(sandbox, tmp_path) as (runner, _):
-        plan = await runner.prepare("dynamodb-capacity", {"table": table, "read": str(read + 1), "write": str(write)})
-        ddb.update_table(TableName=table, ProvisionedThroughput={"ReadCapacityUnits": read + 1, "WriteCapacityUnits": write})
+        plan = await runner.prepare(
+            "dynamodb-capacity", {"table": table, "read": str(read + 1), "write": str(write)}
+        )
+        ddb.update_table(
+            TableName=table,
+            ProvisionedThroughput={"ReadCapacityUnits": read + 1, "WriteCapacityUnits": write},
+        )
         try:
             stale = await runner.run(plan)
-            assert stale.status is OutcomeStatus.REFUSED and "changed since the plan" in stale.message
+            assert (
+                stale.status is OutcomeStatus.REFUSED and "changed since the plan" in stale.message
+            )
             outcome = await runner.run(plan, stale_override=True)
             assert outcome.status is OutcomeStatus.FAILED
-            assert outcome.error.startswith("ValidationException: The provisioned throughput for the table will not change")
+            assert outcome.error.startswith(
+                "ValidationException: The provisioned throughput for the table will not change"
+            )
             # (the sandbox's gap filler answers this refusal without a request id header)
             _, out = assert_journaled(tmp_path, outcome, result="failed", request_id=False)
             assert out["error"] == outcome.error
             with pytest.raises(Exception, match="only an action that succeeded"):
                 await runner.undo_plan(outcome.record_id)
         finally:
-            ddb.update_table(TableName=table, ProvisionedThroughput={"ReadCapacityUnits": read, "WriteCapacityUnits": write})
+            ddb.update_table(
+                TableName=table,
+                ProvisionedThroughput={"ReadCapacityUnits": read, "WriteCapacityUnits": write},
+            )
 
 
-async def test_endpoint_dying_mid_action_leaves_unknown_outcome_and_rerunnable_verify(sandbox, tmp_path, keep_memory):
+async def test_endpoint_dying_mid_action_leaves_unknown_outcome_and_rerunnable_verify(
+    sandbox, tmp_path, keep_memory
+):
     from todotui.actions import ActionRunner
     from todotui.aws.session import AwsClients, client_config
     from todotui.config import AwsTarget
@@ -534,8 +666,14 @@ async def test_endpoint_dying_mid_action_leaves_unknown_outcome_and_rerunnable_v
         plan = await runner.prepare("lambda-memory", {"memory_mb": str(start + 64)})
         dead = AwsTarget(endpoint_url="http://127.0.0.1:9", region=sandbox.region)
         async with AwsClients(dead, config=client_config(attempts=1, connect_timeout=1)) as gone:
-            cut_off = ActionRunner(runner.settings, gone, journal=runner.journal, read_only=False,
-                                   verify_timeout=0.1, poll_interval=0.05)
+            cut_off = ActionRunner(
+                runner.settings,
+                gone,
+                journal=runner.journal,
+                read_only=False,
+                verify_timeout=0.1,
+                poll_interval=0.05,
+            )
             outcome = await cut_off.run(plan)
         assert outcome.status is OutcomeStatus.UNKNOWN and outcome.outcome_unknown
         assert "run verify" in outcome.message
@@ -547,7 +685,9 @@ async def test_endpoint_dying_mid_action_leaves_unknown_outcome_and_rerunnable_v
         assert again.verified
 
 
-async def test_a_crash_between_intent_and_outcome_leaves_an_unfinished_intent(sandbox, tmp_path, keep_memory):
+async def test_a_crash_between_intent_and_outcome_leaves_an_unfinished_intent(
+    sandbox, tmp_path, keep_memory
+):
     lam = sandbox.client("lambda")
     name = sandbox.names.function_name
     start = lam.get_function_configuration(FunctionName=name)["MemorySize"]
@@ -566,7 +706,9 @@ async def test_a_crash_between_intent_and_outcome_leaves_an_unfinished_intent(sa
         with pytest.raises(asyncio.CancelledError):
             await task
         unfinished = runner.journal.unfinished()
-        assert [e.action_id for e in unfinished] == ["lambda-memory"] and unfinished[0].result == "unfinished"
+        assert [e.action_id for e in unfinished] == ["lambda-memory"] and unfinished[
+            0
+        ].result == "unfinished"
         assert not runner.is_busy(plan.target)
 
 
@@ -584,10 +726,14 @@ async def test_same_target_cannot_run_twice_at_once(sandbox, tmp_path, keep_memo
 
 async def test_stale_telemetry_needs_an_explicit_override(sandbox, tmp_path, keep_memory):
     async with open_runner(sandbox, tmp_path) as (runner, clients):
-        start = int(dict((await runner.prepare("lambda-memory", {"memory_mb": "1024"})).before)["Memory"].split()[0])
-        plan = (await runner.prepare("lambda-memory", {"memory_mb": str(start + 8)})).with_stale_warning(
-            "telemetry is 10 min old"
+        start = int(
+            dict((await runner.prepare("lambda-memory", {"memory_mb": "1024"})).before)[
+                "Memory"
+            ].split()[0]
         )
+        plan = (
+            await runner.prepare("lambda-memory", {"memory_mb": str(start + 8)})
+        ).with_stale_warning("telemetry is 10 min old")
         refused = await runner.run(plan)
         assert refused.status is OutcomeStatus.REFUSED and "10 min old" in refused.message
         assert not mutating_requests(clients)
@@ -602,7 +748,11 @@ def test_topics_map_to_the_runbook_answers():
 
     assert actions_for_topic(Topic.THROTTLING)[0].id == "dynamodb-capacity"
     assert actions_for_topic(Topic.ERRORS)[0].id == "rollback"
-    assert [a.id for a in actions_for_topic(Topic.LATENCY)][:3] == ["lambda-memory", "provisioned-concurrency", "api-cache"]
+    assert [a.id for a in actions_for_topic(Topic.LATENCY)][:3] == [
+        "lambda-memory",
+        "provisioned-concurrency",
+        "api-cache",
+    ]
     assert actions_for_topic(Topic.AUTH)[0].id == "cognito-disable-user"
     assert "provisioned-concurrency" in [a.id for a in actions_for_topic(Topic.CONCURRENCY)]
     ids = {a.id for a in catalog()}
@@ -620,21 +770,41 @@ async def test_cli_previews_run_as_is_in_a_shell(sandbox, tmp_path):
     names, stack = sandbox.names, sandbox.stack
     env = {**os.environ, **sandbox.env, "HOME": str(tmp_path)}
     async with open_runner(sandbox, tmp_path) as (runner, _):
-        route = await runner.prepare("alias-route", {"version": stack.stable_version,
-                                                     "additional_version": stack.candidate_version, "weight": "0.2"})
-        cache = await runner.prepare("api-cache", {"enabled": "yes", "size_gb": "0.5", "ttl_seconds": "60"})
+        route = await runner.prepare(
+            "alias-route",
+            {
+                "version": stack.stable_version,
+                "additional_version": stack.candidate_version,
+                "weight": "0.2",
+            },
+        )
+        cache = await runner.prepare(
+            "api-cache", {"enabled": "yes", "size_gb": "0.5", "ttl_seconds": "60"}
+        )
     try:
         for plan in (route, cache):
-            done = subprocess.run(["bash", "-c", plan.cli[0]], env=env, capture_output=True, text=True, timeout=120)
+            done = subprocess.run(
+                ["bash", "-c", plan.cli[0]], env=env, capture_output=True, text=True, timeout=120
+            )
             assert done.returncode == 0, done.stderr
         alias = lam.get_alias(FunctionName=names.function_name, Name=names.alias)
         assert alias["RoutingConfig"]["AdditionalVersionWeights"] == {stack.candidate_version: 0.2}
-        settings = apigw.get_stage(restApiId=stack.api_id, stageName=names.stage_name)["methodSettings"]["*/*"]
+        settings = apigw.get_stage(restApiId=stack.api_id, stageName=names.stage_name)[
+            "methodSettings"
+        ]["*/*"]
         assert settings["cachingEnabled"] is True and settings["cacheTtlInSeconds"] == 60
     finally:
-        lam.update_alias(FunctionName=names.function_name, Name=names.alias, FunctionVersion=stack.stable_version,
-                         RoutingConfig={"AdditionalVersionWeights": {}})
-        apigw.update_stage(restApiId=stack.api_id, stageName=names.stage_name, patchOperations=[
-            {"op": "replace", "path": "/*/*/caching/enabled", "value": "false"},
-            {"op": "replace", "path": "/cacheClusterEnabled", "value": "false"},
-        ])
+        lam.update_alias(
+            FunctionName=names.function_name,
+            Name=names.alias,
+            FunctionVersion=stack.stable_version,
+            RoutingConfig={"AdditionalVersionWeights": {}},
+        )
+        apigw.update_stage(
+            restApiId=stack.api_id,
+            stageName=names.stage_name,
+            patchOperations=[
+                {"op": "replace", "path": "/*/*/caching/enabled", "value": "false"},
+                {"op": "replace", "path": "/cacheClusterEnabled", "value": "false"},
+            ],
+        )

@@ -39,9 +39,13 @@ async def test_password_appears_nowhere(sandbox, tmp_path, monkeypatch, caplog, 
         async with open_runner(sandbox, tmp_path) as (runner, _):
             runner.journal = journal
             with pytest.raises(InvalidInput) as excinfo:
-                await runner.prepare("cognito-set-password", {"username": user, "password": weak, "permanent": "yes"})
+                await runner.prepare(
+                    "cognito-set-password", {"username": user, "password": weak, "permanent": "yes"}
+                )
             texts += [str(excinfo.value), repr(excinfo.value.errors)]
-            plan = await runner.prepare("cognito-set-password", {"username": user, "password": password, "permanent": "yes"})
+            plan = await runner.prepare(
+                "cognito-set-password", {"username": user, "password": password, "permanent": "yes"}
+            )
             texts += [repr(plan), str(plan), *plan.cli, repr(plan.params), repr(plan.state)]
             texts.append(repr(plan.values))
             assert "read -rs NEW_PASSWORD" in plan.cli[0] and '"$NEW_PASSWORD"' in plan.cli[1]
@@ -52,26 +56,48 @@ async def test_password_appears_nowhere(sandbox, tmp_path, monkeypatch, caplog, 
 
             # The endpoint dies mid-action: the error text carries no password either.
             dead = AwsTarget(endpoint_url="http://127.0.0.1:9", region=sandbox.region)
-            async with AwsClients(dead, config=client_config(attempts=1, connect_timeout=1)) as gone:
-                cut_off = ActionRunner(runner.settings, gone, journal=journal, read_only=False, verify_timeout=0.1,
-                                       poll_interval=0.05)
+            async with AwsClients(
+                dead, config=client_config(attempts=1, connect_timeout=1)
+            ) as gone:
+                cut_off = ActionRunner(
+                    runner.settings,
+                    gone,
+                    journal=journal,
+                    read_only=False,
+                    verify_timeout=0.1,
+                    poll_interval=0.05,
+                )
                 failed = await cut_off.run(plan, typed_confirmation=user)
             assert failed.status is OutcomeStatus.UNKNOWN
             texts.append(repr(failed))
         # The password really was set: it signs the user in.
         auth = idp.admin_initiate_auth(
-            UserPoolId=stack.user_pool_id, ClientId=stack.user_pool_client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            UserPoolId=stack.user_pool_id,
+            ClientId=stack.user_pool_client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": user, "PASSWORD": password},
         )
         assert "AuthenticationResult" in auth
     finally:
-        idp.admin_set_user_password(UserPoolId=stack.user_pool_id, Username=user, Password=TEST_PASSWORD, Permanent=True)
+        idp.admin_set_user_password(
+            UserPoolId=stack.user_pool_id, Username=user, Password=TEST_PASSWORD, Permanent=True
+        )
 
     assert journal.path.exists() and journal.path.is_relative_to(locations.data_dir())
     captured = capsys.readouterr()
     log_text = caplog.text + "\n".join(str(r.__dict__) for r in caplog.records)
-    assert any("AdminSetUserPassword" in r.getMessage() for r in caplog.records), "botocore's DEBUG lines were captured"
-    haystack = "\n".join([*texts, log_text, captured.out, captured.err, _all_text_under(locations.data_dir(), tmp_path)])
+    assert any("AdminSetUserPassword" in r.getMessage() for r in caplog.records), (
+        "botocore's DEBUG lines were captured"
+    )
+    haystack = "\n".join(
+        [
+            *texts,
+            log_text,
+            captured.out,
+            captured.err,
+            _all_text_under(locations.data_dir(), tmp_path),
+        ]
+    )
     for secret in (password, weak, password.replace('"', '\\"'), password.replace("\\", "\\\\")):
         assert secret not in haystack
     assert "********" in journal.path.read_text()
@@ -84,10 +110,12 @@ def test_log_lines_carrying_a_secret_in_flight_are_redacted(caplog):
     from todotui.actions.redaction import secrets_in_flight
 
     caplog.set_level(logging.DEBUG)
-    password = 'Xq"7\\UNIQUE42!\''
+    password = "Xq\"7\\UNIQUE42!'"
     endpoint_log = logging.getLogger("botocore.endpoint")
     with secrets_in_flight({password}):
-        endpoint_log.debug("Making request with params: %s", {"body": json.dumps({"Password": password}).encode()})
+        endpoint_log.debug(
+            "Making request with params: %s", {"body": json.dumps({"Password": password}).encode()}
+        )
         endpoint_log.debug("params: %s", {"body": json.dumps({"Password": password})})
         endpoint_log.debug("raw %s", password)
     endpoint_log.debug("after: %s", "harmless")

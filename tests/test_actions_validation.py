@@ -40,7 +40,11 @@ def test_parsers_accept_good_values():
     assert parse_int(" 256 ", minimum=128, unit="MB") == 256
     assert parse_float("0.1", minimum=0, maximum=1) == 0.1
     assert _size_parser("118.0") == "118" and _size_parser("0.5") == "0.5"
-    for bad, hint in (("0.5GB", "without a unit"), ("2", "choose one of"), ("nan", "choose one of")):
+    for bad, hint in (
+        ("0.5GB", "without a unit"),
+        ("2", "choose one of"),
+        ("nan", "choose one of"),
+    ):
         with pytest.raises(FieldError, match=hint):
             _size_parser(bad)
     with pytest.raises(FieldError, match="finite"):
@@ -48,9 +52,19 @@ def test_parsers_accept_good_values():
 
 
 def test_password_policy_messages_never_echo_the_password():
-    policy = {"MinimumLength": 12, "RequireUppercase": True, "RequireNumbers": True, "RequireSymbols": True}
+    policy = {
+        "MinimumLength": 12,
+        "RequireUppercase": True,
+        "RequireNumbers": True,
+        "RequireSymbols": True,
+    }
     problem = password_problems("weakpass", policy)
-    assert problem and "12 characters" in problem and "uppercase" in problem and "weakpass" not in problem
+    assert (
+        problem
+        and "12 characters" in problem
+        and "uppercase" in problem
+        and "weakpass" not in problem
+    )
     assert password_problems("Str0ng!Password", policy) is None
 
 
@@ -61,9 +75,38 @@ def test_latest_is_refused_with_the_reason():
 # -- property: random input never produces a mutating request -----------------------------------
 
 _NASTY = [
-    "", " ", "$LATEST", "$latest", "256MB", "0.5GB", "1e3", "-1", "0", "1", "2", "99", "0.1", "1.5", "nan", "inf",
-    "yes", "no", "PROD", "PAY_PER_REQUEST", "PROVISIONED", "nobody@example.com", "todos-table", "todos-audit",
-    "../../etc/passwd", "a" * 300, "'; rm -rf / #", "\x00", "10241", "3601", "237", "118.0",
+    "",
+    " ",
+    "$LATEST",
+    "$latest",
+    "256MB",
+    "0.5GB",
+    "1e3",
+    "-1",
+    "0",
+    "1",
+    "2",
+    "99",
+    "0.1",
+    "1.5",
+    "nan",
+    "inf",
+    "yes",
+    "no",
+    "PROD",
+    "PAY_PER_REQUEST",
+    "PROVISIONED",
+    "nobody@example.com",
+    "todos-table",
+    "todos-audit",
+    "../../etc/passwd",
+    "a" * 300,
+    "'; rm -rf / #",
+    "\x00",
+    "10241",
+    "3601",
+    "237",
+    "118.0",
 ]
 
 
@@ -71,7 +114,7 @@ def _value_strategy(choices: tuple[str, ...]):
     return st.one_of(
         st.sampled_from(_NASTY),
         st.sampled_from(choices) if choices else st.just(""),
-        st.integers(-10**7, 10**7).map(str),
+        st.integers(-(10**7), 10**7).map(str),
         st.floats(allow_nan=True, allow_infinity=True).map(repr),
         st.text(max_size=20),
     )

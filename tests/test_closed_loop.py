@@ -50,7 +50,12 @@ def cockpit(box: Sandbox, clock: SimClock, tmp_path: Path) -> TodoTuiApp:
         aws={"endpoint_url": box.endpoint, "region": box.region},
         cadence={"period_seconds": PERIOD, "refresh_seconds": 600, "window_seconds": 900},
     )
-    core = Cockpit(settings, clock=clock, journal=Journal(tmp_path / "journal.jsonl"), verify_poll_interval=0.05)
+    core = Cockpit(
+        settings,
+        clock=clock,
+        journal=Journal(tmp_path / "journal.jsonl"),
+        verify_poll_interval=0.05,
+    )
     return make_app(core, demo_label="sandbox", close_core=True)
 
 
@@ -59,19 +64,24 @@ async def refresh(pilot: Pilot, app: TodoTuiApp) -> None:
     await until(pilot, lambda: app.refreshes >= 1 and not app.refreshing, "the refresh in flight")
     before = app.refreshes
     await pilot.press("r")
-    await until(pilot, lambda: app.refreshes > before and not app.refreshing, "the asked-for refresh")
+    await until(
+        pilot, lambda: app.refreshes > before and not app.refreshing, "the asked-for refresh"
+    )
     await until(pilot, lambda: shows_last_refresh(app), "the refresh on screen")  # not just counted
 
 
 def alarm_alerts(app: TodoTuiApp, alarm: str, state: str) -> list[Alert]:
     return [
-        a for a in app.query_one(AlertFeedView).alerts
+        a
+        for a in app.query_one(AlertFeedView).alerts
         if a.source is AlertSource.ALARM and a.title.startswith(alarm) and a.title.endswith(state)
     ]
 
 
 def alarm_state(box: Sandbox, name: str) -> str:
-    return box.client("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["StateValue"]
+    return box.client("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"][0][
+        "StateValue"
+    ]
 
 
 async def actions_for(pilot: Pilot, app: TodoTuiApp, alert: Alert) -> ActionMenuScreen:
@@ -91,7 +101,9 @@ async def test_spike_throttling_fixed_from_the_alert(world, tmp_path):
     clock = SimClock(box)
     app = cockpit(box, clock, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.refreshes >= 1 and app.desk.runner is not None, "the first refresh")
+        await until(
+            pilot, lambda: app.refreshes >= 1 and app.desk.runner is not None, "the first refresh"
+        )
 
         box.set_scenario("spike")
         spike = clock.tick(3)
@@ -103,7 +115,11 @@ async def test_spike_throttling_fixed_from_the_alert(world, tmp_path):
         menu = await actions_for(pilot, app, throttling[0])
         assert menu.paired[0].id == "dynamodb-capacity"
         await pilot.press("1")
-        await until(pilot, lambda: isinstance(app.screen, ActionDialog) and not busy(app.screen), "the dialog")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ActionDialog) and not busy(app.screen),
+            "the dialog",
+        )
         dialog = app.screen
         assert isinstance(dialog, ActionDialog)
         assert "Offered for: " + throttling[0].title in str(dialog.query_one(".why").render())
@@ -136,7 +152,11 @@ async def test_bad_deploy_rolled_back_from_the_alert(world, tmp_path):
     app = cockpit(box, clock, tmp_path)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: app.refreshes >= 1 and app.desk.runner is not None, "the first refresh")
+            await until(
+                pilot,
+                lambda: app.refreshes >= 1 and app.desk.runner is not None,
+                "the first refresh",
+            )
             box.set_scenario("bad-deploy")
             deploy = clock.tick(3)
             bad = deploy["bad_version"]
@@ -148,12 +168,19 @@ async def test_bad_deploy_rolled_back_from_the_alert(world, tmp_path):
             menu = await actions_for(pilot, app, errors[0])
             assert menu.paired[0].id == "rollback"
             await pilot.press("1")
-            await until(pilot, lambda: isinstance(app.screen, ActionDialog) and not busy(app.screen), "the dialog")
+            await until(
+                pilot,
+                lambda: isinstance(app.screen, ActionDialog) and not busy(app.screen),
+                "the dialog",
+            )
             dialog = app.screen
             assert isinstance(dialog, ActionDialog)
             await settle(pilot, dialog)
             # The live routing is the before-state; the default target is the good version.
-            assert dialog.plan is not None and dialog.plan.params == {"version": good, "weights": {}}  # all traffic, no split
+            assert dialog.plan is not None and dialog.plan.params == {
+                "version": good,
+                "weights": {},
+            }  # all traffic, no split
             assert f"version {bad}" in dict(dialog.plan.before)["Alias routing"]
             await pilot.press("enter")  # to the typed confirmation: a rollback is destructive
             await pilot.press(*names.alias, "enter")
@@ -162,7 +189,9 @@ async def test_bad_deploy_rolled_back_from_the_alert(world, tmp_path):
             await pilot.press("escape")
 
             alias = lam.get_alias(FunctionName=names.function_name, Name=names.alias)
-            assert alias["FunctionVersion"] == good and not (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights")
+            assert alias["FunctionVersion"] == good and not (alias.get("RoutingConfig") or {}).get(
+                "AdditionalVersionWeights"
+            )
             after = [clock.tick() for _ in range(2)]
             assert after[-1]["routing"] == {good: 1.0}
             assert after[-1]["errors"] / after[-1]["invocations"] < 0.01
@@ -170,5 +199,9 @@ async def test_bad_deploy_rolled_back_from_the_alert(world, tmp_path):
             await refresh(pilot, app)
             assert alarm_alerts(app, names.error_alarm, "OK")
     finally:
-        lam.update_alias(FunctionName=names.function_name, Name=names.alias, FunctionVersion=good,
-                         RoutingConfig={"AdditionalVersionWeights": {}})
+        lam.update_alias(
+            FunctionName=names.function_name,
+            Name=names.alias,
+            FunctionVersion=good,
+            RoutingConfig={"AdditionalVersionWeights": {}},
+        )

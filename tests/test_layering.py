@@ -28,7 +28,9 @@ def test_no_module_imports_itself_back():
 
 def loaded_after_import(module: str) -> set[str]:
     """Top-level packages in sys.modules after importing `module` in a fresh interpreter."""
-    code = f"import sys, {module}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    code = (
+        f"import sys, {module}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return set(out.stdout.split())
 
@@ -41,6 +43,8 @@ def test_below_the_ui_nothing_loads_textual(module):
     assert not {"textual", "rich"} & loaded_after_import(module)
 
 
-@pytest.mark.parametrize("module", ["todotui.telemetry.panes", "todotui.alerts.alarms", "todotui.alerts.logs"])
+@pytest.mark.parametrize(
+    "module", ["todotui.telemetry.panes", "todotui.alerts.alarms", "todotui.alerts.logs"]
+)
 def test_the_pure_layers_load_no_aws_sdk(module):
     assert not {"aiobotocore", "botocore", "boto3"} & loaded_after_import(module)

@@ -48,7 +48,9 @@ def monitor_on(sandbox: Any, clock: SimClock, **stack: str) -> Monitor:
     return Monitor(settings_for(sandbox.endpoint, sandbox.region, **stack), clock=clock)
 
 
-def plain(sandbox: Any, namespace: str, metric: str, dims: dict[str, str], stat: str, at: datetime) -> float | None:
+def plain(
+    sandbox: Any, namespace: str, metric: str, dims: dict[str, str], stat: str, at: datetime
+) -> float | None:
     """One datapoint read back with boto3, exact dimensions, independent of the Monitor's code."""
     answer = sandbox.client("cloudwatch").get_metric_data(
         MetricDataQueries=[
@@ -89,9 +91,14 @@ async def test_every_pane_shows_what_the_sandbox_pushed(steady_sandbox):
     assert invocations == pushed["invocations"] and errors == pushed["errors"]
     traffic = panes["traffic"].primary
     assert (traffic.value, traffic.unit, traffic.as_of, traffic.state) == (
-        invocations * 60 / PERIOD, "/min", period, DataState.OK
+        invocations * 60 / PERIOD,
+        "/min",
+        period,
+        DataState.OK,
     )
-    assert dict(panes["traffic"].secondary)["API"].value == plain(sb, "AWS/ApiGateway", "Count", api, "Sum", period)
+    assert dict(panes["traffic"].secondary)["API"].value == plain(
+        sb, "AWS/ApiGateway", "Count", api, "Sum", period
+    )
 
     assert panes["errors"].primary.value == pytest.approx(errors / invocations * 100)
     assert dict(panes["errors"].secondary)["errors"].value == errors
@@ -101,17 +108,34 @@ async def test_every_pane_shows_what_the_sandbox_pushed(steady_sandbox):
     assert dict(panes["errors"].secondary)["5XX"].value == pytest.approx(api_5xx / api_count * 100)
 
     concurrency = plain(sb, "AWS/Lambda", "ConcurrentExecutions", fn, "Maximum", period)
-    assert panes["concurrency"].primary.value == concurrency == pytest.approx(pushed["concurrency_max"], abs=0.05)
+    assert (
+        panes["concurrency"].primary.value
+        == concurrency
+        == pytest.approx(pushed["concurrency_max"], abs=0.05)
+    )
 
     duration = plain(sb, "AWS/Lambda", "Duration", fn, "Average", period)
-    assert panes["latency"].primary.value == duration == pytest.approx(pushed["duration_avg_ms"], abs=0.05)
-    assert dict(panes["latency"].secondary)["max"].value == plain(sb, "AWS/Lambda", "Duration", fn, "Maximum", period)
+    assert (
+        panes["latency"].primary.value
+        == duration
+        == pytest.approx(pushed["duration_avg_ms"], abs=0.05)
+    )
+    assert dict(panes["latency"].secondary)["max"].value == plain(
+        sb, "AWS/Lambda", "Duration", fn, "Maximum", period
+    )
     assert dict(panes["latency"].secondary)["API"].value == plain(
         sb, "AWS/ApiGateway", "Latency", api, "Average", period
     )
 
     throttled = [
-        plain(sb, "AWS/DynamoDB", "ThrottledRequests", {"TableName": "todos-table", "Operation": op}, "Sum", period)
+        plain(
+            sb,
+            "AWS/DynamoDB",
+            "ThrottledRequests",
+            {"TableName": "todos-table", "Operation": op},
+            "Sum",
+            period,
+        )
         for op in ("GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem")
     ]
     present = [v for v in throttled if v is not None]
@@ -120,7 +144,9 @@ async def test_every_pane_shows_what_the_sandbox_pushed(steady_sandbox):
         assert dynamodb.primary.value == sum(present) == pushed["dynamodb_throttled"]
     else:
         assert dynamodb.primary.value is None and dynamodb.primary.state is DataState.NO_DATA
-    consumed = plain(sb, "AWS/DynamoDB", "ConsumedReadCapacityUnits", {"TableName": "todos-table"}, "Sum", period)
+    consumed = plain(
+        sb, "AWS/DynamoDB", "ConsumedReadCapacityUnits", {"TableName": "todos-table"}, "Sum", period
+    )
     rcu = dict(dynamodb.secondary)["RCU"]
     assert rcu.value == pytest.approx(consumed / PERIOD)
     assert rcu.unit == f"/{pushed['table_capacity'][0]} RCU"
@@ -134,7 +160,8 @@ async def test_one_get_metric_data_per_refresh_and_incremental_after_the_first_f
     async with monitor_on(sb, clock) as monitor:
         cloudwatch = await monitor.clients.client("cloudwatch")
         cloudwatch.meta.events.register(
-            "provide-client-params.cloudwatch.GetMetricData", lambda params, **_: asked.append(params)
+            "provide-client-params.cloudwatch.GetMetricData",
+            lambda params, **_: asked.append(params),
         )
         costs = []
         for _ in range(6):
@@ -142,7 +169,11 @@ async def test_one_get_metric_data_per_refresh_and_incremental_after_the_first_f
             result = await monitor.refresh()
             assert result.ok, result.error
             assert monitor.clients.requests["cloudwatch.GetMetricData"] - before == 1
-            assert result.metrics_requested == len(monitor.specs) == len(asked[-1]["MetricDataQueries"])
+            assert (
+                result.metrics_requested
+                == len(monitor.specs)
+                == len(asked[-1]["MetricDataQueries"])
+            )
             costs.append(result.metrics_requested)
             clock.tick(1)
         spans = [(p["EndTime"] - p["StartTime"]).total_seconds() for p in asked]
@@ -201,7 +232,9 @@ async def test_an_alarm_going_to_alarm_in_a_spike_appears_once(steady_sandbox):
         assert record["StateReason"] in raised[0].body and "Condition:" in raised[0].body
         for _ in range(2):  # the alarm stays in ALARM: nothing new to say
             again = await monitor.refresh()
-            assert not [a for a in again.alerts if a.source is AlertSource.ALARM and name in a.title]
+            assert not [
+                a for a in again.alerts if a.source is AlertSource.ALARM and name in a.title
+            ]
         in_feed = [a for a in monitor.feed.entries if a.key.startswith(f"alarm:{name}:ALARM")]
         assert len(in_feed) == 1 and in_feed[0].count == 1
 
@@ -255,7 +288,9 @@ async def test_resource_facts_and_a_missing_function(steady_sandbox):
     assert facts.billing_mode == "PROVISIONED"
     assert facts.read_capacity == table["ProvisionedThroughput"]["ReadCapacityUnits"]
 
-    async with monitor_on(sb, clock, function_name="no-such-fn", table_name="no-such-table") as monitor:
+    async with monitor_on(
+        sb, clock, function_name="no-such-fn", table_name="no-such-table"
+    ) as monitor:
         result = await monitor.refresh()
     assert result.ok
     for key in ("concurrency", "latency", "traffic"):
@@ -271,11 +306,16 @@ async def test_identity_and_startup_errors_in_one_line(steady_sandbox, monkeypat
     assert who.endpoint_url == steady_sandbox.endpoint
 
     with pytest.raises(MonitorError, match="no AWS region"):
-        async with Monitor(Settings().with_overrides(aws={"endpoint_url": steady_sandbox.endpoint})) as m:
+        async with Monitor(
+            Settings().with_overrides(aws={"endpoint_url": steady_sandbox.endpoint})
+        ) as m:
             await m.identity()
     closed = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(MonitorError, match="cannot reach"):
-        async with fast_failing(settings_for(closed)) as clients, Monitor(settings_for(closed), clients=clients) as m:
+        async with (
+            fast_failing(settings_for(closed)) as clients,
+            Monitor(settings_for(closed), clients=clients) as m,
+        ):
             await m.identity()
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
@@ -295,7 +335,9 @@ def free_port() -> int:
 
 def fast_failing(settings: Settings) -> AwsClients:
     """Clients that give up after one attempt, so a dead endpoint fails at once."""
-    return AwsClients(settings.aws, config=client_config(attempts=1, connect_timeout=1, read_timeout=2))
+    return AwsClients(
+        settings.aws, config=client_config(attempts=1, connect_timeout=1, read_timeout=2)
+    )
 
 
 def push_invocations(endpoint: str, at: datetime, count: float) -> None:
@@ -321,7 +363,10 @@ async def test_a_stopped_endpoint_turns_panes_error_then_stale_never_zero_and_re
     try:
         push_invocations(endpoint, datetime(2026, 3, 2, 10, 4, tzinfo=UTC), 42)
         settings = settings_for(endpoint)
-        async with fast_failing(settings) as clients, Monitor(settings, clients=clients, clock=lambda: now[0]) as monitor:
+        async with (
+            fast_failing(settings) as clients,
+            Monitor(settings, clients=clients, clock=lambda: now[0]) as monitor,
+        ):
             good = await monitor.refresh()
             assert good.ok and good.panes["traffic"].primary.value == 42
 
@@ -330,14 +375,22 @@ async def test_a_stopped_endpoint_turns_panes_error_then_stale_never_zero_and_re
             failed = await monitor.refresh()
             assert not failed.ok and "cannot reach" in failed.error
             traffic = failed.panes["traffic"].primary
-            assert traffic.state is DataState.ERROR and traffic.value == 42  # the last value, marked
-            assert [a.key for a in failed.alerts] == ["connection:failed"]  # one alert, not one per read
+            assert (
+                traffic.state is DataState.ERROR and traffic.value == 42
+            )  # the last value, marked
+            assert [a.key for a in failed.alerts] == [
+                "connection:failed"
+            ]  # one alert, not one per read
 
             now[0] += timedelta(seconds=10)
             stale = await monitor.refresh()
-            assert not stale.ok and not [a for a in stale.alerts if a.source is AlertSource.CONNECTION]
+            assert not stale.ok and not [
+                a for a in stale.alerts if a.source is AlertSource.CONNECTION
+            ]
             assert all(p.primary.state is DataState.STALE for p in stale.panes.values())
-            figures = [r for p in stale.panes.values() for r in (p.primary, *(r for _, r in p.secondary))]
+            figures = [
+                r for p in stale.panes.values() for r in (p.primary, *(r for _, r in p.secondary))
+            ]
             assert all(r.state is not DataState.OK and r.value != 0 for r in figures)
 
             server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -346,7 +399,12 @@ async def test_a_stopped_endpoint_turns_panes_error_then_stale_never_zero_and_re
             now[0] += timedelta(seconds=40)
             back = await monitor.refresh()
             assert back.ok and back.error is None
-            assert back.panes["traffic"].primary.value == 60 and back.panes["traffic"].primary.state is DataState.OK
-            assert [a.severity for a in back.alerts if a.key.startswith("connection:")] == [Severity.OK]
+            assert (
+                back.panes["traffic"].primary.value == 60
+                and back.panes["traffic"].primary.state is DataState.OK
+            )
+            assert [a.severity for a in back.alerts if a.key.startswith("connection:")] == [
+                Severity.OK
+            ]
     finally:
         server.stop()

@@ -47,16 +47,28 @@ def duration_alarm(**overrides) -> AlarmDefinition:
 
 def error_rate_alarm(**overrides) -> AlarmDefinition:
     def stat(qid: str, metric: str) -> dict:
-        return {"Id": qid, "ReturnData": False, "MetricStat": {
-            "Metric": {"Namespace": "AWS/Lambda", "MetricName": metric,
-                       "Dimensions": [{"Name": "FunctionName", "Value": "todo-handler"}]},
-            "Period": 60, "Stat": "Sum"}}
+        return {
+            "Id": qid,
+            "ReturnData": False,
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": "AWS/Lambda",
+                    "MetricName": metric,
+                    "Dimensions": [{"Name": "FunctionName", "Value": "todo-handler"}],
+                },
+                "Period": 60,
+                "Stat": "Sum",
+            },
+        }
 
     raw = {
         "AlarmName": "todo-lambda-error-rate-dev",
         "StateValue": "OK",
-        "Metrics": [stat("m1", "Errors"), stat("m2", "Invocations"),
-                    {"Id": "e1", "Expression": "100*m1/m2", "ReturnData": True}],
+        "Metrics": [
+            stat("m1", "Errors"),
+            stat("m2", "Invocations"),
+            {"Id": "e1", "Expression": "100*m1/m2", "ReturnData": True},
+        ],
         "EvaluationPeriods": 2,
         "Threshold": 5.0,
         "ComparisonOperator": "GreaterThanThreshold",
@@ -71,7 +83,13 @@ def durations(*averages: float | None, start: datetime = T0, step: int = 60) -> 
     record = MetricRecord()
     for i, avg in enumerate(averages):
         if avg is not None:
-            record.add("AWS/Lambda", "Duration", FN, start + timedelta(seconds=i * step), Stat(10, avg * 10, 1, avg * 2))
+            record.add(
+                "AWS/Lambda",
+                "Duration",
+                FN,
+                start + timedelta(seconds=i * step),
+                Stat(10, avg * 10, 1, avg * 2),
+            )
     return record
 
 
@@ -125,7 +143,10 @@ def test_only_complete_periods_count():
 )
 def test_comparison_operators(operator, value, state):
     record = durations(value, value)
-    assert state_after(duration_alarm(ComparisonOperator=operator), record, T0 + timedelta(minutes=2)) == state
+    assert (
+        state_after(duration_alarm(ComparisonOperator=operator), record, T0 + timedelta(minutes=2))
+        == state
+    )
 
 
 @pytest.mark.parametrize(
@@ -144,8 +165,16 @@ def test_missing_data_treatments_when_nothing_arrives(treatment, current, state)
 
 def test_missing_as_breaching_completes_m_of_n():
     record = durations(9000.0, None)
-    assert state_after(duration_alarm(TreatMissingData="breaching"), record, T0 + timedelta(minutes=2)) == "ALARM"
-    assert state_after(duration_alarm(TreatMissingData="notBreaching"), record, T0 + timedelta(minutes=2)) == "OK"
+    assert (
+        state_after(duration_alarm(TreatMissingData="breaching"), record, T0 + timedelta(minutes=2))
+        == "ALARM"
+    )
+    assert (
+        state_after(
+            duration_alarm(TreatMissingData="notBreaching"), record, T0 + timedelta(minutes=2)
+        )
+        == "OK"
+    )
 
 
 def test_several_ticks_aggregate_into_one_alarm_period():
@@ -158,7 +187,13 @@ def test_several_ticks_aggregate_into_one_alarm_period():
 
 def test_dimensions_must_match_exactly():
     record = MetricRecord()
-    record.add("AWS/Lambda", "Duration", {**FN, "Resource": "todo-handler:PROD"}, T0, Stat(1, 9000, 9000, 9000))
+    record.add(
+        "AWS/Lambda",
+        "Duration",
+        {**FN, "Resource": "todo-handler:PROD"},
+        T0,
+        Stat(1, 9000, 9000, 9000),
+    )
     alarm = duration_alarm(TreatMissingData="notBreaching")
     assert state_after(alarm, record, T0 + timedelta(minutes=1)) == "OK"
 
@@ -206,7 +241,9 @@ def test_notification_is_cloudwatchs_message():
 
 def test_actions_follow_the_new_state_and_respect_actions_enabled():
     alarm = duration_alarm()
-    assert actions_for("ALARM", alarm.raw) == ["arn:aws:sns:us-west-2:123456789012:todo-app-alerts-dev"]
+    assert actions_for("ALARM", alarm.raw) == [
+        "arn:aws:sns:us-west-2:123456789012:todo-app-alerts-dev"
+    ]
     assert actions_for("INSUFFICIENT_DATA", alarm.raw) == []
     assert actions_for("ALARM", duration_alarm(ActionsEnabled=False).raw) == []
 

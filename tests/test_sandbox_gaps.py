@@ -45,9 +45,12 @@ def test_provisioned_concurrency_on_latest_is_refused_with_aws_error(lam):
         "Provisioned Concurrency Configs cannot be applied to unpublished function versions.",
         400,
     )
-    assert lam.list_provisioned_concurrency_configs(FunctionName=FUNCTION)[
-        "ProvisionedConcurrencyConfigs"
-    ] == []
+    assert (
+        lam.list_provisioned_concurrency_configs(FunctionName=FUNCTION)[
+            "ProvisionedConcurrencyConfigs"
+        ]
+        == []
+    )
 
 
 @pytest.mark.parametrize("qualifier", ["99", "BLUE"])
@@ -202,6 +205,9 @@ def test_account_settings_report_the_limit_less_reserved_concurrency(sandbox):
     lam.put_function_concurrency(FunctionName="todo-handler", ReservedConcurrentExecutions=100)
     try:
         after = lam.get_account_settings()["AccountLimit"]
-        assert after["UnreservedConcurrentExecutions"] == before["UnreservedConcurrentExecutions"] - 100
+        assert (
+            after["UnreservedConcurrentExecutions"]
+            == before["UnreservedConcurrentExecutions"] - 100
+        )
     finally:
         lam.delete_function_concurrency(FunctionName="todo-handler")

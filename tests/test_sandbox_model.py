@@ -19,16 +19,31 @@ BASE = StackState(
 )
 
 
-def run(state: StackState = BASE, scenario: str = "steady", *, ticks: int = 6, seed: int = 1,
-        bad_version: str | None = None, period: float = 60.0) -> TickOutcome:
+def run(
+    state: StackState = BASE,
+    scenario: str = "steady",
+    *,
+    ticks: int = 6,
+    seed: int = 1,
+    bad_version: str | None = None,
+    period: float = 60.0,
+) -> TickOutcome:
     """The last of `ticks` periods of `scenario` (so any ramp has completed)."""
     rng = random.Random(seed)
     traffic = SCENARIOS[scenario].traffic
     previous = 0.0
     outcome = None
     for tick in range(ticks):
-        outcome = simulate(state, traffic, at=AT, period=period, rng=rng, ticks_in_scenario=tick,
-                           bad_version=bad_version, previous_concurrency=previous)
+        outcome = simulate(
+            state,
+            traffic,
+            at=AT,
+            period=period,
+            rng=rng,
+            ticks_in_scenario=tick,
+            bad_version=bad_version,
+            previous_concurrency=previous,
+        )
         previous = outcome.function.on_demand_concurrency
     assert outcome is not None
     return outcome
@@ -62,7 +77,9 @@ def test_spike_ramps_in_over_a_few_ticks():
     rates = []
     rng = random.Random(3)
     for tick in range(5):
-        o = simulate(BASE, SCENARIOS["spike"].traffic, at=AT, period=60, rng=rng, ticks_in_scenario=tick)
+        o = simulate(
+            BASE, SCENARIOS["spike"].traffic, at=AT, period=60, rng=rng, ticks_in_scenario=tick
+        )
         rates.append(o.request_rate)
     assert rates[0] < rates[1] < rates[2] < rates[3]
 
@@ -101,7 +118,9 @@ def test_concurrency_follows_littles_law():
 
 
 def test_reserved_concurrency_throttles_the_excess():
-    capped = replace(BASE, reserved_concurrency=10, table=TableState("todos-table", "PROVISIONED", 100, 100))
+    capped = replace(
+        BASE, reserved_concurrency=10, table=TableState("todos-table", "PROVISIONED", 100, 100)
+    )
     outcome = run(capped, "spike")
     assert outcome.function.throttles > 0
     assert outcome.function.concurrency_max == 10
@@ -163,7 +182,10 @@ def test_rolling_back_removes_the_bad_versions_traffic():
 def test_error_burst_raises_errors_and_5xx():
     outcome = run(scenario="error-burst")
     assert 0.08 <= error_rate(outcome) <= 0.16
-    assert outcome.function.error_kinds["exception"] == outcome.function.errors - outcome.function.error_kinds["throttled"]
+    assert (
+        outcome.function.error_kinds["exception"]
+        == outcome.function.errors - outcome.function.error_kinds["throttled"]
+    )
     assert outcome.api.errors_5xx / outcome.api.count > 0.04
 
 

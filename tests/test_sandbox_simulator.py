@@ -39,19 +39,28 @@ def last_tick(box: Sandbox, count: int = 1) -> dict:
     return tick
 
 
-def value(box: Sandbox, namespace: str, metric: str, dims: dict, stat: str, at: str) -> float | None:
+def value(
+    box: Sandbox, namespace: str, metric: str, dims: dict, stat: str, at: str
+) -> float | None:
     """The datapoint get_metric_data returns for one series at one tick (None if there is none)."""
     start = datetime.fromisoformat(at)
     answer = box.client("cloudwatch").get_metric_data(
-        MetricDataQueries=[{
-            "Id": "q",
-            "MetricStat": {
-                "Metric": {"Namespace": namespace, "MetricName": metric,
-                           "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()]},
-                "Period": PERIOD, "Stat": stat,
-            },
-        }],
-        StartTime=start, EndTime=start + timedelta(seconds=PERIOD),
+        MetricDataQueries=[
+            {
+                "Id": "q",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": namespace,
+                        "MetricName": metric,
+                        "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
+                    },
+                    "Period": PERIOD,
+                    "Stat": stat,
+                },
+            }
+        ],
+        StartTime=start,
+        EndTime=start + timedelta(seconds=PERIOD),
     )
     values = answer["MetricDataResults"][0]["Values"]
     assert len(values) <= 1
@@ -62,7 +71,9 @@ def notifications(box: Sandbox) -> list[dict]:
     sqs = box.client("sqs")
     messages = []
     while True:
-        got = sqs.receive_message(QueueUrl=box.stack.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        got = sqs.receive_message(QueueUrl=box.stack.queue_url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        )
         if not got:
             return messages
         for m in got:
@@ -71,7 +82,9 @@ def notifications(box: Sandbox) -> list[dict]:
 
 
 def alarm_state(box: Sandbox, name: str) -> str:
-    return box.client("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["StateValue"]
+    return box.client("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"][0][
+        "StateValue"
+    ]
 
 
 def test_figures_pushed_are_what_get_metric_data_returns(steady):
@@ -81,19 +94,38 @@ def test_figures_pushed_are_what_get_metric_data_returns(steady):
     fn = {"FunctionName": names.function_name}
     assert value(steady, "AWS/Lambda", "Invocations", fn, "Sum", at) == tick["invocations"]
     assert value(steady, "AWS/Lambda", "Errors", fn, "Sum", at) == tick["errors"]
-    assert value(steady, "AWS/Lambda", "Duration", fn, "Average", at) == pytest.approx(tick["duration_avg_ms"], abs=0.06)
-    assert value(steady, "AWS/Lambda", "ConcurrentExecutions", fn, "Maximum", at) == pytest.approx(tick["concurrency_max"], abs=0.06)
-    version = value(steady, "AWS/Lambda", "Invocations",
-                    {**fn, "Resource": f"{names.function_name}:{names.alias}", "ExecutedVersion": "1"}, "Sum", at)
+    assert value(steady, "AWS/Lambda", "Duration", fn, "Average", at) == pytest.approx(
+        tick["duration_avg_ms"], abs=0.06
+    )
+    assert value(steady, "AWS/Lambda", "ConcurrentExecutions", fn, "Maximum", at) == pytest.approx(
+        tick["concurrency_max"], abs=0.06
+    )
+    version = value(
+        steady,
+        "AWS/Lambda",
+        "Invocations",
+        {**fn, "Resource": f"{names.function_name}:{names.alias}", "ExecutedVersion": "1"},
+        "Sum",
+        at,
+    )
     assert version == tick["invocations"]  # all traffic on the alias's one version
     api = {"ApiName": names.api_name, "Stage": names.stage_name}
     assert value(steady, "AWS/ApiGateway", "5XXError", api, "Sum", at) == tick["api_5xx"]
-    assert value(steady, "AWS/ApiGateway", "Count", api, "Sum", at) == pytest.approx(tick["request_rate"] * PERIOD, abs=1)
+    assert value(steady, "AWS/ApiGateway", "Count", api, "Sum", at) == pytest.approx(
+        tick["request_rate"] * PERIOD, abs=1
+    )
     table = {"TableName": names.table_name}
     assert value(steady, "AWS/DynamoDB", "ProvisionedReadCapacityUnits", table, "Maximum", at) == 5
     consumed = value(steady, "AWS/DynamoDB", "ConsumedReadCapacityUnits", table, "Sum", at)
     assert 0 < consumed / PERIOD < 5
-    latency = value(steady, "AWS/DynamoDB", "SuccessfulRequestLatency", {**table, "Operation": "Query"}, "Average", at)
+    latency = value(
+        steady,
+        "AWS/DynamoDB",
+        "SuccessfulRequestLatency",
+        {**table, "Operation": "Query"},
+        "Average",
+        at,
+    )
     assert 2 < latency < 20
     assert tick["errors"] / tick["invocations"] < 0.01
     assert 100 < tick["duration_avg_ms"] < 140
@@ -110,12 +142,24 @@ def test_every_catalogue_series_is_published_when_every_feature_is_on():
     state = StackState(
         table=TableState("todos-table", "PROVISIONED", 5, 5),
         audit_table=TableState("todos-audit", "PAY_PER_REQUEST", None, None),
-        additional_version="2", additional_weight=0.2, provisioned_ready={"PROD": 5},
-        cache_enabled=True, cache_size_gb=0.5,
+        additional_version="2",
+        additional_weight=0.2,
+        provisioned_ready={"PROD": 5},
+        cache_enabled=True,
+        cache_size_gb=0.5,
     )
-    outcome = simulate(replace(state), SCENARIOS["spike"].traffic, at=datetime(2025, 11, 26, tzinfo=UTC),
-                       period=60, rng=random.Random(1), ticks_in_scenario=5)
-    published = {(d.namespace, d.metric, tuple(n for n, _ in d.dimensions)) for d in metric_data(outcome, StackNames())}
+    outcome = simulate(
+        replace(state),
+        SCENARIOS["spike"].traffic,
+        at=datetime(2025, 11, 26, tzinfo=UTC),
+        period=60,
+        rng=random.Random(1),
+        ticks_in_scenario=5,
+    )
+    published = {
+        (d.namespace, d.metric, tuple(n for n, _ in d.dimensions))
+        for d in metric_data(outcome, StackNames())
+    }
     assert published == {(s.namespace, s.metric, s.dimensions) for s in PUBLISHED}
 
 
@@ -130,22 +174,30 @@ def test_spike_throttles_the_table_until_capacity_is_raised(steady):
     at = tick["at"]
     table = {"TableName": names.table_name}
     assert value(box, "AWS/DynamoDB", "ReadThrottleEvents", table, "Sum", at) > 0
-    assert value(box, "AWS/DynamoDB", "ThrottledRequests", {**table, "Operation": "Query"}, "Sum", at) > 0
+    assert (
+        value(box, "AWS/DynamoDB", "ThrottledRequests", {**table, "Operation": "Query"}, "Sum", at)
+        > 0
+    )
     assert alarm_state(box, names.throttle_alarm) == "ALARM"
     alarm_messages = [m for m in notifications(box) if m["AlarmName"] == names.throttle_alarm]
     assert alarm_messages and alarm_messages[-1]["NewStateValue"] == "ALARM"
-    assert alarm_messages[-1]["NewStateReason"].startswith("Threshold Crossed: 1 out of the last 1 datapoint [")
+    assert alarm_messages[-1]["NewStateReason"].startswith(
+        "Threshold Crossed: 1 out of the last 1 datapoint ["
+    )
     assert alarm_messages[-1]["Region"] == "US West (Oregon)"
 
     errors = box.client("logs").filter_log_events(
-        logGroupName=names.log_group, filterPattern="ERROR",
+        logGroupName=names.log_group,
+        filterPattern="ERROR",
         startTime=int((datetime.fromisoformat(at) - timedelta(minutes=5)).timestamp() * 1000),
     )["events"]
     assert any("ProvisionedThroughputExceededException" in e["message"] for e in errors)
 
     try:
-        ddb.update_table(TableName=names.table_name,
-                         ProvisionedThroughput={"ReadCapacityUnits": 400, "WriteCapacityUnits": 400})
+        ddb.update_table(
+            TableName=names.table_name,
+            ProvisionedThroughput={"ReadCapacityUnits": 400, "WriteCapacityUnits": 400},
+        )
         ticks = [last_tick(box) for _ in range(2)]
         assert ticks[-1]["dynamodb_throttled"] == 0
         assert ticks[-1]["errors"] / ticks[-1]["invocations"] < 0.01
@@ -197,19 +249,43 @@ def test_bad_deploy_then_rollback(steady):
     assert alias["FunctionVersion"] == before["FunctionVersion"]
     assert alias["RoutingConfig"]["AdditionalVersionWeights"] == {bad: 0.2}
     per_version = {"FunctionName": fn, "Resource": f"{fn}:{names.alias}"}
-    bad_errors = value(box, "AWS/Lambda", "Errors", {**per_version, "ExecutedVersion": bad}, "Sum", tick["at"])
-    bad_calls = value(box, "AWS/Lambda", "Invocations", {**per_version, "ExecutedVersion": bad}, "Sum", tick["at"])
-    good_errors = value(box, "AWS/Lambda", "Errors",
-                        {**per_version, "ExecutedVersion": before["FunctionVersion"]}, "Sum", tick["at"])
+    bad_errors = value(
+        box, "AWS/Lambda", "Errors", {**per_version, "ExecutedVersion": bad}, "Sum", tick["at"]
+    )
+    bad_calls = value(
+        box, "AWS/Lambda", "Invocations", {**per_version, "ExecutedVersion": bad}, "Sum", tick["at"]
+    )
+    good_errors = value(
+        box,
+        "AWS/Lambda",
+        "Errors",
+        {**per_version, "ExecutedVersion": before["FunctionVersion"]},
+        "Sum",
+        tick["at"],
+    )
     assert bad_errors / bad_calls > 0.25
     assert good_errors <= 0.01 * tick["invocations"]
 
     # The runbook's immediate rollback: the alias back on one version, no routing.
-    lam.update_alias(FunctionName=fn, Name=names.alias, FunctionVersion=before["FunctionVersion"],
-                     RoutingConfig={"AdditionalVersionWeights": {}})
+    lam.update_alias(
+        FunctionName=fn,
+        Name=names.alias,
+        FunctionVersion=before["FunctionVersion"],
+        RoutingConfig={"AdditionalVersionWeights": {}},
+    )
     after = last_tick(box)
     assert after["routing"] == {before["FunctionVersion"]: 1.0}
-    assert value(box, "AWS/Lambda", "Invocations", {**per_version, "ExecutedVersion": bad}, "Sum", after["at"]) is None
+    assert (
+        value(
+            box,
+            "AWS/Lambda",
+            "Invocations",
+            {**per_version, "ExecutedVersion": bad},
+            "Sum",
+            after["at"],
+        )
+        is None
+    )
     assert after["errors"] / after["invocations"] < 0.01
 
 
@@ -221,11 +297,14 @@ def test_auth_attack_stops_when_the_user_is_disabled(steady):
     tick = last_tick(box, 2)
     assert tick["api_4xx"] / (tick["request_rate"] * PERIOD) > 0.3
     lines = box.client("logs").filter_log_events(
-        logGroupName=box.names.log_group, filterPattern="Authentication",
+        logGroupName=box.names.log_group,
+        filterPattern="Authentication",
         startTime=int(datetime.fromisoformat(tick["at"]).timestamp() * 1000),
     )["events"]
     attacks = [json.loads(e["message"]) for e in lines if stack.compromised_user in e["message"]]
-    assert attacks and attacks[0]["message"] == "Authentication:" and attacks[0]["result"] == "FAILED"
+    assert (
+        attacks and attacks[0]["message"] == "Authentication:" and attacks[0]["result"] == "FAILED"
+    )
     idp.admin_disable_user(UserPoolId=stack.user_pool_id, Username=stack.compromised_user)
     try:
         after = last_tick(box)
@@ -249,8 +328,15 @@ def test_pruning_keeps_the_datapoint_count_bounded():
         gaps.connect(server.endpoint)
         stack = provision(server.endpoint, names, period=PERIOD)
         start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
-        sim = Simulator(endpoint_url=server.endpoint, region=stack.region, names=names, stack=stack,
-                        period=PERIOD, seed=3, start=start)
+        sim = Simulator(
+            endpoint_url=server.endpoint,
+            region=stack.region,
+            names=names,
+            stack=stack,
+            period=PERIOD,
+            seed=3,
+            start=start,
+        )
         gaps.clock = lambda: sim.now
         sim.retention = timedelta(minutes=10)
         counts = []
@@ -262,9 +348,13 @@ def test_pruning_keeps_the_datapoint_count_bounded():
         assert counts[-1] < counts[9] + per_tick  # flat once the window is full
         old = sim.now - timedelta(minutes=20)
         gone = sandbox_client("cloudwatch", server.endpoint, stack.region).get_metric_statistics(
-            Namespace="AWS/Lambda", MetricName="Invocations",
+            Namespace="AWS/Lambda",
+            MetricName="Invocations",
             Dimensions=[{"Name": "FunctionName", "Value": names.function_name}],
-            StartTime=start, EndTime=old, Period=PERIOD, Statistics=["Sum"],
+            StartTime=start,
+            EndTime=old,
+            Period=PERIOD,
+            Statistics=["Sum"],
         )["Datapoints"]
         assert gone == []
     finally:

@@ -41,7 +41,9 @@ def cockpit(sandbox, now, monkeypatch):
         aws={"endpoint_url": sandbox.endpoint, "region": sandbox.region},
         cadence={"period_seconds": 60, "refresh_seconds": 600, "window_seconds": 900},
     )
-    return make_app(Cockpit(settings, clock=ManualClock(now)), demo_label="sandbox", close_core=True)
+    return make_app(
+        Cockpit(settings, clock=ManualClock(now)), demo_label="sandbox", close_core=True
+    )
 
 
 FIRST_REFRESH_TIMEOUT = 60.0  # seconds; only ends a hang, no timing is asserted
@@ -50,8 +52,12 @@ FIRST_REFRESH_TIMEOUT = 60.0  # seconds; only ends a hang, no timing is asserted
 async def first_refresh(pilot) -> None:
     app = pilot.app
     try:
-        await until(pilot, lambda: shows_last_refresh(app), "the first refresh to finish and show",
-                    timeout=FIRST_REFRESH_TIMEOUT)
+        await until(
+            pilot,
+            lambda: shows_last_refresh(app),
+            "the first refresh to finish and show",
+            timeout=FIRST_REFRESH_TIMEOUT,
+        )
     except BaseException:
         # snap_compare runs the app with this as its auto-pilot: an app left running would hang
         # the test instead of failing it, so end the app and let the failure through.

@@ -98,14 +98,22 @@ def test_stale_after_two_refreshes():
 
 # --- panes -------------------------------------------------------------------------------
 
-SETTINGS = Settings().with_overrides(cadence={"refresh_seconds": 5, "period_seconds": 60, "window_seconds": 600})
+SETTINGS = Settings().with_overrides(
+    cadence={"refresh_seconds": 5, "period_seconds": 60, "window_seconds": 600}
+)
 GOOD = FetchStatus(last_good_at=at(5))
 NOW = at(5)  # minutes 0..4 are complete; minute 5 is filling up
 
 
-def store_with(series: dict[str, dict[int, float]], status: dict[str, str] | None = None) -> SeriesStore:
+def store_with(
+    series: dict[str, dict[int, float]], status: dict[str, str] | None = None
+) -> SeriesStore:
     store = SeriesStore(retention_seconds=3600)
-    store.merge({sid: [(at(m), v) for m, v in pts.items()] for sid, pts in series.items()}, now=NOW, status=status)
+    store.merge(
+        {sid: [(at(m), v) for m, v in pts.items()] for sid, pts in series.items()},
+        now=NOW,
+        status=status,
+    )
     return store
 
 
@@ -139,11 +147,16 @@ def test_panes_use_the_newest_complete_period_and_judge_health():
     assert errors.history[-3:] == (1.0, 6.0, 100.0)
     assert dict(errors.secondary)["5XX"].value == 0.0  # a real zero: 0 of 180 requests
     concurrency = result["concurrency"]
-    assert concurrency.primary.value == 9.5 and concurrency.health is Health.CRIT  # 95 % of reserved 10
+    assert (
+        concurrency.primary.value == 9.5 and concurrency.health is Health.CRIT
+    )  # 95 % of reserved 10
     assert dict(concurrency.secondary)["limit"].detail == "reserved concurrency"
     traffic = result["traffic"]
     assert traffic.primary.value == 200.0 and traffic.primary.unit == "/min"
-    assert result["latency"].primary.value == 120.0 and dict(result["latency"].secondary)["max"].value == 900.0
+    assert (
+        result["latency"].primary.value == 120.0
+        and dict(result["latency"].secondary)["max"].value == 900.0
+    )
 
 
 def test_zero_invocations_is_no_traffic_never_zero_percent():
@@ -155,7 +168,9 @@ def test_zero_invocations_is_no_traffic_never_zero_percent():
 
 
 def test_missing_series_is_no_data_and_a_missing_function_says_so():
-    facts = ResourceFacts(fetched_at=at(0), function_missing="function orders-fn not found in eu-west-1")
+    facts = ResourceFacts(
+        fetched_at=at(0), function_missing="function orders-fn not found in eu-west-1"
+    )
     result = panes(store_with({}), resources=facts)
     assert result["concurrency"].primary.state is DataState.NO_DATA
     assert result["concurrency"].primary.detail == "function orders-fn not found in eu-west-1"
@@ -165,13 +180,19 @@ def test_missing_series_is_no_data_and_a_missing_function_says_so():
 
 def test_loading_then_error_then_stale_keep_the_last_value():
     store = store_with({"lambda_invocations": {4: 120}})
-    assert panes(SeriesStore(600), fetch=FetchStatus())["traffic"].primary.state is DataState.LOADING
-    never = panes(SeriesStore(600), fetch=FetchStatus(error="cannot reach http://x"))["traffic"].primary
+    assert (
+        panes(SeriesStore(600), fetch=FetchStatus())["traffic"].primary.state is DataState.LOADING
+    )
+    never = panes(SeriesStore(600), fetch=FetchStatus(error="cannot reach http://x"))[
+        "traffic"
+    ].primary
     assert never.state is DataState.ERROR and never.value is None and "cannot reach" in never.detail
 
     failing = FetchStatus(last_good_at=at(5), error="cannot reach http://x")
     error = panes(store, fetch=failing, now=at(5) + timedelta(seconds=5))["traffic"].primary
-    assert error.state is DataState.ERROR and error.value == 120.0 and "cannot reach" in error.detail
+    assert (
+        error.state is DataState.ERROR and error.value == 120.0 and "cannot reach" in error.detail
+    )
 
     stale = panes(store, fetch=failing, now=at(5) + timedelta(seconds=11))["traffic"]
     assert stale.primary.state is DataState.STALE and stale.primary.value == 120.0
@@ -194,7 +215,9 @@ def test_dynamodb_sums_operations_and_compares_consumed_with_provisioned():
             "ddb_read_throttles": {4: 3},
         }
     )
-    facts = ResourceFacts(fetched_at=at(0), billing_mode="PROVISIONED", read_capacity=5, write_capacity=5)
+    facts = ResourceFacts(
+        fetched_at=at(0), billing_mode="PROVISIONED", read_capacity=5, write_capacity=5
+    )
     pane = panes(store, resources=facts)["dynamodb"]
     assert pane.primary.value == 7 and pane.health is Health.CRIT
     rcu = dict(pane.secondary)["RCU"]
@@ -206,7 +229,9 @@ def test_dynamodb_sums_operations_and_compares_consumed_with_provisioned():
 
 
 def alert(key: str, minute: int, **kw) -> Alert:
-    return Alert(key, AlertSource.LOG, Severity.WARN, kw.get("title", key), "", at(minute), at(minute))
+    return Alert(
+        key, AlertSource.LOG, Severity.WARN, kw.get("title", key), "", at(minute), at(minute)
+    )
 
 
 def test_feed_folds_by_key_newest_first_and_stays_bounded():
@@ -214,7 +239,12 @@ def test_feed_folds_by_key_newest_first_and_stays_bounded():
     feed.add(alert("a", 1))
     feed.add(alert("b", 2))
     folded = feed.add(alert("a", 3, title="a again"))
-    assert (folded.count, folded.first_seen, folded.last_seen, folded.title) == (2, at(1), at(3), "a again")
+    assert (folded.count, folded.first_seen, folded.last_seen, folded.title) == (
+        2,
+        at(1),
+        at(3),
+        "a again",
+    )
     assert [a.key for a in feed.entries] == ["a", "b"]
     feed.add(alert("c", 4))
     feed.add(alert("d", 5))
@@ -229,7 +259,9 @@ def test_breach_alerts_once_per_transition_not_per_refresh():
     detector = BreachDetector()
     assert detector.check(pane("errors", Health.OK), at(0)) == []
     raised = detector.check(pane("errors", Health.CRIT, 7.5), at(1))
-    assert [(a.severity, a.key, a.topic) for a in raised] == [(Severity.CRIT, "breach:errors:crit", Topic.ERRORS)]
+    assert [(a.severity, a.key, a.topic) for a in raised] == [
+        (Severity.CRIT, "breach:errors:crit", Topic.ERRORS)
+    ]
     assert "7.5%" in raised[0].title
     assert detector.check(pane("errors", Health.CRIT, 9.0), at(2)) == []
     assert detector.check(pane("errors", Health.UNKNOWN, 0), at(3)) == []  # a gap is not a recovery
@@ -267,8 +299,12 @@ def test_log_lines_differing_only_by_request_id_fold_together():
 def test_log_lines_are_summarized_and_fold_by_meaning():
     from todotui.alerts.logs import fold_key, summarize
 
-    plain = "[ERROR]\t2026-11-25T15:26:16.244Z\tc2c2618a-dd68-1451-d364-6f31725c3e45\tKeyError: 'title'"
-    other = "[ERROR]\t2026-11-25T15:27:01.001Z\t7e2f6daa-bad9-ae3c-fec0-3a928beb148b\tKeyError: 'title'"
+    plain = (
+        "[ERROR]\t2026-11-25T15:26:16.244Z\tc2c2618a-dd68-1451-d364-6f31725c3e45\tKeyError: 'title'"
+    )
+    other = (
+        "[ERROR]\t2026-11-25T15:27:01.001Z\t7e2f6daa-bad9-ae3c-fec0-3a928beb148b\tKeyError: 'title'"
+    )
     assert summarize(plain) == "KeyError: 'title'"
     assert fold_key(summarize(plain)) == fold_key(summarize(other))
     as_json = (
@@ -285,21 +321,28 @@ def test_a_metric_math_alarm_is_described_by_its_expression_and_metrics():
 
     def stat(metric):
         return {
-            "Metric": {"Namespace": "AWS/Lambda", "MetricName": metric,
-                       "Dimensions": [{"Name": "FunctionName", "Value": "todo-handler"}]},
-            "Period": 60, "Stat": "Sum",
+            "Metric": {
+                "Namespace": "AWS/Lambda",
+                "MetricName": metric,
+                "Dimensions": [{"Name": "FunctionName", "Value": "todo-handler"}],
+            },
+            "Period": 60,
+            "Stat": "Sum",
         }
 
-    text = definition({
-        "ComparisonOperator": "GreaterThanThreshold", "Threshold": 5.0, "EvaluationPeriods": 2,
-        "Metrics": [
-            {"Id": "m1", "MetricStat": stat("Errors"), "ReturnData": False},
-            {"Id": "m2", "MetricStat": stat("Invocations"), "ReturnData": False},
-            {"Id": "e1", "Expression": "100*m1/m2", "ReturnData": True},
-        ],
-    })
+    text = definition(
+        {
+            "ComparisonOperator": "GreaterThanThreshold",
+            "Threshold": 5.0,
+            "EvaluationPeriods": 2,
+            "Metrics": [
+                {"Id": "m1", "MetricStat": stat("Errors"), "ReturnData": False},
+                {"Id": "m2", "MetricStat": stat("Invocations"), "ReturnData": False},
+                {"Id": "e1", "Expression": "100*m1/m2", "ReturnData": True},
+            ],
+        }
+    )
     assert "Expression: e1 = 100*m1/m2" in text
     assert "Metric m1: AWS/Lambda Errors Sum (FunctionName=todo-handler)" in text
     assert "Condition: e1 > 5.0 for 2 period(s) of 60 s" in text
     assert "?" not in text
-

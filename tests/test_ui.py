@@ -162,7 +162,9 @@ class Forwarder:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port, reuse_address=True)
+        self._server = await asyncio.start_server(
+            self._relay, "127.0.0.1", self.port, reuse_address=True
+        )
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
@@ -205,7 +207,9 @@ def base_time(sandbox, monkeypatch) -> datetime:
     return base
 
 
-def cockpit(sandbox, clock: Clock, *, refresh: float = 600, endpoint: str | None = None) -> TodoTuiApp:
+def cockpit(
+    sandbox, clock: Clock, *, refresh: float = 600, endpoint: str | None = None
+) -> TodoTuiApp:
     settings = Settings().with_overrides(
         aws={"endpoint_url": endpoint or sandbox.endpoint, "region": sandbox.region},
         cadence={"period_seconds": 60, "refresh_seconds": refresh, "window_seconds": 900},
@@ -273,7 +277,9 @@ async def test_refresh_now_makes_exactly_one_refresh(sandbox, base_time):
         assert app.monitor is not None
         metric_calls = app.monitor.clients.requests_matching("GetMetricData")
         await pilot.press("r")
-        await until(pilot, lambda: app.refreshes >= 2 and not app.refreshing, "the asked-for refresh")
+        await until(
+            pilot, lambda: app.refreshes >= 2 and not app.refreshing, "the asked-for refresh"
+        )
         await pilot.pause(0.5)
         assert app.refreshes == 2
         assert app.monitor.clients.requests_matching("GetMetricData") == metric_calls + 1
@@ -369,12 +375,16 @@ async def test_lost_endpoint_turns_panes_stale_and_the_app_recovers(sandbox, bas
         assert concurrency.snapshot.state in (DataState.STALE, DataState.ERROR)
         assert concurrency.snapshot.primary.value in (None, value)  # never a made-up zero
         assert "FAILING" in status_text(app)
-        lost = [a for a in app.query_one(AlertFeedView).alerts if a.source is AlertSource.CONNECTION]
+        lost = [
+            a for a in app.query_one(AlertFeedView).alerts if a.source is AlertSource.CONNECTION
+        ]
         assert any(a.severity in (Severity.WARN, Severity.CRIT) for a in lost)
 
         await relay.start()
         await pilot.press("r")
-        await until(pilot, lambda: app.refreshes >= 3 and not app.refreshing, "the refresh after recovery")
+        await until(
+            pilot, lambda: app.refreshes >= 3 and not app.refreshing, "the refresh after recovery"
+        )
         await until(pilot, lambda: shows_last_refresh(app), "the refresh on screen")
         assert "LIVE" in status_text(app)
         assert app.query_one(StatusBar).failing == ""

@@ -33,13 +33,20 @@ pytestmark = pytest.mark.sandbox
 SIZE = (160, 48)
 
 
-def cockpit(sandbox, tmp_path: Path, *, read_only: bool = False, clock: Clock | None = None) -> TodoTuiApp:
+def cockpit(
+    sandbox, tmp_path: Path, *, read_only: bool = False, clock: Clock | None = None
+) -> TodoTuiApp:
     settings = Settings().with_overrides(
         aws={"endpoint_url": sandbox.endpoint, "region": sandbox.region, "read_only": read_only},
         cadence={"period_seconds": 60, "refresh_seconds": 600, "window_seconds": 900},
     )
     clock = clock or Clock(datetime.fromisoformat(sandbox.status()["sim_time"]))
-    core = Cockpit(settings, clock=clock, journal=Journal(tmp_path / "journal.jsonl"), verify_poll_interval=0.05)
+    core = Cockpit(
+        settings,
+        clock=clock,
+        journal=Journal(tmp_path / "journal.jsonl"),
+        verify_poll_interval=0.05,
+    )
     return make_app(core, demo_label="sandbox", close_core=True)
 
 
@@ -51,17 +58,25 @@ def env(sandbox, monkeypatch):
 
 
 async def started(pilot: Pilot, app: TodoTuiApp) -> None:
-    await until(pilot, lambda: app.refreshes >= 1 and app.desk.runner is not None, "the first refresh")
+    await until(
+        pilot, lambda: app.refreshes >= 1 and app.desk.runner is not None, "the first refresh"
+    )
 
 
 def mutations(app: TodoTuiApp) -> dict[str, int]:
     assert app.monitor is not None
-    return {k: n for k, n in app.monitor.clients.requests.items() if is_mutating(k.rpartition(".")[2])}
+    return {
+        k: n for k, n in app.monitor.clients.requests.items() if is_mutating(k.rpartition(".")[2])
+    }
 
 
 def busy(screen) -> bool:
     """True while one of this screen's own workers (plan, run, verify) is still to start or going."""
-    return any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in screen.app.workers if w.node is screen)
+    return any(
+        w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        for w in screen.app.workers
+        if w.node is screen
+    )
 
 
 def palette_searched(app: TodoTuiApp, query: str) -> bool:
@@ -118,12 +133,18 @@ async def settle(pilot: Pilot, box: ActionDialog) -> None:
 
 
 async def outcome_of(pilot: Pilot, box: ActionDialog) -> None:
-    await until(pilot, lambda: box.stage is not DialogStage.RUNNING and box.outcome is not None, "the outcome")
+    await until(
+        pilot,
+        lambda: box.stage is not DialogStage.RUNNING and box.outcome is not None,
+        "the outcome",
+    )
     await settle(pilot, box)
 
 
 def capacity(sandbox) -> tuple[int, int]:
-    pt = sandbox.client("dynamodb").describe_table(TableName=sandbox.names.table_name)["Table"]["ProvisionedThroughput"]
+    pt = sandbox.client("dynamodb").describe_table(TableName=sandbox.names.table_name)["Table"][
+        "ProvisionedThroughput"
+    ]
     return pt["ReadCapacityUnits"], pt["WriteCapacityUnits"]
 
 
@@ -141,7 +162,9 @@ async def test_capacity_dialog_validates_beside_fields_executes_and_undo_restore
             box = await open_action(pilot, app, "dynamodb-capacity")
             form = box.query_one(ActionForm)
             # The live state fills the fields.
-            assert form.values()["read"] == str(before[0]) and form.values()["write"] == str(before[1])
+            assert form.values()["read"] == str(before[0]) and form.values()["write"] == str(
+                before[1]
+            )
             sent_before = mutations(app)
 
             for text, message in (
@@ -172,23 +195,32 @@ async def test_capacity_dialog_validates_beside_fields_executes_and_undo_restore
             await settle(pilot, box)
             assert box.outcome.status is OutcomeStatus.SUCCEEDED and box.outcome.verified
             assert capacity(sandbox) == (20, 21)
-            assert {k: n for k, n in mutations(app).items() if k not in sent_before} == {"dynamodb.UpdateTable": 1}
+            assert {k: n for k, n in mutations(app).items() if k not in sent_before} == {
+                "dynamodb.UpdateTable": 1
+            }
             done = feed_actions(app)
             assert len(done) == 1 and done[0].severity is Severity.OK
             assert "done, verified" in done[0].title and box.outcome.request_ids[0] in done[0].body
 
             await pilot.press("escape")
-            await until(pilot, lambda: not isinstance(app.screen, ActionDialog), "the dialog to close")
+            await until(
+                pilot, lambda: not isinstance(app.screen, ActionDialog), "the dialog to close"
+            )
 
             # Undo last: a decrease, so the inverse wants the table's name typed.
             await pilot.press("u")
             await until(pilot, lambda: isinstance(app.screen, ActionDialog), "the undo dialog")
             undo = dialog(app)
             assert undo.plan is not None and undo.plan.undo_of == box.outcome.record_id
-            assert undo.plan.after == (("Read capacity", f"{before[0]} units/s"), ("Write capacity", f"{before[1]} units/s"))
+            assert undo.plan.after == (
+                ("Read capacity", f"{before[0]} units/s"),
+                ("Write capacity", f"{before[1]} units/s"),
+            )
             await pilot.press(*"todos", "enter")
             await settle(pilot, undo)
-            assert "type 'todos-table' to confirm" in str(undo.query_one("#confirm-message").render())
+            assert "type 'todos-table' to confirm" in str(
+                undo.query_one("#confirm-message").render()
+            )
             assert capacity(sandbox) == (20, 21), "a wrong name sends nothing"
             await pilot.press("ctrl+u", *"todos-table", "enter")
             await outcome_of(pilot, undo)
@@ -200,19 +232,33 @@ async def test_capacity_dialog_validates_beside_fields_executes_and_undo_restore
             await until(pilot, lambda: isinstance(app.screen, JournalScreen), "the journal")
             journal = app.screen
             assert [e.result for e in journal.entries.values()] == ["succeeded", "succeeded"]
-            assert [e.title for e in journal.entries.values()] == ["Change DynamoDB capacity", "Undo: Change DynamoDB capacity"]
+            assert [e.title for e in journal.entries.values()] == [
+                "Change DynamoDB capacity",
+                "Undo: Change DynamoDB capacity",
+            ]
             # "Verify again" on the highlighted (newest) action reads the state back and journals it.
             newest = journal.selected
             await pilot.press("v")
-            await until(pilot, lambda: sum(
-                1 for r in Journal(tmp_path / "journal.jsonl").records()
-                if r["kind"] == "verify" and r["record_id"] == newest.record_id
-            ) >= 2, "a second verification record")
+            await until(
+                pilot,
+                lambda: (
+                    sum(
+                        1
+                        for r in Journal(tmp_path / "journal.jsonl").records()
+                        if r["kind"] == "verify" and r["record_id"] == newest.record_id
+                    )
+                    >= 2
+                ),
+                "a second verification record",
+            )
     finally:
         if capacity(sandbox) != before:
             sandbox.client("dynamodb").update_table(
                 TableName=sandbox.names.table_name,
-                ProvisionedThroughput={"ReadCapacityUnits": before[0], "WriteCapacityUnits": before[1]},
+                ProvisionedThroughput={
+                    "ReadCapacityUnits": before[0],
+                    "WriteCapacityUnits": before[1],
+                },
             )
 
 
@@ -257,13 +303,20 @@ async def test_stale_telemetry_needs_an_explicit_override(env, tmp_path):
             assert override.display
             await pilot.press("enter", "y")
             await settle(pilot, box)
-            assert "confirm again with the override" in str(box.query_one("#confirm-message").render())
+            assert "confirm again with the override" in str(
+                box.query_one("#confirm-message").render()
+            )
             assert mutations(app) == {}
             override.value = True
             await pilot.press("y")
             await outcome_of(pilot, box)
             assert box.outcome.ok
-            assert lam.get_function_configuration(FunctionName=sandbox.names.function_name)["MemorySize"] == memory + 64
+            assert (
+                lam.get_function_configuration(FunctionName=sandbox.names.function_name)[
+                    "MemorySize"
+                ]
+                == memory + 64
+            )
             await pilot.press("escape")
             # Undo from the journal view.
             await pilot.press("j")
@@ -275,9 +328,16 @@ async def test_stale_telemetry_needs_an_explicit_override(env, tmp_path):
             await pilot.press("y")
             await outcome_of(pilot, undo)
             assert undo.outcome.ok
-            assert lam.get_function_configuration(FunctionName=sandbox.names.function_name)["MemorySize"] == memory
+            assert (
+                lam.get_function_configuration(FunctionName=sandbox.names.function_name)[
+                    "MemorySize"
+                ]
+                == memory
+            )
     finally:
-        lam.update_function_configuration(FunctionName=sandbox.names.function_name, MemorySize=memory)
+        lam.update_function_configuration(
+            FunctionName=sandbox.names.function_name, MemorySize=memory
+        )
 
 
 async def test_password_is_masked_and_appears_nowhere(env, tmp_path, caplog):
@@ -333,10 +393,19 @@ async def test_every_action_is_in_the_command_palette(env, tmp_path):
             assert any(info.title in t for t in titles), info.title
         # And through the palette itself, by typing.
         await pilot.press("ctrl+p")
-        await until(pilot, lambda: isinstance(app.screen, CommandPalette) and isinstance(app.focused, CommandInput),
-                    "the command palette")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, CommandPalette) and isinstance(app.focused, CommandInput)
+            ),
+            "the command palette",
+        )
         await pilot.press(*"rollback the alias")
-        await until(pilot, lambda: palette_searched(app, "rollback the alias"), "the palette's hits for what was typed")
+        await until(
+            pilot,
+            lambda: palette_searched(app, "rollback the alias"),
+            "the palette's hits for what was typed",
+        )
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ActionDialog), "the rollback dialog")
         assert dialog(app).info.id == "rollback"
@@ -349,7 +418,11 @@ async def test_a_check_shows_its_report_and_sends_nothing(env, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot, app)
         app.desk.open("auth-checks")
-        await until(pilot, lambda: isinstance(app.screen, CheckScreen) and app.screen.report is not None, "the report")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, CheckScreen) and app.screen.report is not None,
+            "the report",
+        )
         report = app.screen.report
         assert report.rows and not report.errors
         shown = str(app.screen.query_one("#report").render())
@@ -409,7 +482,11 @@ async def test_the_steps_advance_while_the_action_runs_and_verifies(env, tmp_pat
             assert text_of(box, "#steps").startswith("✓ plan  ▸ confirm  · send")
             await pilot.press("enter", "y")
             # Allocation takes simulated time: verify keeps reading and says what it sees.
-            await until(pilot, lambda: "waiting for READY" in text_of(box, "#progress-text"), "verify to wait")
+            await until(
+                pilot,
+                lambda: "waiting for READY" in text_of(box, "#progress-text"),
+                "verify to wait",
+            )
             assert box.stage is DialogStage.RUNNING
             assert text_of(box, "#steps") == "✓ plan  ✓ confirm  ✓ send  ▸ verify  · journal"
             assert "IN_PROGRESS" in text_of(box, "#progress-text")
@@ -417,9 +494,14 @@ async def test_the_steps_advance_while_the_action_runs_and_verifies(env, tmp_pat
             await outcome_of(pilot, box)
             assert box.outcome.ok and box.outcome.verified
             assert text_of(box, "#steps") == "✓ plan  ✓ confirm  ✓ send  ✓ verify  ✓ journal"
-            assert lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier=alias)["Status"] == "READY"
+            assert (
+                lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier=alias)["Status"]
+                == "READY"
+            )
     finally:
-        if lam.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"]:
+        if lam.list_provisioned_concurrency_configs(FunctionName=name)[
+            "ProvisionedConcurrencyConfigs"
+        ]:
             lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=alias)
 
 
@@ -427,7 +509,9 @@ def poll_loop_running(app: TodoTuiApp) -> bool:
     return any(w.name == "poll" and w.state is WorkerState.RUNNING for w in app.workers)
 
 
-async def test_a_dead_poll_loop_restarts_on_the_same_core_and_verify_again_still_works(env, tmp_path):
+async def test_a_dead_poll_loop_restarts_on_the_same_core_and_verify_again_still_works(
+    env, tmp_path
+):
     """The runner outlives the poll worker: what it executed before a crash it can still verify
     (a backup is verified by the ARN its execution returned, which only the runner holds)."""
     sandbox = env
@@ -452,7 +536,9 @@ async def test_a_dead_poll_loop_restarts_on_the_same_core_and_verify_again_still
 
         core.poller.subscribe(buggy_listener)
         await pilot.press("r")
-        await until(pilot, lambda: bool(crashed) and not poll_loop_running(app), "the poll loop to die")
+        await until(
+            pilot, lambda: bool(crashed) and not poll_loop_running(app), "the poll loop to die"
+        )
         await until(pilot, lambda: poll_loop_running(app), "the poll loop to start again")
         refreshes = app.refreshes
         await pilot.press("r")

@@ -112,7 +112,9 @@ def _averaged(metric: str) -> bool:
     return metric in ("Duration", "Latency", "SuccessfulRequestLatency")
 
 
-def push_error_log(sandbox: Any, *, at: datetime, message: str, names: StackNames | None = None) -> None:
+def push_error_log(
+    sandbox: Any, *, at: datetime, message: str, names: StackNames | None = None
+) -> None:
     """An ERROR line in the function's log group, as Lambda would write it.
 
     Like AWS, the sandbox refuses log events more than 14 days old: `at` must be recent.

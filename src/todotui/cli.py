@@ -43,7 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="send AWS calls to this endpoint (LocalStack, a remote sandbox); AWS_ENDPOINT_URL works too",
     )
     parser.add_argument(
-        "--read-only", action="store_true", default=None, help="show plans but never change anything"
+        "--read-only",
+        action="store_true",
+        default=None,
+        help="show plans but never change anything",
     )
     parser.add_argument(
         "--refresh", type=float, metavar="SECONDS", help="seconds between metric refreshes"
@@ -60,7 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=0, help="port (0 = any free port)")
     sandbox.add_argument("--scenario", default="steady", help="traffic scenario to start in")
     sandbox.add_argument(
-        "--period", type=float, default=5.0, help="seconds of traffic each tick stands for (default 5)"
+        "--period",
+        type=float,
+        default=5.0,
+        help="seconds of traffic each tick stands for (default 5)",
     )
     sandbox.add_argument("--seed", type=int, default=0, help="random seed for the traffic model")
     sandbox.add_argument(

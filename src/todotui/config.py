@@ -121,7 +121,9 @@ class AwsTarget(_Section):
     @property
     def effective_read_only(self) -> bool:
         """Read-only by flag or file, or because the profile in use is listed as read-only."""
-        return self.read_only or (self.profile is not None and self.profile in self.read_only_profiles)
+        return self.read_only or (
+            self.profile is not None and self.profile in self.read_only_profiles
+        )
 
 
 class Settings(_Section):

@@ -67,19 +67,37 @@ class ApiCache(Action):
 
     async def _stage(self, ctx: ActionContext) -> tuple[str, dict[str, Any]]:
         api_id = await ctx.resolver.rest_api_id()
-        stage = await ctx.read("apigateway", "get_stage", restApiId=api_id, stageName=ctx.stack.stage_name)
+        stage = await ctx.read(
+            "apigateway", "get_stage", restApiId=api_id, stageName=ctx.stack.stage_name
+        )
         return api_id, stage
 
     async def fields(self, ctx: ActionContext) -> list[Field]:
         _, stage = await self._stage(ctx)
         state = cache_state(stage)
         return [
-            Field("enabled", "Caching", FieldKind.BOOL, help="on: GET responses are served from the cache",
-                  default="yes" if not state["cluster"] else "yes" if state["caching"] else "no"),
-            Field("size_gb", "Cache size (GB)", FieldKind.CHOICE, help="resizing flushes the cache",
-                  choices=CACHE_SIZES, default=state["size"] or "0.5"),
-            Field("ttl_seconds", "TTL (seconds)", FieldKind.INT, help=f"0 to {TTL_MAX}; 0 caches nothing",
-                  default=str(state["ttl"] if state["ttl"] is not None else TTL_DEFAULT)),
+            Field(
+                "enabled",
+                "Caching",
+                FieldKind.BOOL,
+                help="on: GET responses are served from the cache",
+                default="yes" if not state["cluster"] else "yes" if state["caching"] else "no",
+            ),
+            Field(
+                "size_gb",
+                "Cache size (GB)",
+                FieldKind.CHOICE,
+                help="resizing flushes the cache",
+                choices=CACHE_SIZES,
+                default=state["size"] or "0.5",
+            ),
+            Field(
+                "ttl_seconds",
+                "TTL (seconds)",
+                FieldKind.INT,
+                help=f"0 to {TTL_MAX}; 0 caches nothing",
+                default=str(state["ttl"] if state["ttl"] is not None else TTL_DEFAULT),
+            ),
         ]
 
     async def plan(self, ctx: ActionContext, values: dict[str, str]) -> Plan:
@@ -88,7 +106,9 @@ class ApiCache(Action):
         size = ttl = None
         if enabled:
             size = errors.take("size_gb", _size_parser)
-            ttl = errors.take("ttl_seconds", lambda t: parse_int(t, minimum=0, maximum=TTL_MAX, unit="seconds"))
+            ttl = errors.take(
+                "ttl_seconds", lambda t: parse_int(t, minimum=0, maximum=TTL_MAX, unit="seconds")
+            )
         errors.raise_if_any()
         api_id, stage = await self._stage(ctx)
         state = cache_state(stage)
@@ -101,7 +121,9 @@ class ApiCache(Action):
             if not state["caching"]:
                 ops.append({"op": "replace", "path": "/*/*/caching/enabled", "value": "true"})
             if state["ttl"] != ttl:
-                ops.append({"op": "replace", "path": "/*/*/caching/ttlInSeconds", "value": str(ttl)})
+                ops.append(
+                    {"op": "replace", "path": "/*/*/caching/ttlInSeconds", "value": str(ttl)}
+                )
             after = {"cluster": True, "size": size, "caching": True, "ttl": ttl, "status": ""}
         else:
             if state["caching"]:
@@ -110,18 +132,30 @@ class ApiCache(Action):
                 ops.append({"op": "replace", "path": "/cacheClusterEnabled", "value": "false"})
             after = {**state, "cluster": False, "caching": False}
         if not ops:
-            raise InvalidInput({"enabled": "the stage is already cached exactly like this" if enabled else "caching is already off"})
+            raise InvalidInput(
+                {
+                    "enabled": "the stage is already cached exactly like this"
+                    if enabled
+                    else "caching is already off"
+                }
+            )
         effects = []
         warnings = []
         if enabled and not state["cluster"]:
-            effects.append("Creating the cache cluster takes several minutes; responses are cached once it is AVAILABLE.")
+            effects.append(
+                "Creating the cache cluster takes several minutes; responses are cached once it is AVAILABLE."
+            )
         if enabled and state["cluster"] and state["size"] != size:
             warnings.append("Resizing the cache flushes it: every request misses until it refills.")
         if enabled:
             effects.append(f"The cache is billed per hour by size ({size} GB), whether hit or not.")
-            effects.append(f"Clients may get responses up to {ttl} s old; writes are not seen until then.")
+            effects.append(
+                f"Clients may get responses up to {ttl} s old; writes are not seen until then."
+            )
         else:
-            effects.append("Every request reaches the integration again (the function, then the table).")
+            effects.append(
+                "Every request reaches the integration again (the function, then the table)."
+            )
         name = ctx.stack.stage_name
         patch_args = [f"op={o['op']},path={o['path']},value={o['value']}" for o in ops]
         cli = aws_command(
@@ -163,7 +197,12 @@ class ApiCache(Action):
         state = cache_state(stage)
         p = plan.params
         if p["enabled"]:
-            ok = state["cluster"] and state["caching"] and state["size"] == p["size_gb"] and state["ttl"] == p["ttl_seconds"]
+            ok = (
+                state["cluster"]
+                and state["caching"]
+                and state["size"] == p["size_gb"]
+                and state["ttl"] == p["ttl_seconds"]
+            )
         else:
             ok = not state["cluster"] and not state["caching"]
         return Observation(ok, (*_pairs(state), ("Cache cluster status", state["status"])))

@@ -54,7 +54,9 @@ class StackResolver:
         self._clients = clients
         self._cache: dict[str, str] = {}
 
-    async def _paginate(self, service: str, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
+    async def _paginate(
+        self, service: str, operation: str, key: str, **params: Any
+    ) -> list[dict[str, Any]]:
         client = await self._clients.client(service)
         items: list[dict[str, Any]] = []
         async for page in client.get_paginator(operation).paginate(**params):
@@ -74,7 +76,9 @@ class StackResolver:
     async def user_pool_id(self) -> str:
         name = self._settings.stack.user_pool_name
         if "pool" not in self._cache:
-            pools = await self._paginate("cognito-idp", "list_user_pools", "UserPools", MaxResults=60)
+            pools = await self._paginate(
+                "cognito-idp", "list_user_pools", "UserPools", MaxResults=60
+            )
             ids = [p["Id"] for p in pools if p.get("Name") == name]
             if not ids:
                 raise LookupError(f"no Cognito user pool named {name!r}")
@@ -86,7 +90,11 @@ class StackResolver:
         if "client" not in self._cache:
             pool = await self.user_pool_id()
             clients = await self._paginate(
-                "cognito-idp", "list_user_pool_clients", "UserPoolClients", UserPoolId=pool, MaxResults=60
+                "cognito-idp",
+                "list_user_pool_clients",
+                "UserPoolClients",
+                UserPoolId=pool,
+                MaxResults=60,
             )
             ids = [c["ClientId"] for c in clients if c.get("ClientName") == name]
             if not ids:

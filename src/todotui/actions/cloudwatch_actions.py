@@ -21,20 +21,49 @@ HEADROOM = 1.5
 
 # PutMetricAlarm's parameters, in the order the CLI preview lists them.
 _ALARM_KEYS = (
-    "AlarmName", "AlarmDescription", "ActionsEnabled", "OKActions", "AlarmActions", "InsufficientDataActions",
-    "MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Dimensions", "Period", "Unit",
-    "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData",
-    "EvaluateLowSampleCountPercentile", "Metrics", "ThresholdMetricId",
+    "AlarmName",
+    "AlarmDescription",
+    "ActionsEnabled",
+    "OKActions",
+    "AlarmActions",
+    "InsufficientDataActions",
+    "MetricName",
+    "Namespace",
+    "Statistic",
+    "ExtendedStatistic",
+    "Dimensions",
+    "Period",
+    "Unit",
+    "EvaluationPeriods",
+    "DatapointsToAlarm",
+    "Threshold",
+    "ComparisonOperator",
+    "TreatMissingData",
+    "EvaluateLowSampleCountPercentile",
+    "Metrics",
+    "ThresholdMetricId",
 )
 _CLI_FLAG = {
-    "AlarmName": "--alarm-name", "AlarmDescription": "--alarm-description", "OKActions": "--ok-actions",
-    "AlarmActions": "--alarm-actions", "InsufficientDataActions": "--insufficient-data-actions",
-    "MetricName": "--metric-name", "Namespace": "--namespace", "Statistic": "--statistic",
-    "ExtendedStatistic": "--extended-statistic", "Dimensions": "--dimensions", "Period": "--period", "Unit": "--unit",
-    "EvaluationPeriods": "--evaluation-periods", "DatapointsToAlarm": "--datapoints-to-alarm",
-    "Threshold": "--threshold", "ComparisonOperator": "--comparison-operator",
-    "TreatMissingData": "--treat-missing-data", "EvaluateLowSampleCountPercentile": "--evaluate-low-sample-count-percentile",
-    "Metrics": "--metrics", "ThresholdMetricId": "--threshold-metric-id",
+    "AlarmName": "--alarm-name",
+    "AlarmDescription": "--alarm-description",
+    "OKActions": "--ok-actions",
+    "AlarmActions": "--alarm-actions",
+    "InsufficientDataActions": "--insufficient-data-actions",
+    "MetricName": "--metric-name",
+    "Namespace": "--namespace",
+    "Statistic": "--statistic",
+    "ExtendedStatistic": "--extended-statistic",
+    "Dimensions": "--dimensions",
+    "Period": "--period",
+    "Unit": "--unit",
+    "EvaluationPeriods": "--evaluation-periods",
+    "DatapointsToAlarm": "--datapoints-to-alarm",
+    "Threshold": "--threshold",
+    "ComparisonOperator": "--comparison-operator",
+    "TreatMissingData": "--treat-missing-data",
+    "EvaluateLowSampleCountPercentile": "--evaluate-low-sample-count-percentile",
+    "Metrics": "--metrics",
+    "ThresholdMetricId": "--threshold-metric-id",
 }
 
 
@@ -43,7 +72,9 @@ def alarm_as_put_params(alarm: dict[str, Any], threshold: float) -> dict[str, An
     params = {k: alarm[k] for k in _ALARM_KEYS if k in alarm and alarm[k] not in (None, "")}
     params["Threshold"] = threshold
     if "Metrics" in params:
-        params["Metrics"] = [{k: v for k, v in m.items() if v is not None} for m in params["Metrics"]]
+        params["Metrics"] = [
+            {k: v for k, v in m.items() if v is not None} for m in params["Metrics"]
+        ]
     return params
 
 
@@ -127,7 +158,12 @@ def _baseline_pairs(base: dict[str, Any], unit: str) -> tuple[tuple[str, str], .
         ("Days with data", str(base["days"])),
     ]
     if "suggested" in base:
-        rows.append(("Suggested threshold", f"{_number(base['suggested'])}{unit} ({HEADROOM:g} x worst daily average)"))
+        rows.append(
+            (
+                "Suggested threshold",
+                f"{_number(base['suggested'])}{unit} ({HEADROOM:g} x worst daily average)",
+            )
+        )
     return tuple(rows)
 
 
@@ -146,8 +182,13 @@ class AlarmThreshold(Action):
             default = _number(base.get("suggested", alarm["Threshold"]))
         return [
             Field("alarm", "Alarm", FieldKind.CHOICE, choices=names, default=default_name),
-            Field("threshold", "New threshold", FieldKind.FLOAT,
-                  help="in the alarm metric's own unit; default: the baseline's suggestion", default=default),
+            Field(
+                "threshold",
+                "New threshold",
+                FieldKind.FLOAT,
+                help="in the alarm metric's own unit; default: the baseline's suggestion",
+                default=default,
+            ),
         ]
 
     async def plan(self, ctx: ActionContext, values: dict[str, str]) -> Plan:
@@ -161,20 +202,29 @@ class AlarmThreshold(Action):
             raise InvalidInput({"alarm": f"no alarm named {name!r} in this account and region"})
         if float(alarm["Threshold"]) == threshold:
             raise InvalidInput({"threshold": f"already {_number(threshold)}"})
-        unit = {"Milliseconds": " ms", "Seconds": " s", "Percent": " %"}.get(alarm.get("Unit", ""), "")
+        unit = {"Milliseconds": " ms", "Seconds": " s", "Percent": " %"}.get(
+            alarm.get("Unit", ""), ""
+        )
         base = await baseline(ctx, alarm)
         params = alarm_as_put_params(alarm, threshold)
         warnings = []
-        if "worst_daily_average" in base and threshold < base["worst_daily_average"] and str(
-            alarm.get("ComparisonOperator", "")
-        ).startswith("GreaterThan"):
-            warnings.append("The new threshold is below a normal day's average: the alarm will fire on ordinary traffic.")
+        if (
+            "worst_daily_average" in base
+            and threshold < base["worst_daily_average"]
+            and str(alarm.get("ComparisonOperator", "")).startswith("GreaterThan")
+        ):
+            warnings.append(
+                "The new threshold is below a normal day's average: the alarm will fire on ordinary traffic."
+            )
         return Plan(
             action_id=self.id,
             title=self.title,
             target=f"cloudwatch alarm {name}",
             params={"alarm": name, "threshold": threshold, "put": params},
-            before=(("Threshold", f"{_number(float(alarm['Threshold']))}{unit}"), ("State", alarm.get("StateValue", "?"))),
+            before=(
+                ("Threshold", f"{_number(float(alarm['Threshold']))}{unit}"),
+                ("State", alarm.get("StateValue", "?")),
+            ),
             after=(("Threshold", f"{_number(threshold)}{unit}"), ("Everything else", "unchanged")),
             effects=(
                 "CloudWatch re-evaluates the alarm against the new threshold from its next period.",
@@ -199,11 +249,16 @@ class AlarmThreshold(Action):
         if alarm is None:
             return Observation(False, (("Alarm", "not found"),), final=True)
         kept = alarm_as_put_params(alarm, plan.params["threshold"]) == plan.params["put"]
-        pairs = (("Threshold", _number(float(alarm["Threshold"]))), ("Other settings", "unchanged" if kept else "CHANGED"))
+        pairs = (
+            ("Threshold", _number(float(alarm["Threshold"]))),
+            ("Other settings", "unchanged" if kept else "CHANGED"),
+        )
         return Observation(float(alarm["Threshold"]) == plan.params["threshold"] and kept, pairs)
 
     def undo(self, plan: Plan, result: dict[str, Any]) -> UndoSpec | None:
-        return UndoSpec(self.id, {"alarm": plan.params["alarm"], "threshold": _number(plan.state["previous"])})
+        return UndoSpec(
+            self.id, {"alarm": plan.params["alarm"], "threshold": _number(plan.state["previous"])}
+        )
 
 
 SUBJECT_DEFAULT = "TodoApp Emergency Alert"
@@ -216,14 +271,24 @@ class EmergencyNotify(Action):
 
     async def fields(self, ctx: ActionContext) -> list[Field]:
         return [
-            Field("message", "Message", FieldKind.TEXT, help='e.g. "Critical: Lambda function down"'),
-            Field("subject", "Subject", FieldKind.TEXT, help="one line, at most 100 characters", default=SUBJECT_DEFAULT),
+            Field(
+                "message", "Message", FieldKind.TEXT, help='e.g. "Critical: Lambda function down"'
+            ),
+            Field(
+                "subject",
+                "Subject",
+                FieldKind.TEXT,
+                help="one line, at most 100 characters",
+                default=SUBJECT_DEFAULT,
+            ),
         ]
 
     async def plan(self, ctx: ActionContext, values: dict[str, str]) -> Plan:
         errors = FieldErrors(values)
         message = errors.take("message", lambda t: parse_text(t, max_length=10000, what="message"))
-        subject = errors.take("subject", lambda t: parse_text(t, max_length=100, what="subject", single_line=True))
+        subject = errors.take(
+            "subject", lambda t: parse_text(t, max_length=100, what="subject", single_line=True)
+        )
         if subject and not subject.isascii():
             errors.add("subject", "SNS subjects must be plain ASCII")
         errors.raise_if_any()
@@ -239,23 +304,49 @@ class EmergencyNotify(Action):
             action_id=self.id,
             title=self.title,
             target=f"sns {ctx.stack.alerts_topic}",
-            params={"message": stamped, "subject": subject, "topic_arn": topic_arn, "log_group": group,
-                    "log_stream": stream, "timestamp_ms": timestamp_ms},
+            params={
+                "message": stamped,
+                "subject": subject,
+                "topic_arn": topic_arn,
+                "log_group": group,
+                "log_stream": stream,
+                "timestamp_ms": timestamp_ms,
+            },
             before=(("Notification", "not sent"),),
-            after=(("SNS topic", ctx.stack.alerts_topic), ("Log", f"{group} / {stream}"), ("Text", stamped)),
+            after=(
+                ("SNS topic", ctx.stack.alerts_topic),
+                ("Log", f"{group} / {stream}"),
+                ("Text", stamped),
+            ),
             effects=(
                 "Everyone subscribed to the topic is notified (email, SMS, chat): this cannot be recalled.",
                 "The same text is logged to the emergency log group, stream created if needed.",
             ),
             cli=(
-                aws_command("sns", "publish", ["--topic-arn", topic_arn, "--message", stamped, "--subject", subject], target),
-                aws_command("logs", "create-log-stream", ["--log-group-name", group, "--log-stream-name", stream], target)
+                aws_command(
+                    "sns",
+                    "publish",
+                    ["--topic-arn", topic_arn, "--message", stamped, "--subject", subject],
+                    target,
+                ),
+                aws_command(
+                    "logs",
+                    "create-log-stream",
+                    ["--log-group-name", group, "--log-stream-name", stream],
+                    target,
+                )
                 + "  # fails harmlessly if it exists",
                 aws_command(
                     "logs",
                     "put-log-events",
-                    ["--log-group-name", group, "--log-stream-name", stream,
-                     "--log-events", json.dumps([{"timestamp": timestamp_ms, "message": stamped}])],
+                    [
+                        "--log-group-name",
+                        group,
+                        "--log-stream-name",
+                        stream,
+                        "--log-events",
+                        json.dumps([{"timestamp": timestamp_ms, "message": stamped}]),
+                    ],
                     target,
                 ),
             ),
@@ -267,14 +358,26 @@ class EmergencyNotify(Action):
 
     async def execute(self, ctx: ActionContext, plan: Plan, calls: CallLog) -> dict[str, Any]:
         p = plan.params
-        sent = await calls("sns", "publish", TopicArn=p["topic_arn"], Message=p["message"], Subject=p["subject"])
+        sent = await calls(
+            "sns", "publish", TopicArn=p["topic_arn"], Message=p["message"], Subject=p["subject"]
+        )
         try:
-            await calls("logs", "create_log_stream", logGroupName=p["log_group"], logStreamName=p["log_stream"])
+            await calls(
+                "logs",
+                "create_log_stream",
+                logGroupName=p["log_group"],
+                logStreamName=p["log_stream"],
+            )
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code")
             if code == "ResourceNotFoundException":
                 await calls("logs", "create_log_group", logGroupName=p["log_group"])
-                await calls("logs", "create_log_stream", logGroupName=p["log_group"], logStreamName=p["log_stream"])
+                await calls(
+                    "logs",
+                    "create_log_stream",
+                    logGroupName=p["log_group"],
+                    logStreamName=p["log_stream"],
+                )
             elif code != "ResourceAlreadyExistsException":
                 raise
         await calls(
@@ -289,8 +392,12 @@ class EmergencyNotify(Action):
     async def observe(self, ctx: ActionContext, plan: Plan, result: dict[str, Any]) -> Observation:
         p = plan.params
         resp = await ctx.read(
-            "logs", "get_log_events", logGroupName=p["log_group"], logStreamName=p["log_stream"],
-            startTime=p["timestamp_ms"], endTime=p["timestamp_ms"] + 1,
+            "logs",
+            "get_log_events",
+            logGroupName=p["log_group"],
+            logStreamName=p["log_stream"],
+            startTime=p["timestamp_ms"],
+            endTime=p["timestamp_ms"] + 1,
         )
         logged = any(e.get("message") == p["message"] for e in resp.get("events", []))
         message_id = result.get("message_id")

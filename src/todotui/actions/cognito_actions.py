@@ -50,7 +50,9 @@ def _username(text: str) -> str:
 
 async def get_user(ctx: ActionContext, pool_id: str, username: str) -> dict[str, Any] | None:
     try:
-        return await ctx.read("cognito-idp", "admin_get_user", UserPoolId=pool_id, Username=username)
+        return await ctx.read(
+            "cognito-idp", "admin_get_user", UserPoolId=pool_id, Username=username
+        )
     except ClientError as exc:
         if is_not_found(exc, "UserNotFoundException"):
             return None
@@ -65,7 +67,9 @@ async def _known_user(ctx: ActionContext, errors: FieldErrors) -> tuple[str, str
     pool_id = await ctx.resolver.user_pool_id()
     user = await get_user(ctx, pool_id, username)
     if user is None:
-        raise InvalidInput({"username": f"no user {username!r} in user pool {ctx.stack.user_pool_name}"})
+        raise InvalidInput(
+            {"username": f"no user {username!r} in user pool {ctx.stack.user_pool_name}"}
+        )
     return pool_id, username, user
 
 
@@ -77,7 +81,9 @@ def _user_pairs(user: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 
 
 def _user_field() -> Field:
-    return Field("username", "Username", FieldKind.TEXT, help="the user's name in the pool (often an email)")
+    return Field(
+        "username", "Username", FieldKind.TEXT, help="the user's name in the pool (often an email)"
+    )
 
 
 class DisableUser(Action):
@@ -99,7 +105,11 @@ class DisableUser(Action):
             target=f"cognito {ctx.stack.user_pool_name}/{username}",
             params={"username": username},
             before=_user_pairs(user),
-            after=(("Enabled", "no"), ("Status", str(user.get("UserStatus", "?"))), ("Sessions", "signed out")),
+            after=(
+                ("Enabled", "no"),
+                ("Status", str(user.get("UserStatus", "?"))),
+                ("Sessions", "signed out"),
+            ),
             effects=(
                 "The user cannot sign in; disabling also revokes the user's access tokens in Cognito.",
                 "The global sign-out revokes every refresh token: no new tokens can be obtained.",
@@ -107,8 +117,18 @@ class DisableUser(Action):
                 "at services that check them offline (e.g. an API Gateway authorizer's cache).",
             ),
             cli=(
-                aws_command("cognito-idp", "admin-disable-user", ["--user-pool-id", pool_id, "--username", username], ctx.clients.target),
-                aws_command("cognito-idp", "admin-user-global-sign-out", ["--user-pool-id", pool_id, "--username", username], ctx.clients.target),
+                aws_command(
+                    "cognito-idp",
+                    "admin-disable-user",
+                    ["--user-pool-id", pool_id, "--username", username],
+                    ctx.clients.target,
+                ),
+                aws_command(
+                    "cognito-idp",
+                    "admin-user-global-sign-out",
+                    ["--user-pool-id", pool_id, "--username", username],
+                    ctx.clients.target,
+                ),
             ),
             risk=Risk.SECURITY,
             confirm_text=username,
@@ -121,9 +141,13 @@ class DisableUser(Action):
         pool_id, username = plan.state["pool_id"], plan.params["username"]
         await calls("cognito-idp", "admin_disable_user", UserPoolId=pool_id, Username=username)
         try:
-            resp = await calls("cognito-idp", "admin_user_global_sign_out", UserPoolId=pool_id, Username=username)
+            resp = await calls(
+                "cognito-idp", "admin_user_global_sign_out", UserPoolId=pool_id, Username=username
+            )
         except ClientError as exc:
-            raise PartialFailure(f"the user IS disabled, but the global sign-out failed: {describe_error(exc)}") from exc
+            raise PartialFailure(
+                f"the user IS disabled, but the global sign-out failed: {describe_error(exc)}"
+            ) from exc
         return {"signout_request_id": resp.get("ResponseMetadata", {}).get("RequestId", "")}
 
     async def observe(self, ctx: ActionContext, plan: Plan, result: dict[str, Any]) -> Observation:
@@ -164,7 +188,14 @@ class EnableUser(Action):
                 "The user can sign in again with their current password.",
                 "If the account was compromised, reset the password first.",
             ),
-            cli=(aws_command("cognito-idp", "admin-enable-user", ["--user-pool-id", pool_id, "--username", username], ctx.clients.target),),
+            cli=(
+                aws_command(
+                    "cognito-idp",
+                    "admin-enable-user",
+                    ["--user-pool-id", pool_id, "--username", username],
+                    ctx.clients.target,
+                ),
+            ),
             risk=Risk.SECURITY,
             confirm_text=username,
             undo_possible=True,
@@ -173,7 +204,12 @@ class EnableUser(Action):
         )
 
     async def execute(self, ctx: ActionContext, plan: Plan, calls: CallLog) -> dict[str, Any]:
-        await calls("cognito-idp", "admin_enable_user", UserPoolId=plan.state["pool_id"], Username=plan.params["username"])
+        await calls(
+            "cognito-idp",
+            "admin_enable_user",
+            UserPoolId=plan.state["pool_id"],
+            Username=plan.params["username"],
+        )
         return {}
 
     async def observe(self, ctx: ActionContext, plan: Plan, result: dict[str, Any]) -> Observation:
@@ -217,9 +253,19 @@ class SetPassword(Action):
     async def fields(self, ctx: ActionContext) -> list[Field]:
         return [
             _user_field(),
-            Field("password", "New password", FieldKind.SECRET, help="masked; never shown, logged or journaled"),
-            Field("permanent", "Permanent", FieldKind.BOOL,
-                  help="no: the user must choose a new one at next sign-in", default="no"),
+            Field(
+                "password",
+                "New password",
+                FieldKind.SECRET,
+                help="masked; never shown, logged or journaled",
+            ),
+            Field(
+                "permanent",
+                "Permanent",
+                FieldKind.BOOL,
+                help="no: the user must choose a new one at next sign-in",
+                default="no",
+            ),
         ]
 
     async def plan(self, ctx: ActionContext, values: dict[str, str]) -> Plan:
@@ -252,7 +298,15 @@ class SetPassword(Action):
                 aws_command(
                     "cognito-idp",
                     "admin-set-user-password",
-                    ["--user-pool-id", pool_id, "--username", username, "--password", ShellVar(_PASSWORD_VAR), flag],
+                    [
+                        "--user-pool-id",
+                        pool_id,
+                        "--username",
+                        username,
+                        "--password",
+                        ShellVar(_PASSWORD_VAR),
+                        flag,
+                    ],
                     ctx.clients.target,
                 ),
             ),
@@ -279,7 +333,9 @@ class SetPassword(Action):
         if user is None:
             return Observation(False, (("User", "not found"),), final=True)
         wanted = "CONFIRMED" if plan.params["permanent"] else "FORCE_CHANGE_PASSWORD"
-        return Observation(user.get("UserStatus") == wanted, (("Status", str(user.get("UserStatus"))),))
+        return Observation(
+            user.get("UserStatus") == wanted, (("Status", str(user.get("UserStatus"))),)
+        )
 
 
 class ExportUserPool(Action):
@@ -289,15 +345,27 @@ class ExportUserPool(Action):
     mutates_aws = False
 
     def _default_path(self, ctx: ActionContext) -> Path:
-        return ctx.export_dir / f"cognito-backup-{ctx.stack.user_pool_name}-{utc_stamp(ctx.now())}.json"
+        return (
+            ctx.export_dir
+            / f"cognito-backup-{ctx.stack.user_pool_name}-{utc_stamp(ctx.now())}.json"
+        )
 
     async def fields(self, ctx: ActionContext) -> list[Field]:
-        return [Field("path", "File", FieldKind.TEXT, help="a new JSON file (never overwritten)",
-                      default=str(self._default_path(ctx)))]
+        return [
+            Field(
+                "path",
+                "File",
+                FieldKind.TEXT,
+                help="a new JSON file (never overwritten)",
+                default=str(self._default_path(ctx)),
+            )
+        ]
 
     async def plan(self, ctx: ActionContext, values: dict[str, str]) -> Plan:
         errors = FieldErrors(values)
-        text = errors.take("path", lambda t: parse_text(t, max_length=4096, what="path", single_line=True))
+        text = errors.take(
+            "path", lambda t: parse_text(t, max_length=4096, what="path", single_line=True)
+        )
         errors.raise_if_any()
         assert text
         path = await asyncio.to_thread(_new_export_path, text, ctx.export_dir)
@@ -309,9 +377,18 @@ class ExportUserPool(Action):
             params={"path": str(path)},
             before=(("File", "does not exist"),),
             after=(("File", str(path)),),
-            effects=("Reads the pool's configuration (no users, no passwords) and writes it locally.",),
-            cli=(aws_command("cognito-idp", "describe-user-pool", ["--user-pool-id", pool_id], ctx.clients.target,
-                             redirect_to=str(path)),),
+            effects=(
+                "Reads the pool's configuration (no users, no passwords) and writes it locally.",
+            ),
+            cli=(
+                aws_command(
+                    "cognito-idp",
+                    "describe-user-pool",
+                    ["--user-pool-id", pool_id],
+                    ctx.clients.target,
+                    redirect_to=str(path),
+                ),
+            ),
             risk=Risk.LOW,
             confirm_text=ctx.stack.user_pool_name,
             undo_possible=False,
@@ -333,7 +410,9 @@ class ExportUserPool(Action):
             return Observation(False, (("File", f"unreadable ({exc})"),), final=True)
         pool_id = (data.get("UserPool") or {}).get("Id")
         ok = pool_id == plan.state["pool_id"]
-        return Observation(ok, (("File", str(path)), ("User pool", str(pool_id)), ("Bytes", str(size))))
+        return Observation(
+            ok, (("File", str(path)), ("User pool", str(pool_id)), ("Bytes", str(size)))
+        )
 
 
 # The export's file work runs in a thread: a slow disk must not stall the cockpit's loop.
@@ -375,29 +454,55 @@ class AuthChecks(Check):
         pool_arn = None
         try:
             pool_id = await ctx.resolver.user_pool_id()
-            pool = (await calls("cognito-idp", "describe_user_pool", UserPoolId=pool_id))["UserPool"]
+            pool = (await calls("cognito-idp", "describe_user_pool", UserPoolId=pool_id))[
+                "UserPool"
+            ]
             pool_arn = pool.get("Arn")
-            cli.append(aws_command("cognito-idp", "describe-user-pool", ["--user-pool-id", pool_id], target))
+            cli.append(
+                aws_command(
+                    "cognito-idp", "describe-user-pool", ["--user-pool-id", pool_id], target
+                )
+            )
             rows.append(CheckRow("User pool", f"{pool.get('Name')} ({pool_id})", True))
             status = pool.get("Status")
             if status:
                 rows.append(CheckRow("Pool status", status, status == "Enabled"))
-            rows.append(CheckRow("Users (estimate)", str(pool.get("EstimatedNumberOfUsers", "unknown"))))
+            rows.append(
+                CheckRow("Users (estimate)", str(pool.get("EstimatedNumberOfUsers", "unknown")))
+            )
             rows.append(CheckRow("MFA", str(pool.get("MfaConfiguration", "unknown"))))
             policy = (pool.get("Policies") or {}).get("PasswordPolicy") or {}
             if policy:
-                rows.append(CheckRow("Password minimum length", str(policy.get("MinimumLength", "?"))))
+                rows.append(
+                    CheckRow("Password minimum length", str(policy.get("MinimumLength", "?")))
+                )
             client_id = await ctx.resolver.user_pool_client_id()
-            client = (await calls("cognito-idp", "describe_user_pool_client", UserPoolId=pool_id, ClientId=client_id))[
-                "UserPoolClient"
-            ]
-            cli.append(aws_command("cognito-idp", "describe-user-pool-client",
-                                   ["--user-pool-id", pool_id, "--client-id", client_id], target))
+            client = (
+                await calls(
+                    "cognito-idp",
+                    "describe_user_pool_client",
+                    UserPoolId=pool_id,
+                    ClientId=client_id,
+                )
+            )["UserPoolClient"]
+            cli.append(
+                aws_command(
+                    "cognito-idp",
+                    "describe-user-pool-client",
+                    ["--user-pool-id", pool_id, "--client-id", client_id],
+                    target,
+                )
+            )
             flows = client.get("ExplicitAuthFlows") or []
             rows.append(CheckRow("App client", f"{client.get('ClientName')} ({client_id})", True))
             rows.append(CheckRow("Auth flows", ", ".join(flows) or "none", bool(flows)))
-            rows.append(CheckRow("Refresh tokens allowed", "yes" if "ALLOW_REFRESH_TOKEN_AUTH" in flows else "no",
-                                 "ALLOW_REFRESH_TOKEN_AUTH" in flows))
+            rows.append(
+                CheckRow(
+                    "Refresh tokens allowed",
+                    "yes" if "ALLOW_REFRESH_TOKEN_AUTH" in flows else "no",
+                    "ALLOW_REFRESH_TOKEN_AUTH" in flows,
+                )
+            )
             units = client.get("TokenValidityUnits") or {}
             for key, label, unit_default, default in (
                 ("AccessTokenValidity", "Access token validity", "hours", "1 hour (default)"),
@@ -411,10 +516,18 @@ class AuthChecks(Check):
             errors.append(describe_error(exc) if isinstance(exc, ClientError) else str(exc))
         try:
             api_id = await ctx.resolver.rest_api_id()
-            auths = (await calls("apigateway", "get_authorizers", restApiId=api_id)).get("items", [])
-            cli.append(aws_command("apigateway", "get-authorizers", ["--rest-api-id", api_id], target))
+            auths = (await calls("apigateway", "get_authorizers", restApiId=api_id)).get(
+                "items", []
+            )
+            cli.append(
+                aws_command("apigateway", "get-authorizers", ["--rest-api-id", api_id], target)
+            )
             if not auths:
-                rows.append(CheckRow("API authorizers", "none: the API accepts unauthenticated calls", False))
+                rows.append(
+                    CheckRow(
+                        "API authorizers", "none: the API accepts unauthenticated calls", False
+                    )
+                )
             for auth in auths:
                 providers = auth.get("providerARNs") or []
                 linked = pool_arn in providers if pool_arn else None
@@ -422,10 +535,18 @@ class AuthChecks(Check):
                     CheckRow(
                         f"Authorizer {auth.get('name')}",
                         f"{auth.get('type')}, "
-                        + ("uses this user pool" if linked else "does NOT use this user pool" if linked is False else "pool unknown"),
+                        + (
+                            "uses this user pool"
+                            if linked
+                            else "does NOT use this user pool"
+                            if linked is False
+                            else "pool unknown"
+                        ),
                         linked,
                     )
                 )
         except (ClientError, LookupError) as exc:
             errors.append(describe_error(exc) if isinstance(exc, ClientError) else str(exc))
-        return CheckReport(self.id, self.title, tuple(rows), tuple(cli), tuple(errors), tuple(calls.request_ids))
+        return CheckReport(
+            self.id, self.title, tuple(rows), tuple(cli), tuple(errors), tuple(calls.request_ids)
+        )

@@ -66,7 +66,9 @@ async def consumed_per_second(ctx: ActionContext, table: str, metric: str) -> fl
     return sum(p["Sum"] for p in points) / 300.0
 
 
-async def _consumed_context(ctx: ActionContext, table: str, read: int, write: int) -> tuple[tuple[str, str], ...]:
+async def _consumed_context(
+    ctx: ActionContext, table: str, read: int, write: int
+) -> tuple[tuple[str, str], ...]:
     rows = []
     for label, metric, provisioned in (
         ("Read", "ConsumedReadCapacityUnits", read),
@@ -78,7 +80,9 @@ async def _consumed_context(ctx: ActionContext, table: str, read: int, write: in
             rows.append((f"{label} consumed", f"unavailable ({describe_error(exc)})"))
             continue
         if used is None:
-            rows.append((f"{label} consumed", f"no data in the last 5 min (provisioned {provisioned}/s)"))
+            rows.append(
+                (f"{label} consumed", f"no data in the last 5 min (provisioned {provisioned}/s)")
+            )
         else:
             share = f" ({used / provisioned:.0%} of provisioned)" if provisioned else ""
             rows.append((f"{label} consumed", f"{used:.1f}/s of {provisioned}/s{share}"))
@@ -104,11 +108,27 @@ class DynamoDbCapacity(Action):
         read, write = _capacity(table)
         on_demand = billing_mode(table) == PAY_PER_REQUEST
         return [
-            Field("table", "Table", FieldKind.CHOICE, choices=_table_choices(ctx), default=ctx.stack.table_name),
-            Field("read", "Read capacity units", FieldKind.INT, help="whole number, at least 1",
-                  default="" if on_demand else str(read)),
-            Field("write", "Write capacity units", FieldKind.INT, help="whole number, at least 1",
-                  default="" if on_demand else str(write)),
+            Field(
+                "table",
+                "Table",
+                FieldKind.CHOICE,
+                choices=_table_choices(ctx),
+                default=ctx.stack.table_name,
+            ),
+            Field(
+                "read",
+                "Read capacity units",
+                FieldKind.INT,
+                help="whole number, at least 1",
+                default="" if on_demand else str(read),
+            ),
+            Field(
+                "write",
+                "Write capacity units",
+                FieldKind.INT,
+                help="whole number, at least 1",
+                default="" if on_demand else str(write),
+            ),
         ]
 
     async def plan(self, ctx: ActionContext, values: dict[str, str]) -> Plan:
@@ -134,13 +154,22 @@ class DynamoDbCapacity(Action):
                 "day ends."
             )
         if table.get("GlobalSecondaryIndexes"):
-            warnings.append("Global secondary indexes keep their own capacity: change them separately.")
+            warnings.append(
+                "Global secondary indexes keep their own capacity: change them separately."
+            )
         if table.get("TableStatus") != "ACTIVE":
-            warnings.append(f"The table is {table.get('TableStatus')}: AWS refuses updates until it is ACTIVE.")
+            warnings.append(
+                f"The table is {table.get('TableStatus')}: AWS refuses updates until it is ACTIVE."
+            )
         cli = aws_command(
             "dynamodb",
             "update-table",
-            ["--table-name", name, "--provisioned-throughput", f"ReadCapacityUnits={read},WriteCapacityUnits={write}"],
+            [
+                "--table-name",
+                name,
+                "--provisioned-throughput",
+                f"ReadCapacityUnits={read},WriteCapacityUnits={write}",
+            ],
             ctx.clients.target,
         )
         return Plan(
@@ -148,7 +177,10 @@ class DynamoDbCapacity(Action):
             title=self.title,
             target=f"dynamodb {name}",
             params={"table": name, "read": read, "write": write},
-            before=(("Read capacity", f"{now_read} units/s"), ("Write capacity", f"{now_write} units/s")),
+            before=(
+                ("Read capacity", f"{now_read} units/s"),
+                ("Write capacity", f"{now_write} units/s"),
+            ),
             after=(("Read capacity", f"{read} units/s"), ("Write capacity", f"{write} units/s")),
             effects=(
                 "Provisioned capacity is billed per unit-hour whether used or not.",
@@ -160,7 +192,10 @@ class DynamoDbCapacity(Action):
             undo_possible=True,
             undo_note=f"back to {now_read}/{now_write}"
             + (" (a decrease: it counts against the daily allowance)" if not decrease else ""),
-            context=(*await _consumed_context(ctx, name, now_read, now_write), ("Decreases today", str(decreases))),
+            context=(
+                *await _consumed_context(ctx, name, now_read, now_write),
+                ("Decreases today", str(decreases)),
+            ),
             warnings=tuple(warnings),
             state={"previous": [now_read, now_write]},
         )
@@ -171,7 +206,10 @@ class DynamoDbCapacity(Action):
             "dynamodb",
             "update_table",
             TableName=p["table"],
-            ProvisionedThroughput={"ReadCapacityUnits": p["read"], "WriteCapacityUnits": p["write"]},
+            ProvisionedThroughput={
+                "ReadCapacityUnits": p["read"],
+                "WriteCapacityUnits": p["write"],
+            },
         )
         return {}
 
@@ -179,13 +217,19 @@ class DynamoDbCapacity(Action):
         table = await describe_table(ctx, plan.params["table"])
         read, write = _capacity(table)
         status = table.get("TableStatus", "?")
-        pairs = (("Read capacity", f"{read} units/s"), ("Write capacity", f"{write} units/s"), ("Status", status))
+        pairs = (
+            ("Read capacity", f"{read} units/s"),
+            ("Write capacity", f"{write} units/s"),
+            ("Status", status),
+        )
         ok = status == "ACTIVE" and (read, write) == (plan.params["read"], plan.params["write"])
         return Observation(ok, pairs, message="" if ok else f"table {status}")
 
     def undo(self, plan: Plan, result: dict[str, Any]) -> UndoSpec | None:
         read, write = plan.state["previous"]
-        return UndoSpec(self.id, {"table": plan.params["table"], "read": str(read), "write": str(write)})
+        return UndoSpec(
+            self.id, {"table": plan.params["table"], "read": str(read), "write": str(write)}
+        )
 
 
 class DynamoDbBillingMode(Action):
@@ -198,17 +242,42 @@ class DynamoDbBillingMode(Action):
         table = await describe_table(ctx, ctx.stack.table_name)
         mode = billing_mode(table)
         return [
-            Field("table", "Table", FieldKind.CHOICE, choices=_table_choices(ctx), default=ctx.stack.table_name),
-            Field("mode", "New billing mode", FieldKind.CHOICE, choices=(PROVISIONED, PAY_PER_REQUEST),
-                  default=PAY_PER_REQUEST if mode == PROVISIONED else PROVISIONED),
-            Field("read", "Read capacity units", FieldKind.INT, help="needed for PROVISIONED", required=False),
-            Field("write", "Write capacity units", FieldKind.INT, help="needed for PROVISIONED", required=False),
+            Field(
+                "table",
+                "Table",
+                FieldKind.CHOICE,
+                choices=_table_choices(ctx),
+                default=ctx.stack.table_name,
+            ),
+            Field(
+                "mode",
+                "New billing mode",
+                FieldKind.CHOICE,
+                choices=(PROVISIONED, PAY_PER_REQUEST),
+                default=PAY_PER_REQUEST if mode == PROVISIONED else PROVISIONED,
+            ),
+            Field(
+                "read",
+                "Read capacity units",
+                FieldKind.INT,
+                help="needed for PROVISIONED",
+                required=False,
+            ),
+            Field(
+                "write",
+                "Write capacity units",
+                FieldKind.INT,
+                help="needed for PROVISIONED",
+                required=False,
+            ),
         ]
 
     async def plan(self, ctx: ActionContext, values: dict[str, str]) -> Plan:
         errors = FieldErrors(values)
         name = errors.take("table", lambda t: parse_choice(t, _table_choices(ctx), what="table"))
-        mode = errors.take("mode", lambda t: parse_choice(t, (PROVISIONED, PAY_PER_REQUEST), what="billing mode"))
+        mode = errors.take(
+            "mode", lambda t: parse_choice(t, (PROVISIONED, PAY_PER_REQUEST), what="billing mode")
+        )
         read = write = None
         if mode == PROVISIONED:
             read = errors.take("read", lambda t: parse_int(t, minimum=1, unit="capacity units"))
@@ -226,11 +295,18 @@ class DynamoDbBillingMode(Action):
         now_read, now_write = _capacity(table)
         args = ["--table-name", name, "--billing-mode", mode]
         if mode == PROVISIONED:
-            args += ["--provisioned-throughput", f"ReadCapacityUnits={read},WriteCapacityUnits={write}"]
+            args += [
+                "--provisioned-throughput",
+                f"ReadCapacityUnits={read},WriteCapacityUnits={write}",
+            ]
             after = (("Billing mode", mode), ("Capacity", f"{read} read / {write} write units/s"))
         else:
             after = (("Billing mode", mode), ("Capacity", "scales with traffic"))
-        before_capacity = "scales with traffic" if current == PAY_PER_REQUEST else f"{now_read} read / {now_write} write units/s"
+        before_capacity = (
+            "scales with traffic"
+            if current == PAY_PER_REQUEST
+            else f"{now_read} read / {now_write} write units/s"
+        )
         return Plan(
             action_id=self.id,
             title=self.title,
@@ -256,7 +332,10 @@ class DynamoDbBillingMode(Action):
         p = plan.params
         kwargs: dict[str, Any] = {"TableName": p["table"], "BillingMode": p["mode"]}
         if p["mode"] == PROVISIONED:
-            kwargs["ProvisionedThroughput"] = {"ReadCapacityUnits": p["read"], "WriteCapacityUnits": p["write"]}
+            kwargs["ProvisionedThroughput"] = {
+                "ReadCapacityUnits": p["read"],
+                "WriteCapacityUnits": p["write"],
+            }
         await calls("dynamodb", "update_table", **kwargs)
         return {}
 
@@ -292,7 +371,15 @@ class DynamoDbBackup(Action):
     verify_timeout = 300.0
 
     async def fields(self, ctx: ActionContext) -> list[Field]:
-        return [Field("table", "Table", FieldKind.CHOICE, choices=_table_choices(ctx), default=ctx.stack.table_name)]
+        return [
+            Field(
+                "table",
+                "Table",
+                FieldKind.CHOICE,
+                choices=_table_choices(ctx),
+                default=ctx.stack.table_name,
+            )
+        ]
 
     async def plan(self, ctx: ActionContext, values: dict[str, str]) -> Plan:
         errors = FieldErrors(values)
@@ -314,7 +401,14 @@ class DynamoDbBackup(Action):
                 "Full copy of the table; no effect on its performance or availability.",
                 "Backup storage is billed per GB-month until the backup is deleted.",
             ),
-            cli=(aws_command("dynamodb", "create-backup", ["--table-name", name, "--backup-name", backup], ctx.clients.target),),
+            cli=(
+                aws_command(
+                    "dynamodb",
+                    "create-backup",
+                    ["--table-name", name, "--backup-name", backup],
+                    ctx.clients.target,
+                ),
+            ),
             risk=Risk.LOW,
             confirm_text=name,
             undo_possible=False,
@@ -327,14 +421,21 @@ class DynamoDbBackup(Action):
 
     async def execute(self, ctx: ActionContext, plan: Plan, calls: CallLog) -> dict[str, Any]:
         resp = await calls(
-            "dynamodb", "create_backup", TableName=plan.params["table"], BackupName=plan.params["backup_name"]
+            "dynamodb",
+            "create_backup",
+            TableName=plan.params["table"],
+            BackupName=plan.params["backup_name"],
         )
         return {"backup_arn": resp["BackupDetails"]["BackupArn"]}
 
     async def observe(self, ctx: ActionContext, plan: Plan, result: dict[str, Any]) -> Observation:
         arn = result.get("backup_arn")
         if not arn:
-            found = [b for b in await list_backups(ctx, plan.params["table"]) if b["BackupName"] == plan.params["backup_name"]]
+            found = [
+                b
+                for b in await list_backups(ctx, plan.params["table"])
+                if b["BackupName"] == plan.params["backup_name"]
+            ]
             if not found:
                 return Observation(False, (("Backup", "not found"),))
             arn = found[0]["BackupArn"]
@@ -388,18 +489,37 @@ class DynamoDbRestore(Action):
     async def fields(self, ctx: ActionContext) -> list[Field]:
         labels = list(_backups_by_label(await list_backups(ctx, ctx.stack.table_name)))
         return [
-            Field("table", "Backed-up table", FieldKind.CHOICE, choices=_table_choices(ctx), default=ctx.stack.table_name),
-            Field("backup", "Backup", FieldKind.CHOICE, help="newest first", choices=tuple(labels),
-                  default=labels[0] if labels else ""),
-            Field("new_table", "New table name", FieldKind.TEXT,
-                  help="a table that does not exist yet; the live table is never overwritten",
-                  default=f"{ctx.stack.table_name}-restored-{utc_stamp(ctx.now())}"),
+            Field(
+                "table",
+                "Backed-up table",
+                FieldKind.CHOICE,
+                choices=_table_choices(ctx),
+                default=ctx.stack.table_name,
+            ),
+            Field(
+                "backup",
+                "Backup",
+                FieldKind.CHOICE,
+                help="newest first",
+                choices=tuple(labels),
+                default=labels[0] if labels else "",
+            ),
+            Field(
+                "new_table",
+                "New table name",
+                FieldKind.TEXT,
+                help="a table that does not exist yet; the live table is never overwritten",
+                default=f"{ctx.stack.table_name}-restored-{utc_stamp(ctx.now())}",
+            ),
         ]
 
     async def plan(self, ctx: ActionContext, values: dict[str, str]) -> Plan:
         errors = FieldErrors(values)
         source = errors.take("table", lambda t: parse_choice(t, _table_choices(ctx), what="table"))
-        new_table = errors.take("new_table", lambda t: parse_text(t, max_length=255, what="table name", single_line=True))
+        new_table = errors.take(
+            "new_table",
+            lambda t: parse_text(t, max_length=255, what="table name", single_line=True),
+        )
         if new_table and not _TABLE_NAME.match(new_table):
             errors.add("new_table", "3 to 255 characters: letters, digits, '_', '-' and '.' only")
         errors.raise_if_any()
@@ -409,7 +529,10 @@ class DynamoDbRestore(Action):
         tables = await existing_tables(ctx)
         if new_table in tables:
             live = " (the live table!)" if new_table in _table_choices(ctx) else ""
-            errors.add("new_table", f"{new_table} already exists{live}: a restore always creates a new table")
+            errors.add(
+                "new_table",
+                f"{new_table} already exists{live}: a restore always creates a new table",
+            )
         errors.raise_if_any()
         assert label
         backup = backups[label]
@@ -418,9 +541,20 @@ class DynamoDbRestore(Action):
             action_id=self.id,
             title=self.title,
             target=f"dynamodb {new_table}",
-            params={"table": source, "backup_arn": backup["BackupArn"], "backup_name": backup["BackupName"], "new_table": new_table},
-            before=(("Table " + new_table, "does not exist"), ("Live table " + source, "untouched")),
-            after=(("Table " + new_table, f"restored from {backup['BackupName']}"), ("Live table " + source, "untouched")),
+            params={
+                "table": source,
+                "backup_arn": backup["BackupArn"],
+                "backup_name": backup["BackupName"],
+                "new_table": new_table,
+            },
+            before=(
+                ("Table " + new_table, "does not exist"),
+                ("Live table " + source, "untouched"),
+            ),
+            after=(
+                ("Table " + new_table, f"restored from {backup['BackupName']}"),
+                ("Live table " + source, "untouched"),
+            ),
             effects=(
                 "Creates a new table with the backup's data; the application keeps using the live table.",
                 "The new table is billed like any table (storage and capacity) until deleted.",
@@ -462,5 +596,8 @@ class DynamoDbRestore(Action):
             raise
         status = table.get("TableStatus", "?")
         restore = (table.get("RestoreSummary") or {}).get("RestoreInProgress")
-        pairs = (("Table " + plan.params["new_table"], status), ("Items (approx.)", str(table.get("ItemCount", "unknown"))))
+        pairs = (
+            ("Table " + plan.params["new_table"], status),
+            ("Items (approx.)", str(table.get("ItemCount", "unknown"))),
+        )
         return Observation(status == "ACTIVE" and not restore, pairs)

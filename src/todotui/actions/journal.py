@@ -163,7 +163,9 @@ class Journal:
             }
         )
 
-    def write_verification(self, record_id: str, *, verified: bool, after: list[tuple[str, str]], message: str) -> None:
+    def write_verification(
+        self, record_id: str, *, verified: bool, after: list[tuple[str, str]], message: str
+    ) -> None:
         self._append(
             {
                 "kind": "verify",
@@ -206,7 +208,9 @@ class Journal:
             elif kind == "verify":
                 verifies.setdefault(rid, []).append(rec)
         entries = [
-            JournalEntry(rid, rec.get("session", ""), rec, outcomes.get(rid), tuple(verifies.get(rid, ())))
+            JournalEntry(
+                rid, rec.get("session", ""), rec, outcomes.get(rid), tuple(verifies.get(rid, ()))
+            )
             for rid, rec in intents.items()
         ]
         if session_only:

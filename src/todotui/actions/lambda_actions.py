@@ -21,8 +21,8 @@ UNRESERVED_FLOOR = 100
 """AWS keeps at least this much of the account's concurrency unreserved."""
 
 LATEST_WHY = (
-    "AWS refuses provisioned concurrency on $LATEST (\"Provisioned Concurrency Configs cannot be "
-    "applied to unpublished function versions\"); choose a published version or an alias such as "
+    'AWS refuses provisioned concurrency on $LATEST ("Provisioned Concurrency Configs cannot be '
+    'applied to unpublished function versions"); choose a published version or an alias such as '
     "{alias}. (In a shell, an unquoted $LATEST even expands to nothing.)"
 )
 
@@ -31,7 +31,9 @@ LATEST_WHY = (
 
 
 async def function_config(ctx: ActionContext) -> dict[str, Any]:
-    return await ctx.read("lambda", "get_function_configuration", FunctionName=ctx.stack.function_name)
+    return await ctx.read(
+        "lambda", "get_function_configuration", FunctionName=ctx.stack.function_name
+    )
 
 
 async def published_versions(ctx: ActionContext) -> list[str]:
@@ -47,13 +49,17 @@ async def published_versions(ctx: ActionContext) -> list[str]:
 async def alias_names(ctx: ActionContext) -> list[str]:
     client = await ctx.clients.client("lambda")
     names: list[str] = []
-    async for page in client.get_paginator("list_aliases").paginate(FunctionName=ctx.stack.function_name):
+    async for page in client.get_paginator("list_aliases").paginate(
+        FunctionName=ctx.stack.function_name
+    ):
         names.extend(a["Name"] for a in page.get("Aliases", []))
     return names
 
 
 async def get_alias(ctx: ActionContext) -> dict[str, Any]:
-    return await ctx.read("lambda", "get_alias", FunctionName=ctx.stack.function_name, Name=ctx.stack.alias)
+    return await ctx.read(
+        "lambda", "get_alias", FunctionName=ctx.stack.function_name, Name=ctx.stack.alias
+    )
 
 
 def alias_weights(alias: dict[str, Any]) -> dict[str, float]:
@@ -70,7 +76,9 @@ def describe_routing(primary: str, weights: dict[str, float]) -> str:
 
 
 async def reserved_concurrency(ctx: ActionContext) -> int | None:
-    resp = await ctx.read("lambda", "get_function_concurrency", FunctionName=ctx.stack.function_name)
+    resp = await ctx.read(
+        "lambda", "get_function_concurrency", FunctionName=ctx.stack.function_name
+    )
     return resp.get("ReservedConcurrentExecutions")
 
 
@@ -79,9 +87,13 @@ async def account_concurrency(ctx: ActionContext) -> tuple[int, int | None, str]
     try:
         resp = await ctx.read("lambda", "get_account_settings")
     except ClientError as exc:
-        return DEFAULT_ACCOUNT_CONCURRENCY, None, (
-            f"account limit not readable ({describe_error(exc)}); assuming AWS's default "
-            f"{DEFAULT_ACCOUNT_CONCURRENCY}: AWS checks the real one"
+        return (
+            DEFAULT_ACCOUNT_CONCURRENCY,
+            None,
+            (
+                f"account limit not readable ({describe_error(exc)}); assuming AWS's default "
+                f"{DEFAULT_ACCOUNT_CONCURRENCY}: AWS checks the real one"
+            ),
         )
     limit = resp.get("AccountLimit", {})
     return (
@@ -100,7 +112,9 @@ async def provisioned_config(ctx: ActionContext, qualifier: str) -> dict[str, An
             Qualifier=qualifier,
         )
     except ClientError as exc:
-        if is_not_found(exc, "ProvisionedConcurrencyConfigNotFoundException", "ResourceNotFoundException"):
+        if is_not_found(
+            exc, "ProvisionedConcurrencyConfigNotFoundException", "ResourceNotFoundException"
+        ):
             return None
         raise
 
@@ -152,7 +166,9 @@ def _fn_target(ctx: ActionContext, qualifier: str | None = None) -> str:
 class LambdaMemory(Action):
     id = "lambda-memory"
     title = "Change Lambda memory size"
-    summary = "More memory means more CPU: shorter duration, fewer timeouts (runbook: resolution 1)."
+    summary = (
+        "More memory means more CPU: shorter duration, fewer timeouts (runbook: resolution 1)."
+    )
 
     async def fields(self, ctx: ActionContext) -> list[Field]:
         cfg = await function_config(ctx)
@@ -169,7 +185,8 @@ class LambdaMemory(Action):
     async def plan(self, ctx: ActionContext, values: dict[str, str]) -> Plan:
         errors = FieldErrors(values)
         memory = errors.take(
-            "memory_mb", lambda t: parse_int(t, minimum=MEMORY_MIN_MB, maximum=MEMORY_MAX_MB, unit="MB")
+            "memory_mb",
+            lambda t: parse_int(t, minimum=MEMORY_MIN_MB, maximum=MEMORY_MAX_MB, unit="MB"),
         )
         errors.raise_if_any()
         assert memory is not None
@@ -209,7 +226,10 @@ class LambdaMemory(Action):
             confirm_text=name,
             undo_possible=True,
             undo_note=f"sets memory back to {current} MB",
-            context=(("Recent duration", await recent_duration(ctx)), ("Timeout", f"{cfg.get('Timeout')} s")),
+            context=(
+                ("Recent duration", await recent_duration(ctx)),
+                ("Timeout", f"{cfg.get('Timeout')} s"),
+            ),
             warnings=tuple(warnings),
             state={"previous": current},
         )
@@ -228,8 +248,12 @@ class LambdaMemory(Action):
         status = cfg.get("LastUpdateStatus") or "Successful"
         pairs = (("Memory", f"{cfg['MemorySize']} MB"), ("Update status", status))
         if status == "Failed":
-            return Observation(False, pairs, final=True, message=cfg.get("LastUpdateStatusReason", "update failed"))
-        return Observation(cfg["MemorySize"] == plan.params["memory_mb"] and status == "Successful", pairs)
+            return Observation(
+                False, pairs, final=True, message=cfg.get("LastUpdateStatusReason", "update failed")
+            )
+        return Observation(
+            cfg["MemorySize"] == plan.params["memory_mb"] and status == "Successful", pairs
+        )
 
     def undo(self, plan: Plan, result: dict[str, Any]) -> UndoSpec | None:
         return UndoSpec(self.id, {"memory_mb": str(plan.state["previous"])})
@@ -268,7 +292,9 @@ class ProvisionedConcurrency(Action):
     async def fields(self, ctx: ActionContext) -> list[Field]:
         aliases = await alias_names(ctx)
         versions = await published_versions(ctx)
-        qualifier = ctx.stack.alias if ctx.stack.alias in aliases else (versions[-1] if versions else "")
+        qualifier = (
+            ctx.stack.alias if ctx.stack.alias in aliases else (versions[-1] if versions else "")
+        )
         current = await provisioned_config(ctx, qualifier) if qualifier else None
         return [
             Field(
@@ -303,8 +329,12 @@ class ProvisionedConcurrency(Action):
         limit, unreserved, note = await account_concurrency(ctx)
         ceiling = reserved if reserved is not None else limit - UNRESERVED_FLOOR
         if executions > ceiling:
-            why = "the function's reserved concurrency" if reserved is not None else (
-                f"the account limit {limit} minus the {UNRESERVED_FLOOR} AWS keeps unreserved"
+            why = (
+                "the function's reserved concurrency"
+                if reserved is not None
+                else (
+                    f"the account limit {limit} minus the {UNRESERVED_FLOOR} AWS keeps unreserved"
+                )
             )
             raise InvalidInput({"executions": f"must be at most {ceiling} ({why})"})
         current = await provisioned_config(ctx, qualifier)
@@ -313,8 +343,18 @@ class ProvisionedConcurrency(Action):
         cfg = await function_config(ctx)
         memory_gb = cfg.get("MemorySize", 128) / 1024
         name = ctx.stack.function_name
-        context = [("Reserved concurrency", str(reserved) if reserved is not None else "none (shares the account pool)")]
-        context.append(("Account limit", f"{limit}" + (f", {unreserved} unreserved" if unreserved is not None else "")))
+        context = [
+            (
+                "Reserved concurrency",
+                str(reserved) if reserved is not None else "none (shares the account pool)",
+            )
+        ]
+        context.append(
+            (
+                "Account limit",
+                f"{limit}" + (f", {unreserved} unreserved" if unreserved is not None else ""),
+            )
+        )
         warnings = [note] if note else []
         return Plan(
             action_id=self.id,
@@ -334,9 +374,12 @@ class ProvisionedConcurrency(Action):
                     "lambda",
                     "put-provisioned-concurrency-config",
                     [
-                        "--function-name", name,
-                        "--qualifier", qualifier,
-                        "--provisioned-concurrency-executions", str(executions),
+                        "--function-name",
+                        name,
+                        "--qualifier",
+                        qualifier,
+                        "--provisioned-concurrency-executions",
+                        str(executions),
                     ],
                     ctx.clients.target,
                 ),
@@ -345,11 +388,17 @@ class ProvisionedConcurrency(Action):
             confirm_text=f"{name}:{qualifier}",
             undo_possible=True,
             undo_note=(
-                f"back to {current['RequestedProvisionedConcurrentExecutions']}" if current else "removes the config"
+                f"back to {current['RequestedProvisionedConcurrentExecutions']}"
+                if current
+                else "removes the config"
             ),
             context=tuple(context),
             warnings=tuple(warnings),
-            state={"previous": current.get("RequestedProvisionedConcurrentExecutions") if current else None},
+            state={
+                "previous": current.get("RequestedProvisionedConcurrentExecutions")
+                if current
+                else None
+            },
         )
 
     async def execute(self, ctx: ActionContext, plan: Plan, calls: CallLog) -> dict[str, Any]:
@@ -368,17 +417,26 @@ class ProvisionedConcurrency(Action):
         if cfg is None:
             return Observation(False, pairs, message="no config found")
         if cfg.get("Status") == "FAILED":
-            return Observation(False, pairs, final=True, message=cfg.get("StatusReason", "allocation failed"))
-        ready = cfg.get("Status") == "READY" and cfg.get("AllocatedProvisionedConcurrentExecutions") == plan.params[
-            "executions"
-        ]
-        return Observation(ready, pairs, message="" if ready else f"{cfg.get('Status')}: waiting for READY")
+            return Observation(
+                False, pairs, final=True, message=cfg.get("StatusReason", "allocation failed")
+            )
+        ready = (
+            cfg.get("Status") == "READY"
+            and cfg.get("AllocatedProvisionedConcurrentExecutions") == plan.params["executions"]
+        )
+        return Observation(
+            ready, pairs, message="" if ready else f"{cfg.get('Status')}: waiting for READY"
+        )
 
     def undo(self, plan: Plan, result: dict[str, Any]) -> UndoSpec | None:
         previous = plan.state.get("previous")
         if previous is None:
-            return UndoSpec(RemoveProvisionedConcurrency.id, {"qualifier": plan.params["qualifier"]})
-        return UndoSpec(self.id, {"qualifier": plan.params["qualifier"], "executions": str(previous)})
+            return UndoSpec(
+                RemoveProvisionedConcurrency.id, {"qualifier": plan.params["qualifier"]}
+            )
+        return UndoSpec(
+            self.id, {"qualifier": plan.params["qualifier"], "executions": str(previous)}
+        )
 
 
 class RemoveProvisionedConcurrency(Action):
@@ -403,10 +461,15 @@ class RemoveProvisionedConcurrency(Action):
         errors = FieldErrors(values)
         raw = (values.get("qualifier") or "").strip()
         if raw.upper() == "$LATEST":
-            errors.add("qualifier", "$LATEST never has provisioned concurrency (AWS refuses it there)")
+            errors.add(
+                "qualifier", "$LATEST never has provisioned concurrency (AWS refuses it there)"
+            )
         errors.raise_if_any()
         configs = await provisioned_configs(ctx)
-        qualifier = errors.take("qualifier", lambda t: parse_choice(t, configs, what="qualifier with provisioned concurrency"))
+        qualifier = errors.take(
+            "qualifier",
+            lambda t: parse_choice(t, configs, what="qualifier with provisioned concurrency"),
+        )
         errors.raise_if_any()
         assert qualifier is not None
         current = configs[qualifier]
@@ -488,18 +551,22 @@ class ReservedConcurrency(Action):
             ceiling = limit - UNRESERVED_FLOOR
         errors = FieldErrors(values)
         reserved = errors.take(
-            "reserved", lambda t: parse_int(t, minimum=0, maximum=max(ceiling, 0), unit="executions")
+            "reserved",
+            lambda t: parse_int(t, minimum=0, maximum=max(ceiling, 0), unit="executions"),
         )
         errors.raise_if_any()
         assert reserved is not None
         if reserved == current:
             raise InvalidInput({"reserved": f"already {current}: nothing to change"})
         provisioned = sum(
-            int(c.get("RequestedProvisionedConcurrentExecutions", 0)) for c in (await provisioned_configs(ctx)).values()
+            int(c.get("RequestedProvisionedConcurrentExecutions", 0))
+            for c in (await provisioned_configs(ctx)).values()
         )
         if provisioned and reserved < provisioned:
             raise InvalidInput(
-                {"reserved": f"must be at least {provisioned}: the function's provisioned concurrency needs it"}
+                {
+                    "reserved": f"must be at least {provisioned}: the function's provisioned concurrency needs it"
+                }
             )
         name = ctx.stack.function_name
         effects = [
@@ -518,7 +585,12 @@ class ReservedConcurrency(Action):
             title=self.title,
             target=_fn_target(ctx),
             params={"reserved": reserved},
-            before=(("Reserved concurrency", "none (account pool)" if current is None else str(current)),),
+            before=(
+                (
+                    "Reserved concurrency",
+                    "none (account pool)" if current is None else str(current),
+                ),
+            ),
             after=(("Reserved concurrency", str(reserved)),),
             effects=tuple(effects),
             cli=(
@@ -533,7 +605,10 @@ class ReservedConcurrency(Action):
             confirm_text=name,
             undo_possible=True,
             undo_note="removes the reservation" if current is None else f"back to {current}",
-            context=(("Account limit", str(limit)), ("Unreserved now", "unknown" if unreserved is None else str(unreserved))),
+            context=(
+                ("Account limit", str(limit)),
+                ("Unreserved now", "unknown" if unreserved is None else str(unreserved)),
+            ),
             warnings=tuple(warnings),
             state={"previous": current},
         )
@@ -549,7 +624,10 @@ class ReservedConcurrency(Action):
 
     async def observe(self, ctx: ActionContext, plan: Plan, result: dict[str, Any]) -> Observation:
         now = await reserved_concurrency(ctx)
-        return Observation(now == plan.params["reserved"], (("Reserved concurrency", "none" if now is None else str(now)),))
+        return Observation(
+            now == plan.params["reserved"],
+            (("Reserved concurrency", "none" if now is None else str(now)),),
+        )
 
     def undo(self, plan: Plan, result: dict[str, Any]) -> UndoSpec | None:
         previous = plan.state.get("previous")
@@ -569,7 +647,9 @@ class RemoveReservedConcurrency(Action):
     async def plan(self, ctx: ActionContext, values: dict[str, str]) -> Plan:
         current = await reserved_concurrency(ctx)
         if current is None:
-            raise InvalidInput({FORM: "the function has no reserved concurrency: nothing to remove"})
+            raise InvalidInput(
+                {FORM: "the function has no reserved concurrency: nothing to remove"}
+            )
         name = ctx.stack.function_name
         return Plan(
             action_id=self.id,
@@ -582,7 +662,14 @@ class RemoveReservedConcurrency(Action):
                 "No guaranteed share: the function competes with every other for the unreserved pool.",
                 "No cap either: a burst can use the account's concurrency and throttle other functions.",
             ),
-            cli=(aws_command("lambda", "delete-function-concurrency", ["--function-name", name], ctx.clients.target),),
+            cli=(
+                aws_command(
+                    "lambda",
+                    "delete-function-concurrency",
+                    ["--function-name", name],
+                    ctx.clients.target,
+                ),
+            ),
             risk=Risk.LOW,
             confirm_text=name,
             undo_possible=True,
@@ -596,7 +683,9 @@ class RemoveReservedConcurrency(Action):
 
     async def observe(self, ctx: ActionContext, plan: Plan, result: dict[str, Any]) -> Observation:
         now = await reserved_concurrency(ctx)
-        return Observation(now is None, (("Reserved concurrency", "none" if now is None else str(now)),))
+        return Observation(
+            now is None, (("Reserved concurrency", "none" if now is None else str(now)),)
+        )
 
     def undo(self, plan: Plan, result: dict[str, Any]) -> UndoSpec | None:
         return UndoSpec(ReservedConcurrency.id, {"reserved": str(plan.state["previous"])})
@@ -616,7 +705,9 @@ def _version_error(text: str, versions: list[str], what: str = "version") -> str
     if raw.upper() == "$LATEST":
         return "an alias must point at a published version, never $LATEST (it changes with every deploy)"
     if raw not in versions:
-        return f"unknown {what} {raw[:40]!r}: published versions are {', '.join(versions) or 'none'}"
+        return (
+            f"unknown {what} {raw[:40]!r}: published versions are {', '.join(versions) or 'none'}"
+        )
     return None
 
 
@@ -634,10 +725,14 @@ def _update_alias_cli(ctx: ActionContext, version: str, weights: dict[str, float
         "lambda",
         "update-alias",
         [
-            "--function-name", ctx.stack.function_name,
-            "--name", ctx.stack.alias,
-            "--function-version", version,
-            "--routing-config", _routing_json(weights),
+            "--function-name",
+            ctx.stack.function_name,
+            "--name",
+            ctx.stack.alias,
+            "--function-version",
+            version,
+            "--routing-config",
+            _routing_json(weights),
         ],
         ctx.clients.target,
     )
@@ -646,7 +741,9 @@ def _update_alias_cli(ctx: ActionContext, version: str, weights: dict[str, float
 class AliasRoute(Action):
     id = "alias-route"
     title = "Set alias routing"
-    summary = "Send the alias's traffic to a version, optionally a share of it to one other version."
+    summary = (
+        "Send the alias's traffic to a version, optionally a share of it to one other version."
+    )
 
     async def fields(self, ctx: ActionContext) -> list[Field]:
         alias = await get_alias(ctx)
@@ -654,7 +751,13 @@ class AliasRoute(Action):
         weights = alias_weights(alias)
         extra, weight = next(iter(weights.items()), ("", 0.0))
         return [
-            Field("version", "Primary version", FieldKind.CHOICE, choices=tuple(versions), default=alias["FunctionVersion"]),
+            Field(
+                "version",
+                "Primary version",
+                FieldKind.CHOICE,
+                choices=tuple(versions),
+                default=alias["FunctionVersion"],
+            ),
             Field(
                 "additional_version",
                 "Additional version",
@@ -710,7 +813,9 @@ class AliasRoute(Action):
             params={"version": version, "weights": weights},
             before=(("Alias routing", describe_routing(primary, current)),),
             after=(("Alias routing", describe_routing(version, weights)),),
-            effects=(f"Traffic through {alias_name} is split as shown from the next invocation on.",),
+            effects=(
+                f"Traffic through {alias_name} is split as shown from the next invocation on.",
+            ),
             cli=(_update_alias_cli(ctx, version, weights),),
             risk=Risk.DESTRUCTIVE,
             confirm_text=alias_name,
@@ -735,7 +840,9 @@ class AliasRoute(Action):
         weights = alias_weights(alias)
         pairs = (("Alias routing", describe_routing(alias["FunctionVersion"], weights)),)
         wanted = plan.params["weights"]
-        same = weights.keys() == wanted.keys() and all(abs(weights[k] - wanted[k]) < 1e-9 for k in wanted)
+        same = weights.keys() == wanted.keys() and all(
+            abs(weights[k] - wanted[k]) < 1e-9 for k in wanted
+        )
         return Observation(alias["FunctionVersion"] == plan.params["version"] and same, pairs)
 
     def undo(self, plan: Plan, result: dict[str, Any]) -> UndoSpec | None:
@@ -780,7 +887,9 @@ class Rollback(AliasRoute):
         primary = alias["FunctionVersion"]
         weights = alias_weights(alias)
         if version == primary and not weights:
-            raise InvalidInput({"version": f"{ctx.stack.alias} already sends all traffic to version {version}"})
+            raise InvalidInput(
+                {"version": f"{ctx.stack.alias} already sends all traffic to version {version}"}
+            )
         alias_name = ctx.stack.alias
         return Plan(
             action_id=self.id,

@@ -14,7 +14,16 @@ from contextlib import contextmanager
 
 from todotui.actions.model import REDACTED
 
-_LOGGER_PREFIXES = ("botocore", "aiobotocore", "urllib3", "aiohttp", "asyncio", "todotui", "moto", "werkzeug")
+_LOGGER_PREFIXES = (
+    "botocore",
+    "aiobotocore",
+    "urllib3",
+    "aiohttp",
+    "asyncio",
+    "todotui",
+    "moto",
+    "werkzeug",
+)
 
 
 def _forms(secret: str) -> set[str]:

@@ -45,11 +45,17 @@ class ListBackups(Check):
         table = ctx.stack.table_name
         backups = await list_backups(ctx, table)
         rows = tuple(
-            CheckRow(b["BackupName"], f"{b.get('BackupStatus', '?')}, {b.get('BackupCreationDateTime', '?')}, "
-                     f"{b.get('BackupSizeBytes', '?')} bytes", b.get("BackupStatus") == "AVAILABLE")
+            CheckRow(
+                b["BackupName"],
+                f"{b.get('BackupStatus', '?')}, {b.get('BackupCreationDateTime', '?')}, "
+                f"{b.get('BackupSizeBytes', '?')} bytes",
+                b.get("BackupStatus") == "AVAILABLE",
+            )
             for b in backups
         ) or (CheckRow("Backups", f"none for {table}", None),)
-        cli = (aws_command("dynamodb", "list-backups", ["--table-name", table], ctx.clients.target),)
+        cli = (
+            aws_command("dynamodb", "list-backups", ["--table-name", table], ctx.clients.target),
+        )
         return CheckReport(self.id, self.title, rows, cli)
 
 
@@ -81,15 +87,44 @@ CHECKS: dict[str, Check] = {c.id: c for c in (AuthChecks(), ListBackups())}
 
 # The runbook's answer to each alert topic, most likely fix first.
 TOPIC_ACTIONS: dict[Topic, tuple[str, ...]] = {
-    Topic.THROTTLING: ("dynamodb-capacity", "dynamodb-billing-mode", "reserved-concurrency", "provisioned-concurrency",
-                   "alarm-threshold", "emergency-notify"),
-    Topic.LATENCY: ("lambda-memory", "provisioned-concurrency", "api-cache", "alarm-threshold", "emergency-notify"),
-    Topic.ERRORS: ("rollback", "lambda-memory", "dynamodb-capacity", "dynamodb-backup", "alarm-threshold",
-               "emergency-notify"),
-    Topic.AUTH: ("cognito-disable-user", "auth-checks", "cognito-set-password", "cognito-enable-user",
-             "cognito-export-pool", "emergency-notify"),
-    Topic.CONCURRENCY: ("provisioned-concurrency", "reserved-concurrency", "reserved-concurrency-remove",
-                    "provisioned-concurrency-remove", "emergency-notify"),
+    Topic.THROTTLING: (
+        "dynamodb-capacity",
+        "dynamodb-billing-mode",
+        "reserved-concurrency",
+        "provisioned-concurrency",
+        "alarm-threshold",
+        "emergency-notify",
+    ),
+    Topic.LATENCY: (
+        "lambda-memory",
+        "provisioned-concurrency",
+        "api-cache",
+        "alarm-threshold",
+        "emergency-notify",
+    ),
+    Topic.ERRORS: (
+        "rollback",
+        "lambda-memory",
+        "dynamodb-capacity",
+        "dynamodb-backup",
+        "alarm-threshold",
+        "emergency-notify",
+    ),
+    Topic.AUTH: (
+        "cognito-disable-user",
+        "auth-checks",
+        "cognito-set-password",
+        "cognito-enable-user",
+        "cognito-export-pool",
+        "emergency-notify",
+    ),
+    Topic.CONCURRENCY: (
+        "provisioned-concurrency",
+        "reserved-concurrency",
+        "reserved-concurrency-remove",
+        "provisioned-concurrency-remove",
+        "emergency-notify",
+    ),
 }
 
 

@@ -35,7 +35,9 @@ def outcome_alert(plan: Plan, outcome: Outcome, now: datetime) -> Alert:
     else:
         severity = _SEVERITY[outcome.status]
     change = ", ".join(f"{label} {after}" for label, after in plan.after[:2])
-    title = f"{plan.title}: {outcome_words(outcome)} ({plan.target}{' → ' + change if change else ''})"
+    title = (
+        f"{plan.title}: {outcome_words(outcome)} ({plan.target}{' → ' + change if change else ''})"
+    )
     lines = [title, ""]
     lines += [f"Before  {label}: {value}" for label, value in plan.before]
     lines += [f"Planned {label}: {value}" for label, value in plan.after]

@@ -165,32 +165,50 @@ class ActionRunner:
         progress = on_progress or _ignore
 
         def refused(refusal: Refusal, message: str) -> Outcome:
-            return Outcome(plan.action_id, plan.target, OutcomeStatus.REFUSED, message=message, refusal=refusal)
+            return Outcome(
+                plan.action_id, plan.target, OutcomeStatus.REFUSED, message=message, refusal=refusal
+            )
 
         if self.read_only and action.mutates_aws:
             return refused(
                 Refusal.READ_ONLY,
                 "read-only mode: nothing was sent (the plan and the CLI command are shown for reference)",
             )
-        if plan.risk.needs_typed_confirmation and (typed_confirmation or "").strip() != plan.confirm_text:
-            return refused(Refusal.NOT_CONFIRMED, f"type {plan.confirm_text!r} to confirm; nothing was sent")
+        if (
+            plan.risk.needs_typed_confirmation
+            and (typed_confirmation or "").strip() != plan.confirm_text
+        ):
+            return refused(
+                Refusal.NOT_CONFIRMED, f"type {plan.confirm_text!r} to confirm; nothing was sent"
+            )
         if plan.stale_warning and not stale_override:
-            return refused(Refusal.STALE, f"{plan.stale_warning}: confirm again with the override to act on old data")
+            return refused(
+                Refusal.STALE,
+                f"{plan.stale_warning}: confirm again with the override to act on old data",
+            )
         if plan.target in self._busy:
-            return refused(Refusal.BUSY, f"an action on {plan.target} is already running; wait for its outcome")
+            return refused(
+                Refusal.BUSY, f"an action on {plan.target} is already running; wait for its outcome"
+            )
         self._busy.add(plan.target)
         try:
             return await self._run(action, plan, stale_override, progress)
         finally:
             self._busy.discard(plan.target)
 
-    async def _run(self, action: Action, plan: Plan, stale_override: bool, progress: OnProgress) -> Outcome:
+    async def _run(
+        self, action: Action, plan: Plan, stale_override: bool, progress: OnProgress
+    ) -> Outcome:
         secrets = _secrets(plan)
         progress(Progress(Step.REREAD, "re-reading live state"))
         changed = await self._changed_since_plan(plan)
         if changed and not stale_override:
             return Outcome(
-                plan.action_id, plan.target, OutcomeStatus.REFUSED, message=changed, refusal=Refusal.CHANGED
+                plan.action_id,
+                plan.target,
+                OutcomeStatus.REFUSED,
+                message=changed,
+                refusal=Refusal.CHANGED,
             )
         caller = await self.caller_identity()
         record_id = self.journal.new_record_id()
@@ -240,13 +258,22 @@ class ActionRunner:
             request_ids=calls.request_ids,
             error=error,
             message=message,
-            state={"result": result, "undo": {"action": undo.action_id, "values": undo.values} if undo else None},
+            state={
+                "result": result,
+                "undo": {"action": undo.action_id, "values": undo.values} if undo else None,
+            },
         )
         if status is not OutcomeStatus.SUCCEEDED:
             log.info("action %s on %s: %s", plan.action_id, plan.target, status.value)
             return Outcome(
-                plan.action_id, plan.target, status, request_ids=tuple(calls.request_ids),
-                error=error, message=message, record_id=record_id, refusal=refusal,
+                plan.action_id,
+                plan.target,
+                status,
+                request_ids=tuple(calls.request_ids),
+                error=error,
+                message=message,
+                record_id=record_id,
+                refusal=refusal,
             )
         progress(Progress(Step.VERIFY, "verifying"))
         verified = await self._verify(plan, record_id, progress)
@@ -269,7 +296,9 @@ class ActionRunner:
 
     # -- verify ---------------------------------------------------------------------------------
 
-    async def verify(self, plan: Plan, record_id: str, *, on_progress: OnProgress | None = None) -> Outcome:
+    async def verify(
+        self, plan: Plan, record_id: str, *, on_progress: OnProgress | None = None
+    ) -> Outcome:
         """Read the state back until it matches the plan or the timeout; re-runnable at any time.
 
         `record_id` is the journal record of the run (`Outcome.record_id`); the reading is journaled there."""
@@ -277,7 +306,11 @@ class ActionRunner:
 
     async def _verify(self, plan: Plan, record_id: str, progress: OnProgress) -> Outcome:
         action = find_action(plan.action_id)
-        timeout = action.verify_timeout if self.verify_timeout is None else min(self.verify_timeout, action.verify_timeout)
+        timeout = (
+            action.verify_timeout
+            if self.verify_timeout is None
+            else min(self.verify_timeout, action.verify_timeout)
+        )
         result = self._results.get(record_id, {})
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -293,7 +326,11 @@ class ActionRunner:
                 break
             if loop.time() >= deadline:
                 break
-            detail = observation.message if observation and observation.message else "waiting for AWS to settle"
+            detail = (
+                observation.message
+                if observation and observation.message
+                else "waiting for AWS to settle"
+            )
             progress(Progress(Step.VERIFY, detail))
             await asyncio.sleep(self.poll_interval)
         matches = bool(observation and observation.matches)
@@ -310,10 +347,19 @@ class ActionRunner:
         if status is OutcomeStatus.UNKNOWN and matches:
             status = OutcomeStatus.SUCCEEDED
             self._status[record_id] = status
-        self.journal.write_verification(record_id, verified=matches, after=list(pairs), message=message)
+        self.journal.write_verification(
+            record_id, verified=matches, after=list(pairs), message=message
+        )
         return Outcome(
-            plan.action_id, plan.target, status, verified=matches, observed=pairs,
-            error=error, message=message, record_id=record_id, refusal=self._refusals.get(record_id),
+            plan.action_id,
+            plan.target,
+            status,
+            verified=matches,
+            observed=pairs,
+            error=error,
+            message=message,
+            record_id=record_id,
+            refusal=self._refusals.get(record_id),
         )
 
     # -- undo and history -------------------------------------------------------------------------
@@ -328,7 +374,9 @@ class ActionRunner:
         if entry is None:
             raise UndoUnavailable(f"no journal record {record_id}")
         if entry.outcome is None or entry.result != OutcomeStatus.SUCCEEDED.value:
-            raise UndoUnavailable(f"{entry.title} {entry.result}: only an action that succeeded can be undone")
+            raise UndoUnavailable(
+                f"{entry.title} {entry.result}: only an action that succeeded can be undone"
+            )
         spec = (entry.outcome.get("state") or {}).get("undo")
         if not spec:
             raise UndoUnavailable(f"{entry.title} cannot be undone")
@@ -358,7 +406,9 @@ class ActionRunner:
         try:
             return await item.run(self._ctx, calls)
         except (*AWS_ERRORS, LookupError) as exc:
-            return CheckReport(check_id, item.title, (), (), (_describe(exc),), tuple(calls.request_ids))
+            return CheckReport(
+                check_id, item.title, (), (), (_describe(exc),), tuple(calls.request_ids)
+            )
 
     async def caller_identity(self) -> str:
         """The ARN AWS sees us as (STS), for the journal; read once."""

@@ -55,7 +55,9 @@ def parse_int(
         except ValueError:
             raise FieldError(f"not a whole number: {raw[:20]!r}") from None
         if math.isfinite(as_float):
-            raise FieldError(f"must be a whole number{f' of {unit}' if unit else ''} (got {raw[:20]})") from None
+            raise FieldError(
+                f"must be a whole number{f' of {unit}' if unit else ''} (got {raw[:20]})"
+            ) from None
         raise FieldError(f"not a whole number: {raw[:20]!r}") from None
     _check_range(value, minimum, maximum, unit, why_min)
     return value
@@ -84,7 +86,9 @@ def parse_float(
     return value
 
 
-def _check_range(value: float, minimum: float | None, maximum: float | None, unit: str | None, why: str) -> None:
+def _check_range(
+    value: float, minimum: float | None, maximum: float | None, unit: str | None, why: str
+) -> None:
     suffix = f" {unit}" if unit else ""
     if minimum is not None and value < minimum:
         raise FieldError(f"must be at least {_fmt(minimum)}{suffix}" + (f": {why}" if why else ""))
@@ -104,7 +108,11 @@ def parse_choice(text: str, choices: Iterable[str], *, what: str = "value") -> s
     if raw in options:
         return raw
     shown = ", ".join(options[:12]) + (" ..." if len(options) > 12 else "")
-    raise FieldError(f"unknown {what} {raw[:40]!r}; choose one of: {shown}" if options else f"no {what} available")
+    raise FieldError(
+        f"unknown {what} {raw[:40]!r}; choose one of: {shown}"
+        if options
+        else f"no {what} available"
+    )
 
 
 def parse_bool(text: str) -> bool:

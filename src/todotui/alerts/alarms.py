@@ -58,7 +58,9 @@ class AlarmTransitions:
                 self._reported_missing.add(name)
                 alerts.append(self._missing(name, now))
         self._reported_missing -= set(found)
-        self._states = {name: alarm.get("StateValue", "INSUFFICIENT_DATA") for name, alarm in found.items()}
+        self._states = {
+            name: alarm.get("StateValue", "INSUFFICIENT_DATA") for name, alarm in found.items()
+        }
         return alerts
 
     def _alert(self, alarm: MetricAlarm, before: str | None, now: datetime) -> Alert:

@@ -113,7 +113,9 @@ def _breach_alert(pane: PaneSnapshot, before: Health, health: Health, now: datet
         severity = Severity.CRIT if health is Health.CRIT else Severity.WARN
         title = f"{pane.title} {health.value}: {figures}"
     lines = [title, "", f"Health went from {before.value} to {health.value}."]
-    lines += [f"{label}: {_figure(reading.value, reading.unit)}" for label, reading in pane.secondary]
+    lines += [
+        f"{label}: {_figure(reading.value, reading.unit)}" for label, reading in pane.secondary
+    ]
     if pane.primary.as_of:
         lines.append(f"Period: {pane.primary.as_of:%Y-%m-%d %H:%M:%S} UTC")
     return Alert(

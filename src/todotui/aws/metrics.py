@@ -44,7 +44,12 @@ class MetricFetch:
 
 
 async def fetch_metrics(
-    cloudwatch: Any, specs: tuple[MetricSpec, ...], *, start: datetime, end: datetime, period_seconds: int
+    cloudwatch: Any,
+    specs: tuple[MetricSpec, ...],
+    *,
+    start: datetime,
+    end: datetime,
+    period_seconds: int,
 ) -> MetricFetch:
     """Fetch every spec between `start` and `end` (both aligned) in as few calls as possible.
 
@@ -72,7 +77,9 @@ async def fetch_metrics(
             call_messages += [m.get("Value", "") for m in page.get("Messages", [])]
             for result in page.get("MetricDataResults", []):
                 sid = result["Id"]
-                points.setdefault(sid, []).extend(zip(result.get("Timestamps", []), result.get("Values", []), strict=False))
+                points.setdefault(sid, []).extend(
+                    zip(result.get("Timestamps", []), result.get("Values", []), strict=False)
+                )
                 # A later page's status wins: PartialData on page 1 becomes Complete on the last.
                 status[sid] = result.get("StatusCode", "Complete")
                 messages.setdefault(sid, []).extend(

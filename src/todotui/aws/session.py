@@ -37,7 +37,9 @@ def is_mutating(operation: str) -> bool:
     return not operation.removeprefix("Admin").startswith(_READ_PREFIXES)
 
 
-def client_config(*, attempts: int = 3, connect_timeout: float = 3, read_timeout: float = 10) -> Config:
+def client_config(
+    *, attempts: int = 3, connect_timeout: float = 3, read_timeout: float = 10
+) -> Config:
     """Retries and timeouts for an interactive tool: fail fast, retry a little, back off."""
     return Config(
         retries={"mode": "standard", "total_max_attempts": attempts},
@@ -157,7 +159,9 @@ class AwsClients:
             kwargs: dict[str, Any] = {"config": self._config, "region_name": self.target.region}
             if self.target.endpoint_url:
                 kwargs["endpoint_url"] = self.target.endpoint_url
-            client = await self._stack.enter_async_context(self._session.create_client(service, **kwargs))
+            client = await self._stack.enter_async_context(
+                self._session.create_client(service, **kwargs)
+            )
             client.meta.events.register("before-send", self._count_request)
             for event_name, handler in self._every_client_handlers:
                 client.meta.events.register(event_name, handler)

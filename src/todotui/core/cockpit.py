@@ -58,7 +58,9 @@ class Cockpit:
             now=self.clock,
         )
         self._connect = connect
-        self.poller = Poller(self.monitor, self.clock, connect=self._point_clients if connect else None)
+        self.poller = Poller(
+            self.monitor, self.clock, connect=self._point_clients if connect else None
+        )
         self.plans: dict[str, Plan] = {}
         """This session's plans by journal record id: what "verify again" needs."""
 

@@ -286,14 +286,18 @@ class Monitor:
         if resources_due:
             problems += list(self._resources.problems)
             if metric_error is None:
-                new_alerts += self._problem_alerts(list(self._resources.problems), finished, Severity.INFO)
+                new_alerts += self._problem_alerts(
+                    list(self._resources.problems), finished, Severity.INFO
+                )
 
         self.panes = self.snapshot(finished)
         new_alerts += self._breaches.check(self.panes, finished)
         updated = tuple(self.feed.extend(new_alerts))
 
         requests = sum(self._clients.requests.values()) - requests_before
-        self._record_usage(finished, requests, metrics_requested, self._priced_requests() - priced_before)
+        self._record_usage(
+            finished, requests, metrics_requested, self._priced_requests() - priced_before
+        )
         return Refresh(
             panes=self.panes,
             alerts=updated,
@@ -330,7 +334,11 @@ class Monitor:
         newest = align_down(now, self._period)
         end = newest + step
         window_start = newest - step * (self._window // self._period - 1)
-        if self._covered_from is None or self._last_end is None or window_start < self._covered_from:
+        if (
+            self._covered_from is None
+            or self._last_end is None
+            or window_start < self._covered_from
+        ):
             return window_start, end
         return max(window_start, min(self._last_end, end) - step * OVERLAP_PERIODS), end
 
@@ -340,12 +348,16 @@ class Monitor:
         try:
             cloudwatch = await self._clients.client("cloudwatch")
             try:
-                fetched = await fetch_metrics(cloudwatch, self.specs, start=start, end=end, period_seconds=self._period)
+                fetched = await fetch_metrics(
+                    cloudwatch, self.specs, start=start, end=end, period_seconds=self._period
+                )
             except ClientError:
                 if not self._percentiles:
                     raise
                 self._percentiles = False
-                fetched = await fetch_metrics(cloudwatch, self.specs, start=start, end=end, period_seconds=self._period)
+                fetched = await fetch_metrics(
+                    cloudwatch, self.specs, start=start, end=end, period_seconds=self._period
+                )
         except AWS_ERRORS as exc:
             return describe_error(exc), 0
         self._store.merge(
@@ -354,7 +366,9 @@ class Monitor:
             status={sid: result.status for sid, result in fetched.results.items()},
             messages={sid: result.messages for sid, result in fetched.results.items()},
         )
-        self._covered_from = start if full or self._covered_from is None else min(self._covered_from, start)
+        self._covered_from = (
+            start if full or self._covered_from is None else min(self._covered_from, start)
+        )
         self._covered_from = max(self._covered_from, now - self._store.retention)
         self._last_end = end
         return None, fetched.metrics_requested
@@ -390,9 +404,13 @@ class Monitor:
             self._resources = replace(self._resources, problems=facts.problems)
             return
         self._resources = facts
-        self._resources_due = now + timedelta(seconds=self.settings.cadence.resource_refresh_seconds)
+        self._resources_due = now + timedelta(
+            seconds=self.settings.cadence.resource_refresh_seconds
+        )
 
-    def _problem_alerts(self, problems: list[str], now: datetime, severity: Severity) -> list[Alert]:
+    def _problem_alerts(
+        self, problems: list[str], now: datetime, severity: Severity
+    ) -> list[Alert]:
         """One feed entry per distinct failing read (not one per refresh)."""
         alerts = []
         for problem in problems:
@@ -447,5 +465,9 @@ class Monitor:
         requests = sum(u.requests for u in counted) / minutes
         metrics = sum(u.metrics for u in counted) / minutes
         priced = sum(u.priced_requests for u in counted) / minutes
-        usd_per_hour = (metrics * USD_PER_1000_METRICS + priced * USD_PER_1000_CLOUDWATCH_REQUESTS) * 60 / 1000
-        return CostMeter(requests_per_minute=requests, metrics_per_minute=metrics, usd_per_hour=usd_per_hour)
+        usd_per_hour = (
+            (metrics * USD_PER_1000_METRICS + priced * USD_PER_1000_CLOUDWATCH_REQUESTS) * 60 / 1000
+        )
+        return CostMeter(
+            requests_per_minute=requests, metrics_per_minute=metrics, usd_per_hour=usd_per_hour
+        )

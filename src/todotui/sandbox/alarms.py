@@ -66,7 +66,9 @@ class MetricRecord:
     def __init__(self) -> None:
         self._series: dict[SeriesKey, dict[datetime, Stat]] = {}
 
-    def add(self, namespace: str, metric: str, dimensions: Mapping[str, str], at: datetime, stat: Stat) -> None:
+    def add(
+        self, namespace: str, metric: str, dimensions: Mapping[str, str], at: datetime, stat: Stat
+    ) -> None:
         points = self._series.setdefault(series_key(namespace, metric, dimensions), {})
         old = points.get(at)
         points[at] = stat if old is None else _combine([old, stat])
@@ -289,7 +291,9 @@ class Verdict:
     datapoints: tuple[Datapoint, ...]
 
 
-def alarm_datapoints(alarm: AlarmDefinition, record: MetricRecord, now: datetime) -> list[Datapoint]:
+def alarm_datapoints(
+    alarm: AlarmDefinition, record: MetricRecord, now: datetime
+) -> list[Datapoint]:
     """The alarm's last `evaluation_periods` complete periods before `now`, oldest first."""
     period = timedelta(seconds=alarm.period)
     epoch = datetime(1970, 1, 1, tzinfo=now.tzinfo)
@@ -301,7 +305,9 @@ def alarm_datapoints(alarm: AlarmDefinition, record: MetricRecord, now: datetime
     return points
 
 
-def _datapoint(alarm: AlarmDefinition, record: MetricRecord, start: datetime, end: datetime) -> Datapoint:
+def _datapoint(
+    alarm: AlarmDefinition, record: MetricRecord, start: datetime, end: datetime
+) -> Datapoint:
     values: dict[str, float | None] = {}
     counts: dict[str, float | None] = {}
     for q in alarm.queries:
@@ -338,18 +344,29 @@ def judge(alarm: AlarmDefinition, points: Sequence[Datapoint], query_time: datet
     if n_breaching >= needed:
         state = ALARM
         shown = [p for p in newest_first if p in breaching]
-        reason = _threshold_reason(n_breaching, len(points), shown, words, alarm, needed, "OK -> ALARM",
-                                   negate=False)
+        reason = _threshold_reason(
+            n_breaching, len(points), shown, words, alarm, needed, "OK -> ALARM", negate=False
+        )
     elif not present and alarm.treat_missing in ("missing", "ignore"):
         state = alarm.state if alarm.treat_missing == "ignore" else INSUFFICIENT
         count = len(points)
-        reason = f"Insufficient Data: {count} datapoint{'s were' if count != 1 else ' was'} unknown."
+        reason = (
+            f"Insufficient Data: {count} datapoint{'s were' if count != 1 else ' was'} unknown."
+        )
     else:
         state = OK
         shown = [p for p in newest_first if p not in breaching]
         not_breaching = len(shown) + (missing if alarm.treat_missing == "notBreaching" else 0)
-        reason = _threshold_reason(not_breaching, len(points), shown, words, alarm,
-                                   len(points) - needed + 1, "ALARM -> OK", negate=True)
+        reason = _threshold_reason(
+            not_breaching,
+            len(points),
+            shown,
+            words,
+            alarm,
+            len(points) - needed + 1,
+            "ALARM -> OK",
+            negate=True,
+        )
 
     reason_data: dict[str, Any] = {
         "version": "1.0",
@@ -359,8 +376,11 @@ def judge(alarm: AlarmDefinition, points: Sequence[Datapoint], query_time: datet
         "recentDatapoints": [p.value for p in points if p.value is not None],
         "threshold": alarm.threshold,
         "evaluatedDatapoints": [
-            {"timestamp": _iso(p.at), **({"sampleCount": p.sample_count} if p.sample_count else {}),
-             "value": p.value}
+            {
+                "timestamp": _iso(p.at),
+                **({"sampleCount": p.sample_count} if p.sample_count else {}),
+                "value": p.value,
+            }
             if p.value is not None
             else {"timestamp": _iso(p.at)}
             for p in newest_first + [p for p in points if p.value is None]
@@ -401,8 +421,14 @@ def _iso(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}+0000"
 
 
-def notification(alarm: AlarmDefinition, verdict: Verdict, old_state: str, region: str,
-                 account_id: str, at: datetime) -> tuple[str, str]:
+def notification(
+    alarm: AlarmDefinition,
+    verdict: Verdict,
+    old_state: str,
+    region: str,
+    account_id: str,
+    at: datetime,
+) -> tuple[str, str]:
     """CloudWatch's SNS notification for a state change: (subject, JSON message)."""
     raw = alarm.raw
     region_name = REGION_NAMES.get(region, region)
@@ -434,7 +460,9 @@ def notification(alarm: AlarmDefinition, verdict: Verdict, old_state: str, regio
         "AlarmName": alarm.name,
         "AlarmDescription": raw.get("AlarmDescription"),
         "AWSAccountId": account_id,
-        "AlarmConfigurationUpdatedTimestamp": _iso(_as_datetime(raw.get("AlarmConfigurationUpdatedTimestamp"), at)),
+        "AlarmConfigurationUpdatedTimestamp": _iso(
+            _as_datetime(raw.get("AlarmConfigurationUpdatedTimestamp"), at)
+        ),
         "NewStateValue": verdict.state,
         "NewStateReason": verdict.reason,
         "StateChangeTime": _iso(at),
@@ -501,7 +529,9 @@ class AlarmEvaluator:
         for raw in self._describe():
             try:
                 alarm = AlarmDefinition.from_describe(raw)
-                if any(q.key is not None and q.statistic not in PLAIN_STATISTICS for q in alarm.queries):
+                if any(
+                    q.key is not None and q.statistic not in PLAIN_STATISTICS for q in alarm.queries
+                ):
                     raise ExpressionError("percentile statistics are not evaluated by the sandbox")
                 verdict = judge(alarm, alarm_datapoints(alarm, record, now), now)
             except (ExpressionError, KeyError, ValueError) as exc:
@@ -510,12 +540,16 @@ class AlarmEvaluator:
             if verdict.state == alarm.state:
                 continue
             if self._transition(alarm, verdict, now):
-                transitions.append(Transition(alarm.name, alarm.state, verdict.state, verdict.reason))
+                transitions.append(
+                    Transition(alarm.name, alarm.state, verdict.state, verdict.reason)
+                )
         return transitions
 
     def _describe(self) -> Iterable[Mapping[str, Any]]:
         try:
-            pages = self._cloudwatch.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"])
+            pages = self._cloudwatch.get_paginator("describe_alarms").paginate(
+                AlarmTypes=["MetricAlarm"]
+            )
             return [a for page in pages for a in page.get("MetricAlarms", [])]
         except AWS_ERRORS as exc:  # the server may be shutting down; try again next tick
             self.problems.append(f"describe_alarms failed: {exc}")
@@ -532,7 +566,9 @@ class AlarmEvaluator:
         except AWS_ERRORS as exc:
             self.problems.append(f"{alarm.name}: set_alarm_state failed: {exc}")
             return False
-        subject, message = notification(alarm, verdict, alarm.state, self._region, self._account_id, now)
+        subject, message = notification(
+            alarm, verdict, alarm.state, self._region, self._account_id, now
+        )
         for arn in actions_for(verdict.state, alarm.raw):
             if not arn.startswith("arn:aws:sns:"):
                 continue
@@ -541,4 +577,3 @@ class AlarmEvaluator:
             except AWS_ERRORS as exc:
                 self.problems.append(f"{alarm.name}: publish to {arn} failed: {exc}")
         return True
-

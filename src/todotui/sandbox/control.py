@@ -53,8 +53,10 @@ class ControlApi:
         routes = {"status": "GET", "tick": "POST", "scenario": "POST"}
         if route not in routes:
             return _json(
-                {"error": f"no such control route /_sandbox/{route}; "
-                 "use GET /_sandbox/status, POST /_sandbox/tick, POST /_sandbox/scenario"},
+                {
+                    "error": f"no such control route /_sandbox/{route}; "
+                    "use GET /_sandbox/status, POST /_sandbox/tick, POST /_sandbox/scenario"
+                },
                 404,
             )
         if request.method != routes[route]:

@@ -44,8 +44,9 @@ class SandboxError(Exception):
     """The sandbox could not start, or refused a control request; the message says why."""
 
 
-def control_request(endpoint: str, route: str, body: dict[str, Any] | None = None,
-                    timeout: float = 300.0) -> dict[str, Any]:
+def control_request(
+    endpoint: str, route: str, body: dict[str, Any] | None = None, timeout: float = 300.0
+) -> dict[str, Any]:
     """Call the control API at `endpoint`; its JSON error text becomes a SandboxError."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(

@@ -174,7 +174,9 @@ class GapFiller:
         lam = self._client("lambda", region)
         reserved = 0
         code_size = 0
-        functions = [f for page in lam.get_paginator("list_functions").paginate() for f in page["Functions"]]
+        functions = [
+            f for page in lam.get_paginator("list_functions").paginate() for f in page["Functions"]
+        ]
         for function in functions:
             code_size += int(function.get("CodeSize") or 0)
             answer = lam.get_function_concurrency(FunctionName=function["FunctionName"])

@@ -90,10 +90,20 @@ SIGNIN_ROUTE = "POST /auth/signin"
 READ_OPERATIONS = ("GetItem", "Query")
 WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem")
 OPERATIONS = READ_OPERATIONS + WRITE_OPERATIONS
-CAPACITY_UNITS = {"GetItem": 0.5, "Query": 0.5, "PutItem": 1.0, "UpdateItem": 1.0, "DeleteItem": 1.0}
+CAPACITY_UNITS = {
+    "GetItem": 0.5,
+    "Query": 0.5,
+    "PutItem": 1.0,
+    "UpdateItem": 1.0,
+    "DeleteItem": 1.0,
+}
 """Per call: eventually consistent reads of at most 4 KB, writes of at most 1 KB."""
 OPERATION_LATENCY_MS = {
-    "GetItem": 3.5, "Query": 6.0, "PutItem": 5.5, "UpdateItem": 6.5, "DeleteItem": 5.0,
+    "GetItem": 3.5,
+    "Query": 6.0,
+    "PutItem": 5.5,
+    "UpdateItem": 6.5,
+    "DeleteItem": 5.0,
 }
 AUDIT_LATENCY_MS = 5.5
 SIGNIN_COGNITO_MS = 140.0
@@ -144,7 +154,11 @@ class StackState:
 
     @property
     def concurrency_limit(self) -> int:
-        return self.reserved_concurrency if self.reserved_concurrency is not None else ACCOUNT_CONCURRENCY
+        return (
+            self.reserved_concurrency
+            if self.reserved_concurrency is not None
+            else ACCOUNT_CONCURRENCY
+        )
 
     def version_weights(self) -> dict[str, float]:
         """The alias's routing: ExecutedVersion -> share of invocations."""
@@ -155,7 +169,10 @@ class StackState:
 
     def provisioned_for(self, version: str, weight: float) -> float:
         """READY provisioned concurrency that serves `version` (its own, plus its share of the alias's)."""
-        return self.provisioned_ready.get(version, 0) + self.provisioned_ready.get(self.alias, 0) * weight
+        return (
+            self.provisioned_ready.get(version, 0)
+            + self.provisioned_ready.get(self.alias, 0) * weight
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,7 +331,9 @@ def daily_shape(at: datetime) -> float:
     return 1.0 + 0.15 * math.sin(2 * math.pi * (hours - 8) / 24)
 
 
-def request_rate(traffic: Traffic, at: datetime, ticks_in_scenario: int, rng: random.Random) -> float:
+def request_rate(
+    traffic: Traffic, at: datetime, ticks_in_scenario: int, rng: random.Random
+) -> float:
     """API requests per second (excluding an attacker's sign-ins)."""
     multiplier = 1.0 + (traffic.rate_multiplier - 1.0) * ramp(traffic, ticks_in_scenario)
     noise = min(1.08, max(0.92, rng.gauss(1.0, 0.03)))
@@ -382,8 +401,12 @@ def simulate(
 
     # --- API Gateway: requests per route, the cache, the attacker ---------------------------
     requests = {route.name: draw(rate * route.share * period, rng) for route in ROUTES}
-    attacker_active = traffic.failed_signins_rps > 0 and traffic.attacker not in state.disabled_users
-    attack_attempts = draw(traffic.failed_signins_rps * grown * period, rng) if attacker_active else 0
+    attacker_active = (
+        traffic.failed_signins_rps > 0 and traffic.attacker not in state.disabled_users
+    )
+    attack_attempts = (
+        draw(traffic.failed_signins_rps * grown * period, rng) if attacker_active else 0
+    )
     requests[SIGNIN_ROUTE] += attack_attempts
     hit_ratio = cache_hit_ratio(state)
     hits = {r.name: draw(requests[r.name] * hit_ratio, rng) if r.cacheable else 0 for r in ROUTES}
@@ -408,7 +431,9 @@ def simulate(
     for name, n in invoked.items():
         remaining = n
         for i, v in enumerate(weights):
-            share = remaining if i == len(weights) - 1 else min(remaining, draw(n * weights[v], rng))
+            share = (
+                remaining if i == len(weights) - 1 else min(remaining, draw(n * weights[v], rng))
+            )
             by_version[v][name] = share
             remaining -= share
 
@@ -447,13 +472,17 @@ def simulate(
             count = calls[route.name]
             if not count:
                 continue
-            throttled = min(count, _take_share(throttled_by_route[route.name], count, invoked[route.name]))
+            throttled = min(
+                count, _take_share(throttled_by_route[route.name], count, invoked[route.name])
+            )
             ok_calls = count - throttled
             ms = route_ms(route, state, traffic, grown) + extra
             timed_out = draw(ok_calls * timeout_share(ms, timeout_ms), rng)
             rest = ok_calls - timed_out
             exceptions = draw(rest * traffic.handler_error_rate * grown, rng)
-            bad_errors = draw((rest - exceptions) * traffic.bad_version_error_rate, rng) if is_bad else 0
+            bad_errors = (
+                draw((rest - exceptions) * traffic.bad_version_error_rate, rng) if is_bad else 0
+            )
             errors += throttled + timed_out + exceptions + bad_errors
             error_kinds["throttled"] += throttled
             error_kinds["timeout"] += timed_out
@@ -469,7 +498,9 @@ def simulate(
             if timed_out:
                 high = timeout_ms
             if throttled:
-                high = max(high, min(timeout_ms, handler_ms(state.memory_mb) + 3 * THROTTLE_RETRY_MS))
+                high = max(
+                    high, min(timeout_ms, handler_ms(state.memory_mb) + 3 * THROTTLE_RETRY_MS)
+                )
         duration = Stat(n, total_ms, low, high) if n else None
         concurrency = n / period * (total_ms / n if n else 0.0) / 1000
 
@@ -489,7 +520,9 @@ def simulate(
     durations = [vf.duration for vf in versions if vf.duration]
     function_duration = _merge(durations)
     concurrency_avg = sum(vf.concurrency for vf in versions)
-    concurrency_max = min(float(limit), concurrency_avg * rng.uniform(1.2, 1.45)) if concurrency_avg else 0.0
+    concurrency_max = (
+        min(float(limit), concurrency_avg * rng.uniform(1.2, 1.45)) if concurrency_avg else 0.0
+    )
     if throttles:
         concurrency_max = float(limit)
 
@@ -501,14 +534,20 @@ def simulate(
             share_invocations = function_invocations
         elif qualifier in weights:
             vf = next(x for x in versions if x.version == qualifier)
-            served_concurrency_max = vf.concurrency * (concurrency_max / concurrency_avg if concurrency_avg else 1)
+            served_concurrency_max = vf.concurrency * (
+                concurrency_max / concurrency_avg if concurrency_avg else 1
+            )
             share_invocations = vf.invocations
         else:
             served_concurrency_max, share_invocations = 0.0, 0
         utilization = min(1.0, served_concurrency_max / allocated)
-        spill = 0.0 if served_concurrency_max <= allocated else 1.0 - allocated / served_concurrency_max
+        spill = (
+            0.0 if served_concurrency_max <= allocated else 1.0 - allocated / served_concurrency_max
+        )
         provisioned.append(
-            ProvisionedFigures(qualifier, allocated, utilization, draw(share_invocations * spill, rng))
+            ProvisionedFigures(
+                qualifier, allocated, utilization, draw(share_invocations * spill, rng)
+            )
         )
 
     # --- DynamoDB figures ---------------------------------------------------------------------
@@ -522,7 +561,9 @@ def simulate(
     legit_signins = invoked[SIGNIN_ROUTE] - min(invoked[SIGNIN_ROUTE], attack_attempts)
     attacker_failed = min(attack_attempts, invoked[SIGNIN_ROUTE])
     legit_failed = draw(legit_signins * SIGNIN_FAILURE_SHARE, rng)
-    errors_4xx = draw((count - attack_attempts) * BASELINE_4XX_SHARE, rng) + attacker_failed + legit_failed
+    errors_4xx = (
+        draw((count - attack_attempts) * BASELINE_4XX_SHARE, rng) + attacker_failed + legit_failed
+    )
     errors_5xx = function_errors + throttles
     init = init_ms(state.memory_mb)
     total_hits = sum(hits.values())
@@ -537,7 +578,8 @@ def simulate(
             backend_requests,
             integration_total,
             INVOKE_OVERHEAD_MS + (function_duration.minimum if function_duration else 0.0),
-            INVOKE_OVERHEAD_MS + (function_duration.maximum if function_duration else 0.0)
+            INVOKE_OVERHEAD_MS
+            + (function_duration.maximum if function_duration else 0.0)
             + (init if total_cold else 0.0),
         )
         if backend_requests
@@ -545,11 +587,15 @@ def simulate(
     )
     latency = None
     if count:
-        latency_total = integration_total + backend_requests * API_OVERHEAD_MS + total_hits * CACHE_HIT_MS
+        latency_total = (
+            integration_total + backend_requests * API_OVERHEAD_MS + total_hits * CACHE_HIT_MS
+        )
         latency = Stat(
             count,
             latency_total,
-            CACHE_HIT_MS if total_hits else API_OVERHEAD_MS + (integration.minimum if integration else 0.0),
+            CACHE_HIT_MS
+            if total_hits
+            else API_OVERHEAD_MS + (integration.minimum if integration else 0.0),
             API_OVERHEAD_MS + (integration.maximum if integration else 0.0),
         )
     api = ApiFigures(
@@ -598,14 +644,18 @@ def _bad_extra(version: str, bad_version: str | None, traffic: Traffic) -> float
     return traffic.bad_version_extra_ms if version == bad_version else 0.0
 
 
-def _mix_mean(calls: Mapping[str, int], state: StackState, traffic: Traffic, grown: float, extra: float) -> float:
+def _mix_mean(
+    calls: Mapping[str, int], state: StackState, traffic: Traffic, grown: float, extra: float
+) -> float:
     total = sum(calls.values())
     if not total:
         return 0.0
     return sum(calls[r.name] * (route_ms(r, state, traffic, grown) + extra) for r in ROUTES) / total
 
 
-def _throttled_share(demand_units: float, capacity: int | None, table: TableState, period: float) -> float:
+def _throttled_share(
+    demand_units: float, capacity: int | None, table: TableState, period: float
+) -> float:
     """Share of calls DynamoDB rejects: what exceeds provisioned capacity over the period."""
     if table.on_demand or capacity is None or demand_units <= 0:
         return 0.0
@@ -613,7 +663,9 @@ def _throttled_share(demand_units: float, capacity: int | None, table: TableStat
     return 0.0 if demand_units <= allowed else 1.0 - allowed / demand_units
 
 
-def _spread_throttles(invoked: Mapping[str, int], op_throttled: Mapping[str, int]) -> dict[str, int]:
+def _spread_throttles(
+    invoked: Mapping[str, int], op_throttled: Mapping[str, int]
+) -> dict[str, int]:
     """Assign each operation's throttled calls to the route that made them (one route per operation)."""
     out = {r.name: 0 for r in ROUTES}
     for route in ROUTES:
@@ -653,7 +705,9 @@ def _table_figures(
         if calls[op] or not table.on_demand:
             operations.append(OperationFigures(op, calls[op], throttled[op], latency))
     consumed_read = sum((calls[op] - throttled[op]) * CAPACITY_UNITS[op] for op in READ_OPERATIONS)
-    consumed_write = sum((calls[op] - throttled[op]) * CAPACITY_UNITS[op] for op in WRITE_OPERATIONS)
+    consumed_write = sum(
+        (calls[op] - throttled[op]) * CAPACITY_UNITS[op] for op in WRITE_OPERATIONS
+    )
     return TableFigures(
         name=table.name,
         on_demand=table.on_demand,

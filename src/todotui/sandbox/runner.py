@@ -220,7 +220,9 @@ def _serve(
         endpoint = server.endpoint
         gaps.connect(endpoint)
         stack = provision(endpoint, names, region=region, period=args.period)
-        start = align_down(datetime.now(UTC), args.period) - timedelta(seconds=backfill * args.period)
+        start = align_down(datetime.now(UTC), args.period) - timedelta(
+            seconds=backfill * args.period
+        )
         simulator_class = _simulator_class()
         simulator = None
         if simulator_class is not None:
@@ -250,8 +252,11 @@ def _serve(
         control.attach(runtime)
         _announce(endpoint, region, runtime)
         if simulator is None:
-            print("sandbox: no traffic simulator in this build; serving the stack without traffic",
-                  file=sys.stderr, flush=True)
+            print(
+                "sandbox: no traffic simulator in this build; serving the stack without traffic",
+                file=sys.stderr,
+                flush=True,
+            )
         ticker = threading.Thread(
             target=_tick_loop, args=(runtime, stopping), name="sandbox-ticker", daemon=True
         )

@@ -77,7 +77,9 @@ SCENARIOS: dict[str, Scenario] = {
             "bad-deploy",
             "A new version behind the PROD alias fails and is slow for the share of traffic it "
             "receives. Runbook: Blue-Green Deployment -> Rollback if Needed.",
-            Traffic(bad_version_error_rate=0.35, bad_version_extra_ms=2500.0, bad_version_weight=0.2),
+            Traffic(
+                bad_version_error_rate=0.35, bad_version_extra_ms=2500.0, bad_version_weight=0.2
+            ),
         ),
         Scenario(
             "auth-attack",

@@ -103,8 +103,10 @@ def metric_data(outcome: TickOutcome, names: StackNames) -> list[Datum]:
     alias_resource = f"{fn}:{names.alias}"
     attempts = f.invocations + f.throttles
     concurrency = Stat(
-        max(1.0, outcome.period), f.concurrency_avg * max(1.0, outcome.period),
-        f.concurrency_avg * 0.6, f.concurrency_max,
+        max(1.0, outcome.period),
+        f.concurrency_avg * max(1.0, outcome.period),
+        f.concurrency_avg * 0.6,
+        f.concurrency_max,
     )
     for dims in ({"FunctionName": fn}, {"FunctionName": fn, "Resource": alias_resource}):
         if f.invocations:
@@ -122,39 +124,89 @@ def metric_data(outcome: TickOutcome, names: StackNames) -> list[Datum]:
             put(LAMBDA, "Duration", dims, v.duration)
     for pc in f.provisioned:
         dims = {"FunctionName": fn, "Resource": f"{fn}:{pc.qualifier}"}
-        put(LAMBDA, "ProvisionedConcurrencyUtilization", dims,
-            Stat(1, pc.utilization, pc.utilization, pc.utilization))
+        put(
+            LAMBDA,
+            "ProvisionedConcurrencyUtilization",
+            dims,
+            Stat(1, pc.utilization, pc.utilization, pc.utilization),
+        )
         used = pc.utilization * pc.allocated
         put(LAMBDA, "ProvisionedConcurrentExecutions", dims, Stat(1, used, used, used))
-        put(LAMBDA, "ProvisionedConcurrencySpilloverInvocations", dims,
-            Stat.of_sum(pc.spillover_invocations, 1, pc.spillover_invocations, pc.spillover_invocations))
+        put(
+            LAMBDA,
+            "ProvisionedConcurrencySpilloverInvocations",
+            dims,
+            Stat.of_sum(
+                pc.spillover_invocations, 1, pc.spillover_invocations, pc.spillover_invocations
+            ),
+        )
 
     for table in outcome.tables:
         dims = {"TableName": table.name}
-        put(DYNAMODB, "ConsumedReadCapacityUnits", dims,
-            Stat.of_sum(table.consumed_read, table.read_requests, 0.5 if table.read_requests else 0.0,
-                        1.5 if table.read_requests else 0.0))
-        put(DYNAMODB, "ConsumedWriteCapacityUnits", dims,
-            Stat.of_sum(table.consumed_write, table.write_requests, 1.0 if table.write_requests else 0.0,
-                        1.0 if table.write_requests else 0.0))
+        put(
+            DYNAMODB,
+            "ConsumedReadCapacityUnits",
+            dims,
+            Stat.of_sum(
+                table.consumed_read,
+                table.read_requests,
+                0.5 if table.read_requests else 0.0,
+                1.5 if table.read_requests else 0.0,
+            ),
+        )
+        put(
+            DYNAMODB,
+            "ConsumedWriteCapacityUnits",
+            dims,
+            Stat.of_sum(
+                table.consumed_write,
+                table.write_requests,
+                1.0 if table.write_requests else 0.0,
+                1.0 if table.write_requests else 0.0,
+            ),
+        )
         if not table.on_demand:
-            for metric, value in (("ProvisionedReadCapacityUnits", table.provisioned_read),
-                                  ("ProvisionedWriteCapacityUnits", table.provisioned_write)):
+            for metric, value in (
+                ("ProvisionedReadCapacityUnits", table.provisioned_read),
+                ("ProvisionedWriteCapacityUnits", table.provisioned_write),
+            ):
                 if value is not None:
                     put(DYNAMODB, metric, dims, Stat(1, value, value, value))
         reads = table.read_requests + table.read_throttle_events
         writes = table.write_requests + table.write_throttle_events
-        put(DYNAMODB, "ReadThrottleEvents", dims, Stat.of_counts(table.read_throttle_events, max(reads, 1)))
-        put(DYNAMODB, "WriteThrottleEvents", dims, Stat.of_counts(table.write_throttle_events, max(writes, 1)))
-        put(DYNAMODB, "ThrottledRequests", dims,
-            Stat.of_counts(table.throttled_requests, max(reads + writes, 1)))
+        put(
+            DYNAMODB,
+            "ReadThrottleEvents",
+            dims,
+            Stat.of_counts(table.read_throttle_events, max(reads, 1)),
+        )
+        put(
+            DYNAMODB,
+            "WriteThrottleEvents",
+            dims,
+            Stat.of_counts(table.write_throttle_events, max(writes, 1)),
+        )
+        put(
+            DYNAMODB,
+            "ThrottledRequests",
+            dims,
+            Stat.of_counts(table.throttled_requests, max(reads + writes, 1)),
+        )
         for op in table.operations:
             op_dims = {"TableName": table.name, "Operation": op.operation}
-            put(DYNAMODB, "ThrottledRequests", op_dims, Stat.of_counts(op.throttled, max(op.requests, 1)))
+            put(
+                DYNAMODB,
+                "ThrottledRequests",
+                op_dims,
+                Stat.of_counts(op.throttled, max(op.requests, 1)),
+            )
             put(DYNAMODB, "SuccessfulRequestLatency", op_dims, op.latency)
 
     api = outcome.api
-    for dims in ({"ApiName": names.api_name}, {"ApiName": names.api_name, "Stage": names.stage_name}):
+    for dims in (
+        {"ApiName": names.api_name},
+        {"ApiName": names.api_name, "Stage": names.stage_name},
+    ):
         if not api.count:
             continue
         put(APIGATEWAY, "Count", dims, Stat(api.count, api.count, 1, 1))
@@ -165,7 +217,12 @@ def metric_data(outcome: TickOutcome, names: StackNames) -> list[Datum]:
         if api.cache_hits is not None and api.cache_misses is not None:
             lookups = api.cache_hits + api.cache_misses
             put(APIGATEWAY, "CacheHitCount", dims, Stat.of_counts(api.cache_hits, max(lookups, 1)))
-            put(APIGATEWAY, "CacheMissCount", dims, Stat.of_counts(api.cache_misses, max(lookups, 1)))
+            put(
+                APIGATEWAY,
+                "CacheMissCount",
+                dims,
+                Stat.of_counts(api.cache_misses, max(lookups, 1)),
+            )
     return out
 
 
@@ -238,8 +295,10 @@ class Simulator:
         self._clients = _Clients(endpoint_url, region)
         self._record = MetricRecord()
         self._alarms = AlarmEvaluator(
-            self._clients.get("cloudwatch"), self._clients.get("sns"),
-            region=region, account_id=stack.account_id or ACCOUNT_FALLBACK,
+            self._clients.get("cloudwatch"),
+            self._clients.get("sns"),
+            region=region,
+            account_id=stack.account_id or ACCOUNT_FALLBACK,
         )
         self._ticks_in_scenario = 0
         self._bad_version: str | None = None
@@ -342,12 +401,17 @@ class Simulator:
         """The stack's live state; a part that cannot be read keeps its last known value."""
         state = self._state
         names = self.names
-        table = self._read(lambda: _table_state(self._clients.get("dynamodb"), names.table_name), state.table)
+        table = self._read(
+            lambda: _table_state(self._clients.get("dynamodb"), names.table_name), state.table
+        )
         audit = self._read(
-            lambda: _table_state(self._clients.get("dynamodb"), names.ondemand_table_name), state.audit_table
+            lambda: _table_state(self._clients.get("dynamodb"), names.ondemand_table_name),
+            state.audit_table,
         )
         lam = self._clients.get("lambda")
-        config = self._read(lambda: lam.get_function_configuration(FunctionName=names.function_name), None)
+        config = self._read(
+            lambda: lam.get_function_configuration(FunctionName=names.function_name), None
+        )
         reserved = self._read(
             lambda: lam.get_function_concurrency(FunctionName=names.function_name).get(
                 "ReservedConcurrentExecutions"
@@ -355,8 +419,12 @@ class Simulator:
             state.reserved_concurrency,
         )
         provisioned = self._read(lambda: self._provisioned_ready(lam), state.provisioned_ready)
-        alias = self._read(lambda: lam.get_alias(FunctionName=names.function_name, Name=names.alias), None)
-        cache = self._read(self._stage_cache, (state.cache_enabled, state.cache_size_gb, state.cache_ttl_s))
+        alias = self._read(
+            lambda: lam.get_alias(FunctionName=names.function_name, Name=names.alias), None
+        )
+        cache = self._read(
+            self._stage_cache, (state.cache_enabled, state.cache_size_gb, state.cache_ttl_s)
+        )
         disabled = self._read(self._disabled_users, state.disabled_users)
 
         changes: dict[str, Any] = {
@@ -405,7 +473,10 @@ class Simulator:
             restApiId=self.stack.api_id, stageName=self.names.stage_name
         )
         settings = (stage.get("methodSettings") or {}).get("*/*", {})
-        cluster = bool(stage.get("cacheClusterEnabled")) and stage.get("cacheClusterStatus", "AVAILABLE") == "AVAILABLE"
+        cluster = (
+            bool(stage.get("cacheClusterEnabled"))
+            and stage.get("cacheClusterStatus", "AVAILABLE") == "AVAILABLE"
+        )
         enabled = cluster and settings.get("cachingEnabled", True) is not False
         size = float(stage["cacheClusterSize"]) if stage.get("cacheClusterSize") else None
         return enabled, size, int(settings.get("cacheTtlInSeconds", 300))
@@ -418,7 +489,9 @@ class Simulator:
                 if user.get("Enabled", True):
                     continue
                 disabled.add(user["Username"])
-                disabled.update(a["Value"] for a in user.get("Attributes", []) if a["Name"] == "email")
+                disabled.update(
+                    a["Value"] for a in user.get("Attributes", []) if a["Name"] == "email"
+                )
         return frozenset(disabled)
 
     # -- the bad deploy ---------------------------------------------------------------------------
@@ -445,7 +518,9 @@ class Simulator:
                 config = lam.get_function_configuration(FunctionName=fn)
                 variables = dict((config.get("Environment") or {}).get("Variables") or {})
                 variables["BUILD"] = str(int(newest or 0) + 1)
-                lam.update_function_configuration(FunctionName=fn, Environment={"Variables": variables})
+                lam.update_function_configuration(
+                    FunctionName=fn, Environment={"Variables": variables}
+                )
                 newest = lam.publish_version(
                     FunctionName=fn, Description=f"Production deployment {self.now:%Y-%m-%d %H:%M}"
                 )["Version"]
@@ -501,7 +576,9 @@ class Simulator:
                 del self._streams[stream]
 
     def _write_logs(self, outcome: TickOutcome, state: StackState, at: datetime) -> None:
-        lines = list(itertools.islice(_log_lines(outcome, state, self.names, self._text_rng), MAX_LOG_LINES))
+        lines = list(
+            itertools.islice(_log_lines(outcome, state, self.names, self._text_rng), MAX_LOG_LINES)
+        )
         by_stream: dict[str, list[dict[str, Any]]] = {}
         block = int(at.timestamp() // (self.period * LOG_STREAM_TICKS))
         for version, offset_ms, message in lines:
@@ -514,7 +591,10 @@ class Simulator:
                 try:
                     logs.create_log_stream(logGroupName=self.names.log_group, logStreamName=stream)
                 except ClientError as exc:
-                    if exc.response.get("Error", {}).get("Code") != "ResourceAlreadyExistsException":
+                    if (
+                        exc.response.get("Error", {}).get("Code")
+                        != "ResourceAlreadyExistsException"
+                    ):
                         self.problems.append(f"create_log_stream: {_aws_words(exc)}")
                         continue
                 except BotoCoreError as exc:
@@ -523,7 +603,9 @@ class Simulator:
                 self._streams[stream] = at
             events.sort(key=lambda e: e["timestamp"])
             try:
-                logs.put_log_events(logGroupName=self.names.log_group, logStreamName=stream, logEvents=events)
+                logs.put_log_events(
+                    logGroupName=self.names.log_group, logStreamName=stream, logEvents=events
+                )
             except AWS_ERRORS as exc:
                 self.problems.append(f"put_log_events: {_aws_words(exc)}")
 
@@ -536,8 +618,9 @@ class Simulator:
         except AWS_ERRORS as exc:
             self.problems.append(f"put_trace_segments: {_aws_words(exc)}")
 
-    def _summary(self, outcome: TickOutcome, state: StackState, datapoints: int,
-                 transitions: list[Any]) -> dict[str, Any]:
+    def _summary(
+        self, outcome: TickOutcome, state: StackState, datapoints: int, transitions: list[Any]
+    ) -> dict[str, Any]:
         f = outcome.function
         main = outcome.tables[0]
         return {
@@ -559,7 +642,8 @@ class Simulator:
             "bad_version": self._bad_version,
             "datapoints": datapoints,
             "alarm_transitions": [
-                {"alarm": t.alarm, "from": t.old, "to": t.new, "reason": t.reason} for t in transitions
+                {"alarm": t.alarm, "from": t.old, "to": t.new, "reason": t.reason}
+                for t in transitions
             ],
             "problems": list(self.problems),
         }
@@ -577,7 +661,12 @@ class _Clients:
     def get(self, service: str) -> Any:
         if service not in self._clients:
             self._clients[service] = sandbox_client(
-                service, self._endpoint_url, self._region, attempts=1, connect_timeout=3, read_timeout=20
+                service,
+                self._endpoint_url,
+                self._region,
+                attempts=1,
+                connect_timeout=3,
+                read_timeout=20,
             )
         return self._clients[service]
 
@@ -589,7 +678,10 @@ def _table_state(dynamodb: Any, name: str) -> TableState:
     if mode == "PAY_PER_REQUEST":
         return TableState(name, mode, None, None)
     return TableState(
-        name, mode, int(throughput.get("ReadCapacityUnits", 0)), int(throughput.get("WriteCapacityUnits", 0))
+        name,
+        mode,
+        int(throughput.get("ReadCapacityUnits", 0)),
+        int(throughput.get("WriteCapacityUnits", 0)),
     )
 
 
@@ -630,13 +722,18 @@ ERROR_MESSAGES = {
         'File "/var/task/todos/serialize.py", line 12, in dump\n    return serialize_todo(item, due_date=item.get("due"))',
     ),
 }
-THROTTLED_OPERATIONS = (("Query", "list_todos"), ("PutItem", "create_todo"), ("GetItem", "get_todo"),
-                        ("UpdateItem", "update_todo"))
+THROTTLED_OPERATIONS = (
+    ("Query", "list_todos"),
+    ("PutItem", "create_todo"),
+    ("GetItem", "get_todo"),
+    ("UpdateItem", "update_todo"),
+)
 ATTACKER_IPS = ("203.0.113.77", "203.0.113.78", "198.51.100.23")
 
 
-def _log_lines(outcome: TickOutcome, state: StackState, names: StackNames,
-               rng: random.Random) -> Iterator[tuple[str, int, str]]:
+def _log_lines(
+    outcome: TickOutcome, state: StackState, names: StackNames, rng: random.Random
+) -> Iterator[tuple[str, int, str]]:
     """(version, millisecond offset in the period, message): errors first, then sign-ins, then samples."""
     f = outcome.function
     period_ms = int(outcome.period * 1000)
@@ -655,10 +752,14 @@ def _log_lines(outcome: TickOutcome, state: StackState, names: StackNames,
         weights = [v.invocations for v in versions]
         return rng.choices([v.version for v in versions], weights=weights)[0]
 
-    def report(version: str, rid: str, offset: int, ms: float, cold: bool, status: str = "") -> Iterator[tuple[str, int, str]]:
+    def report(
+        version: str, rid: str, offset: int, ms: float, cold: bool, status: str = ""
+    ) -> Iterator[tuple[str, int, str]]:
         used = 70 + rng.randint(0, 18)
-        line = (f"REPORT RequestId: {rid}\tDuration: {ms:.2f} ms\tBilled Duration: {int(ms) + 1} ms\t"
-                f"Memory Size: {state.memory_mb} MB\tMax Memory Used: {min(used, state.memory_mb)} MB")
+        line = (
+            f"REPORT RequestId: {rid}\tDuration: {ms:.2f} ms\tBilled Duration: {int(ms) + 1} ms\t"
+            f"Memory Size: {state.memory_mb} MB\tMax Memory Used: {min(used, state.memory_mb)} MB"
+        )
         if cold:
             line += f"\tInit Duration: {f.init_ms * rng.uniform(0.9, 1.1):.2f} ms"
         if status:
@@ -681,19 +782,38 @@ def _log_lines(outcome: TickOutcome, state: StackState, names: StackNames,
         offset = rng.randrange(period_ms)
         yield version, offset, f"START RequestId: {rid} Version: {version}"
         if kind == "timeout":
-            yield version, offset, f"{stamp(offset)} {rid} Task timed out after {state.timeout_s:.2f} seconds"
+            yield (
+                version,
+                offset,
+                f"{stamp(offset)} {rid} Task timed out after {state.timeout_s:.2f} seconds",
+            )
             yield from report(version, rid, offset, state.timeout_s * 1000, False, "timeout")
             continue
         message, where = ERROR_MESSAGES[kind]
         operation, method = rng.choice(THROTTLED_OPERATIONS)
         message = message.format(operation=operation)
         yield version, offset, f"[ERROR]\t{stamp(offset)}\t{rid}\t{message}"
-        yield version, offset, ("Traceback (most recent call last):\n  " + where.format(method=method))
-        yield version, offset, json.dumps({
-            "timestamp": stamp(offset), "level": "ERROR", "message": "Request failed",
-            "requestId": rid, "errorType": message.split(":", 1)[0], "statusCode": 500,
-            "function": names.function_name, "version": version,
-        })
+        yield (
+            version,
+            offset,
+            ("Traceback (most recent call last):\n  " + where.format(method=method)),
+        )
+        yield (
+            version,
+            offset,
+            json.dumps(
+                {
+                    "timestamp": stamp(offset),
+                    "level": "ERROR",
+                    "message": "Request failed",
+                    "requestId": rid,
+                    "errorType": message.split(":", 1)[0],
+                    "statusCode": 500,
+                    "function": names.function_name,
+                    "version": version,
+                }
+            ),
+        )
         yield from report(version, rid, offset, rng.uniform(60, 400), False)
 
     # Sign-ins: the lines the runbook's "Authentication:" filter looks for.
@@ -701,20 +821,36 @@ def _log_lines(outcome: TickOutcome, state: StackState, names: StackNames,
     shown = 0
     for _ in range(min(s.attacker_failed, MAX_AUTH_LINES - 2)):
         offset = rng.randrange(period_ms)
-        yield version_for("auth"), offset, json.dumps({
-            "timestamp": stamp(offset), "level": "INFO", "message": "Authentication:",
-            "user": s.attacker, "result": "FAILED",
-            "reason": "NotAuthorizedException: Incorrect username or password.",
-            "sourceIp": rng.choice(ATTACKER_IPS), "requestId": _request_id(rng),
-        })
+        yield (
+            version_for("auth"),
+            offset,
+            json.dumps(
+                {
+                    "timestamp": stamp(offset),
+                    "level": "INFO",
+                    "message": "Authentication:",
+                    "user": s.attacker,
+                    "result": "FAILED",
+                    "reason": "NotAuthorizedException: Incorrect username or password.",
+                    "sourceIp": rng.choice(ATTACKER_IPS),
+                    "requestId": _request_id(rng),
+                }
+            ),
+        )
         shown += 1
-    legit = [("SUCCEEDED", None)] * min(s.succeeded, 2) + [("FAILED", "Incorrect username or password.")] * min(s.failed, 1)
+    legit = [("SUCCEEDED", None)] * min(s.succeeded, 2) + [
+        ("FAILED", "Incorrect username or password.")
+    ] * min(s.failed, 1)
     for result, reason in legit[: MAX_AUTH_LINES - shown]:
         offset = rng.randrange(period_ms)
         entry: dict[str, Any] = {
-            "timestamp": stamp(offset), "level": "INFO", "message": "Authentication:",
-            "user": rng.choice(("test@example.com", "alice@example.com")), "result": result,
-            "sourceIp": f"192.0.2.{rng.randint(2, 250)}", "requestId": _request_id(rng),
+            "timestamp": stamp(offset),
+            "level": "INFO",
+            "message": "Authentication:",
+            "user": rng.choice(("test@example.com", "alice@example.com")),
+            "result": result,
+            "sourceIp": f"192.0.2.{rng.randint(2, 250)}",
+            "requestId": _request_id(rng),
         }
         if reason:
             entry["reason"] = f"NotAuthorizedException: {reason}"
@@ -730,19 +866,32 @@ def _log_lines(outcome: TickOutcome, state: StackState, names: StackNames,
         cold = i == 0 and v.cold_starts > 0
         yield v.version, offset, f"START RequestId: {rid} Version: {v.version}"
         yield v.version, offset, f"[INFO]\t{stamp(offset)}\t{rid}\tHandling {route.name}"
-        yield v.version, offset, json.dumps({
-            "timestamp": stamp(offset), "level": "INFO", "message": "Request completed",
-            "requestId": rid, "route": route.name, "statusCode": 200, "durationMs": round(ms, 1),
-            "coldStart": cold, "version": v.version,
-        })
+        yield (
+            v.version,
+            offset,
+            json.dumps(
+                {
+                    "timestamp": stamp(offset),
+                    "level": "INFO",
+                    "message": "Request completed",
+                    "requestId": rid,
+                    "route": route.name,
+                    "statusCode": 200,
+                    "durationMs": round(ms, 1),
+                    "coldStart": cold,
+                    "version": v.version,
+                }
+            ),
+        )
         yield from report(v.version, rid, offset, ms, cold)
 
 
 # -- X-Ray ----------------------------------------------------------------------------------------
 
 
-def _trace_documents(outcome: TickOutcome, state: StackState, names: StackNames, stack: Stack,
-                     rng: random.Random) -> Iterator[str]:
+def _trace_documents(
+    outcome: TickOutcome, state: StackState, names: StackNames, stack: Stack, rng: random.Random
+) -> Iterator[str]:
     """Segments for a sample of requests: API Gateway -> Lambda -> DynamoDB."""
     f = outcome.function
     versions = [v for v in f.versions if v.invocations and v.duration]
@@ -758,27 +907,44 @@ def _trace_documents(outcome: TickOutcome, state: StackState, names: StackNames,
         trace_id = f"1-{int(start):08x}-{rng.getrandbits(96):024x}"
         api_id, fn_id, ddb_id = (f"{rng.getrandbits(64):016x}" for _ in range(3))
         api_segment = {
-            "name": f"{names.api_name}/{names.stage_name}", "id": api_id, "trace_id": trace_id,
-            "start_time": start, "end_time": start + duration + 0.02, "origin": "AWS::ApiGateway::Stage",
-            "http": {"request": {"method": route.method, "url": f"https://{stack.api_id}.execute-api."
-                                 f"{stack.region}.amazonaws.com/{names.stage_name}{route.name.split(' ', 1)[1]}"},
-                     "response": {"status": 502 if failed else 200}},
+            "name": f"{names.api_name}/{names.stage_name}",
+            "id": api_id,
+            "trace_id": trace_id,
+            "start_time": start,
+            "end_time": start + duration + 0.02,
+            "origin": "AWS::ApiGateway::Stage",
+            "http": {
+                "request": {
+                    "method": route.method,
+                    "url": f"https://{stack.api_id}.execute-api."
+                    f"{stack.region}.amazonaws.com/{names.stage_name}{route.name.split(' ', 1)[1]}",
+                },
+                "response": {"status": 502 if failed else 200},
+            },
             "fault": failed,
         }
         ddb_ms = 0.006 * rng.uniform(0.8, 1.5)
         fn_segment = {
-            "name": names.function_name, "id": fn_id, "trace_id": trace_id, "parent_id": api_id,
-            "start_time": start + 0.01, "end_time": start + 0.01 + duration,
+            "name": names.function_name,
+            "id": fn_id,
+            "trace_id": trace_id,
+            "parent_id": api_id,
+            "start_time": start + 0.01,
+            "end_time": start + 0.01 + duration,
             "origin": "AWS::Lambda::Function",
             "resource_arn": f"{stack.function_arn}:{names.alias}",
             "annotations": {"version": v.version, "route": route.name},
             "fault": failed,
-            "subsegments": [{
-                "name": "DynamoDB", "id": ddb_id, "namespace": "aws",
-                "start_time": start + 0.01 + duration * 0.5,
-                "end_time": start + 0.01 + duration * 0.5 + ddb_ms,
-                "aws": {"operation": route.operation, "table_name": names.table_name},
-            }],
+            "subsegments": [
+                {
+                    "name": "DynamoDB",
+                    "id": ddb_id,
+                    "namespace": "aws",
+                    "start_time": start + 0.01 + duration * 0.5,
+                    "end_time": start + 0.01 + duration * 0.5 + ddb_ms,
+                    "aws": {"operation": route.operation, "table_name": names.table_name},
+                }
+            ],
         }
         yield json.dumps(api_segment)
         yield json.dumps(fn_segment)

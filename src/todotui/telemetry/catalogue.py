@@ -78,9 +78,12 @@ PUBLISHED: tuple[Series, ...] = (
     *(
         Series(DYNAMODB, m, TABLE, "Count")
         for m in (
-            "ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits",
-            "ProvisionedReadCapacityUnits", "ProvisionedWriteCapacityUnits",
-            "ReadThrottleEvents", "WriteThrottleEvents",
+            "ConsumedReadCapacityUnits",
+            "ConsumedWriteCapacityUnits",
+            "ProvisionedReadCapacityUnits",
+            "ProvisionedWriteCapacityUnits",
+            "ReadThrottleEvents",
+            "WriteThrottleEvents",
         )
     ),
     Series(DYNAMODB, "ThrottledRequests", TABLE_OP, "Count"),
@@ -92,9 +95,13 @@ PUBLISHED: tuple[Series, ...] = (
     *(
         Series(APIGATEWAY, m, d, u)
         for m, u in (
-            ("Count", "Count"), ("4XXError", "Count"), ("5XXError", "Count"),
-            ("Latency", "Milliseconds"), ("IntegrationLatency", "Milliseconds"),
-            ("CacheHitCount", "Count"), ("CacheMissCount", "Count"),
+            ("Count", "Count"),
+            ("4XXError", "Count"),
+            ("5XXError", "Count"),
+            ("Latency", "Milliseconds"),
+            ("IntegrationLatency", "Milliseconds"),
+            ("CacheHitCount", "Count"),
+            ("CacheMissCount", "Count"),
         )
         for d in (API, API_STAGE)
     ),

@@ -120,21 +120,50 @@ class _Context:
             health = Health.UNKNOWN if value is None else Health.OK
         if self.fetch.last_good_at is None:
             if self.fetch.error:
-                return Reading(None, unit, DataState.ERROR, Health.UNKNOWN, None, f"fetch failed: {self.fetch.error}")
-            return Reading(None, unit, DataState.LOADING, Health.UNKNOWN, None, "waiting for the first fetch")
+                return Reading(
+                    None,
+                    unit,
+                    DataState.ERROR,
+                    Health.UNKNOWN,
+                    None,
+                    f"fetch failed: {self.fetch.error}",
+                )
+            return Reading(
+                None, unit, DataState.LOADING, Health.UNKNOWN, None, "waiting for the first fetch"
+            )
         if self.stale:
             age = int((self.now - self.fetch.last_good_at).total_seconds())
             why = f": {self.fetch.error}" if self.fetch.error else ""
-            return Reading(value, unit, DataState.STALE, health, as_of, f"no fresh data for {age}s{why}")
+            return Reading(
+                value, unit, DataState.STALE, health, as_of, f"no fresh data for {age}s{why}"
+            )
         if self.fetch.error:
             shown = f"; showing data from {as_of:%H:%M:%S}" if as_of and value is not None else ""
-            return Reading(value, unit, DataState.ERROR, health, as_of, f"fetch failed: {self.fetch.error}{shown}")
+            return Reading(
+                value,
+                unit,
+                DataState.ERROR,
+                health,
+                as_of,
+                f"fetch failed: {self.fetch.error}{shown}",
+            )
         if value is None:
-            return Reading(None, unit, DataState.NO_DATA, health, as_of, no_data or self.no_data_detail(series_ids))
-        partial = [sid for sid in series_ids if self.store.status.get(sid, "Complete") != "Complete"]
+            return Reading(
+                None,
+                unit,
+                DataState.NO_DATA,
+                health,
+                as_of,
+                no_data or self.no_data_detail(series_ids),
+            )
+        partial = [
+            sid for sid in series_ids if self.store.status.get(sid, "Complete") != "Complete"
+        ]
         if partial:
             codes = ", ".join(f"{sid} {self.store.status[sid]}" for sid in partial)
-            return Reading(value, unit, DataState.PARTIAL, health, as_of, f"CloudWatch answered {codes}")
+            return Reading(
+                value, unit, DataState.PARTIAL, health, as_of, f"CloudWatch answered {codes}"
+            )
         return Reading(value, unit, DataState.OK, health, as_of, "")
 
     def no_data_detail(self, series_ids: Sequence[str]) -> str:
@@ -176,14 +205,22 @@ class _Context:
         j = self.current_index(throttles)
         throttle_value = self.at(throttles, j)
         throttle_health = level(throttle_value, crit=self.t.throttles_crit)
-        ratio_health = level(ratio.value, warn=self.t.concurrency_warn_ratio, crit=self.t.concurrency_crit_ratio)
+        ratio_health = level(
+            ratio.value, warn=self.t.concurrency_warn_ratio, crit=self.t.concurrency_crit_ratio
+        )
         if value is not None and ratio_health is Health.UNKNOWN:
             ratio_health = Health.OK
         primary = self.reading(
-            value, "", index=i, series_ids=["lambda_concurrency"], health=worst(ratio_health, throttle_health)
+            value,
+            "",
+            index=i,
+            series_ids=["lambda_concurrency"],
+            health=worst(ratio_health, throttle_health),
         )
         if limit is not None:
-            limit_reading = Reading(float(limit), "", DataState.OK, Health.OK, self.res.fetched_at, limit_name)
+            limit_reading = Reading(
+                float(limit), "", DataState.OK, Health.OK, self.res.fetched_at, limit_name
+            )
         else:
             why = "; ".join(p for p in self.res.problems if "Account" in p or "Concurrency" in p)
             detail = f"{limit_name} unknown" + (f" ({why})" if why else "")
@@ -193,22 +230,44 @@ class _Context:
             ("max", self.window_reading(derived.window_max(conc), "", ["lambda_concurrency"])),
             ("avg", self.window_reading(derived.window_mean(conc), "", ["lambda_concurrency"])),
             ("limit", limit_reading),
-            ("throttles", self.reading(throttle_value, "", index=j, series_ids=["lambda_throttles"], health=throttle_health)),
+            (
+                "throttles",
+                self.reading(
+                    throttle_value,
+                    "",
+                    index=j,
+                    series_ids=["lambda_throttles"],
+                    health=throttle_health,
+                ),
+            ),
         ]
-        return self.snapshot("concurrency", "Lambda concurrency", primary, secondary, conc, "max concurrent executions")
+        return self.snapshot(
+            "concurrency",
+            "Lambda concurrency",
+            primary,
+            secondary,
+            conc,
+            "max concurrent executions",
+        )
 
     def errors(self) -> PaneSnapshot:
         inv = self.series("lambda_invocations")
         errs = self.series("lambda_errors")
         i = self.current_index(inv)
-        rate = derived.percent(self.at(errs, i), self.at(inv, i), part_name="Errors", whole_name="invocations")
+        rate = derived.percent(
+            self.at(errs, i), self.at(inv, i), part_name="Errors", whole_name="invocations"
+        )
         history = derived.percent_series(errs, inv)
         count = self.series("api_count")
         five = self.series("api_5xx")
         j = self.current_index(count)
-        api_rate = derived.percent(self.at(five, j), self.at(count, j), part_name="5XXError", whole_name="API requests")
+        api_rate = derived.percent(
+            self.at(five, j), self.at(count, j), part_name="5XXError", whole_name="API requests"
+        )
         api_health = level(api_rate.value, crit=self.t.api_5xx_crit_pct)
-        rate_health = level(rate.value, warn=self.t.error_rate_warn_pct, crit=self.t.error_rate_crit_pct)
+        rate_health = level(
+            rate.value, warn=self.t.error_rate_warn_pct, crit=self.t.error_rate_crit_pct
+        )
         primary = self.reading(
             rate.value,
             "%",
@@ -232,7 +291,9 @@ class _Context:
             ),
             ("max", self.window_reading(derived.window_max(history), "%", ["lambda_errors"])),
         ]
-        return self.snapshot("errors", "Error rate", primary, secondary, history, "Lambda errors / invocations, %")
+        return self.snapshot(
+            "errors", "Error rate", primary, secondary, history, "Lambda errors / invocations, %"
+        )
 
     def latency(self) -> PaneSnapshot:
         avg = self.series("lambda_duration_avg")
@@ -261,11 +322,22 @@ class _Context:
         ]
         if "lambda_duration_p99" in self.store.status:
             p99 = self.series("lambda_duration_p99")
-            secondary.append(("p99", self.reading(self.at(p99, i), "ms", index=i, series_ids=["lambda_duration_p99"])))
+            secondary.append(
+                (
+                    "p99",
+                    self.reading(
+                        self.at(p99, i), "ms", index=i, series_ids=["lambda_duration_p99"]
+                    ),
+                )
+            )
         api = self.series("api_latency")
         j = self.current_index(api)
-        secondary.append(("API", self.reading(self.at(api, j), "ms", index=j, series_ids=["api_latency"])))
-        return self.snapshot("latency", "Latency", primary, secondary, avg, "Lambda Duration average, ms")
+        secondary.append(
+            ("API", self.reading(self.at(api, j), "ms", index=j, series_ids=["api_latency"]))
+        )
+        return self.snapshot(
+            "latency", "Latency", primary, secondary, avg, "Lambda Duration average, ms"
+        )
 
     def dynamodb(self) -> PaneSnapshot:
         throttled = derived.sum_series(*(self.series(f"ddb_throttled_{op}") for op in _OPS))
@@ -277,35 +349,78 @@ class _Context:
         value = self.at(throttled, i)
         read_value, write_value = self.at(read_thr, i), self.at(write_thr, i)
         throttle_health = worst(
-            *(level(v, crit=self.t.throttles_crit) for v in (value, read_value, write_value) if v is not None)
+            *(
+                level(v, crit=self.t.throttles_crit)
+                for v in (value, read_value, write_value)
+                if v is not None
+            )
         )
-        rcu_reading, rcu_health = self.capacity(self.at(rcu, i), self.res.read_capacity, "RCU", i, "ddb_consumed_rcu")
-        wcu_reading, wcu_health = self.capacity(self.at(wcu, i), self.res.write_capacity, "WCU", i, "ddb_consumed_wcu")
-        other_data = any(v is not None for v in (read_value, write_value, self.at(rcu, i), self.at(wcu, i)))
+        rcu_reading, rcu_health = self.capacity(
+            self.at(rcu, i), self.res.read_capacity, "RCU", i, "ddb_consumed_rcu"
+        )
+        wcu_reading, wcu_health = self.capacity(
+            self.at(wcu, i), self.res.write_capacity, "WCU", i, "ddb_consumed_wcu"
+        )
+        other_data = any(
+            v is not None for v in (read_value, write_value, self.at(rcu, i), self.at(wcu, i))
+        )
         no_data = ""
         if value is None and other_data:
             # DynamoDB publishes ThrottledRequests only for periods in which it throttled.
             no_data = "no ThrottledRequests reported (DynamoDB publishes it only when it throttles)"
         health = worst(throttle_health, rcu_health, wcu_health)
         throttled_ids = [f"ddb_throttled_{op}" for op in _OPS]
-        primary = self.reading(value, "", index=i, series_ids=throttled_ids, health=health, no_data=no_data)
+        primary = self.reading(
+            value, "", index=i, series_ids=throttled_ids, health=health, no_data=no_data
+        )
         latencies = [self.series(f"ddb_latency_{op}") for op in _OPS]
         slowest = self.at(derived.max_series(*latencies), i)
         secondary = [
-            ("read thr", self.reading(read_value, "", index=i, series_ids=["ddb_read_throttles"],
-                                      health=level(read_value, crit=self.t.throttles_crit))),
-            ("write thr", self.reading(write_value, "", index=i, series_ids=["ddb_write_throttles"],
-                                       health=level(write_value, crit=self.t.throttles_crit))),
+            (
+                "read thr",
+                self.reading(
+                    read_value,
+                    "",
+                    index=i,
+                    series_ids=["ddb_read_throttles"],
+                    health=level(read_value, crit=self.t.throttles_crit),
+                ),
+            ),
+            (
+                "write thr",
+                self.reading(
+                    write_value,
+                    "",
+                    index=i,
+                    series_ids=["ddb_write_throttles"],
+                    health=level(write_value, crit=self.t.throttles_crit),
+                ),
+            ),
             ("RCU", rcu_reading),
             ("WCU", wcu_reading),
-            ("latency", self.reading(slowest, "ms", index=i, series_ids=[f"ddb_latency_{op}" for op in _OPS])),
+            (
+                "latency",
+                self.reading(
+                    slowest, "ms", index=i, series_ids=[f"ddb_latency_{op}" for op in _OPS]
+                ),
+            ),
         ]
         return self.snapshot(
-            "dynamodb", "DynamoDB throttling", primary, secondary, throttled, "ThrottledRequests per period"
+            "dynamodb",
+            "DynamoDB throttling",
+            primary,
+            secondary,
+            throttled,
+            "ThrottledRequests per period",
         )
 
     def capacity(
-        self, consumed_sum: float | None, provisioned: int | None, name: str, index: int | None, series_id: str
+        self,
+        consumed_sum: float | None,
+        provisioned: int | None,
+        name: str,
+        index: int | None,
+        series_id: str,
     ) -> tuple[Reading, Health]:
         """Consumed units per second, shown against the table's provisioned capacity."""
         used = derived.capacity_per_second(consumed_sum, self.period)
@@ -331,15 +446,24 @@ class _Context:
             ("API", self.reading(self.at(api, j), "/min", index=j, series_ids=["api_count"])),
             ("max", self.window_reading(derived.window_max(inv), "/min", ["lambda_invocations"])),
         ]
-        return self.snapshot("traffic", "Traffic", primary, secondary, inv, "Lambda invocations per minute")
+        return self.snapshot(
+            "traffic", "Traffic", primary, secondary, inv, "Lambda invocations per minute"
+        )
 
     # --- helpers --------------------------------------------------------------------
 
     def window_reading(self, value: float | None, unit: str, series_ids: Sequence[str]) -> Reading:
         """A figure over the whole window (max, average); its age is the newest period's."""
-        return self.reading(value, unit, index=len(self.grid) - 1 if value is not None else None, series_ids=series_ids)
+        return self.reading(
+            value,
+            unit,
+            index=len(self.grid) - 1 if value is not None else None,
+            series_ids=series_ids,
+        )
 
-    def derived_reason(self, result: derived.Derived, whole: float | None, series_ids: Sequence[str]) -> str:
+    def derived_reason(
+        self, result: derived.Derived, whole: float | None, series_ids: Sequence[str]
+    ) -> str:
         """Why a ratio is missing: its denominator has no data at all, or zero traffic, or no numerator."""
         if result.value is not None:
             return ""

@@ -63,7 +63,9 @@ class TodoTuiApp(App[None]):
     window_seconds: var[int] = var(900)
     now: var[datetime | None] = var(None)
 
-    def __init__(self, core: Cockpit, *, demo_label: str | None = None, close_core: bool = False) -> None:
+    def __init__(
+        self, core: Cockpit, *, demo_label: str | None = None, close_core: bool = False
+    ) -> None:
         super().__init__()
         self.core = core
         self._close_core = close_core
@@ -120,7 +122,11 @@ class TodoTuiApp(App[None]):
         """Once a second: ages move on, and while no refresh lands panes turn stale on time."""
         self.now = self.clock()
         poller = self.core.poller
-        if (poller.paused or poller.overdue(self.now)) and not poller.refreshing and poller.refreshes:
+        if (
+            (poller.paused or poller.overdue(self.now))
+            and not poller.refreshing
+            and poller.refreshes
+        ):
             self._show_panes(self.core.monitor.snapshot(self.now))
 
     # The poll loop (the core's; run here so it ends with the app) ------------------
@@ -181,7 +187,9 @@ class TodoTuiApp(App[None]):
     def _show_panes(self, panes: Mapping[str, PaneSnapshot]) -> None:
         for pane in self.query(MetricPane):
             snapshot = panes.get(pane.key)
-            if snapshot is not None and snapshot != pane.snapshot:  # an unchanged pane costs no redraw
+            if (
+                snapshot is not None and snapshot != pane.snapshot
+            ):  # an unchanged pane costs no redraw
                 pane.snapshot = snapshot
 
     @on(AlertFeedView.Chosen)
@@ -206,10 +214,14 @@ class TodoTuiApp(App[None]):
         self.core.poller.request_refresh()
 
     def action_faster(self) -> None:
-        self.refresh_seconds = self.core.poller.refresh_seconds = cadence.faster(self.refresh_seconds)
+        self.refresh_seconds = self.core.poller.refresh_seconds = cadence.faster(
+            self.refresh_seconds
+        )
 
     def action_slower(self) -> None:
-        self.refresh_seconds = self.core.poller.refresh_seconds = cadence.slower(self.refresh_seconds)
+        self.refresh_seconds = self.core.poller.refresh_seconds = cadence.slower(
+            self.refresh_seconds
+        )
 
     def action_cycle_window(self) -> None:
         self.window_seconds = cadence.next_window(self.window_seconds)
@@ -256,7 +268,9 @@ def describe_target(identity: Identity, demo_label: str | None) -> str:
     return " · ".join(parts)
 
 
-def make_app(core: Cockpit, *, demo_label: str | None = None, close_core: bool = False) -> TodoTuiApp:
+def make_app(
+    core: Cockpit, *, demo_label: str | None = None, close_core: bool = False
+) -> TodoTuiApp:
     """The cockpit on `core`. The caller closes the core (the CLI does, crash included), or
     passes `close_core` when the app's own run owns the event loop (snapshots, tests);
     `demo_label` names the sandbox in the status bar."""

@@ -14,7 +14,9 @@ class CockpitCommands(Provider):
 
     async def discover(self) -> Hits:
         for key in COCKPIT_KEYS:
-            yield DiscoveryHit(key.help, partial(self.app.run_action, key.action), help=f"key: {key.display}")
+            yield DiscoveryHit(
+                key.help, partial(self.app.run_action, key.action), help=f"key: {key.display}"
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)

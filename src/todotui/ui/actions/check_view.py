@@ -28,7 +28,10 @@ def report_markup(report: CheckReport) -> str:
 class CheckScreen(ModalScreen[None]):
     """Runs one check when opened (reads only) and shows its report."""
 
-    BINDINGS = [Binding("escape,q,enter", "dismiss_none", "Close"), Binding("r", "run_check", "Run again")]
+    BINDINGS = [
+        Binding("escape,q,enter", "dismiss_none", "Close"),
+        Binding("r", "run_check", "Run again"),
+    ]
 
     DEFAULT_CSS = """
     CheckScreen {

@@ -11,21 +11,36 @@ from todotui.actions import ActionKind, catalog
 
 
 class ActionCommands(Provider):
-    """"Action: Change DynamoDB capacity", "Check: Authentication checks", "Undo last action"..."""
+    """ "Action: Change DynamoDB capacity", "Check: Authentication checks", "Undo last action"..."""
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
         desk = getattr(self.app, "desk", None)
         if desk is None:
             return []
         found: list[tuple[str, Callable[[], object], str]] = [
-            (f"{'Check' if info.kind is ActionKind.CHECK else 'Action'}: {info.title}", partial(desk.open, info.id),
-             info.summary)
+            (
+                f"{'Check' if info.kind is ActionKind.CHECK else 'Action'}: {info.title}",
+                partial(desk.open, info.id),
+                info.summary,
+            )
             for info in catalog()
         ]
         found += [
-            ("Action: undo the last action", desk.undo_last, "key: u · shows the inverse plan to confirm"),
-            ("Action journal", desk.show_journal, "key: j · this session's actions, undo, verify again"),
-            ("Actions menu", desk.open_menu, "key: a · on a focused alert: the runbook's answers to it"),
+            (
+                "Action: undo the last action",
+                desk.undo_last,
+                "key: u · shows the inverse plan to confirm",
+            ),
+            (
+                "Action journal",
+                desk.show_journal,
+                "key: j · this session's actions, undo, verify again",
+            ),
+            (
+                "Actions menu",
+                desk.open_menu,
+                "key: a · on a focused alert: the runbook's answers to it",
+            ),
         ]
         return found
 

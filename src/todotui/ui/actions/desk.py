@@ -32,6 +32,7 @@ from todotui.ui.actions.menu import ActionMenuScreen
 if TYPE_CHECKING:
     from todotui.core.cockpit import Cockpit
 
+
 class ActionDesk:
     """Opens action dialogs, runs undo and re-verify, reports outcomes to the alert feed."""
 
@@ -74,9 +75,13 @@ class ActionDesk:
             if action_id:
                 self.open(action_id, alert=alert)
 
-        self.app.push_screen(ActionMenuScreen(actions, title=title, alert=alert, others=others), chosen)
+        self.app.push_screen(
+            ActionMenuScreen(actions, title=title, alert=alert, others=others), chosen
+        )
 
-    def open(self, action_id: str, *, alert: Alert | None = None, values: dict[str, str] | None = None) -> None:
+    def open(
+        self, action_id: str, *, alert: Alert | None = None, values: dict[str, str] | None = None
+    ) -> None:
         runner = self.runner
         info = next((i for i in catalog() if i.id == action_id), None)
         if info is None:
@@ -92,7 +97,9 @@ class ActionDesk:
 
     def _open_plan(self, runner: ActionRunner, plan: Plan, reason: str) -> None:
         info = next(i for i in catalog() if i.id == plan.action_id)
-        self.app.push_screen(ActionDialog(runner, info, stale_check=self.stale_warning, plan=plan, reason=reason))
+        self.app.push_screen(
+            ActionDialog(runner, info, stale_check=self.stale_warning, plan=plan, reason=reason)
+        )
 
     # -- undo and verify ---------------------------------------------------------------------
 
@@ -114,13 +121,24 @@ class ActionDesk:
                 self.app.notify(str(exc), title="Cannot undo", severity="warning", timeout=5)
                 return
             except InvalidInput as exc:
-                self.app.notify("; ".join(exc.errors.values()), title="Cannot undo", severity="warning", timeout=5)
+                self.app.notify(
+                    "; ".join(exc.errors.values()),
+                    title="Cannot undo",
+                    severity="warning",
+                    timeout=5,
+                )
                 return
             entry = runner.journal.entry(record_id)
             when = entry.time if entry else record_id
-            self._open_plan(runner, plan, f"The inverse of the action journaled at {when}; confirm it like any other.")
+            self._open_plan(
+                runner,
+                plan,
+                f"The inverse of the action journaled at {when}; confirm it like any other.",
+            )
 
-        self.app.run_worker(prepare(), name="action:undo-plan", group="actions", exit_on_error=False)
+        self.app.run_worker(
+            prepare(), name="action:undo-plan", group="actions", exit_on_error=False
+        )
 
     def verify(self, record_id: str) -> None:
         runner = self.runner
@@ -131,8 +149,12 @@ class ActionDesk:
         async def verify() -> None:
             outcome = await runner.verify(plan, record_id)
             self.report(plan, outcome)
-            self.app.notify(outcome.message, title=f"{plan.title}: verify", timeout=5,
-                            severity="information" if outcome.verified else "warning")
+            self.app.notify(
+                outcome.message,
+                title=f"{plan.title}: verify",
+                timeout=5,
+                severity="information" if outcome.verified else "warning",
+            )
 
         self.app.run_worker(verify(), name="action:verify", group="actions", exit_on_error=False)
 
@@ -150,8 +172,12 @@ class ActionDesk:
             else:
                 self.verify(request.record_id)
 
-        screen = JournalScreen(entries, session_id=runner.journal.session_id, journal_path=str(runner.journal.path),
-                               can_verify=lambda rid: rid in self.plans)
+        screen = JournalScreen(
+            entries,
+            session_id=runner.journal.session_id,
+            journal_path=str(runner.journal.path),
+            can_verify=lambda rid: rid in self.plans,
+        )
         self.app.push_screen(screen, requested)
 
     # -- outcomes ----------------------------------------------------------------------------

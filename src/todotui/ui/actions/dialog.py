@@ -294,8 +294,9 @@ class ActionDialog(ModalScreen[Outcome | None]):
         except InvalidInput as exc:
             form.show_errors(exc.errors, as_notes=not self._touched)
             self.query_one(PlanView).show_placeholder(
-                "Fix the marked field to see the plan." if self._touched else
-                "The fields hold the live values. Change one to see its plan."
+                "Fix the marked field to see the plan."
+                if self._touched
+                else "The fields hold the live values. Change one to see its plan."
             )
             self.stage = DialogStage.EDITING
             self._update_confirm()
@@ -371,7 +372,9 @@ class ActionDialog(ModalScreen[Outcome | None]):
         button.disabled = plan is None or self.stage is DialogStage.RUNNING
         button.variant = "error" if needs_typing else "success"
         if plan is None:
-            hint.update("[$text-muted]No plan yet: nothing can be sent until the fields are valid.[/]")
+            hint.update(
+                "[$text-muted]No plan yet: nothing can be sent until the fields are valid.[/]"
+            )
         elif needs_typing:
             hint.update(
                 f"[b $error]{escape(plan.risk.value.capitalize())} action.[/] Type "
@@ -384,9 +387,11 @@ class ActionDialog(ModalScreen[Outcome | None]):
         elif self.stage is DialogStage.DONE:
             keys.update("[b]esc[/] close · [b]v[/] verify again · the outcome is in the alert feed")
         else:
-            keys.update("[b]enter[/] plan & go to confirm · [b]tab[/] next field · "
-                        + ("[b]y[/] execute · " if not needs_typing else "")
-                        + "[b]esc[/] cancel (nothing is sent)")
+            keys.update(
+                "[b]enter[/] plan & go to confirm · [b]tab[/] next field · "
+                + ("[b]y[/] execute · " if not needs_typing else "")
+                + "[b]esc[/] cancel (nothing is sent)"
+            )
 
     def _focus_confirm(self) -> None:
         if self.plan is None:
@@ -408,7 +413,10 @@ class ActionDialog(ModalScreen[Outcome | None]):
             self.notify("Already running: wait for the outcome.", severity="warning", timeout=3)
             return
         if self.stage is DialogStage.DONE:
-            self.notify("Done: esc closes, v verifies again. Open the action anew to change more.", timeout=3)
+            self.notify(
+                "Done: esc closes, v verifies again. Open the action anew to change more.",
+                timeout=3,
+            )
             return
         plan = self.plan
         if plan is None:
@@ -477,18 +485,27 @@ class ActionDialog(ModalScreen[Outcome | None]):
         if outcome.status is OutcomeStatus.FAILED:
             # AWS said no: leave the dialog open to correct and try again.
             self.stage = DialogStage.EDITING if not self.fixed_plan else DialogStage.READY
-            self.query_one("#steps", Label).update(steps_markup(2, None) + "  [b $error]✗ refused by AWS[/]")
+            self.query_one("#steps", Label).update(
+                steps_markup(2, None) + "  [b $error]✗ refused by AWS[/]"
+            )
             return
         verified = outcome.status is OutcomeStatus.SUCCEEDED and outcome.verified
         self.query_one("#steps", Label).update(
-            steps_markup(5, None) if verified else steps_markup(3, 3) + "  [b $warning]verify again with v[/]"
+            steps_markup(5, None)
+            if verified
+            else steps_markup(3, 3) + "  [b $warning]verify again with v[/]"
         )
         self.stage = DialogStage.DONE
         self.query_one("#dialog").focus()
 
     def action_verify(self) -> None:
         outcome = self.outcome
-        if self.stage is not DialogStage.DONE or outcome is None or outcome.record_id is None or self.plan is None:
+        if (
+            self.stage is not DialogStage.DONE
+            or outcome is None
+            or outcome.record_id is None
+            or self.plan is None
+        ):
             return
         self.stage = DialogStage.RUNNING
         self._verify(self.plan, outcome.record_id)
@@ -515,7 +532,10 @@ class ActionDialog(ModalScreen[Outcome | None]):
 
     def action_close(self) -> None:
         if self.stage is DialogStage.RUNNING:
-            self.notify("An action is running: the dialog closes when its outcome is known.",
-                        severity="warning", timeout=3)
+            self.notify(
+                "An action is running: the dialog closes when its outcome is known.",
+                severity="warning",
+                timeout=3,
+            )
             return
         self.dismiss(self.outcome)

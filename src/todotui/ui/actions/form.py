@@ -58,8 +58,13 @@ class FieldRow(Vertical):
     def compose(self) -> ComposeResult:
         field = self.field
         optional = "" if field.required else "  [dim](optional)[/]"
-        yield Label(f"{escape(field.label)}{optional}", classes="field-label" + ("" if field.required else " -optional"))
-        choices = BOOL_CHOICES if field.kind is FieldKind.BOOL else tuple(c for c in field.choices if c)
+        yield Label(
+            f"{escape(field.label)}{optional}",
+            classes="field-label" + ("" if field.required else " -optional"),
+        )
+        choices = (
+            BOOL_CHOICES if field.kind is FieldKind.BOOL else tuple(c for c in field.choices if c)
+        )
         yield Input(
             value=field.default,
             password=field.kind is FieldKind.SECRET,
@@ -86,7 +91,9 @@ class FieldRow(Vertical):
     def show_message(self, text: str, *, error: bool = True) -> None:
         self.set_class(bool(text) and error, "-error")
         self.set_class(bool(text) and not error, "-note")
-        self.query_one(".field-message", Label).update(escape(("✗ " if error else "• ") + text) if text else "")
+        self.query_one(".field-message", Label).update(
+            escape(("✗ " if error else "• ") + text) if text else ""
+        )
 
 
 class ActionForm(Widget):

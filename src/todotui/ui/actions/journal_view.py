@@ -54,12 +54,16 @@ def entry_time(entry: JournalEntry) -> str:
 
 
 def can_undo(entry: JournalEntry) -> bool:
-    return entry.result == "succeeded" and bool(((entry.outcome or {}).get("state") or {}).get("undo"))
+    return entry.result == "succeeded" and bool(
+        ((entry.outcome or {}).get("state") or {}).get("undo")
+    )
 
 
 def needs_verify(entry: JournalEntry) -> bool:
     """Outcome unknown, intent unfinished, or sent but never verified."""
-    return entry.result in ("unknown", "unfinished") or (entry.result == "succeeded" and not entry.verified)
+    return entry.result in ("unknown", "unfinished") or (
+        entry.result == "succeeded" and not entry.verified
+    )
 
 
 def _pairs(label: str, pairs: Sequence[Sequence[object]]) -> list[str]:
@@ -67,33 +71,51 @@ def _pairs(label: str, pairs: Sequence[Sequence[object]]) -> list[str]:
     if not pairs:
         return []
     width = max(len(str(p[0])) for p in pairs)
-    return [f"[b $accent]{label}[/]"] + [f"  {escape(str(k).ljust(width))}  {escape(str(v))}" for k, v in pairs]
+    return [f"[b $accent]{label}[/]"] + [
+        f"  {escape(str(k).ljust(width))}  {escape(str(v))}" for k, v in pairs
+    ]
 
 
 def entry_markup(entry: JournalEntry, *, this_session: bool) -> str:
     """Everything the journal says about one action (secrets were redacted before writing)."""
     intent, outcome = entry.intent, entry.outcome or {}
-    lines = [f"[b]{escape(entry.title)}[/] on {escape(entry.target)}  [$text-muted]record {entry.record_id[:12]}[/]"]
+    lines = [
+        f"[b]{escape(entry.title)}[/] on {escape(entry.target)}  [$text-muted]record {entry.record_id[:12]}[/]"
+    ]
     who = intent.get("caller", "?")
-    lines.append(f"[$text-muted]{escape(entry.time)} · by {escape(str(who))}"
-                 + ("" if this_session else " · from an earlier session") + "[/]")
+    lines.append(
+        f"[$text-muted]{escape(entry.time)} · by {escape(str(who))}"
+        + ("" if this_session else " · from an earlier session")
+        + "[/]"
+    )
     if intent.get("undo_of"):
         lines.append(f"[$text-muted]undoes record {escape(str(intent['undo_of'])[:12])}[/]")
     params = intent.get("parameters") or {}
     if params:
-        lines.append("[b $accent]Parameters[/]  " + escape(", ".join(f"{k}={v}" for k, v in params.items())))
+        lines.append(
+            "[b $accent]Parameters[/]  " + escape(", ".join(f"{k}={v}" for k, v in params.items()))
+        )
     lines += _pairs("Before", intent.get("before") or [])
     lines += _pairs("Planned after", intent.get("planned_after") or [])
     observed = entry.verifications[-1].get("after") if entry.verifications else outcome.get("after")
     lines += _pairs("Read back", observed or [])
     if entry.outcome is None:
-        lines.append("[b $warning]No outcome was written: the app stopped while the call was out. "
-                     "Check the resource (verify again, or the CLI below).[/]")
+        lines.append(
+            "[b $warning]No outcome was written: the app stopped while the call was out. "
+            "Check the resource (verify again, or the CLI below).[/]"
+        )
     else:
-        lines.append(f"[b]Result[/] {escape(entry.result)}" + (" · verified" if entry.verified else " · not verified"))
+        lines.append(
+            f"[b]Result[/] {escape(entry.result)}"
+            + (" · verified" if entry.verified else " · not verified")
+        )
         if outcome.get("error"):
             lines.append(f"[$error]{escape(str(outcome['error']))}[/]")
-        message = entry.verifications[-1].get("message") if entry.verifications else outcome.get("message")
+        message = (
+            entry.verifications[-1].get("message")
+            if entry.verifications
+            else outcome.get("message")
+        )
         if message:
             lines.append(f"[$text-muted]{escape(str(message))}[/]")
         if outcome.get("request_ids"):
@@ -149,25 +171,36 @@ class JournalScreen(ModalScreen[JournalRequest | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="journal") as box:
             box.border_title = "Action journal · this session"
-            yield Label(f"Append-only, secrets redacted: {escape(self.journal_path)}", classes="summary")
+            yield Label(
+                f"Append-only, secrets redacted: {escape(self.journal_path)}", classes="summary"
+            )
             if not self.entries:
                 yield Label("No actions yet in this session. Press a to pick one.", classes="empty")
             yield DataTable(cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="entry-box") as entry_box:
                 entry_box.border_title = "Selected action"
                 yield Static("", id="entry")
-            yield Label("[b]↑↓[/] choose · [b]u[/] undo · [b]v[/] verify again · [b]esc[/] close", classes="keys")
+            yield Label(
+                "[b]↑↓[/] choose · [b]u[/] undo · [b]v[/] verify again · [b]esc[/] close",
+                classes="keys",
+            )
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         for key, label, width in (
-            ("time", "time", 8), ("action", "action", None), ("target", "target", None),
-            ("result", "result", 10), ("verified", "verified", 8), ("undo", "undo", 4),
+            ("time", "time", 8),
+            ("action", "action", None),
+            ("target", "target", None),
+            ("result", "result", 10),
+            ("verified", "verified", 8),
+            ("undo", "undo", 4),
         ):
             table.add_column(label, key=key, width=width)
         for entry in reversed(list(self.entries.values())):
             earlier = entry.session_id != self.session_id
-            result = Text(entry.result + (" *" if earlier else ""), style=_RESULT_STYLE.get(entry.result, ""))
+            result = Text(
+                entry.result + (" *" if earlier else ""), style=_RESULT_STYLE.get(entry.result, "")
+            )
             table.add_row(
                 entry_time(entry),
                 Text(entry.title),
@@ -187,7 +220,9 @@ class JournalScreen(ModalScreen[JournalRequest | None]):
     def _show(self, record_id: str | None) -> None:
         entry = self.entries.get(record_id or "")
         if entry is not None:
-            self.query_one("#entry", Static).update(entry_markup(entry, this_session=entry.session_id == self.session_id))
+            self.query_one("#entry", Static).update(
+                entry_markup(entry, this_session=entry.session_id == self.session_id)
+            )
 
     @property
     def selected(self) -> JournalEntry | None:
@@ -213,7 +248,8 @@ class JournalScreen(ModalScreen[JournalRequest | None]):
         if not self.can_verify(entry.record_id):
             self.notify(
                 "Its plan is from another session: check it with the CLI shown, or a fresh plan.",
-                severity="warning", timeout=4,
+                severity="warning",
+                timeout=4,
             )
             return
         self.dismiss(JournalRequest(JournalAsk.VERIFY, entry.record_id))

@@ -55,7 +55,12 @@ class ActionMenuScreen(ModalScreen[str | None]):
     """
 
     def __init__(
-        self, actions: list[ActionInfo], *, title: str, alert: Alert | None = None, others: list[ActionInfo] | None = None
+        self,
+        actions: list[ActionInfo],
+        *,
+        title: str,
+        alert: Alert | None = None,
+        others: list[ActionInfo] | None = None,
     ) -> None:
         super().__init__()
         self.paired = list(actions)
@@ -71,12 +76,24 @@ class ActionMenuScreen(ModalScreen[str | None]):
             if self.alert is not None:
                 yield Label(escape(self.alert.title), classes=f"alert -{self.alert.severity.value}")
                 topic = self.alert.topic.value if self.alert.topic else "this alert"
-                yield Label(f"The runbook's answers to {escape(topic)}, most likely fix first.", classes="hint")
-            options: list[Option | None] = [Option(option_prompt(i, a), id=a.id) for i, a in enumerate(self.paired, 1)]
+                yield Label(
+                    f"The runbook's answers to {escape(topic)}, most likely fix first.",
+                    classes="hint",
+                )
+            options: list[Option | None] = [
+                Option(option_prompt(i, a), id=a.id) for i, a in enumerate(self.paired, 1)
+            ]
             if self.others:
-                options += [None, Option(Content.from_markup("[b $text-muted]Every other action[/]"), disabled=True)]
+                options += [
+                    None,
+                    Option(
+                        Content.from_markup("[b $text-muted]Every other action[/]"), disabled=True
+                    ),
+                ]
                 start = len(self.paired) + 1
-                options += [Option(option_prompt(i, a), id=a.id) for i, a in enumerate(self.others, start)]
+                options += [
+                    Option(option_prompt(i, a), id=a.id) for i, a in enumerate(self.others, start)
+                ]
             yield OptionList(*options)
             yield Label("[b]enter[/] or [b]1-9[/] open · [b]esc[/] close", classes="hint")
 

@@ -35,13 +35,17 @@ def before_after_markup(before: Pairs, after: Pairs) -> str:
         changed = old != new
         arrow = "[b $accent]→[/]" if changed else "[$text-muted]=[/]"
         shown_new = f"[b $success]{escape(new)}[/]" if changed else f"[$text-muted]{escape(new)}[/]"
-        lines.append(f"{escape(label.ljust(width))}  {escape(old.ljust(old_width))}  {arrow}  {shown_new}")
+        lines.append(
+            f"{escape(label.ljust(width))}  {escape(old.ljust(old_width))}  {arrow}  {shown_new}"
+        )
     return "\n".join(lines)
 
 
 def pairs_markup(pairs: Pairs) -> str:
     width = max((len(label) for label, _ in pairs), default=0)
-    return "\n".join(f"[$text-muted]{escape(label.ljust(width))}[/]  {escape(value)}" for label, value in pairs)
+    return "\n".join(
+        f"[$text-muted]{escape(label.ljust(width))}[/]  {escape(value)}" for label, value in pairs
+    )
 
 
 def bullets(lines: tuple[str, ...], mark: str = "•") -> str:
@@ -96,16 +100,31 @@ class PlanView(VerticalScroll):
             Static(before_after_markup(plan.before, plan.after), classes="before-after"),
         ]
         if plan.context:
-            widgets += [Label("Live facts", classes="section"), Static(pairs_markup(plan.context), classes="context")]
+            widgets += [
+                Label("Live facts", classes="section"),
+                Static(pairs_markup(plan.context), classes="context"),
+            ]
         if plan.warnings:
-            widgets += [Label("Look twice", classes="section -warn"), Static(bullets(plan.warnings, "⚠"), classes="warnings")]
+            widgets += [
+                Label("Look twice", classes="section -warn"),
+                Static(bullets(plan.warnings, "⚠"), classes="warnings"),
+            ]
         if plan.effects:
-            widgets += [Label("Effects", classes="section"), Static(bullets(plan.effects), classes="effects")]
+            widgets += [
+                Label("Effects", classes="section"),
+                Static(bullets(plan.effects), classes="effects"),
+            ]
         widgets += [
             Label("Equivalent aws CLI", classes="section"),
-            Static("\n".join(escape(line) for line in plan.cli) or "(none)", classes="cli", markup=True),
+            Static(
+                "\n".join(escape(line) for line in plan.cli) or "(none)", classes="cli", markup=True
+            ),
         ]
-        undo = ("Undo: " + plan.undo_note) if plan.undo_possible else ("No undo: " + (plan.undo_note or "AWS has no inverse"))
+        undo = (
+            ("Undo: " + plan.undo_note)
+            if plan.undo_possible
+            else ("No undo: " + (plan.undo_note or "AWS has no inverse"))
+        )
         widgets.append(Static(escape(undo), classes="undo"))
         self.mount_all(widgets)
 
@@ -119,7 +138,11 @@ def outcome_markup(outcome: Outcome) -> str:
     """The outcome in a few lines: status, what was read back, request ids, AWS's words."""
     status = outcome.status
     if status is OutcomeStatus.SUCCEEDED:
-        head = "[b $success]✓ Done, verified[/]" if outcome.verified else "[b $warning]✓ Sent; not verified yet[/]"
+        head = (
+            "[b $success]✓ Done, verified[/]"
+            if outcome.verified
+            else "[b $warning]✓ Sent; not verified yet[/]"
+        )
     elif status is OutcomeStatus.FAILED:
         head = "[b $error]✗ AWS refused[/]"
     elif status is OutcomeStatus.UNKNOWN:

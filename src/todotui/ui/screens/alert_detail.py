@@ -77,7 +77,8 @@ class AlertDetailScreen(ModalScreen[bool]):
                 listed = ", ".join(self.suggestions[:3])
                 more = f" and {len(self.suggestions) - 3} more" if len(self.suggestions) > 3 else ""
                 yield Label(
-                    f"[b]a[/] runbook actions: {escape(listed)}{more}   [b]esc[/] close", classes="hint"
+                    f"[b]a[/] runbook actions: {escape(listed)}{more}   [b]esc[/] close",
+                    classes="hint",
                 )
             else:
                 yield Label("[b]a[/] all actions   [b]esc[/] close", classes="hint")

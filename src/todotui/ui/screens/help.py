@@ -23,9 +23,13 @@ PANE_STATES: tuple[tuple[str, str], ...] = (
 def help_text() -> str:
     """The help page as Textual markup: keys, then pane states, then colours."""
     lines = ["[b $accent]Keys[/]  [$text-muted](also in the command palette: ctrl+p)[/]", ""]
-    lines += [f"  [b $accent]{escape(key.display):>3}[/]   {escape(key.help)}" for key in COCKPIT_KEYS]
+    lines += [
+        f"  [b $accent]{escape(key.display):>3}[/]   {escape(key.help)}" for key in COCKPIT_KEYS
+    ]
     lines += ["", "[b $accent]On a pane[/]", ""]
-    lines += [f"  [b $warning]{escape(shown):<12}[/] {escape(meaning)}" for shown, meaning in PANE_STATES]
+    lines += [
+        f"  [b $warning]{escape(shown):<12}[/] {escape(meaning)}" for shown, meaning in PANE_STATES
+    ]
     lines += [
         "",
         "  A gap in a history chart ([$text-muted]·[/]) is a period without data, never a zero.",

@@ -84,7 +84,9 @@ class GapSparkline:
             level = max(1, round(ratio * eighths))
             shade = round(ratio * 16)
             if shade not in styles:
-                styles[shade] = Style.from_color(blend_colors(self.min_color, self.max_color, shade / 16))
+                styles[shade] = Style.from_color(
+                    blend_colors(self.min_color, self.max_color, shade / 16)
+                )
             bars.append((level, styles[shade]))
         blank = Style()
         for row in reversed(range(self.height)):

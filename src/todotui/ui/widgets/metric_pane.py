@@ -158,7 +158,11 @@ class MetricPane(Vertical):
         for state, css_class in _STATE_CLASSES.items():
             self.set_class(reading.state is state, css_class)
 
-        value, unit, message = self.query_one(".value", Digits), self.query_one(".unit", Label), self.query_one(".message", Label)
+        value, unit, message = (
+            self.query_one(".value", Digits),
+            self.query_one(".unit", Label),
+            self.query_one(".message", Label),
+        )
         shown = fmt.number(reading.value) if reading.value is not None else ""
         has_value = bool(shown) and set(shown) <= _DIGIT_CHARS
         value.display = unit.display = has_value
