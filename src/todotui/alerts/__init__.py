@@ -1,1 +1,2 @@
-"""Pure alert model: sources, severities, de-duplication. No IO, no Textual."""
+"""Pure alerts: the model, the one alert store, alarm transitions, log summaries, breach and
+connection alerts. No IO, no Textual."""

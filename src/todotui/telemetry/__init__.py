@@ -1,1 +1,2 @@
-"""Pure telemetry: series buffers, derived figures, health and staleness. No IO, no Textual."""
+"""Pure telemetry: the metric catalogue (shared with the sandbox), the shapes of AWS answers,
+series buffers, derived figures, health, staleness, panes and resource facts. No IO, no Textual."""
