@@ -22,11 +22,12 @@ from pathlib import Path
 from textual.widgets import Input
 
 from todotui.actions import Journal
+from todotui.alerts.model import AlertSource, Topic
 from todotui.config import Settings
 from todotui.core.clock import ManualClock
 from todotui.core.cockpit import Cockpit
 from todotui.sandbox.controller import Sandbox
-from todotui.ui.actions import ActionDialog, ActionMenuScreen, JournalScreen
+from todotui.ui.actions import ActionDialog, ActionMenuScreen, DialogStage, JournalScreen
 from todotui.ui.app import TodoTuiApp, make_app
 from todotui.ui.widgets import AlertFeedView
 
@@ -81,7 +82,7 @@ async def shoot(
         )
         feed = app.query_one(AlertFeedView)
         throttle = next(
-            a for a in feed.alerts if a.topic == "throttling" and a.source.value == "alarm"
+            a for a in feed.alerts if a.topic is Topic.THROTTLING and a.source is AlertSource.ALARM
         )
         await pilot.press("f")
         feed.move_cursor(row=feed.alerts.index(throttle))
@@ -92,7 +93,10 @@ async def shoot(
 
         await pilot.press("1")
         await wait(
-            pilot, lambda: isinstance(app.screen, ActionDialog) and app.screen.stage != "loading"
+            pilot,
+            lambda: (
+                isinstance(app.screen, ActionDialog) and app.screen.stage is not DialogStage.LOADING
+            ),
         )
         dialog = app.screen
         for name in ("read", "write"):
@@ -106,7 +110,7 @@ async def shoot(
         saved.append(save(app, "action-plan", out, suffix))
 
         await pilot.press("y")
-        await wait(pilot, lambda: dialog.stage == "done")
+        await wait(pilot, lambda: dialog.stage is DialogStage.DONE)
         await pilot.pause(0.3)
         saved.append(save(app, "action-outcome", out, suffix))
         await pilot.press("escape")
@@ -118,7 +122,7 @@ async def shoot(
         saved.append(save(app, "action-confirm-typed", out, suffix))
         undo = app.screen
         await pilot.press(*"-table", "enter")
-        await wait(pilot, lambda: undo.stage == "done")
+        await wait(pilot, lambda: undo.stage is DialogStage.DONE)
         await pilot.press("escape")
 
         await pilot.press("j")
