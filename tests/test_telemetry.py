@@ -346,3 +346,34 @@ def test_a_metric_math_alarm_is_described_by_its_expression_and_metrics():
     assert "Metric m1: AWS/Lambda Errors Sum (FunctionName=todo-handler)" in text
     assert "Condition: e1 > 5.0 for 2 period(s) of 60 s" in text
     assert "?" not in text
+
+
+def test_restored_counts_from_the_last_good_data_not_the_first_failure():
+    watch = ConnectionWatch("us-west-2")
+    watch.failed("timed out waiting for AWS", at(1))  # the first failure came a minute late
+    back = watch.succeeded(at(2), last_good=at(0) + timedelta(seconds=56))
+    assert back is not None and "after 64s without fresh data" in back.title
+    assert "last good data was from" in back.body
+
+
+def test_a_period_still_filling_when_fetched_never_becomes_the_current_figure():
+    """An outage: the last fetch asked at minute 5 + 30 s; minute 5 was half full then. Later
+    clocks pass minute 6, with no new data: the figure on screen must not change to it."""
+    store = store_with({"lambda_invocations": {4: 200, 5: 90}, "lambda_errors": {4: 2, 5: 9}})
+    fetched = FetchStatus(
+        last_good_at=at(5) + timedelta(seconds=31), as_of=at(5) + timedelta(seconds=30)
+    )
+    before = panes(store, fetch=fetched, now=at(5) + timedelta(seconds=40))["errors"].primary
+    later = panes(store, fetch=fetched, now=at(7))["errors"].primary
+    assert before.value == later.value == 1.0 and later.as_of == at(4)
+    assert later.state is DataState.STALE
+
+
+def test_capacity_says_which_read_failed_when_the_table_could_not_be_described():
+    store = store_with({"ddb_consumed_rcu": {4: 240.0}, "ddb_consumed_wcu": {4: 60.0}})
+    facts = ResourceFacts(
+        fetched_at=at(0), problems=("DescribeTable: InternalError: the table service failed",)
+    )
+    rcu = dict(panes(store, resources=facts)["dynamodb"].secondary)["RCU"]
+    assert rcu.value == 4.0 and rcu.state is DataState.PARTIAL  # consumption known, capacity not
+    assert "provisioned RCU unknown: DescribeTable: InternalError" in rcu.detail

@@ -6,15 +6,13 @@ fixed timestamps and a clock set to match, so what the screen must say is known 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Digits, Label, Static
 
-from support import Clock, shows_last_refresh, until
+from support import Clock, Forwarder, shows_last_refresh, until
 from todotui.alerts.feed import AlertFeed
 from todotui.alerts.model import Alert, AlertSource, Severity
 from todotui.config import Settings
@@ -25,6 +23,12 @@ from todotui.ui.screens import AlertDetailScreen, HelpScreen
 from todotui.ui.widgets import AlertFeedView, MetricPane, StatusBar
 from todotui.ui.widgets.history_chart import GAP, column_values
 from ui_traffic import push_error_log, push_metrics, steady
+
+
+def spike_now(index: int, name: str) -> float:
+    """Ten times the steady figures: what a half-filled period must not pass for."""
+    return 10 * steady(index, name)
+
 
 NOW = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)
 
@@ -146,47 +150,6 @@ async def test_feed_is_newest_first_and_folds_in_place():
 
 
 # -- the whole cockpit on a sandbox ------------------------------------------------------
-
-
-class Forwarder:
-    """A TCP relay in front of the sandbox that the test can take down and bring back."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(
-            self._relay, "127.0.0.1", self.port, reuse_address=True
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        assert self._server is not None
-        self._server.close()
-        for writer in list(self._writers):
-            writer.close()
-        await self._server.wait_closed()
-
-    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        self._writers |= {writer, up_writer}
-
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(ConnectionError, OSError):
-                while data := await src.read(65536):
-                    dst.write(data)
-                    await dst.drain()
-            dst.close()
-
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-        self._writers -= {writer, up_writer}
 
 
 _hours_back = iter(range(1, 10_000))
@@ -391,3 +354,32 @@ async def test_lost_endpoint_turns_panes_stale_and_the_app_recovers(sandbox, bas
         restored = [a for a in app.query_one(AlertFeedView).alerts if a.severity is Severity.OK]
         assert restored, "the feed says the connection came back"
     await relay.stop()
+
+
+async def test_a_frozen_endpoint_is_stale_on_time_and_the_figures_hold_still(sandbox, base_time):
+    """While one refresh hangs on a frozen endpoint, the cockpit says STALE once the data is
+    older than two cadences (not when retries give up), and a minute boundary passing does
+    not turn the half-filled period of the last fetch into "the latest complete" figure."""
+    push_metrics(sandbox, end=base_time + timedelta(minutes=1), periods=1, shape=spike_now)
+    relay = Forwarder(int(sandbox.endpoint.rsplit(":", 1)[1]))
+    await relay.start()
+    clock = Clock(base_time + timedelta(seconds=30))  # the period being pushed is still filling
+    app = cockpit(sandbox, clock, refresh=5, endpoint=relay.url)
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            await until(pilot, lambda: shows_last_refresh(app), "the first refresh")
+            traffic = app.query_one("#pane-traffic", MetricPane)
+            shown = traffic.snapshot.primary.value
+            assert shown is not None and "LIVE" in status_text(app)
+
+            relay.freeze()
+            clock.advance(5)  # the cadence is due: a refresh starts and hangs
+            await until(pilot, lambda: app.refreshing, "the refresh to go out")
+            clock.advance(40)  # data 45 s old (stale after 10 s), and a minute boundary passed
+            await until(pilot, lambda: "STALE" in status_text(app), "the status to say STALE")
+            assert app.refreshing, "judged stale while the refresh is still in flight"
+            assert traffic.snapshot.state is DataState.STALE
+            assert traffic.snapshot.primary.value == shown  # nothing changes without new data
+    finally:
+        relay.thaw()
+        await relay.stop()

@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input
 from textual.worker import WorkerState
 
-from support import Clock, until
+from support import Clock, Forwarder, until
 from todotui.actions import Journal, OutcomeStatus
 from todotui.alerts.model import AlertSource, Severity
 from todotui.aws.session import is_mutating
@@ -34,10 +34,19 @@ SIZE = (160, 48)
 
 
 def cockpit(
-    sandbox, tmp_path: Path, *, read_only: bool = False, clock: Clock | None = None
+    sandbox,
+    tmp_path: Path,
+    *,
+    read_only: bool = False,
+    clock: Clock | None = None,
+    endpoint: str | None = None,
 ) -> TodoTuiApp:
     settings = Settings().with_overrides(
-        aws={"endpoint_url": sandbox.endpoint, "region": sandbox.region, "read_only": read_only},
+        aws={
+            "endpoint_url": endpoint or sandbox.endpoint,
+            "region": sandbox.region,
+            "read_only": read_only,
+        },
         cadence={"period_seconds": 60, "refresh_seconds": 600, "window_seconds": 900},
     )
     clock = clock or Clock(datetime.fromisoformat(sandbox.status()["sim_time"]))
@@ -557,3 +566,27 @@ async def test_a_dead_poll_loop_restarts_on_the_same_core_and_verify_again_still
         entry = Journal(tmp_path / "journal.jsonl").entry(record_id)
         assert entry.verifications[-1]["verified"] is True
         assert "matches the plan" in entry.verifications[-1]["message"]
+
+
+async def test_a_dialog_that_cannot_read_the_live_state_says_so_and_reads_again(env, tmp_path):
+    sandbox = env
+    relay = Forwarder(int(sandbox.endpoint.rsplit(":", 1)[1]))
+    await relay.start()
+    app = cockpit(sandbox, tmp_path, endpoint=relay.url)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, app)
+            await relay.stop()  # the endpoint goes away between the refresh and the dialog
+            box = await open_action(pilot, app, "dynamodb-capacity")
+            hint = str(box.query_one(".confirm-hint").render())
+            assert "Could not read the live state" in hint and "cannot reach" in hint
+            assert "Press r to read it again" in hint
+            assert box.form is None and mutations(app) == {}
+
+            await relay.start()
+            await pilot.press("r")
+            await until(pilot, lambda: box.form is not None and not busy(box), "the fields")
+            assert "Could not read" not in str(box.query_one(".confirm-hint").render())
+            assert box.query_one("#input-read", Input).value.isdigit()  # the live value
+    finally:
+        await relay.stop()

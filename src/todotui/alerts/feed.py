@@ -179,18 +179,24 @@ class ConnectionWatch:
             last_seen=now,
         )
 
-    def succeeded(self, now: datetime) -> Alert | None:
+    def succeeded(self, now: datetime, *, last_good: datetime | None = None) -> Alert | None:
+        """Recovery, counted from the last good data (`last_good`), not from the first failure:
+        the operator went without fresh figures for that long."""
         if self._failing_since is None:
             return None
         since, error = self._failing_since, self._error
         self._failing_since = self._error = None
-        outage = int((now - since).total_seconds())
+        without_data_since = min(since, last_good) if last_good is not None else since
+        outage = int((now - without_data_since).total_seconds())
         return Alert(
             key="connection:recovered",
             source=AlertSource.CONNECTION,
             severity=Severity.OK,
-            title=f"Connection restored after {outage}s",
-            body=f"Fetching from {self.target} works again (failing since {since:%H:%M:%S} UTC: {error}).",
+            title=f"Connection restored after {outage}s without fresh data",
+            body=(
+                f"Fetching from {self.target} works again. The last good data was from "
+                f"{without_data_since:%H:%M:%S} UTC; fetches failed from {since:%H:%M:%S} UTC: {error}."
+            ),
             first_seen=now,
             last_seen=now,
         )

@@ -269,12 +269,13 @@ class Monitor:
         finished = self._clock()
         new_alerts: list[Alert] = []
         if metric_error is None:
-            self._fetch = FetchStatus(last_good_at=finished, error=None)
-            alert = self._connection.succeeded(finished)
+            last_good = self._fetch.last_good_at
+            self._fetch = FetchStatus(last_good_at=finished, as_of=started, error=None)
+            alert = self._connection.succeeded(finished, last_good=last_good)
             if alert:
                 self._reported_problems.clear()  # after an outage, report what still fails
         else:
-            self._fetch = FetchStatus(last_good_at=self._fetch.last_good_at, error=metric_error)
+            self._fetch = replace(self._fetch, error=metric_error)
             alert = self._connection.failed(metric_error, finished)
         if alert:
             new_alerts.append(alert)

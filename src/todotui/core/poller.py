@@ -16,6 +16,7 @@ from todotui import format as fmt
 from todotui.core import cadence
 from todotui.core.clock import Clock
 from todotui.core.monitor import CostMeter, Identity, Monitor, MonitorError, Refresh
+from todotui.telemetry.health import is_stale
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,6 @@ class Poller:
         self.failures = 0
         """Refreshes that failed in a row: the wait before the next one doubles with each."""
         self.last: Refresh | None = None
-        self.last_finished_at: datetime | None = None
         self.last_good_at: datetime | None = None
 
     # -- who listens ---------------------------------------------------------------------
@@ -128,10 +128,9 @@ class Poller:
         return self.last.error or "refresh failed"
 
     def overdue(self, now: datetime) -> bool:
-        """No refresh has finished for two cadences: the panes must be re-judged as stale."""
-        if self.last_finished_at is None:
-            return False
-        return (now - self.last_finished_at).total_seconds() > 2 * self.refresh_seconds
+        """The data on screen is older than the stale threshold (however the refresh in flight
+        is going): the panes must be re-judged now, not when that refresh gives up."""
+        return is_stale(self.last_good_at, now, self.refresh_seconds)
 
     def stale_reason(self, now: datetime) -> str | None:
         """Why the telemetry is too old to act on, or None (the same rule as the panes)."""
@@ -139,8 +138,8 @@ class Poller:
             return f"Telemetry is stale: the last refresh failed ({self.failing})"
         if self.last_good_at is None:
             return "Telemetry is stale: nothing has been fetched yet"
-        age = (now - self.last_good_at).total_seconds()
-        if age > 2 * self.refresh_seconds:
+        if is_stale(self.last_good_at, now, self.refresh_seconds):
+            age = (now - self.last_good_at).total_seconds()
             return f"Telemetry is stale: the last good refresh was {fmt.duration(age)} ago"
         return None
 
@@ -176,7 +175,6 @@ class Poller:
         self.refreshes += 1
         self.failures = 0 if refresh.ok else self.failures + 1
         self.last = refresh
-        self.last_finished_at = refresh.finished_at
         if refresh.ok:
             self.last_good_at = refresh.finished_at
         self._emit(Refreshed(refresh, self.monitor.cost))

@@ -8,7 +8,7 @@ with a state and a sentence saying why; the history is the primary figure per pe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from todotui.config import Settings
@@ -28,6 +28,9 @@ class FetchStatus:
 
     last_good_at: datetime | None = None
     """When the last successful fetch completed."""
+    as_of: datetime | None = None
+    """When the last successful fetch asked for its data: a period that had not ended by
+    then was still filling up, and stays "incomplete" until a later fetch, however late."""
     error: str | None = None
     """The last attempt's failure in AWS's words; None if it succeeded."""
 
@@ -85,12 +88,16 @@ class _Context:
         return self.store.on_grid(series_id, self.grid)
 
     def current_index(self, *grids: Sequence[float | None]) -> int | None:
-        """Newest complete period where any of `grids` has data, else the newest with data."""
+        """Newest complete period where any of `grids` has data, else the newest with data.
+
+        Complete means it had ended when its data was fetched: during an outage the value
+        on screen never changes just because a minute boundary passed."""
         period = timedelta(seconds=self.period)
+        fetched = min(self.now, self.fetch.as_of or self.now)
         newest_any = None
         for i in range(len(self.grid) - 1, -1, -1):
             if any(g[i] is not None for g in grids):
-                if self.grid[i] + period <= self.now:
+                if self.grid[i] + period <= fetched:
                     return i
                 if newest_any is None:
                     newest_any = i
@@ -434,7 +441,14 @@ class _Context:
         else:
             unit = f"{name}/s"
             health = Health.UNKNOWN if used is None else Health.OK
-        return self.reading(used, unit, index=index, series_ids=[series_id], health=health), health
+        reading = self.reading(used, unit, index=index, series_ids=[series_id], health=health)
+        failed = [p for p in self.res.problems if p.startswith("DescribeTable")]
+        if self.res.billing_mode is None and failed and reading.state is DataState.OK:
+            # Consumption is known, the table's capacity is not: say which read failed.
+            reading = replace(
+                reading, state=DataState.PARTIAL, detail=f"provisioned {name} unknown: {failed[0]}"
+            )
+        return reading, health
 
     def traffic(self) -> PaneSnapshot:
         inv = derived.per_minute_series(self.series("lambda_invocations"), self.period)

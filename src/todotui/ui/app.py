@@ -122,11 +122,8 @@ class TodoTuiApp(App[None]):
         """Once a second: ages move on, and while no refresh lands panes turn stale on time."""
         self.now = self.clock()
         poller = self.core.poller
-        if (
-            (poller.paused or poller.overdue(self.now))
-            and not poller.refreshing
-            and poller.refreshes
-        ):
+        paused = poller.paused and not poller.refreshing
+        if (paused or poller.overdue(self.now)) and poller.refreshes:
             self._show_panes(self.core.monitor.snapshot(self.now))
 
     # The poll loop (the core's; run here so it ends with the app) ------------------

@@ -91,6 +91,7 @@ class ActionDialog(ModalScreen[Outcome | None]):
         Binding("escape", "close", "Close"),
         Binding("y", "execute", "Execute", show=False),
         Binding("v", "verify", "Verify again", show=False),
+        Binding("r,ctrl+r", "retry_read", "Read the live state again", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -203,6 +204,8 @@ class ActionDialog(ModalScreen[Outcome | None]):
         self._plan_values: dict[str, str] | None = None
         self._touched = False
         self._step = 0
+        self._read_error: str | None = None
+        """Why the live state could not be read (AWS's words), shown until a read works."""
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -265,9 +268,11 @@ class ActionDialog(ModalScreen[Outcome | None]):
         try:
             fields = await self.runner.fields(self.info.id)
         except PlanError as exc:
+            self._read_error = str(exc)
             self.query_one(PlanView).show_placeholder(f"Could not read the live state: {exc}")
             self.stage = DialogStage.EDITING
             return
+        self._read_error = None
         form = ActionForm(fields, id="form")
         await self.query_one("#form-box").mount(form)
         form.set_values(self.initial_values)
@@ -303,10 +308,12 @@ class ActionDialog(ModalScreen[Outcome | None]):
             return
         except PlanError as exc:
             form.clear_errors()
+            self._read_error = str(exc)
             self.query_one(PlanView).show_placeholder(f"Could not read the live state: {exc}")
             self.stage = DialogStage.EDITING
             self._update_confirm()
             return
+        self._read_error = None
         form.clear_errors()
         self._plan_values = values
         self._show_plan(plan)
@@ -371,7 +378,13 @@ class ActionDialog(ModalScreen[Outcome | None]):
         button.label = "Execute (read-only)" if self.runner.read_only else "Execute"
         button.disabled = plan is None or self.stage is DialogStage.RUNNING
         button.variant = "error" if needs_typing else "success"
-        if plan is None:
+        if plan is None and self._read_error is not None:
+            retry = "r" if self.form is None else "ctrl+r"
+            hint.update(
+                f"[b $error]Could not read the live state[/] ({escape(self._read_error)}). "
+                f"Nothing was sent. Press [b]{retry}[/] to read it again."
+            )
+        elif plan is None:
             hint.update(
                 "[$text-muted]No plan yet: nothing can be sent until the fields are valid.[/]"
             )
@@ -497,6 +510,16 @@ class ActionDialog(ModalScreen[Outcome | None]):
         )
         self.stage = DialogStage.DONE
         self.query_one("#dialog").focus()
+
+    def action_retry_read(self) -> None:
+        """After a failed read of the live state: read it again (fields, then the plan)."""
+        if self._read_error is None or self.stage is DialogStage.RUNNING:
+            return
+        self.query_one(PlanView).show_placeholder("Reading the live state again…")
+        if self.form is None:
+            self._load_fields()
+        else:
+            self._prepare(delay=0)
 
     def action_verify(self) -> None:
         outcome = self.outcome

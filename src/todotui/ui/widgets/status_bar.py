@@ -12,6 +12,7 @@ from textual.reactive import var
 from textual.widgets import Label
 
 from todotui import format as fmt
+from todotui.telemetry.health import is_stale
 from todotui.ui.widgets.redraw import update_if_changed
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ class StatusBar(Vertical):
         .mode { width: 12; padding: 0 1; text-style: bold; background: $success; color: $text; }
         &.-paused .mode { background: $warning; color: $text; }
         &.-failing .mode { background: $error; color: $text; }
+        &.-stale .mode { background: $warning; color: $text; }
         .brand { width: auto; padding: 0 1; color: $accent; text-style: bold; }
         .target { width: 1fr; color: $text; text-wrap: nowrap; text-overflow: ellipsis; }
         .timing { width: auto; padding: 0 1; color: $text; }
@@ -69,9 +71,18 @@ class StatusBar(Vertical):
     def _redraw(self) -> None:
         if not self.children:  # not composed yet; on_mount draws
             return
+        # Stale by the panes' own rule, even while a slow refresh is still in flight.
+        stale = self.now is not None and is_stale(self.last_good, self.now, self.refresh_seconds)
+        failing = bool(self.failing) and not self.paused
         self.set_class(self.paused, "-paused")
-        self.set_class(bool(self.failing) and not self.paused, "-failing")
-        mode = "❚❚ PAUSED" if self.paused else ("● FAILING" if self.failing else "● LIVE")
+        self.set_class(failing, "-failing")
+        self.set_class(stale and not failing and not self.paused, "-stale")
+        if self.paused:
+            mode = "❚❚ PAUSED"
+        elif self.failing:
+            mode = "● FAILING"
+        else:
+            mode = "◌ STALE" if stale else "● LIVE"
         update_if_changed(self.query_one(".mode", Label), mode)
         update_if_changed(self.query_one(".target", Label), escape(self.target))
         updated = fmt.age(self.last_good, self.now) if self.now else "—"
