@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.containers import Grid, Vertical
 from textual.reactive import var
-from textual.widgets import Footer
+from textual.widgets import Footer, Label
 from textual.worker import Worker, WorkerState
 
 from todotui.core import cadence
@@ -29,6 +29,7 @@ from todotui.ui.keys import COCKPIT_KEYS
 from todotui.ui.messages import AlertsChanged, Connected, IdentityFailed, RefreshFinished
 from todotui.ui.screens import AlertDetailScreen, HelpScreen
 from todotui.ui.widgets import AlertFeedView, MetricPane, StatusBar
+from todotui.ui.widgets.layout import LayoutPlan, plan_layout
 
 if TYPE_CHECKING:
     from todotui.alerts.model import Alert
@@ -79,6 +80,10 @@ class TodoTuiApp(App[None]):
         self.set_reactive(TodoTuiApp.window_seconds, core.monitor.window_seconds)
         self.refreshes = 0
         """Refreshes whose results are on screen (counted when drawn, so tests never race)."""
+        self.layout_plan: LayoutPlan | None = None
+        """What the terminal's size lets the screen show (see `todotui.ui.widgets.layout`)."""
+        self._feed_only = False
+        """f was pressed where the feed did not fit: it takes the panes' place."""
 
     @property
     def monitor(self) -> Monitor:
@@ -101,12 +106,14 @@ class TodoTuiApp(App[None]):
         with Grid(id="panes"):
             for key, title in PANES:
                 yield MetricPane(key, title).data_bind(TodoTuiApp.now)
+        yield Label("", id="layout-notice")
         with Vertical(id="feed-box") as feed_box:
             feed_box.border_title = "Alerts · newest first"
             yield AlertFeedView(id="feed")
         yield Footer()
 
     def on_mount(self) -> None:
+        self._fit_layout()
         self.now = self.clock()
         self.core.poller.subscribe(self._poll_event)
         self.core.alerts.subscribe(self._alerts_changed)
@@ -125,6 +132,36 @@ class TodoTuiApp(App[None]):
         paused = poller.paused and not poller.refreshing
         if (paused or poller.overdue(self.now)) and poller.refreshes:
             self._show_panes(self.core.monitor.snapshot(self.now))
+
+    # Layout: what fits the terminal --------------------------------------------------
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._fit_layout()
+
+    def _fit_layout(self) -> None:
+        """Lay the cockpit out for the terminal's size: the regular layout, or the compact
+        one, which says on screen what it had to leave out (`plan_layout` decides)."""
+        width, height = self.size
+        plan = plan_layout(width, height, PANES, feed_only=self._feed_only)
+        if plan.feed and not plan.feed_only:
+            self._feed_only = False  # the feed fits beside the panes again
+        if plan == self.layout_plan:
+            return
+        self.layout_plan = plan
+        screen = self.screen_stack[0]
+        screen.set_class(plan.compact, "-compact")
+        for columns in (1, 2):
+            screen.set_class(plan.compact and plan.columns == columns, f"-columns-{columns}")
+        screen.set_class(plan.compact and not plan.details, "-no-details")
+        for lines in range(4):
+            screen.set_class(plan.compact and plan.chart_lines == lines, f"-chart-{lines}")
+        for pane in screen.query(MetricPane):
+            pane.display = pane.key in plan.shown
+        screen.query_one("#panes").display = bool(plan.shown)
+        screen.query_one("#feed-box").display = plan.feed
+        notice = screen.query_one("#layout-notice", Label)
+        notice.update(f"⚠ {plan.notice}" if plan.notice else "")
+        notice.display = bool(plan.notice)
 
     # The poll loop (the core's; run here so it ends with the app) ------------------
 
@@ -225,6 +262,17 @@ class TodoTuiApp(App[None]):
         self.core.poller.set_window(self.window_seconds)
 
     def action_focus_feed(self) -> None:
+        """Focus the feed, and bring it into view first if the terminal is too small for it
+        beside the panes (pressed again there: the panes come back)."""
+        plan = self.layout_plan
+        if plan is not None and plan.feed_only:
+            self._feed_only = False
+            self._fit_layout()
+            self.set_focus(None)
+            return
+        if plan is not None and not plan.feed:
+            self._feed_only = True
+            self._fit_layout()
         self.query_one(AlertFeedView).focus()
 
     def action_actions(self) -> None:

@@ -92,6 +92,11 @@ class MetricPane(Vertical):
         &:focus-within { border: round $accent; }
 
         .headline { height: 3; }
+        /* The value is drawn as big Digits, or (compact layout) as .compact-value text;
+           .message stands in for it when there is none (-valued tells which). */
+        .value, .unit, .compact-value { display: none; }
+        &.-valued .value, &.-valued .unit { display: block; }
+        &.-valued .message { display: none; }
         Digits { width: auto; color: $text-muted; text-style: bold; }
         &.-ok Digits { color: $success; }
         &.-warn Digits { color: $warning; }
@@ -133,6 +138,7 @@ class MetricPane(Vertical):
         with Horizontal(classes="headline"):
             yield Label("loading…", classes="message")
             yield Digits("", classes="value")
+            yield Label("", classes="compact-value")
             yield Label("", classes="unit")
             yield Label("", classes="badge -empty")
         yield Static("", classes="secondary")
@@ -165,10 +171,10 @@ class MetricPane(Vertical):
         )
         shown = fmt.number(reading.value) if reading.value is not None else ""
         has_value = bool(shown) and set(shown) <= _DIGIT_CHARS
-        value.display = unit.display = has_value
-        message.display = not has_value
+        self.set_class(has_value, "-valued")  # which of value or message shows: the CSS's
         if has_value:
             update_if_changed(value, shown)
+            update_if_changed(self.query_one(".compact-value", Label), shown)
             update_if_changed(unit, reading.unit)
         elif reading.value is not None:
             update_if_changed(message, fmt.with_unit(reading.value, reading.unit))

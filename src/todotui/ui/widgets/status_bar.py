@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.markup import escape
 from textual.reactive import var
 from textual.widgets import Label
@@ -17,6 +18,19 @@ from todotui.ui.widgets.redraw import update_if_changed
 
 if TYPE_CHECKING:
     from todotui.core.monitor import CostMeter
+
+
+MODE_WIDTH = 12
+"""The mode's label, in cells (CSS `.mode { width: 12 }`)."""
+TARGET_MIN = 24
+"""Cells the target (account, region) keeps before the brand, window and cadence give way."""
+RESOURCES_MIN = 36
+"""Cells the watched resources keep before the cost shortens."""
+
+
+def _cells(markup: str) -> int:
+    """Cells the markup takes on screen."""
+    return Content.from_markup(markup).cell_length
 
 
 class StatusBar(Vertical):
@@ -32,6 +46,7 @@ class StatusBar(Vertical):
         &.-failing .mode { background: $error; color: $text; }
         &.-stale .mode { background: $warning; color: $text; }
         .brand { width: auto; padding: 0 1; color: $accent; text-style: bold; }
+        &.-no-brand .target { padding: 0 0 0 1; }
         .target { width: 1fr; color: $text; text-wrap: nowrap; text-overflow: ellipsis; }
         .timing { width: auto; padding: 0 1; color: $text; }
         .resources { width: 1fr; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
@@ -86,22 +101,54 @@ class StatusBar(Vertical):
         update_if_changed(self.query_one(".mode", Label), mode)
         update_if_changed(self.query_one(".target", Label), escape(self.target))
         updated = fmt.age(self.last_good, self.now) if self.now else "—"
-        update_if_changed(
-            self.query_one(".timing", Label),
-            f"{fmt.cadence(self.refresh_seconds)} [$text-muted]·[/] "
-            f"{fmt.window(self.window_seconds)} window [$text-muted]·[/] "
-            f"last good [b]{updated}[/]",
+        # The mode and the last-good age always show; on a narrow terminal the cadence, the
+        # window and the brand give way first (the target shrinks to an ellipsis last).
+        width = self.size.width
+        sep = " [$text-muted]·[/] "
+        cadence, window = (
+            fmt.cadence(self.refresh_seconds),
+            f"{fmt.window(self.window_seconds)} window",
         )
+        last = f"last good [b]{updated}[/]"
+        target_room = min(_cells(escape(self.target)), TARGET_MIN)
+        fixed = MODE_WIDTH + target_room
+        brand = _cells("todotui") + 2
+        for parts, with_brand in (
+            ((cadence, window, last), True),
+            ((window, last), True),
+            ((window, last), False),
+            ((last,), True),
+            ((last,), False),
+        ):
+            timing = sep.join(parts)
+            if not width or fixed + (brand if with_brand else 1) + _cells(timing) + 2 <= width:
+                break
+        self.query_one(".brand", Label).display = with_brand
+        self.set_class(not with_brand, "-no-brand")
+        update_if_changed(self.query_one(".timing", Label), timing)
+        # The cost shortens, then goes, before the resources watched are cut to nothing.
         cost = self.cost
         if cost is None:
-            update_if_changed(self.query_one(".cost", Label), "CloudWatch cost: measuring…")
+            costs = ["CloudWatch cost: measuring…", "cost: measuring…", ""]
         else:
-            update_if_changed(
-                self.query_one(".cost", Label),
+            usd = f"[b $accent]≈ ${cost.usd_per_hour:.3f}/h[/]"
+            costs = [
                 f"CloudWatch [b]{cost.requests_per_minute:.1f}[/] req/min · "
-                f"[b]{cost.metrics_per_minute:.0f}[/] metrics/min · "
-                f"[b $accent]≈ ${cost.usd_per_hour:.3f}/h[/]",
-            )
+                f"[b]{cost.metrics_per_minute:.0f}[/] metrics/min · {usd}",
+                f"CloudWatch {usd}",
+                usd,
+                "",
+            ]
+        resources_room = min(_cells(f"watching {self.resources}"), RESOURCES_MIN) + 2
+        for text in costs:
+            if not width or not text or resources_room + _cells(text) + 2 <= width:
+                break
+        cost_label = self.query_one(".cost", Label)
+        cost_label.display = bool(text)
+        update_if_changed(cost_label, text)
+
+    def on_resize(self) -> None:
+        self._redraw()
 
     def _watch_any(self) -> None:
         self._redraw()
