@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.containers import Grid, Vertical
+from textual.geometry import Size
 from textual.reactive import var
 from textual.widgets import Footer, Label
 from textual.worker import Worker, WorkerState
@@ -135,13 +136,13 @@ class TodoTuiApp(App[None]):
 
     # Layout: what fits the terminal --------------------------------------------------
 
-    def on_resize(self, _event: events.Resize) -> None:
-        self._fit_layout()
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_layout(event.size)  # handled before App's own: self.size is the old size
 
-    def _fit_layout(self) -> None:
+    def _fit_layout(self, size: Size | None = None) -> None:
         """Lay the cockpit out for the terminal's size: the regular layout, or the compact
         one, which says on screen what it had to leave out (`plan_layout` decides)."""
-        width, height = self.size
+        width, height = size or self.size
         plan = plan_layout(width, height, PANES, feed_only=self._feed_only)
         if plan.feed and not plan.feed_only:
             self._feed_only = False  # the feed fits beside the panes again

@@ -40,6 +40,8 @@ class FieldRow(Vertical):
     FieldRow {
         height: auto;
         margin: 0 0 1 0;
+        /* Labels are as wide as the row and wrap: a message is never cut at the box's edge. */
+        & > Label { width: 1fr; }
         & > .field-label { text-style: bold; }
         & > .field-label.-optional { text-style: none; }
         & > Input { width: 1fr; }
@@ -102,6 +104,7 @@ class ActionForm(Widget):
     DEFAULT_CSS = """
     ActionForm {
         height: auto;
+        & > Label { width: 1fr; }
         & > .form-message { display: none; color: $error; text-style: bold; margin: 0 0 1 0; }
         & > .form-message.-shown { display: block; }
         & > .form-message.-note { color: $warning; text-style: none; }
