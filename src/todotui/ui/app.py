@@ -159,7 +159,10 @@ class TodoTuiApp(App[None]):
         for pane in screen.query(MetricPane):
             pane.display = pane.key in plan.shown
         screen.query_one("#panes").display = bool(plan.shown)
+        feed = screen.query_one(AlertFeedView)
         screen.query_one("#feed-box").display = plan.feed
+        if not plan.feed and screen.focused is feed:
+            screen.set_focus(None)  # keys must not act on a feed that is not on screen
         notice = screen.query_one("#layout-notice", Label)
         notice.update(f"⚠ {plan.notice}" if plan.notice else "")
         notice.display = bool(plan.notice)

@@ -44,7 +44,7 @@ class AlertDetailScreen(ModalScreen[bool]):
         #alert-detail.-warn { border: round $warning; }
         #alert-detail.-ok { border: round $success; }
         .title { text-style: bold; width: 1fr; margin: 0 0 1 0; }
-        .facts { color: $text-muted; margin: 0 0 1 0; }
+        .facts { color: $text-muted; margin: 0 0 1 0; max-width: 100%; }
         VerticalScroll { height: auto; max-height: 30; background: $boost; padding: 0 1; }
         .body { width: 1fr; }
         .hint { color: $text-muted; margin: 1 0 0 0; }
