@@ -85,3 +85,10 @@ def test_alert_detail(snap_compare, quiet_sandbox, monkeypatch):
         await pilot.pause(0.2)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_newest_alert)
+
+
+def test_dashboard_at_80x24(snap_compare, quiet_sandbox, monkeypatch):
+    """The compact layout: all five panes' values, key figures and a one-line chart, and
+    the feed below, on the classic terminal size."""
+    app = cockpit(quiet_sandbox, SPIKE_END + timedelta(seconds=30), monkeypatch)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=first_refresh)

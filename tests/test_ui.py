@@ -10,18 +10,24 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.widgets import Digits, Label, Static
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Digits, Footer, Label, Static
 
 from support import Clock, Forwarder, shows_last_refresh, until
+from todotui import format as fmt
+from todotui.actions import FORM, Field, FieldKind
 from todotui.alerts.feed import AlertFeed
 from todotui.alerts.model import Alert, AlertSource, Severity
 from todotui.config import Settings
 from todotui.core.cockpit import Cockpit
 from todotui.telemetry.model import DataState, Health, PaneSnapshot, Reading
-from todotui.ui.app import TodoTuiApp, make_app
+from todotui.ui.actions.form import ActionForm
+from todotui.ui.app import PANES, TodoTuiApp, make_app
 from todotui.ui.screens import AlertDetailScreen, HelpScreen
 from todotui.ui.widgets import AlertFeedView, MetricPane, StatusBar
 from todotui.ui.widgets.history_chart import GAP, column_values
+from todotui.ui.widgets.layout import FEED_MIN, plan_layout, row_sizes
 from ui_traffic import push_error_log, push_metrics, steady
 
 
@@ -383,3 +389,182 @@ async def test_a_frozen_endpoint_is_stale_on_time_and_the_figures_hold_still(san
     finally:
         relay.thaw()
         await relay.stop()
+
+
+# -- small terminals: the compact layout ---------------------------------------------------
+
+ALL_PANES = tuple(key for key, _ in PANES)
+
+
+def screen_lines(app: App) -> list[str]:
+    """The screen as text, one string a line (what a terminal of that size shows)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def fully_on_screen(app: App, widget: Widget) -> bool:
+    """Drawn, and inside the screen above the footer (nothing cut at the bottom edge)."""
+    footer = app.query_one(Footer)
+    region = widget.region
+    return (
+        widget.display
+        and bool(region)
+        and app.screen.region.contains_region(region)
+        and region.bottom <= footer.region.y
+    )
+
+
+def assert_values_on_screen(app: App) -> None:
+    """Each pane's current value is written on the screen, inside its own pane."""
+    lines = screen_lines(app)
+    for pane in app.query(MetricPane):
+        assert pane.snapshot is not None and pane.snapshot.primary.value is not None
+        assert fully_on_screen(app, pane), f"{pane.key} is not on screen"
+        value = fmt.number(pane.snapshot.primary.value)
+        inside = [line[pane.region.x : pane.region.right] for line in lines[pane.region.y :]]
+        assert any(value in line for line in inside[: pane.region.height]), (pane.key, value)
+
+
+@pytest.mark.parametrize("width", range(20, 121, 10))
+@pytest.mark.parametrize("height", range(6, 50, 4))
+def test_every_size_has_a_plan_that_fits_and_says_what_it_leaves_out(width, height):
+    plan = plan_layout(width, height, PANES)
+    assert set(plan.shown) | set(plan.hidden) == set(ALL_PANES)
+    assert not set(plan.shown) & set(plan.hidden)
+    if width >= 80 and height >= 30:
+        assert not plan.compact
+    if width >= 80 and height >= 24:
+        assert plan.shown == ALL_PANES and plan.feed and not plan.notice
+        return
+    assert plan.compact
+    rows = len(row_sizes(len(plan.shown), plan.columns)) if plan.shown else 0
+    used = 3 + rows * plan.pane_height + (FEED_MIN if plan.feed else 0) + bool(plan.notice)
+    assert used <= max(height, 3 + 3 + 1)  # the smallest pane row, at the least
+    if not plan.notice:  # nothing left out: all of what 80x24 shows
+        assert plan.shown == ALL_PANES and plan.feed and plan.details and plan.chart_lines
+    for key in plan.hidden:
+        assert dict(PANES)[key] in plan.notice
+    if not plan.feed:
+        assert "press f" in plan.notice
+        asked = plan_layout(width, height, PANES, feed_only=True)
+        assert asked.feed and asked.feed_only and "f again" in asked.notice
+
+
+def test_the_regular_layout_from_80x30_and_the_compact_one_at_80x24():
+    assert not plan_layout(160, 48, PANES).compact
+    assert not plan_layout(80, 30, PANES).compact
+    compact = plan_layout(80, 24, PANES)
+    assert compact.compact and compact.shown == ALL_PANES and compact.feed
+    assert compact.details and compact.chart_lines == 1 and not compact.notice
+    assert plan_layout(60, 20, PANES).notice == "Charts hidden · enlarge to 80×24 to see them"
+    short = plan_layout(60, 13, PANES)
+    assert short.hidden == ("dynamodb", "traffic") and short.feed
+    assert short.notice.startswith("2 panes hidden · enlarge to 80×24, or press f for the feed")
+
+
+class StatusHost(App[None]):
+    def compose(self) -> ComposeResult:
+        yield StatusBar("λ todo-handler:PROD · API todo-api/prod · DynamoDB todos-table")
+
+
+@pytest.mark.parametrize("width", [160, 80, 60, 40])
+async def test_the_status_bar_keeps_the_mode_and_the_last_good_age(width):
+    app = StatusHost()
+    async with app.run_test(size=(width, 4)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.target = "sandbox · account 123456789012 · us-west-2"
+        bar.now = NOW
+        bar.last_good = NOW - timedelta(seconds=4)  # fresh: LIVE
+        await pilot.pause()
+        top = screen_lines(app)[0]
+        assert "● LIVE" in top
+        assert top.rstrip().endswith("last good 4s ago")
+        if width >= 160:
+            assert "every 5 s · 15 min window · last good 4s ago" in top
+            assert "todotui" in top
+        if width <= 60:
+            assert "every 5 s" not in top  # the cadence gave way first
+        bar.paused = True
+        await pilot.pause()
+        assert "PAUSED" in screen_lines(app)[0]
+
+
+async def test_field_messages_wrap_instead_of_being_cut():
+    message = (
+        "5000 is more than the account's unreserved concurrency of 900: lower it, or raise"
+        " the account's limit first"
+    )
+
+    class FormHost(App[None]):
+        CSS = "#box { width: 44; height: 1fr; }"
+
+        def compose(self) -> ComposeResult:
+            with Vertical(id="box"):
+                yield ActionForm([Field("count", "Provisioned concurrency", FieldKind.INT)])
+
+    app = FormHost()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one(ActionForm).show_errors({"count": message, FORM: message})
+        await pilot.pause()
+        shown = " ".join(line.strip() for line in screen_lines(app))
+        assert f"✗ {message}" in shown  # the field's message, every word of it
+        assert shown.count(message) == 2  # and the form's, above the fields
+
+
+async def test_at_80x24_every_pane_and_the_feed_are_on_screen(sandbox, base_time):
+    app = cockpit(sandbox, Clock(base_time + timedelta(seconds=30)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: shows_last_refresh(app), "the first refresh on screen")
+        await pilot.pause()
+        assert_values_on_screen(app)
+        lines = screen_lines(app)
+        for pane in app.query(MetricPane):  # each pane's key figures, under its value
+            first_label = pane.snapshot.secondary[0][0]
+            assert first_label in lines[pane.region.y + 2][pane.region.x : pane.region.right]
+        feed_box = app.query_one("#feed-box")
+        assert fully_on_screen(app, feed_box) and feed_box.region.height >= 8
+        assert not app.query_one("#layout-notice").display  # nothing is left out
+        assert app.screen.max_scroll_y == 0  # and nothing lies below the bottom edge
+        assert "LIVE" in lines[0] and "last good" in lines[0]
+
+        feed = app.query_one(AlertFeedView)
+        app.set_focus(None)
+        await pilot.press("f")
+        assert app.focused is feed
+
+
+async def test_below_80x24_the_screen_says_what_is_hidden_and_f_brings_the_feed(sandbox, base_time):
+    app = cockpit(sandbox, Clock(base_time + timedelta(seconds=30)))
+    async with app.run_test(size=(60, 20)) as pilot:
+        await until(pilot, lambda: shows_last_refresh(app), "the first refresh on screen")
+        await pilot.pause()
+        bar = app.query_one(StatusBar)
+        top = screen_lines(app)[0]
+        assert "LIVE" in top
+        assert f"last good {fmt.age(bar.last_good, bar.now)}" in top  # never cut
+        assert_values_on_screen(app)
+        notice = app.query_one("#layout-notice", Label)
+        assert fully_on_screen(app, notice)
+        assert "Charts hidden · enlarge to 80×24" in " ".join(screen_lines(app))
+        feed, feed_box = app.query_one(AlertFeedView), app.query_one("#feed-box")
+        assert fully_on_screen(app, feed_box)
+        app.set_focus(None)
+        await pilot.press("f")
+        assert app.focused is feed
+
+        # Too short for the feed beside the panes: the notice says so, and f brings it.
+        await pilot.resize_terminal(60, 10)
+        await pilot.pause()
+        assert not feed_box.display and app.focused is not feed
+        assert "Alert feed hidden · press f for the feed" in " ".join(screen_lines(app))
+        await pilot.press("f")
+        await pilot.pause()
+        assert fully_on_screen(app, feed_box) and app.focused is feed
+        assert "Feed only, 5 panes hidden · f again for the panes" in " ".join(screen_lines(app))
+        await pilot.press("f")
+        await pilot.pause()
+        assert not feed_box.display and fully_on_screen(app, app.query_one(MetricPane))
+
+        await pilot.resize_terminal(80, 24)  # room again: everything back, no notice
+        await pilot.pause()
+        assert_values_on_screen(app)
+        assert fully_on_screen(app, feed_box) and not notice.display
