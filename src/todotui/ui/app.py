@@ -146,10 +146,12 @@ class TodoTuiApp(App[None]):
         plan = plan_layout(width, height, PANES, feed_only=self._feed_only)
         if plan.feed and not plan.feed_only:
             self._feed_only = False  # the feed fits beside the panes again
-        if plan == self.layout_plan:
+        if plan == self.layout_plan or not self.screen_stack:
             return
-        self.layout_plan = plan
         screen = self.screen_stack[0]
+        if not screen.query("#panes"):
+            return  # not composed yet: on_mount lays it out
+        self.layout_plan = plan
         screen.set_class(plan.compact, "-compact")
         for columns in (1, 2):
             screen.set_class(plan.compact and plan.columns == columns, f"-columns-{columns}")
