@@ -424,6 +424,22 @@ def assert_values_on_screen(app: App) -> None:
         assert any(value in line for line in inside[: pane.region.height]), (pane.key, value)
 
 
+CHART_GLYPHS = set("▁▂▃▄▅▆▇█")
+"""What a chart draws, and also what a scrollbar's thumb is drawn with."""
+
+
+def assert_no_stray_chart_glyphs(app: App) -> None:
+    """Chart-like glyphs only inside the panes and the feed (whose table may scroll): the
+    screen itself never scrolls, so no scrollbar thumb stands at its edge like a chart."""
+    assert not app.screen.show_vertical_scrollbar and not app.screen.show_horizontal_scrollbar
+    boxes = [pane.region for pane in app.query(MetricPane) if pane.display]
+    boxes += [box.region for box in app.query("#feed-box") if box.display]
+    for y, line in enumerate(screen_lines(app)):
+        for x, char in enumerate(line):
+            if char in CHART_GLYPHS:
+                assert any(box.contains(x, y) for box in boxes), f"stray {char!r} at {x},{y}"
+
+
 @pytest.mark.parametrize("width", range(20, 121, 10))
 @pytest.mark.parametrize("height", range(6, 50, 4))
 def test_every_size_has_a_plan_that_fits_and_says_what_it_leaves_out(width, height):
@@ -524,6 +540,7 @@ async def test_at_80x24_every_pane_and_the_feed_are_on_screen(sandbox, base_time
         assert fully_on_screen(app, feed_box) and feed_box.region.height >= 8
         assert not app.query_one("#layout-notice").display  # nothing is left out
         assert app.screen.max_scroll_y == 0  # and nothing lies below the bottom edge
+        assert_no_stray_chart_glyphs(app)
         assert "LIVE" in lines[0] and "last good" in lines[0]
 
         feed = app.query_one(AlertFeedView)
@@ -545,6 +562,7 @@ async def test_below_80x24_the_screen_says_what_is_hidden_and_f_brings_the_feed(
         notice = app.query_one("#layout-notice", Label)
         assert fully_on_screen(app, notice)
         assert "Charts hidden · enlarge to 80×24" in " ".join(screen_lines(app))
+        assert_no_stray_chart_glyphs(app)
         feed, feed_box = app.query_one(AlertFeedView), app.query_one("#feed-box")
         assert fully_on_screen(app, feed_box)
         app.set_focus(None)
@@ -556,6 +574,7 @@ async def test_below_80x24_the_screen_says_what_is_hidden_and_f_brings_the_feed(
         await pilot.pause()
         assert not feed_box.display and app.focused is not feed
         assert "Alert feed hidden · press f for the feed" in " ".join(screen_lines(app))
+        assert_no_stray_chart_glyphs(app)
         await pilot.press("f")
         await pilot.pause()
         assert fully_on_screen(app, feed_box) and app.focused is feed
