@@ -191,6 +191,33 @@ def cli_number(value: float) -> str:
     return repr(number)
 
 
+def usd(amount: float) -> str:
+    """Money per hour as a person reads it: $0.0043, $1.30, $26.00."""
+    return f"${amount:,.4f}" if abs(amount) < 0.1 else f"${amount:,.2f}"
+
+
+def implausible_change(
+    what: str, before: float, after: float, factor: float, unit: str = ""
+) -> str | None:
+    """Why `before` -> `after` is out of proportion (more than x`factor` up, below 1/`factor`),
+    in one sentence; None when it is in proportion or there is no live value to compare with."""
+    if before <= 0 or after <= 0:
+        return None
+    suffix = f" {unit}" if unit else ""
+    moved = f"{what} goes from {format_number(before)} to {format_number(after)}{suffix}"
+    if after > before * factor:
+        return (
+            f"{moved}: x{format_number(round(after / before, 1))}, more than the x{factor:g} "
+            "this app accepts on one key"
+        )
+    if after * factor < before:
+        return (
+            f"{moved}: 1/{format_number(round(before / after, 1))} of now, below the 1/{factor:g} "
+            "this app accepts on one key"
+        )
+    return None
+
+
 def parse_choice(text: str, choices: Iterable[str], *, what: str = "value") -> str:
     options = list(choices)
     _one_line(text or "", what)
