@@ -585,7 +585,7 @@ async def test_alarm_threshold_keeps_every_other_field(sandbox, tmp_path, keep_d
             v for _, v in plan.context
         )
         assert "--alarm-actions" in plan.cli[0] and "--dimensions" in plan.cli[0]
-        outcome = await runner.run(plan)
+        outcome = await _run_with_confirm(runner, plan)
         assert outcome.ok and outcome.verified, outcome
         after, new_threshold = settings()
         assert new_threshold == threshold + 1000 and after == before
@@ -877,3 +877,32 @@ async def test_capacity_far_above_live_is_typed_confirmed_with_its_cost(
         )
         assert pricey.risk is Risk.HIGH
         assert any("more than the $0.0100/h this app accepts" in w for w in pricey.warnings)
+
+
+async def test_absurd_alarm_thresholds_are_refused_or_typed_with_the_reason(
+    sandbox, tmp_path, keep_duration_alarm
+):
+    cw, name = sandbox.client("cloudwatch"), sandbox.names.duration_alarm
+    start = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["Threshold"]
+    async with open_runner(sandbox, tmp_path) as (runner, clients):
+        for text, reason in (
+            ("-1", "is negative, and this metric"),
+            ("1e20", "could never fire"),
+            ("1e9", "could never fire"),
+            ("\uff15\uff10", "FULLWIDTH DIGIT FIVE"),
+            ("9000\n9", "must be one line"),
+        ):
+            with pytest.raises(InvalidInput) as excinfo:
+                await runner.prepare("alarm-threshold", {"alarm": name, "threshold": text})
+            message = excinfo.value.errors["threshold"]
+            assert reason in message, (text, message)
+            assert "100000000000000000000" not in message
+        zero = await runner.prepare("alarm-threshold", {"alarm": name, "threshold": "0"})
+        assert zero.risk is Risk.HIGH and zero.risk.needs_typed_confirmation
+        assert any("fires on any datapoint above zero" in w for w in zero.warnings)
+        far = await runner.prepare("alarm-threshold", {"alarm": name, "threshold": str(start * 20)})
+        assert far.risk is Risk.HIGH and any("x20" in w for w in far.warnings)
+        refused = await runner.run(far)
+        assert refused.status is OutcomeStatus.REFUSED and "type" in refused.message
+        assert mutating_requests(clients) == {}
+    assert cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["Threshold"] == start

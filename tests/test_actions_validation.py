@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from actions_support import mutating_requests, open_runner, use_sandbox_credentials
 from todotui.actions import FORM, InvalidInput, PlanError
 from todotui.actions.apigateway_actions import _size_parser
+from todotui.actions.cloudwatch_actions import judge_threshold
 from todotui.actions.cognito_actions import password_problems
 from todotui.actions.lambda_actions import LATEST_WHY, MEMORY_MAX_MB, MEMORY_MIN_MB
 from todotui.actions.registry import ACTIONS
@@ -87,6 +88,53 @@ def test_numbers_print_readably_and_the_cli_gets_them_exactly():
         parse_int("99999999999999999999", minimum=1, maximum=40000, unit="capacity units")
     assert "at most 40,000 capacity units" in str(excinfo.value)
     assert "99999999999999999999" not in str(excinfo.value) and "1.0e+20" in str(excinfo.value)
+
+
+_DURATION = {
+    "MetricName": "Duration",
+    "Namespace": "AWS/Lambda",
+    "Statistic": "Average",
+    "ComparisonOperator": "GreaterThanThreshold",
+    "Threshold": 300.0,
+    "Unit": "Milliseconds",
+}
+_BASE = {
+    "days": 30,
+    "average": 120.0,
+    "worst_daily_average": 200.0,
+    "maximum": 412.0,
+    "minimum": 40.0,
+}
+
+
+def _judge(threshold, alarm=_DURATION, base=_BASE):
+    return judge_threshold(alarm, base, threshold, " ms", factor=10, absurd=1000)
+
+
+def test_alarm_thresholds_are_judged_against_the_30_day_range():
+    refused, _ = _judge(1e20)
+    assert refused == (
+        "threshold 1.0e+20 ms is above anything this metric reached in 30 days (max 412 ms): "
+        "the alarm could never fire"
+    )
+    assert "negative" in (_judge(-1)[0] or "")
+    refused, high = _judge(1000)
+    assert refused is None and any("could never fire" in w and "max 412" in w for w in high)
+    refused, high = _judge(10)
+    assert refused is None and any("min 40 ms" in w and "every period" in w for w in high)
+    assert any("fires on any datapoint above zero" in w for w in _judge(0)[1])
+    assert _judge(350) == (None, []), "inside the range, in proportion: one key"
+    incident = {**_DURATION, "Threshold": 8000.0}
+    assert _judge(9000, incident) == (None, []), "an incident alarm already sits above the range"
+    refused, high = _judge(90000, incident)
+    assert refused is None and any("x11.2" in w for w in high)
+    below = {**_DURATION, "ComparisonOperator": "LessThanThreshold", "Threshold": 100.0}
+    assert any("could never fire" in w for w in _judge(30, below)[1])
+    assert any("fire on every period" in w for w in _judge(500, below)[1])
+    percent = {**_DURATION, "Unit": "Percent", "Threshold": 5.0}
+    assert "above 100" in (judge_threshold(percent, {}, 101, " %", factor=10, absurd=1000)[0] or "")
+    no_data = judge_threshold(_DURATION, {"note": "no data"}, 1e9, " ms", factor=10, absurd=1000)
+    assert no_data[0] and "no data in 30 days" in no_data[0]
 
 
 def test_parsers_accept_good_values():

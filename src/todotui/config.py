@@ -122,6 +122,9 @@ class Limits(_Section):
     dynamodb_write_unit_hour_usd: float = Field(0.00065, ge=0)
     """Price of one provisioned write capacity unit for an hour (AWS list price, us-east-1,
     standard table class)."""
+    alarm_absurd_factor: float = Field(1000.0, gt=1)
+    """An alarm threshold more than this many times above both the metric's 30-day maximum and
+    the current threshold (or as far below the minimum) is refused: the alarm could never fire."""
     dynamodb_table_max_capacity: int = Field(40000, ge=1)
     """Per-table read (and write) capacity ceiling used when DescribeLimits cannot be read:
     AWS's documented default quota."""
