@@ -906,3 +906,15 @@ async def test_absurd_alarm_thresholds_are_refused_or_typed_with_the_reason(
         assert refused.status is OutcomeStatus.REFUSED and "type" in refused.message
         assert mutating_requests(clients) == {}
     assert cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["Threshold"] == start
+
+
+async def test_memory_far_above_live_is_typed_confirmed(sandbox, tmp_path, keep_memory):
+    async with open_runner(sandbox, tmp_path) as (runner, clients):
+        with pytest.raises(InvalidInput) as excinfo:
+            await runner.prepare("lambda-memory", {"memory_mb": "99999999999999999999"})
+        assert "at most 10,240 MB" in excinfo.value.errors["memory_mb"]
+        if keep_memory * 10 < 10240:
+            plan = await runner.prepare("lambda-memory", {"memory_mb": "10240"})
+            assert plan.risk is Risk.HIGH and any("more than the x10" in w for w in plan.warnings)
+            assert plan.after == (("Memory", "10,240 MB"),)
+        assert mutating_requests(clients) == {}
