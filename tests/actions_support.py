@@ -9,22 +9,30 @@ from typing import Any
 
 from todotui.actions import ActionRunner, Journal
 from todotui.aws.session import AwsClients, client_config, is_mutating
-from todotui.config import AwsTarget, Settings
+from todotui.config import AwsTarget, Limits, Settings
 
 
-def sandbox_settings(sandbox: Any, *, read_only: bool = False) -> Settings:
+def sandbox_settings(
+    sandbox: Any, *, read_only: bool = False, limits: Limits | None = None
+) -> Settings:
     return Settings(
         stack=sandbox.names,
         aws=AwsTarget(endpoint_url=sandbox.endpoint, region=sandbox.region, read_only=read_only),
+        limits=limits or Limits(),
     )
 
 
 @asynccontextmanager
 async def open_runner(
-    sandbox: Any, tmp_path: Path, *, read_only: bool = False, verify_timeout: float = 2.0
+    sandbox: Any,
+    tmp_path: Path,
+    *,
+    read_only: bool = False,
+    verify_timeout: float = 2.0,
+    limits: Limits | None = None,
 ):
     """An ActionRunner on the sandbox with a journal in tmp_path; yields (runner, clients)."""
-    settings = sandbox_settings(sandbox, read_only=read_only)
+    settings = sandbox_settings(sandbox, read_only=read_only, limits=limits)
     async with AwsClients(settings.aws, config=client_config(attempts=1)) as clients:
         runner = ActionRunner(
             settings,

@@ -14,6 +14,7 @@ import pytest
 from actions_support import journal_lines, mutating_requests, open_runner, use_sandbox_credentials
 from todotui.actions import InvalidInput, OutcomeStatus, Risk
 from todotui.actions.runner import ActionRunner
+from todotui.config import Limits
 
 pytestmark = pytest.mark.sandbox
 
@@ -584,7 +585,7 @@ async def test_alarm_threshold_keeps_every_other_field(sandbox, tmp_path, keep_d
             v for _, v in plan.context
         )
         assert "--alarm-actions" in plan.cli[0] and "--dimensions" in plan.cli[0]
-        outcome = await runner.run(plan)
+        outcome = await _run_with_confirm(runner, plan)
         assert outcome.ok and outcome.verified, outcome
         after, new_threshold = settings()
         assert new_threshold == threshold + 1000 and after == before
@@ -808,3 +809,112 @@ async def test_cli_previews_run_as_is_in_a_shell(sandbox, tmp_path):
                 {"op": "replace", "path": "/cacheClusterEnabled", "value": "false"},
             ],
         )
+
+
+# -- limits and plausibility (issue 8) ------------------------------------------------------------
+
+
+async def test_a_20_digit_capacity_is_refused_with_the_tables_ceiling(
+    sandbox, tmp_path, keep_capacity
+):
+    table = sandbox.names.table_name
+    async with open_runner(sandbox, tmp_path) as (runner, clients):
+        [_, read_field, _] = await runner.fields("dynamodb-capacity")
+        assert "10,000" in read_field.help and "DescribeLimits" in read_field.help
+        for text in ("99999999999999999999", "10001"):
+            with pytest.raises(InvalidInput) as excinfo:
+                await runner.prepare(
+                    "dynamodb-capacity", {"table": table, "read": text, "write": "5"}
+                )
+            message = excinfo.value.errors["read"]
+            assert "at most 10,000 capacity units" in message and "DescribeLimits" in message
+            assert "99999999999999999999" not in message
+        for text, shown in (("\uff15\uff10", "FULLWIDTH DIGIT FIVE"), ("50\n60", "2 lines")):
+            with pytest.raises(InvalidInput) as excinfo:
+                await runner.prepare(
+                    "dynamodb-capacity", {"table": table, "read": text, "write": "5"}
+                )
+            assert shown in excinfo.value.errors["read"]
+        assert mutating_requests(clients) == {}
+        before = clients.requests.get("dynamodb.DescribeLimits", 0)
+        await runner.fields("dynamodb-capacity")
+        assert clients.requests.get("dynamodb.DescribeLimits", 0) == before, "limits read once"
+
+
+async def test_capacity_far_above_live_is_typed_confirmed_with_its_cost(
+    sandbox, tmp_path, keep_capacity
+):
+    ddb, table = sandbox.client("dynamodb"), sandbox.names.table_name
+    read, write = _throughput(ddb, table)
+    async with open_runner(sandbox, tmp_path) as (runner, clients):
+        plan = await runner.prepare(
+            "dynamodb-capacity", {"table": table, "read": str(read * 10), "write": str(write)}
+        )
+        assert plan.risk is Risk.LOW, "x10 is still in proportion"
+        assert dict(plan.context)["Estimated cost"].startswith("about $")
+        plan = await runner.prepare(
+            "dynamodb-capacity", {"table": table, "read": "9000", "write": str(write)}
+        )
+        assert plan.risk is Risk.HIGH and plan.risk.needs_typed_confirmation
+        assert any(
+            f"from {read} to 9000 units/s" in w and "more than the x10" in w for w in plan.warnings
+        )
+        assert any(w.startswith("Estimated cost: about $") and "/h" in w for w in plan.warnings)
+        refused = await runner.run(plan)
+        assert refused.status is OutcomeStatus.REFUSED
+        assert mutating_requests(clients) == {} and _throughput(ddb, table) == (read, write)
+
+        pricey = await runner.prepare(
+            "dynamodb-capacity", {"table": table, "read": str(read), "write": str(write * 10)}
+        )
+        assert pricey.risk is Risk.LOW
+    async with open_runner(sandbox, tmp_path, limits=Limits(max_added_cost_per_hour=0.01)) as (
+        runner,
+        clients,
+    ):
+        pricey = await runner.prepare(
+            "dynamodb-capacity", {"table": table, "read": str(read), "write": str(write * 10)}
+        )
+        assert pricey.risk is Risk.HIGH
+        assert any("more than the $0.0100/h this app accepts" in w for w in pricey.warnings)
+
+
+async def test_absurd_alarm_thresholds_are_refused_or_typed_with_the_reason(
+    sandbox, tmp_path, keep_duration_alarm
+):
+    cw, name = sandbox.client("cloudwatch"), sandbox.names.duration_alarm
+    start = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["Threshold"]
+    async with open_runner(sandbox, tmp_path) as (runner, clients):
+        for text, reason in (
+            ("-1", "is negative, and this metric"),
+            ("1e20", "could never fire"),
+            ("1e9", "could never fire"),
+            ("\uff15\uff10", "FULLWIDTH DIGIT FIVE"),
+            ("9000\n9", "must be one line"),
+        ):
+            with pytest.raises(InvalidInput) as excinfo:
+                await runner.prepare("alarm-threshold", {"alarm": name, "threshold": text})
+            message = excinfo.value.errors["threshold"]
+            assert reason in message, (text, message)
+            assert "100000000000000000000" not in message
+        zero = await runner.prepare("alarm-threshold", {"alarm": name, "threshold": "0"})
+        assert zero.risk is Risk.HIGH and zero.risk.needs_typed_confirmation
+        assert any("fires on any datapoint above zero" in w for w in zero.warnings)
+        far = await runner.prepare("alarm-threshold", {"alarm": name, "threshold": str(start * 20)})
+        assert far.risk is Risk.HIGH and any("x20" in w for w in far.warnings)
+        refused = await runner.run(far)
+        assert refused.status is OutcomeStatus.REFUSED and "type" in refused.message
+        assert mutating_requests(clients) == {}
+    assert cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["Threshold"] == start
+
+
+async def test_memory_far_above_live_is_typed_confirmed(sandbox, tmp_path, keep_memory):
+    async with open_runner(sandbox, tmp_path) as (runner, clients):
+        with pytest.raises(InvalidInput) as excinfo:
+            await runner.prepare("lambda-memory", {"memory_mb": "99999999999999999999"})
+        assert "at most 10,240 MB" in excinfo.value.errors["memory_mb"]
+        if keep_memory * 10 < 10240:
+            plan = await runner.prepare("lambda-memory", {"memory_mb": "10240"})
+            assert plan.risk is Risk.HIGH and any("more than the x10" in w for w in plan.warnings)
+            assert plan.after == (("Memory", "10,240 MB"),)
+        assert mutating_requests(clients) == {}

@@ -12,10 +12,19 @@ from hypothesis import strategies as st
 from actions_support import mutating_requests, open_runner, use_sandbox_credentials
 from todotui.actions import FORM, InvalidInput, PlanError
 from todotui.actions.apigateway_actions import _size_parser
+from todotui.actions.cloudwatch_actions import judge_threshold
 from todotui.actions.cognito_actions import password_problems
 from todotui.actions.lambda_actions import LATEST_WHY, MEMORY_MAX_MB, MEMORY_MIN_MB
 from todotui.actions.registry import ACTIONS
-from todotui.actions.validation import FieldError, parse_float, parse_int
+from todotui.actions.validation import (
+    FieldError,
+    cli_number,
+    format_number,
+    parse_choice,
+    parse_float,
+    parse_int,
+    parse_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -27,13 +36,105 @@ from todotui.actions.validation import FieldError, parse_float, parse_int
         ("256 mb", "without a unit"),
         ("12.5", "whole number"),
         ("64", f"at least {MEMORY_MIN_MB} MB"),
-        ("20000", f"at most {MEMORY_MAX_MB} MB"),
+        ("20000", f"at most {format_number(MEMORY_MAX_MB)} MB"),
         ("inf", "not a whole number"),
     ],
 )
 def test_memory_field_messages(text, message):
     with pytest.raises(FieldError, match=message):
         parse_int(text, minimum=MEMORY_MIN_MB, maximum=MEMORY_MAX_MB, unit="MB")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("\uff15\uff10", "U+FF15 FULLWIDTH DIGIT FIVE is a non-ASCII digit, never converted"),
+        ("\u0665\u0660", "U+0665 ARABIC-INDIC DIGIT FIVE is a non-ASCII digit"),
+        ("5\u00b2", "U+00B2 SUPERSCRIPT TWO"),
+        ("5\u200b0", "U+200B ZERO WIDTH SPACE is a non-ASCII character"),
+        ("1_000", "without separators"),
+        ("1,000", "without separators"),
+        ("50\n60", "must be one line: it contains 2 lines (nothing was cut or joined"),
+        ("50\n", "must be one line: it contains a line break"),
+        ("50\r\n", "must be one line"),
+        ("\n50", "must be one line"),
+        ("50\u2028", "must be one line"),
+    ],
+)
+def test_numbers_are_never_normalised_silently(text, message):
+    for parse in (parse_int, parse_float):
+        with pytest.raises(FieldError) as excinfo:
+            parse(text)
+        assert message in str(excinfo.value), (text, str(excinfo.value))
+
+
+def test_one_line_fields_refuse_a_line_break_even_at_the_end():
+    for text in ("todos-table\n", "todos\ntable", "a\rb"):
+        with pytest.raises(FieldError, match="must be one line"):
+            parse_text(text, max_length=100, what="table name", single_line=True)
+        with pytest.raises(FieldError, match="must be one line"):
+            parse_choice(text, ["todos-table"], what="table")
+    assert parse_text("line one\nline two", max_length=100, what="message") == "line one\nline two"
+
+
+def test_numbers_print_readably_and_the_cli_gets_them_exactly():
+    assert format_number(99999999999999999999) == "1.0e+20"
+    assert format_number(1e20) == "1.0e+20" and format_number(1.234e20) == "1.234e+20"
+    assert format_number(40000) == "40,000" and format_number(10240) == "10,240"
+    assert format_number(3600) == "3600" and format_number(8000.0) == "8000"
+    assert format_number(0.25) == "0.25" and format_number(-1) == "-1"
+    assert cli_number(1e20) == "1e+20" and cli_number(8000.0) == "8000" and cli_number(5) == "5"
+    with pytest.raises(FieldError) as excinfo:
+        parse_int("99999999999999999999", minimum=1, maximum=40000, unit="capacity units")
+    assert "at most 40,000 capacity units" in str(excinfo.value)
+    assert "99999999999999999999" not in str(excinfo.value) and "1.0e+20" in str(excinfo.value)
+
+
+_DURATION = {
+    "MetricName": "Duration",
+    "Namespace": "AWS/Lambda",
+    "Statistic": "Average",
+    "ComparisonOperator": "GreaterThanThreshold",
+    "Threshold": 300.0,
+    "Unit": "Milliseconds",
+}
+_BASE = {
+    "days": 30,
+    "average": 120.0,
+    "worst_daily_average": 200.0,
+    "maximum": 412.0,
+    "minimum": 40.0,
+}
+
+
+def _judge(threshold, alarm=_DURATION, base=_BASE):
+    return judge_threshold(alarm, base, threshold, " ms", factor=10, absurd=1000)
+
+
+def test_alarm_thresholds_are_judged_against_the_30_day_range():
+    refused, _ = _judge(1e20)
+    assert refused == (
+        "threshold 1.0e+20 ms is above anything this metric reached in 30 days (max 412 ms): "
+        "the alarm could never fire"
+    )
+    assert "negative" in (_judge(-1)[0] or "")
+    refused, high = _judge(1000)
+    assert refused is None and any("could never fire" in w and "max 412" in w for w in high)
+    refused, high = _judge(10)
+    assert refused is None and any("min 40 ms" in w and "every period" in w for w in high)
+    assert any("fires on any datapoint above zero" in w for w in _judge(0)[1])
+    assert _judge(350) == (None, []), "inside the range, in proportion: one key"
+    incident = {**_DURATION, "Threshold": 8000.0}
+    assert _judge(9000, incident) == (None, []), "an incident alarm already sits above the range"
+    refused, high = _judge(90000, incident)
+    assert refused is None and any("x11.2" in w for w in high)
+    below = {**_DURATION, "ComparisonOperator": "LessThanThreshold", "Threshold": 100.0}
+    assert any("could never fire" in w for w in _judge(30, below)[1])
+    assert any("fire on every period" in w for w in _judge(500, below)[1])
+    percent = {**_DURATION, "Unit": "Percent", "Threshold": 5.0}
+    assert "above 100" in (judge_threshold(percent, {}, 101, " %", factor=10, absurd=1000)[0] or "")
+    no_data = judge_threshold(_DURATION, {"note": "no data"}, 1e9, " ms", factor=10, absurd=1000)
+    assert no_data[0] and "no data in 30 days" in no_data[0]
 
 
 def test_parsers_accept_good_values():
@@ -107,6 +208,14 @@ _NASTY = [
     "3601",
     "237",
     "118.0",
+    "\uff15\uff10",
+    "\u0665\u0660",
+    "50\n60",
+    "50\n",
+    "99999999999999999999",
+    "1e20",
+    "-1e9",
+    "1_000",
 ]
 
 

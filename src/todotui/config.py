@@ -107,6 +107,29 @@ class Cadence(_Section):
     """The time window shown when the app opens."""
 
 
+class Limits(_Section):
+    """How far a remediation may move a value before it needs a typed confirmation, and what
+    it costs. Hard ceilings come from AWS (quotas read once, else AWS's documented defaults)."""
+
+    change_factor: float = Field(10.0, gt=1)
+    """A new value more than this many times the live one, or below 1/this of it, is high risk:
+    confirmed by typing the resource's name."""
+    max_added_cost_per_hour: float = Field(5.0, ge=0)
+    """A change that adds more than this (USD per hour, at the list prices below) is high risk."""
+    dynamodb_read_unit_hour_usd: float = Field(0.00013, ge=0)
+    """Price of one provisioned read capacity unit for an hour (AWS list price, us-east-1,
+    standard table class). Set your region's price for closer estimates."""
+    dynamodb_write_unit_hour_usd: float = Field(0.00065, ge=0)
+    """Price of one provisioned write capacity unit for an hour (AWS list price, us-east-1,
+    standard table class)."""
+    alarm_absurd_factor: float = Field(1000.0, gt=1)
+    """An alarm threshold more than this many times above both the metric's 30-day maximum and
+    the current threshold (or as far below the minimum) is refused: the alarm could never fire."""
+    dynamodb_table_max_capacity: int = Field(40000, ge=1)
+    """Per-table read (and write) capacity ceiling used when DescribeLimits cannot be read:
+    AWS's documented default quota."""
+
+
 class AwsTarget(_Section):
     """Where to send AWS calls. All None means the standard credential chain and region."""
 
@@ -132,6 +155,7 @@ class Settings(_Section):
     stack: StackNames = StackNames()
     thresholds: Thresholds = Thresholds()
     cadence: Cadence = Cadence()
+    limits: Limits = Limits()
     aws: AwsTarget = AwsTarget()
 
     def with_overrides(self, **sections: dict[str, Any]) -> Settings:

@@ -7,7 +7,7 @@ life cycle around it: confirmation, read-only, single flight, journal, verify lo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,10 +120,24 @@ class ActionContext:
     resolver: StackResolver
     export_dir: Path
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    limits_cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Service quotas read once per run of the app (DescribeLimits, account concurrency)."""
 
     @property
     def stack(self):
         return self.settings.stack
+
+    @property
+    def limits(self):
+        return self.settings.limits
+
+    async def cached_limit(self, key: str, load: Callable[[], Awaitable[Any]]) -> Any:
+        """`load()`'s answer the first time, then the same answer: quotas do not move while we run.
+
+        A `load` that raises is not remembered: the next call asks AWS again."""
+        if key not in self.limits_cache:
+            self.limits_cache[key] = await load()
+        return self.limits_cache[key]
 
     def call_log(self) -> CallLog:
         return CallLog(self.clients)

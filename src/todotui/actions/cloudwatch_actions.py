@@ -12,7 +12,15 @@ from botocore.exceptions import ClientError
 from todotui.actions.base import Action, ActionContext, CallLog, Observation, UndoSpec
 from todotui.actions.cli_preview import aws_command
 from todotui.actions.model import Field, FieldKind, InvalidInput, Plan, Risk
-from todotui.actions.validation import FieldErrors, parse_choice, parse_float, parse_text
+from todotui.actions.validation import (
+    FieldErrors,
+    cli_number,
+    format_number,
+    implausible_change,
+    parse_choice,
+    parse_float,
+    parse_text,
+)
 from todotui.aws.errors import describe_error
 
 BASELINE_DAYS = 30
@@ -97,7 +105,8 @@ def put_metric_alarm_cli(params: dict[str, Any], ctx: ActionContext) -> str:
 
 
 def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(value)
+    """A threshold for a form or a shell: exact (`8000`, `0.5`, `1e+20`)."""
+    return cli_number(value)
 
 
 def _nice_ceiling(value: float) -> float:
@@ -129,7 +138,7 @@ async def baseline(ctx: ActionContext, alarm: dict[str, Any]) -> dict[str, Any]:
             StartTime=end - timedelta(days=BASELINE_DAYS),
             EndTime=end,
             Period=86400,
-            Statistics=["Average", "Maximum"],
+            Statistics=["Average", "Maximum", "Minimum", "Sum"],
         )
     except ClientError as exc:
         return {"note": f"baseline unavailable ({describe_error(exc)})"}
@@ -143,6 +152,10 @@ async def baseline(ctx: ActionContext, alarm: dict[str, Any]) -> dict[str, Any]:
         "worst_daily_average": max(averages),
         "maximum": max(p["Maximum"] for p in points),
     }
+    if all("Minimum" in p for p in points):
+        result["minimum"] = min(p["Minimum"] for p in points)
+    if all("Sum" in p for p in points):
+        result["max_daily_sum"] = max(p["Sum"] for p in points)
     if str(alarm.get("ComparisonOperator", "")).startswith("GreaterThan"):
         result["suggested"] = _nice_ceiling(result["worst_daily_average"] * HEADROOM)
     return result
@@ -152,19 +165,168 @@ def _baseline_pairs(base: dict[str, Any], unit: str) -> tuple[tuple[str, str], .
     if "note" in base:
         return (("30-day baseline", base["note"]),)
     rows = [
-        ("30-day average", f"{base['average']:.1f}{unit}"),
-        ("Worst daily average", f"{base['worst_daily_average']:.1f}{unit}"),
-        ("30-day maximum", f"{base['maximum']:.1f}{unit}"),
+        ("30-day average", f"{format_number(round(base['average'], 1))}{unit}"),
+        ("Worst daily average", f"{format_number(round(base['worst_daily_average'], 1))}{unit}"),
+        ("30-day maximum", f"{format_number(round(base['maximum'], 1))}{unit}"),
         ("Days with data", str(base["days"])),
     ]
+    if "minimum" in base:
+        rows.insert(3, ("30-day minimum", f"{format_number(round(base['minimum'], 1))}{unit}"))
     if "suggested" in base:
         rows.append(
             (
                 "Suggested threshold",
-                f"{_number(base['suggested'])}{unit} ({HEADROOM:g} x worst daily average)",
+                f"{format_number(base['suggested'])}{unit} ({HEADROOM:g} x worst daily average)",
             )
         )
     return tuple(rows)
+
+
+_NON_NEGATIVE_UNITS = {
+    "Seconds",
+    "Microseconds",
+    "Milliseconds",
+    "Bytes",
+    "Kilobytes",
+    "Megabytes",
+    "Gigabytes",
+    "Terabytes",
+    "Bits",
+    "Percent",
+    "Count",
+    "Bytes/Second",
+    "Count/Second",
+}
+_SUM_LIKE = {"Sum", "SampleCount"}
+
+
+def _never_negative(alarm: dict[str, Any]) -> bool:
+    """True for a metric that cannot go below 0: an AWS/* metric, a count, a duration, a
+    percentage, or math over AWS/* metrics without a subtraction."""
+    if alarm.get("Unit") in _NON_NEGATIVE_UNITS:
+        return True
+    if alarm.get("MetricName"):
+        return str(alarm.get("Namespace", "")).startswith("AWS/")
+    queries = alarm.get("Metrics") or []
+    stats = [q["MetricStat"]["Metric"] for q in queries if q.get("MetricStat")]
+    expressions = [str(q.get("Expression", "")) for q in queries]
+    return (
+        bool(stats)
+        and all(str(m.get("Namespace", "")).startswith("AWS/") for m in stats)
+        and not any("-" in e for e in expressions)
+    )
+
+
+def _is_percent(alarm: dict[str, Any]) -> bool:
+    if alarm.get("Unit") == "Percent":
+        return True
+    labels = [str(q.get("Label", "")) for q in alarm.get("Metrics") or [] if q.get("ReturnData")]
+    return any("%" in label or "percent" in label.lower() for label in labels)
+
+
+def judge_threshold(
+    alarm: dict[str, Any],
+    base: dict[str, Any],
+    threshold: float,
+    unit: str,
+    *,
+    factor: float,
+    absurd: float,
+) -> tuple[str | None, list[str]]:
+    """(why the threshold is refused, or None; why it is high risk, one line each).
+
+    Judged against the metric's 30-day range and the comparison operator: a threshold the
+    metric never reached cannot fire; one it always exceeds fires on every period.
+    """
+    shown = f"threshold {format_number(threshold)}{unit}"
+    operator = str(alarm.get("ComparisonOperator", ""))
+    greater = operator.startswith("GreaterThan")
+    lower = operator.startswith("LessThan")
+    if threshold < 0 and _never_negative(alarm):
+        what = (
+            "a percentage" if _is_percent(alarm) else "this metric (a count, a duration or a size)"
+        )
+        fate = "could never fire" if lower else "would be in ALARM on every period with data"
+        return f"{shown} is negative, and {what} never is: the alarm {fate}", []
+    if threshold > 100 and _is_percent(alarm) and (greater or lower):
+        fate = "could never fire" if greater else "would always fire"
+        return f"{shown} is above 100, and a percentage never is: the alarm {fate}", []
+    current = float(alarm.get("Threshold", 0.0))
+    high: list[str] = []
+    moved = implausible_change(
+        "The threshold",
+        max(abs(current), 1.0) if current == 0 else abs(current),
+        abs(threshold),
+        factor,
+        unit.strip(),
+    )
+    if moved and (current >= 0) == (threshold >= 0):
+        high.append(moved)
+    if current > 0 and threshold == 0 and greater:
+        high.append(
+            f"{shown} (was {format_number(current)}{unit}): the alarm fires on any datapoint above zero"
+        )
+    top: float | None = None
+    bottom: float | None = None
+    top_label = "max"
+    if "maximum" in base:
+        if str(alarm.get("Statistic", "")) in _SUM_LIKE:
+            # A period's sum is at most a whole day's; it can be 0 on a quiet period: no floor.
+            top, top_label = base.get("max_daily_sum"), "a whole day's total"
+        else:
+            top, bottom = base["maximum"], base.get("minimum")
+    # However far from the live value, a threshold x1000 above everything known is absurd.
+    reference = max(abs(current), abs(top) if top is not None else 0.0, 1.0)
+    if greater and threshold > reference * absurd:
+        if top is not None:
+            return (
+                f"{shown} is above anything this metric reached in 30 days "
+                f"({top_label} {format_number(round(top, 1))}{unit}): the alarm could never fire"
+            ), []
+        return (
+            f"{shown} is more than x{absurd:g} the current threshold "
+            f"({format_number(current)}{unit}) with no data in 30 days to say otherwise: "
+            "the alarm would in effect never fire"
+        ), []
+    if lower and bottom is not None and bottom > 0 and threshold * absurd < bottom:
+        return (
+            f"{shown} is below anything this metric reached in 30 days "
+            f"(min {format_number(round(bottom, 1))}{unit}): the alarm could never fire"
+        ), []
+    if not (greater or lower) or top is None:
+        return None, high
+    never = always = None
+    if greater and threshold >= top:
+        never = (
+            f"{shown} is above anything this metric reached in 30 days "
+            f"({top_label} {format_number(round(top, 1))}{unit}): the alarm could never fire "
+            "on traffic like the last 30 days'"
+        )
+    if greater and bottom is not None and threshold < bottom:
+        always = (
+            f"{shown} is below anything this metric reached in 30 days "
+            f"(min {format_number(round(bottom, 1))}{unit}): the alarm would fire on every period with data"
+        )
+    if lower and bottom is not None and threshold <= bottom:
+        never = (
+            f"{shown} is below anything this metric reached in 30 days "
+            f"(min {format_number(round(bottom, 1))}{unit}): the alarm could never fire "
+            "on traffic like the last 30 days'"
+        )
+    if lower and threshold > top:
+        always = (
+            f"{shown} is above anything this metric reached in 30 days "
+            f"({top_label} {format_number(round(top, 1))}{unit}): the alarm would fire on every period"
+        )
+    # An incident alarm sits above normal traffic by design: moving it further out of reach
+    # (beyond the factor, or above the 30-day range from within it) is what deserves typing.
+    if never:
+        was_reachable = current < top if greater else bottom is not None and current > bottom
+        if moved or was_reachable:
+            high.append(never)
+    if always:
+        high.append(always)
+    return None, list(dict.fromkeys(high))
 
 
 class AlarmThreshold(Action):
@@ -201,14 +363,24 @@ class AlarmThreshold(Action):
         if alarm is None:
             raise InvalidInput({"alarm": f"no alarm named {name!r} in this account and region"})
         if float(alarm["Threshold"]) == threshold:
-            raise InvalidInput({"threshold": f"already {_number(threshold)}"})
+            raise InvalidInput({"threshold": f"already {format_number(threshold)}"})
         unit = {"Milliseconds": " ms", "Seconds": " s", "Percent": " %"}.get(
             alarm.get("Unit", ""), ""
         )
         base = await baseline(ctx, alarm)
+        refused, high = judge_threshold(
+            alarm,
+            base,
+            threshold,
+            unit,
+            factor=ctx.limits.change_factor,
+            absurd=ctx.limits.alarm_absurd_factor,
+        )
+        if refused:
+            raise InvalidInput({"threshold": refused})
         params = alarm_as_put_params(alarm, threshold)
-        warnings = []
-        if (
+        warnings = list(high)
+        if not high and (
             "worst_daily_average" in base
             and threshold < base["worst_daily_average"]
             and str(alarm.get("ComparisonOperator", "")).startswith("GreaterThan")
@@ -222,19 +394,22 @@ class AlarmThreshold(Action):
             target=f"cloudwatch alarm {name}",
             params={"alarm": name, "threshold": threshold, "put": params},
             before=(
-                ("Threshold", f"{_number(float(alarm['Threshold']))}{unit}"),
+                ("Threshold", f"{format_number(float(alarm['Threshold']))}{unit}"),
                 ("State", alarm.get("StateValue", "?")),
             ),
-            after=(("Threshold", f"{_number(threshold)}{unit}"), ("Everything else", "unchanged")),
+            after=(
+                ("Threshold", f"{format_number(threshold)}{unit}"),
+                ("Everything else", "unchanged"),
+            ),
             effects=(
                 "CloudWatch re-evaluates the alarm against the new threshold from its next period.",
                 "Actions (SNS notifications) fire only when the state changes.",
             ),
             cli=(put_metric_alarm_cli(params, ctx),),
-            risk=Risk.LOW,
+            risk=Risk.HIGH if high else Risk.LOW,
             confirm_text=name,
             undo_possible=True,
-            undo_note=f"back to {_number(float(alarm['Threshold']))}",
+            undo_note=f"back to {format_number(float(alarm['Threshold']))}",
             context=_baseline_pairs(base, unit),
             warnings=tuple(warnings),
             state={"previous": float(alarm["Threshold"])},
@@ -250,7 +425,7 @@ class AlarmThreshold(Action):
             return Observation(False, (("Alarm", "not found"),), final=True)
         kept = alarm_as_put_params(alarm, plan.params["threshold"]) == plan.params["put"]
         pairs = (
-            ("Threshold", _number(float(alarm["Threshold"]))),
+            ("Threshold", format_number(float(alarm["Threshold"]))),
             ("Other settings", "unchanged" if kept else "CHANGED"),
         )
         return Observation(float(alarm["Threshold"]) == plan.params["threshold"] and kept, pairs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +21,15 @@ from todotui.actions.base import (
 )
 from todotui.actions.cli_preview import aws_command
 from todotui.actions.model import Field, FieldKind, InvalidInput, Pairs, Plan, Risk
-from todotui.actions.validation import FieldErrors, parse_choice, parse_int, parse_text
+from todotui.actions.validation import (
+    FieldErrors,
+    format_number,
+    implausible_change,
+    parse_choice,
+    parse_int,
+    parse_text,
+    usd,
+)
 from todotui.aws.errors import describe_error
 
 PAY_PER_REQUEST = "PAY_PER_REQUEST"
@@ -39,6 +48,81 @@ def billing_mode(table: dict[str, Any]) -> str:
 def _capacity(table: dict[str, Any]) -> tuple[int, int]:
     pt = table.get("ProvisionedThroughput") or {}
     return int(pt.get("ReadCapacityUnits", 0)), int(pt.get("WriteCapacityUnits", 0))
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityCeiling:
+    """The most capacity one table may have, and where that figure comes from."""
+
+    read: int
+    write: int
+    source: str
+
+    def help(self) -> str:
+        return f"whole number, 1 to {format_number(self.read)} ({self.source})"
+
+
+async def table_max_capacity(ctx: ActionContext) -> CapacityCeiling:
+    """Per-table read/write ceilings: DescribeLimits once (kept), else AWS's documented default."""
+
+    async def load() -> CapacityCeiling:
+        resp = await ctx.read("dynamodb", "describe_limits")
+        return CapacityCeiling(
+            int(resp["TableMaxReadCapacityUnits"]),
+            int(resp["TableMaxWriteCapacityUnits"]),
+            "the account's per-table quota, from DescribeLimits",
+        )
+
+    try:
+        ceiling: CapacityCeiling = await ctx.cached_limit("dynamodb.table_max", load)
+    except (ClientError, KeyError, TypeError, ValueError):
+        default = ctx.limits.dynamodb_table_max_capacity
+        return CapacityCeiling(
+            default,
+            default,
+            "AWS's documented default per-table quota; DescribeLimits could not be read",
+        )
+    return ceiling
+
+
+def hourly_cost(ctx: ActionContext, read: int, write: int) -> float:
+    """Provisioned capacity's list price per hour (settings: limits.dynamodb_*_unit_hour_usd)."""
+    limits = ctx.limits
+    return read * limits.dynamodb_read_unit_hour_usd + write * limits.dynamodb_write_unit_hour_usd
+
+
+def _cost_line(ctx: ActionContext, before: tuple[int, int] | None, after: tuple[int, int]) -> str:
+    new = hourly_cost(ctx, *after)
+    if before is None:
+        return f"about {usd(new)}/h at list price (from on-demand, billed per request)"
+    old = hourly_cost(ctx, *before)
+    delta = new - old
+    sign = "+" if delta >= 0 else "-"
+    return f"about {usd(old)}/h now -> {usd(new)}/h ({sign}{usd(abs(delta))}/h, list price)"
+
+
+def judge_capacity(
+    ctx: ActionContext, before: tuple[int, int] | None, after: tuple[int, int]
+) -> list[str]:
+    """Why a capacity change is out of proportion (factor, added cost), one sentence each."""
+    limits = ctx.limits
+    reasons = []
+    if before is not None:
+        for label, now, new in (("Read", before[0], after[0]), ("Write", before[1], after[1])):
+            why = implausible_change(f"{label} capacity", now, new, limits.change_factor, "units/s")
+            if why:
+                reasons.append(why)
+    added = hourly_cost(ctx, *after) - (hourly_cost(ctx, *before) if before else 0.0)
+    if added > limits.max_added_cost_per_hour:
+        reasons.append(
+            f"This adds about {usd(added)}/h ({usd(added * 24 * 30)} a month) at list price, "
+            f"more than the {usd(limits.max_added_cost_per_hour)}/h this app accepts on one key."
+        )
+    return reasons
+
+
+def _capacity_parser(ceiling: int, source: str):
+    return lambda t: parse_int(t, minimum=1, maximum=ceiling, unit="capacity units", why_max=source)
 
 
 def _table_choices(ctx: ActionContext) -> tuple[str, ...]:
@@ -107,6 +191,7 @@ class DynamoDbCapacity(Action):
         table = await describe_table(ctx, ctx.stack.table_name)
         read, write = _capacity(table)
         on_demand = billing_mode(table) == PAY_PER_REQUEST
+        ceiling = await table_max_capacity(ctx)
         return [
             Field(
                 "table",
@@ -119,14 +204,14 @@ class DynamoDbCapacity(Action):
                 "read",
                 "Read capacity units",
                 FieldKind.INT,
-                help="whole number, at least 1",
+                help=ceiling.help(),
                 default="" if on_demand else str(read),
             ),
             Field(
                 "write",
                 "Write capacity units",
                 FieldKind.INT,
-                help="whole number, at least 1",
+                help=f"whole number, 1 to {format_number(ceiling.write)} ({ceiling.source})",
                 default="" if on_demand else str(write),
             ),
         ]
@@ -134,8 +219,9 @@ class DynamoDbCapacity(Action):
     async def plan(self, ctx: ActionContext, values: dict[str, str]) -> Plan:
         errors = FieldErrors(values)
         name = errors.take("table", lambda t: parse_choice(t, _table_choices(ctx), what="table"))
-        read = errors.take("read", lambda t: parse_int(t, minimum=1, unit="capacity units"))
-        write = errors.take("write", lambda t: parse_int(t, minimum=1, unit="capacity units"))
+        ceiling = await table_max_capacity(ctx)
+        read = errors.take("read", _capacity_parser(ceiling.read, ceiling.source))
+        write = errors.take("write", _capacity_parser(ceiling.write, ceiling.source))
         errors.raise_if_any()
         assert name and read and write
         table = await describe_table(ctx, name)
@@ -153,6 +239,10 @@ class DynamoDbCapacity(Action):
                 f"({decreases} used today); after that, AWS refuses decreases until an hour passes or the "
                 "day ends."
             )
+        implausible = judge_capacity(ctx, (now_read, now_write), (read, write))
+        cost = _cost_line(ctx, (now_read, now_write), (read, write))
+        if implausible:
+            warnings += [*implausible, f"Estimated cost: {cost}."]
         if table.get("GlobalSecondaryIndexes"):
             warnings.append(
                 "Global secondary indexes keep their own capacity: change them separately."
@@ -178,23 +268,28 @@ class DynamoDbCapacity(Action):
             target=f"dynamodb {name}",
             params={"table": name, "read": read, "write": write},
             before=(
-                ("Read capacity", f"{now_read} units/s"),
-                ("Write capacity", f"{now_write} units/s"),
+                ("Read capacity", f"{format_number(now_read)} units/s"),
+                ("Write capacity", f"{format_number(now_write)} units/s"),
             ),
-            after=(("Read capacity", f"{read} units/s"), ("Write capacity", f"{write} units/s")),
+            after=(
+                ("Read capacity", f"{format_number(read)} units/s"),
+                ("Write capacity", f"{format_number(write)} units/s"),
+            ),
             effects=(
                 "Provisioned capacity is billed per unit-hour whether used or not.",
                 "The table stays available while AWS applies the change (UPDATING -> ACTIVE).",
             ),
             cli=(cli,),
-            risk=Risk.DESTRUCTIVE if decrease else Risk.LOW,
+            risk=Risk.DESTRUCTIVE if decrease else Risk.HIGH if implausible else Risk.LOW,
             confirm_text=name,
             undo_possible=True,
-            undo_note=f"back to {now_read}/{now_write}"
+            undo_note=f"back to {format_number(now_read)}/{format_number(now_write)}"
             + (" (a decrease: it counts against the daily allowance)" if not decrease else ""),
             context=(
                 *await _consumed_context(ctx, name, now_read, now_write),
                 ("Decreases today", str(decreases)),
+                ("Estimated cost", cost),
+                ("Table maximum", f"{format_number(ceiling.read)} units/s ({ceiling.source})"),
             ),
             warnings=tuple(warnings),
             state={"previous": [now_read, now_write]},
@@ -218,8 +313,8 @@ class DynamoDbCapacity(Action):
         read, write = _capacity(table)
         status = table.get("TableStatus", "?")
         pairs = (
-            ("Read capacity", f"{read} units/s"),
-            ("Write capacity", f"{write} units/s"),
+            ("Read capacity", f"{format_number(read)} units/s"),
+            ("Write capacity", f"{format_number(write)} units/s"),
             ("Status", status),
         )
         ok = status == "ACTIVE" and (read, write) == (plan.params["read"], plan.params["write"])
@@ -280,8 +375,9 @@ class DynamoDbBillingMode(Action):
         )
         read = write = None
         if mode == PROVISIONED:
-            read = errors.take("read", lambda t: parse_int(t, minimum=1, unit="capacity units"))
-            write = errors.take("write", lambda t: parse_int(t, minimum=1, unit="capacity units"))
+            ceiling = await table_max_capacity(ctx)
+            read = errors.take("read", _capacity_parser(ceiling.read, ceiling.source))
+            write = errors.take("write", _capacity_parser(ceiling.write, ceiling.source))
         elif mode == PAY_PER_REQUEST:
             for field_name in ("read", "write"):
                 if not errors.optional(field_name):
@@ -299,9 +395,18 @@ class DynamoDbBillingMode(Action):
                 "--provisioned-throughput",
                 f"ReadCapacityUnits={read},WriteCapacityUnits={write}",
             ]
-            after = (("Billing mode", mode), ("Capacity", f"{read} read / {write} write units/s"))
+            assert read is not None and write is not None
+            after = (
+                ("Billing mode", mode),
+                ("Capacity", f"{format_number(read)} read / {format_number(write)} write units/s"),
+            )
+            warnings = [
+                *judge_capacity(ctx, None, (read, write)),
+                f"Estimated cost: {_cost_line(ctx, None, (read, write))}.",
+            ]
         else:
             after = (("Billing mode", mode), ("Capacity", "scales with traffic"))
+            warnings = []
         before_capacity = (
             "scales with traffic"
             if current == PAY_PER_REQUEST
@@ -325,6 +430,7 @@ class DynamoDbBillingMode(Action):
             undo_possible=True,
             undo_note=f"switches back to {current}",
             context=await _consumed_context(ctx, name, now_read, now_write),
+            warnings=tuple(warnings),
             state={"previous_mode": current, "previous": [now_read, now_write]},
         )
 

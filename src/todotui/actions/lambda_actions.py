@@ -11,7 +11,15 @@ from botocore.exceptions import ClientError
 from todotui.actions.base import Action, ActionContext, CallLog, Observation, UndoSpec, is_not_found
 from todotui.actions.cli_preview import aws_command
 from todotui.actions.model import FORM, Field, FieldKind, InvalidInput, Plan, Risk
-from todotui.actions.validation import FieldError, FieldErrors, parse_choice, parse_float, parse_int
+from todotui.actions.validation import (
+    FieldError,
+    FieldErrors,
+    format_number,
+    implausible_change,
+    parse_choice,
+    parse_float,
+    parse_int,
+)
 from todotui.aws.errors import describe_error
 
 MEMORY_MIN_MB = 128
@@ -186,7 +194,13 @@ class LambdaMemory(Action):
         errors = FieldErrors(values)
         memory = errors.take(
             "memory_mb",
-            lambda t: parse_int(t, minimum=MEMORY_MIN_MB, maximum=MEMORY_MAX_MB, unit="MB"),
+            lambda t: parse_int(
+                t,
+                minimum=MEMORY_MIN_MB,
+                maximum=MEMORY_MAX_MB,
+                unit="MB",
+                why_max="AWS's documented Lambda maximum",
+            ),
         )
         errors.raise_if_any()
         assert memory is not None
@@ -202,14 +216,19 @@ class LambdaMemory(Action):
                 "was fixed when it was published: this changes $LATEST (and every version published "
                 "from now on)."
             )
+        implausible = implausible_change("Memory", current, memory, ctx.limits.change_factor, "MB")
+        if implausible:
+            warnings.append(
+                f"{implausible}; the price per invocation-ms changes x{memory / current:.2f}."
+            )
         name = ctx.stack.function_name
         return Plan(
             action_id=self.id,
             title=self.title,
             target=_fn_target(ctx),
             params={"memory_mb": memory},
-            before=(("Memory", f"{current} MB"),),
-            after=(("Memory", f"{memory} MB"),),
+            before=(("Memory", f"{format_number(current)} MB"),),
+            after=(("Memory", f"{format_number(memory)} MB"),),
             effects=(
                 f"Price per invocation-ms scales with memory: x{memory / current:.2f} per GB-second.",
                 "New execution environments start with the new size: expect a few cold starts.",
@@ -222,7 +241,7 @@ class LambdaMemory(Action):
                     ctx.clients.target,
                 ),
             ),
-            risk=Risk.LOW,
+            risk=Risk.HIGH if implausible else Risk.LOW,
             confirm_text=name,
             undo_possible=True,
             undo_note=f"sets memory back to {current} MB",

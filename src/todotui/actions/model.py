@@ -19,6 +19,9 @@ class Risk(Enum):
     """How the operator confirms: LOW with a key, the others by typing the resource's name."""
 
     LOW = "low"
+    HIGH = "high"
+    """Harmless in kind but implausible in size (capacity x10 above live, a large hourly cost,
+    an alarm threshold that can hardly fire): the plan's warnings say why."""
     DESTRUCTIVE = "destructive"
     SECURITY = "security"
 

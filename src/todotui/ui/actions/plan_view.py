@@ -54,6 +54,7 @@ def bullets(lines: tuple[str, ...], mark: str = "•") -> str:
 
 RISK_LABEL = {
     "low": ("low risk · confirm with a key", "$success"),
+    "high": ("high risk · confirm by typing the name", "$error"),
     "destructive": ("destructive · confirm by typing the name", "$error"),
     "security": ("security · confirm by typing the name", "$error"),
 }
