@@ -590,3 +590,22 @@ async def test_a_dialog_that_cannot_read_the_live_state_says_so_and_reads_again(
             assert box.query_one("#input-read", Input).value.isdigit()  # the live value
     finally:
         await relay.stop()
+
+
+async def test_a_pasted_two_line_value_is_refused_beside_the_field_not_cut(env, tmp_path):
+    from textual import events
+
+    app = cockpit(env, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        box = await open_action(pilot, app, "dynamodb-capacity")
+        field = box.query_one("#input-read", Input)
+        field.focus()
+        field.value = ""
+        await pilot.pause()
+        field.post_message(events.Paste("50\n60"))
+        await settle(pilot, box)
+        assert field.value == "50\n60"  # kept whole, not cut to its first line
+        row = box.query_one("#field-read")
+        assert "one line" in row.message and box.plan is None
+        assert mutations(app) == {}

@@ -36,6 +36,7 @@ from todotui.actions import (
     PlanError,
     Progress,
     Refusal,
+    Risk,
     Step,
 )
 from todotui.ui.actions.form import ActionForm
@@ -43,6 +44,9 @@ from todotui.ui.actions.plan_view import RISK_LABEL, PlanView, outcome_markup
 
 StaleCheck = Callable[[], str | None]
 """Says why the cockpit's telemetry is too old to act on, or None when it is fresh."""
+
+RISK_WORDS = {Risk.HIGH: "High-risk", Risk.DESTRUCTIVE: "Destructive", Risk.SECURITY: "Security"}
+"""How the confirmation hint names a risk that needs the resource's name typed."""
 
 PLAN_DEBOUNCE = 0.35
 """Seconds of quiet typing before the plan is rebuilt (each rebuild reads AWS)."""
@@ -109,7 +113,7 @@ class ActionDialog(ModalScreen[Outcome | None]):
             background: $surface;
             padding: 0 1;
         }
-        #dialog.-risk-destructive, #dialog.-risk-security { border: thick $error; }
+        #dialog.-risk-destructive, #dialog.-risk-security, #dialog.-risk-high { border: thick $error; }
         #dialog.-risk-low { border: thick $success; }
         .summary { color: $text-muted; width: 1fr; }
         .why { color: $accent; width: 1fr; }
@@ -325,7 +329,7 @@ class ActionDialog(ModalScreen[Outcome | None]):
         self.plan = plan.with_stale_warning(self.stale_check())
         self.query_one(PlanView).show_plan(self.plan)
         box = self.query_one("#dialog")
-        for risk in ("low", "destructive", "security"):
+        for risk in (r.value for r in Risk):
             box.set_class(self.plan.risk.value == risk, f"-risk-{risk}")
         label, _ = RISK_LABEL[self.plan.risk.value]
         box.border_subtitle = f"{self.plan.target} · {label}"
@@ -390,7 +394,7 @@ class ActionDialog(ModalScreen[Outcome | None]):
             )
         elif needs_typing:
             hint.update(
-                f"[b $error]{escape(plan.risk.value.capitalize())} action.[/] Type "
+                f"[b $error]{RISK_WORDS.get(plan.risk, plan.risk.value.capitalize())} action.[/] Type "
                 f"[b reverse] {escape(plan.confirm_text)} [/] and press enter to execute."
             )
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.markup import escape
@@ -31,6 +32,21 @@ def choices_hint(field: Field) -> str:
     shown = ", ".join(options[:_CHOICES_SHOWN])
     more = f" … (+{len(options) - _CHOICES_SHOWN})" if len(options) > _CHOICES_SHOWN else ""
     return f"one of: {shown}{more}"
+
+
+class FieldInput(Input):
+    """An Input that keeps a pasted value whole: Textual's keeps only the first line of a
+    paste, and a value cut without a word must never be planned. Validation refuses the
+    line break beside the field instead."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if event.text:
+            if self.selection.is_empty:
+                self.insert_text_at_cursor(event.text)
+            else:
+                self.replace(event.text, *self.selection)
+        event.stop()
+        event.prevent_default()  # Textual's own handler would insert the first line again
 
 
 class FieldRow(Vertical):
@@ -67,7 +83,7 @@ class FieldRow(Vertical):
         choices = (
             BOOL_CHOICES if field.kind is FieldKind.BOOL else tuple(c for c in field.choices if c)
         )
-        yield Input(
+        yield FieldInput(
             value=field.default,
             password=field.kind is FieldKind.SECRET,
             placeholder="(hidden)" if field.kind is FieldKind.SECRET else field.label,
