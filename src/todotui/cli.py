@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from todotui import __version__
-from todotui.config import Settings, resolve_settings
+from todotui.config import Settings, resolve_settings, settings_toml
 from todotui.errors import ConfigError, UsageError
 from todotui.locations import config_file
 
@@ -95,11 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _print_config(args: argparse.Namespace, settings: Settings) -> int:
     path = args.config or config_file()
     state = "" if path.exists() else "  (not present: defaults in use)"
-    print(f"settings file: {path}{state}")
-    for section, values in settings.model_dump().items():
-        print(f"[{section}]")
-        for key, value in values.items():
-            print(f"{key} = {value!r}")
+    print(f"# settings file: {path}{state}")
+    print(settings_toml(settings), end="")
     return 0
 
 
