@@ -1,0 +1,73 @@
+"""The command line's one-line failures, through `todotui.cli.main` (no sandbox, no AWS)."""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from todotui.cli import main
+
+
+@contextmanager
+def _http_server(status: int, body: bytes, content_type: str) -> Iterator[str]:
+    """A throwaway HTTP server on 127.0.0.1 answering every request the same way."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.mark.parametrize(
+    "status, body, content_type",
+    [
+        (404, b"<html><head><title>404 Not Found</title></head></html>", "text/html"),
+        (200, b"<html><body>It works!</body></html>", "text/html"),
+        (200, b'{"ok": true}', "application/json"),
+    ],
+    ids=["404-html", "200-not-json", "200-other-json"],
+)
+def test_scenario_against_a_server_that_is_not_a_sandbox_says_so(
+    capsys, status, body, content_type
+):
+    with _http_server(status, body, content_type) as endpoint:
+        code = main(["--endpoint-url", endpoint, "scenario", "spike"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == (
+        f"todotui: {endpoint} answered, but it is not a todotui sandbox"
+        " (no /_sandbox/ control API)\n"
+    )
+
+
+def test_scenario_against_a_closed_port_cannot_reach(capsys):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert main(["--endpoint-url", f"http://127.0.0.1:{port}", "scenario", "spike"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"todotui: cannot reach a sandbox at http://127.0.0.1:{port} (")
+    assert err.count("\n") == 1
