@@ -71,3 +71,48 @@ def test_scenario_against_a_closed_port_cannot_reach(capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"todotui: cannot reach a sandbox at http://127.0.0.1:{port} (")
     assert err.count("\n") == 1
+
+
+# -- no region, no credentials: one line that names what is missing and offers the sandbox -------
+# The autouse fixture leaves no AWS_* variables and empty config paths; nothing here can reach
+# AWS: without a region nothing is sent, and the last case points at a closed local port.
+
+DEMO_HINT = "`todotui --demo` for the built-in sandbox"
+
+
+def _cockpit_error(capsys, argv: list[str]) -> str:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    return captured.err
+
+
+def test_neither_region_nor_credentials_names_both_and_offers_the_demo(capsys):
+    err = _cockpit_error(capsys, [])
+    assert err.startswith("todotui: no AWS region and no AWS credentials configured (")
+    assert DEMO_HINT in err
+
+
+def test_credentials_without_a_region_names_the_region(capsys, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+    err = _cockpit_error(capsys, [])
+    assert err.startswith("todotui: no AWS region configured (use --region or AWS_DEFAULT_REGION")
+    assert "credentials" not in err and DEMO_HINT in err
+
+
+def test_a_profile_with_keys_but_no_region_names_the_region(capsys, monkeypatch, tmp_path):
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[ops]\naws_access_key_id = AKID\naws_secret_access_key = s\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    err = _cockpit_error(capsys, ["--profile", "ops"])
+    assert err.startswith("todotui: no AWS region configured (") and DEMO_HINT in err
+
+
+def test_a_region_without_credentials_names_the_credentials(capsys):
+    with socket.socket() as probe:  # a closed local port: nothing can leave this machine
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    argv = ["--region", "eu-west-1", "--endpoint-url", f"http://127.0.0.1:{port}"]
+    err = _cockpit_error(capsys, argv)
+    assert err.startswith("todotui: no AWS credentials found (") and DEMO_HINT in err

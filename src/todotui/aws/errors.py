@@ -38,14 +38,33 @@ def describe_error(exc: BaseException) -> str:
         message = _plain(err.get("Message") or str(exc))
         return f"{code}: {message}"
     if isinstance(exc, NoCredentialsError):
-        return "no AWS credentials found (try `todotui --demo` for the local sandbox)"
+        return describe_missing_setup(region=True, credentials=False)
     if isinstance(exc, NoRegionError):
-        return "no AWS region configured (use --region or AWS_DEFAULT_REGION)"
+        return describe_missing_setup(region=False, credentials=True)
     if isinstance(exc, EndpointConnectionError):
         return f"cannot reach {exc.kwargs.get('endpoint_url', 'the endpoint')}"
     if isinstance(exc, asyncio.TimeoutError):
         return "timed out waiting for AWS"
     return str(exc) or type(exc).__name__
+
+
+_DEMO_HINT = "or `todotui --demo` for the built-in sandbox"
+
+
+def describe_missing_setup(*, region: bool, credentials: bool) -> str:
+    """One line naming what is missing to reach AWS (region, credentials or both), with the
+    way to set it and the sandbox that needs neither."""
+    if not region and not credentials:
+        return (
+            "no AWS region and no AWS credentials configured (use --profile and --region,"
+            f" or AWS_* variables; {_DEMO_HINT})"
+        )
+    if not region:
+        return f"no AWS region configured (use --region or AWS_DEFAULT_REGION; {_DEMO_HINT})"
+    return (
+        "no AWS credentials found (use --profile, or AWS_ACCESS_KEY_ID and"
+        f" AWS_SECRET_ACCESS_KEY; {_DEMO_HINT})"
+    )
 
 
 def _plain(message: str) -> str:
