@@ -38,9 +38,9 @@ def describe_error(exc: BaseException) -> str:
         message = _plain(err.get("Message") or str(exc))
         return f"{code}: {message}"
     if isinstance(exc, NoCredentialsError):
-        return describe_missing_setup(region=True, credentials=False)
+        return describe_missing_setup(no_credentials=True)
     if isinstance(exc, NoRegionError):
-        return describe_missing_setup(region=False, credentials=True)
+        return describe_missing_setup(no_region=True)
     if isinstance(exc, EndpointConnectionError):
         return f"cannot reach {exc.kwargs.get('endpoint_url', 'the endpoint')}"
     if isinstance(exc, asyncio.TimeoutError):
@@ -51,15 +51,15 @@ def describe_error(exc: BaseException) -> str:
 _DEMO_HINT = "or `todotui --demo` for the built-in sandbox"
 
 
-def describe_missing_setup(*, region: bool, credentials: bool) -> str:
+def describe_missing_setup(*, no_region: bool = False, no_credentials: bool = False) -> str:
     """One line naming what is missing to reach AWS (region, credentials or both), with the
     way to set it and the sandbox that needs neither."""
-    if not region and not credentials:
+    if no_region and no_credentials:
         return (
             "no AWS region and no AWS credentials configured (use --profile and --region,"
             f" or AWS_* variables; {_DEMO_HINT})"
         )
-    if not region:
+    if no_region:
         return f"no AWS region configured (use --region or AWS_DEFAULT_REGION; {_DEMO_HINT})"
     return (
         "no AWS credentials found (use --profile, or AWS_ACCESS_KEY_ID and"

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from aiobotocore.credentials import create_credential_resolver
 from aiobotocore.session import AioSession, get_session
 from botocore.config import Config
 
@@ -108,7 +107,6 @@ class AwsClients:
         self.requests: Counter[str] = Counter()
         """Requests sent, keyed "service.Operation" (retries count once each)."""
         self._every_client_handlers: list[tuple[str, Callable[..., Any]]] = []
-        self._static_credentials = False
         if target is not None:
             self.point_at(target, credentials)
 
@@ -118,7 +116,6 @@ class AwsClients:
             raise RuntimeError("AwsClients already has clients: it cannot change target")
         if target.profile:
             self._session.set_config_variable("profile", target.profile)
-        self._static_credentials = credentials is not None
         if credentials is not None:
             self._session.set_credentials(
                 credentials.access_key_id, credentials.secret_access_key, credentials.session_token
@@ -127,19 +124,6 @@ class AwsClients:
         region = target.region or self._session.get_config_variable("region")
         self._target = ResolvedTarget(region=region, endpoint_url=endpoint, profile=target.profile)
         self._ready.set()
-
-    async def credentials_found(self) -> bool:
-        """Whether the credential chain finds any credentials, without a network call.
-
-        The chain's EC2 instance-metadata step is skipped (it would ask 169.254.169.254);
-        other steps only read the environment and files (a profile's credential_process
-        does run). Deferred credentials (assume-role, SSO) count as found: nothing is fetched.
-        """
-        if self._static_credentials:
-            return True
-        resolver = create_credential_resolver(self._session)
-        resolver.remove("iam-role")
-        return await resolver.load_credentials() is not None
 
     @property
     def connected(self) -> bool:

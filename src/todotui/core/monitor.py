@@ -226,11 +226,16 @@ class Monitor:
         """Who we are (STS) and where; raises MonitorError with one clear line if we cannot connect."""
         target = self._clients.target
         if not target.region:
+            # Nothing can be sent without a region; still say whether credentials are missing
+            # too. The clients' own session resolves them (same chain, profile and injected
+            # keys the calls would use; no request is sent beyond what the chain itself does).
             try:
-                credentials = await self._clients.credentials_found()
+                credentials = await self._clients._session.get_credentials()
             except AWS_ERRORS as exc:
                 raise MonitorError(describe_error(exc)) from None
-            raise MonitorError(describe_missing_setup(region=False, credentials=credentials))
+            raise MonitorError(
+                describe_missing_setup(no_region=True, no_credentials=credentials is None)
+            )
         try:
             sts = await self._clients.client("sts")
             answer = await sts.get_caller_identity()
