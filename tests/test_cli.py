@@ -116,3 +116,11 @@ def test_a_region_without_credentials_names_the_credentials(capsys):
     argv = ["--region", "eu-west-1", "--endpoint-url", f"http://127.0.0.1:{port}"]
     err = _cockpit_error(capsys, argv)
     assert err.startswith("todotui: no AWS credentials found (") and DEMO_HINT in err
+
+
+def test_a_profile_that_does_not_exist_is_one_line(capsys):
+    err = _cockpit_error(capsys, ["--profile", "nope"])  # was a ProfileNotFound traceback
+    assert err == (
+        "todotui: no AWS profile 'nope' in your AWS config files"
+        " (`aws configure list-profiles` lists those there are)\n"
+    )

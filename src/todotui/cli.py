@@ -122,10 +122,15 @@ def _run(args: argparse.Namespace) -> int:
 async def _run_cockpit(settings: Settings) -> int:
     """Ask STS who we are before drawing anything (a failure is one clear line), then run
     the cockpit on the same core until the user quits; the core is closed either way."""
+    from todotui.aws.errors import AWS_ERRORS, describe_error
     from todotui.core.cockpit import Cockpit
     from todotui.core.monitor import MonitorError
 
-    async with Cockpit(settings) as core:
+    try:
+        cockpit = Cockpit(settings)  # reads the AWS config now: a missing profile fails here
+    except AWS_ERRORS as exc:
+        raise UsageError(describe_error(exc)) from None
+    async with cockpit as core:
         try:
             await core.monitor.identity()
         except MonitorError as exc:

@@ -11,6 +11,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
     NoCredentialsError,
     NoRegionError,
+    ProfileNotFound,
 )
 
 #: What can go wrong in a call to AWS, and nothing else: catch these, let bugs surface.
@@ -41,6 +42,12 @@ def describe_error(exc: BaseException) -> str:
         return describe_missing_setup(no_credentials=True)
     if isinstance(exc, NoRegionError):
         return describe_missing_setup(no_region=True)
+    if isinstance(exc, ProfileNotFound):
+        profile = exc.kwargs.get("profile")
+        return (
+            f"no AWS profile {profile!r} in your AWS config files"
+            " (`aws configure list-profiles` lists those there are)"
+        )
     if isinstance(exc, EndpointConnectionError):
         return f"cannot reach {exc.kwargs.get('endpoint_url', 'the endpoint')}"
     if isinstance(exc, asyncio.TimeoutError):
