@@ -124,3 +124,28 @@ def test_a_profile_that_does_not_exist_is_one_line(capsys):
         "todotui: no AWS profile 'nope' in your AWS config files"
         " (`aws configure list-profiles` lists those there are)\n"
     )
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (
+            ["--region", "eu-west-1", "--endpoint-url", "localhost:4566"],
+            "endpoint localhost:4566: not an http:// or https:// URL;"
+            " did you mean http://localhost:4566?",
+        ),
+        (
+            ["--endpoint-url", "localhost:4566", "scenario", "spike"],
+            "endpoint localhost:4566: not an http:// or https:// URL;"
+            " did you mean http://localhost:4566?",
+        ),
+        (
+            ["--region", "eu-west-1", "--endpoint-url", "http://127.0.0.1:port"],
+            "endpoint http://127.0.0.1:port: not a valid URL",
+        ),
+    ],
+    ids=["cockpit-no-scheme", "scenario-no-scheme", "bad-port"],
+)
+def test_an_endpoint_that_is_not_a_url_is_one_line(capsys, argv, expected):
+    err = _cockpit_error(capsys, argv)  # the cockpit's was a botocore ValueError traceback
+    assert err.startswith(f"todotui: {expected}")
