@@ -149,3 +149,21 @@ def test_a_profile_that_does_not_exist_is_one_line(capsys):
 def test_an_endpoint_that_is_not_a_url_is_one_line(capsys, argv, expected):
     err = _cockpit_error(capsys, argv)  # the cockpit's was a botocore ValueError traceback
     assert err.startswith(f"todotui: {expected}")
+
+
+@pytest.mark.parametrize(
+    "status, body, expected",
+    [
+        (404, b"<html><title>404 Not Found</title></html>", "answered HTTP 404 with no AWS error"),
+        (200, b"hello, not XML", "answer is not an AWS response: it cannot be parsed"),
+    ],
+    ids=["404-html", "200-garbage"],
+)
+def test_the_cockpit_against_a_server_that_is_not_aws_is_one_line(
+    capsys, monkeypatch, status, body, expected
+):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+    with _http_server(status, body, "text/html") as endpoint:
+        err = _cockpit_error(capsys, ["--region", "eu-west-1", "--endpoint-url", endpoint])
+    assert err.startswith("todotui: the endpoint") and expected in err  # the 200 was a traceback

@@ -13,9 +13,11 @@ from botocore.exceptions import (
     NoRegionError,
     ProfileNotFound,
 )
+from botocore.parsers import ResponseParserError
 
 #: What can go wrong in a call to AWS, and nothing else: catch these, let bugs surface.
-AWS_ERRORS = (ClientError, BotoCoreError, asyncio.TimeoutError, OSError)
+#: ResponseParserError (not a BotoCoreError): the endpoint answered something that is not AWS's.
+AWS_ERRORS = (ClientError, BotoCoreError, ResponseParserError, asyncio.TimeoutError, OSError)
 
 
 def error_code(exc: BaseException) -> str | None:
@@ -35,9 +37,19 @@ def describe_error(exc: BaseException) -> str:
     """AWS's own words where there are some ("Code: Message"), else a plain description."""
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
+        if not err.get("Code") and not err.get("Message"):
+            # No AWS error document at all: a web server's or proxy's page, not AWS.
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?")
+            return (
+                f"the endpoint answered HTTP {status} with no AWS error in it (is it an AWS API?)"
+            )
         code = err.get("Code") or "Error"
         message = _plain(err.get("Message") or str(exc))
         return f"{code}: {message}"
+    if isinstance(exc, ResponseParserError):
+        return (
+            "the endpoint's answer is not an AWS response: it cannot be parsed (is it an AWS API?)"
+        )
     if isinstance(exc, NoCredentialsError):
         return describe_missing_setup(no_credentials=True)
     if isinstance(exc, NoRegionError):
@@ -52,7 +64,7 @@ def describe_error(exc: BaseException) -> str:
         return f"cannot reach {exc.kwargs.get('endpoint_url', 'the endpoint')}"
     if isinstance(exc, asyncio.TimeoutError):
         return "timed out waiting for AWS"
-    return str(exc) or type(exc).__name__
+    return " ".join(str(exc).split()) or type(exc).__name__  # one line, whatever it said
 
 
 _DEMO_HINT = "or `todotui --demo` for the built-in sandbox"
