@@ -1,3 +1,4 @@
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -51,8 +52,8 @@ def test_cli_config_error_is_one_line_and_status_2(tmp_path: Path, capsys):
 def test_cli_config_prints_resolved_values(capsys):
     assert main(["--region", "eu-west-1", "config"]) == 0
     out = capsys.readouterr().out
-    assert "region = 'eu-west-1'" in out
-    assert "function_name = 'todo-handler'" in out
+    assert 'region = "eu-west-1"' in out
+    assert 'function_name = "todo-handler"' in out
 
 
 def test_a_profile_listed_as_read_only_makes_the_session_read_only(tmp_path: Path):
@@ -62,3 +63,39 @@ def test_a_profile_listed_as_read_only_makes_the_session_read_only(tmp_path: Pat
     assert not settings.aws.effective_read_only
     assert settings.with_overrides(aws={"profile": "prod"}).aws.effective_read_only
     assert not settings.with_overrides(aws={"profile": "staging"}).aws.effective_read_only
+
+
+def _printed_config(capsys, argv: list[str]) -> str:
+    assert main([*argv, "config"]) == 0
+    return capsys.readouterr().out
+
+
+def test_config_prints_toml_that_loads_back_to_the_defaults(tmp_path: Path, capsys):
+    text = _printed_config(capsys, [])
+    assert text.startswith("# settings file: ")
+    assert "# profile = (not set)" in text and "read_only_profiles = []" in text
+    tomllib.loads(text)  # valid TOML, header and unset values included
+    pasted = tmp_path / "pasted.toml"
+    pasted.write_text(text, encoding="utf-8")
+    assert load_settings(pasted) == Settings()
+
+
+def test_config_prints_toml_that_round_trips_custom_names(tmp_path: Path, capsys):
+    path = tmp_path / "custom.toml"
+    path.write_text(
+        "[stack]\n"
+        'function_name = "orders-fn"\n'
+        "table_name = 'quote\" back\\\\slash ünï tab\t'\n"
+        "[cadence]\nrefresh_seconds = 2\nperiod_seconds = 300\n"
+        "[thresholds]\nduration_crit_ms = 1e4\n"
+        '[aws]\nprofile = "ops"\nregion = "eu-west-1"\nread_only_profiles = ["ops", "audit"]\n',
+        encoding="utf-8",
+    )
+    expected = load_settings(path)
+    assert expected.stack.table_name == 'quote" back\\\\slash ünï tab\t'
+    text = _printed_config(capsys, ["--config", str(path)])
+    assert 'read_only_profiles = ["ops", "audit"]' in text
+    assert "# endpoint_url = (not set)" in text
+    pasted = tmp_path / "pasted.toml"
+    pasted.write_text(text, encoding="utf-8")
+    assert load_settings(pasted) == expected

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from todotui import __version__
-from todotui.config import Settings, resolve_settings
+from todotui.config import Settings, resolve_settings, settings_toml
 from todotui.errors import ConfigError, UsageError
 from todotui.locations import config_file
 
@@ -95,11 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _print_config(args: argparse.Namespace, settings: Settings) -> int:
     path = args.config or config_file()
     state = "" if path.exists() else "  (not present: defaults in use)"
-    print(f"settings file: {path}{state}")
-    for section, values in settings.model_dump().items():
-        print(f"[{section}]")
-        for key, value in values.items():
-            print(f"{key} = {value!r}")
+    print(f"# settings file: {path}{state}")
+    print(settings_toml(settings), end="")
     return 0
 
 
@@ -111,6 +110,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "scenario":
         from todotui.sandbox.controller import scenario_command
 
+        if args.name:
+            _check_endpoint_url(args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
         return scenario_command(args)
     settings = resolve_settings(args)
     if args.command == "config":
@@ -119,16 +120,37 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError("--scenario needs --demo (it picks the sandbox's traffic scenario)")
     if args.demo:
         return _run_demo(settings, args.scenario or "steady")
+    _check_endpoint_url(settings.aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
     return asyncio.run(_run_cockpit(settings))
+
+
+def _check_endpoint_url(url: str | None) -> None:
+    """An endpoint (flag, settings file or AWS_ENDPOINT_URL) must be an http(s) URL: botocore
+    and urllib would otherwise fail with a traceback or an unrelated message."""
+    if not url:
+        return
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 (parsing the port is the check)
+    except ValueError as exc:
+        raise UsageError(f"endpoint {url}: not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        hint = "" if "://" in url else f"; did you mean http://{url}?"
+        raise UsageError(f"endpoint {url}: not an http:// or https:// URL{hint}")
 
 
 async def _run_cockpit(settings: Settings) -> int:
     """Ask STS who we are before drawing anything (a failure is one clear line), then run
     the cockpit on the same core until the user quits; the core is closed either way."""
+    from todotui.aws.errors import AWS_ERRORS, describe_error
     from todotui.core.cockpit import Cockpit
     from todotui.core.monitor import MonitorError
 
-    async with Cockpit(settings) as core:
+    try:
+        cockpit = Cockpit(settings)  # reads the AWS config now: a missing profile fails here
+    except AWS_ERRORS as exc:
+        raise UsageError(describe_error(exc)) from None
+    async with cockpit as core:
         try:
             await core.monitor.identity()
         except MonitorError as exc:

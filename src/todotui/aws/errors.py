@@ -11,10 +11,13 @@ from botocore.exceptions import (
     EndpointConnectionError,
     NoCredentialsError,
     NoRegionError,
+    ProfileNotFound,
 )
+from botocore.parsers import ResponseParserError
 
 #: What can go wrong in a call to AWS, and nothing else: catch these, let bugs surface.
-AWS_ERRORS = (ClientError, BotoCoreError, asyncio.TimeoutError, OSError)
+#: ResponseParserError (not a BotoCoreError): the endpoint answered something that is not AWS's.
+AWS_ERRORS = (ClientError, BotoCoreError, ResponseParserError, asyncio.TimeoutError, OSError)
 
 
 def error_code(exc: BaseException) -> str | None:
@@ -34,18 +37,53 @@ def describe_error(exc: BaseException) -> str:
     """AWS's own words where there are some ("Code: Message"), else a plain description."""
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
+        if not err.get("Code") and not err.get("Message"):
+            # No AWS error document at all: a web server's or proxy's page, not AWS.
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?")
+            return (
+                f"the endpoint answered HTTP {status} with no AWS error in it (is it an AWS API?)"
+            )
         code = err.get("Code") or "Error"
         message = _plain(err.get("Message") or str(exc))
         return f"{code}: {message}"
+    if isinstance(exc, ResponseParserError):
+        return (
+            "the endpoint's answer is not an AWS response: it cannot be parsed (is it an AWS API?)"
+        )
     if isinstance(exc, NoCredentialsError):
-        return "no AWS credentials found (try `todotui --demo` for the local sandbox)"
+        return describe_missing_setup(no_credentials=True)
     if isinstance(exc, NoRegionError):
-        return "no AWS region configured (use --region or AWS_DEFAULT_REGION)"
+        return describe_missing_setup(no_region=True)
+    if isinstance(exc, ProfileNotFound):
+        profile = exc.kwargs.get("profile")
+        return (
+            f"no AWS profile {profile!r} in your AWS config files"
+            " (`aws configure list-profiles` lists those there are)"
+        )
     if isinstance(exc, EndpointConnectionError):
         return f"cannot reach {exc.kwargs.get('endpoint_url', 'the endpoint')}"
     if isinstance(exc, asyncio.TimeoutError):
         return "timed out waiting for AWS"
-    return str(exc) or type(exc).__name__
+    return " ".join(str(exc).split()) or type(exc).__name__  # one line, whatever it said
+
+
+_DEMO_HINT = "or `todotui --demo` for the built-in sandbox"
+
+
+def describe_missing_setup(*, no_region: bool = False, no_credentials: bool = False) -> str:
+    """One line naming what is missing to reach AWS (region, credentials or both), with the
+    way to set it and the sandbox that needs neither."""
+    if no_region and no_credentials:
+        return (
+            "no AWS region and no AWS credentials configured (use --profile and --region,"
+            f" or AWS_* variables; {_DEMO_HINT})"
+        )
+    if no_region:
+        return f"no AWS region configured (use --region or AWS_DEFAULT_REGION; {_DEMO_HINT})"
+    return (
+        "no AWS credentials found (use --profile, or AWS_ACCESS_KEY_ID and"
+        f" AWS_SECRET_ACCESS_KEY; {_DEMO_HINT})"
+    )
 
 
 def _plain(message: str) -> str:

@@ -23,7 +23,7 @@ from todotui.alerts.feed import AlertFeed, BreachDetector, ConnectionWatch
 from todotui.alerts.logs import LogWatch
 from todotui.alerts.model import Alert, AlertSource, Severity
 from todotui.aws.alarms import fetch_alarms
-from todotui.aws.errors import AWS_ERRORS, describe_error
+from todotui.aws.errors import AWS_ERRORS, describe_error, describe_missing_setup
 from todotui.aws.logs import fetch_log_events
 from todotui.aws.metrics import fetch_metrics
 from todotui.aws.resources import fetch_resources
@@ -226,7 +226,16 @@ class Monitor:
         """Who we are (STS) and where; raises MonitorError with one clear line if we cannot connect."""
         target = self._clients.target
         if not target.region:
-            raise MonitorError("no AWS region configured (use --region or AWS_DEFAULT_REGION)")
+            # Nothing can be sent without a region; still say whether credentials are missing
+            # too. The clients' own session resolves them (same chain, profile and injected
+            # keys the calls would use; no request is sent beyond what the chain itself does).
+            try:
+                credentials = await self._clients._session.get_credentials()
+            except AWS_ERRORS as exc:
+                raise MonitorError(describe_error(exc)) from None
+            raise MonitorError(
+                describe_missing_setup(no_region=True, no_credentials=credentials is None)
+            )
         try:
             sts = await self._clients.client("sts")
             answer = await sts.get_caller_identity()

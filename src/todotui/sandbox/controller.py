@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import http.client
 import json
 import os
 import queue
@@ -44,10 +45,24 @@ class SandboxError(Exception):
     """The sandbox could not start, or refused a control request; the message says why."""
 
 
+class NotASandbox(SandboxError):
+    """Something answered at the endpoint, but not the sandbox's control API."""
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__(
+            f"{endpoint} answered, but it is not a todotui sandbox (no {CONTROL_PREFIX} control API)"
+        )
+
+
 def control_request(
     endpoint: str, route: str, body: dict[str, Any] | None = None, timeout: float = 300.0
 ) -> dict[str, Any]:
-    """Call the control API at `endpoint`; its JSON error text becomes a SandboxError."""
+    """Call the control API at `endpoint`; its JSON error text becomes a SandboxError.
+
+    An answer that is not the control API's JSON (another server's 404 page, a 200 that is
+    not JSON, something that does not speak HTTP) raises NotASandbox; a failure to connect
+    is left as urllib's URLError / OSError.
+    """
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(
         endpoint.rstrip("/") + CONTROL_PREFIX + route,
@@ -57,14 +72,24 @@ def control_request(
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return json.loads(response.read())
+            raw = response.read()
     except urllib.error.HTTPError as exc:
-        raw = exc.read()
         try:
-            message = json.loads(raw)["error"]
-        except (ValueError, KeyError, TypeError):
-            message = f"HTTP {exc.code} from {endpoint} (is it a todotui sandbox?)"
-        raise SandboxError(message) from None
+            message = json.loads(exc.read())["error"]
+        except (ValueError, KeyError, TypeError, OSError):
+            raise NotASandbox(endpoint) from None
+        raise SandboxError(str(message)) from None
+    except http.client.HTTPException as exc:
+        if isinstance(exc, ConnectionError):  # RemoteDisconnected: closed without answering
+            raise
+        raise NotASandbox(endpoint) from None
+    try:
+        answer = json.loads(raw)
+    except ValueError:
+        raise NotASandbox(endpoint) from None
+    if not isinstance(answer, dict):
+        raise NotASandbox(endpoint)
+    return answer
 
 
 class Sandbox:
@@ -314,5 +339,7 @@ def scenario_command(args: argparse.Namespace) -> int:
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise UsageError(f"cannot reach a sandbox at {endpoint} ({reason})") from None
-    print(f"{endpoint}: scenario {status['scenario']}: {status['scenario_summary']}")
+    if "scenario" not in status:  # JSON, but not the control API's
+        raise UsageError(str(NotASandbox(endpoint)))
+    print(f"{endpoint}: scenario {status['scenario']}: {status.get('scenario_summary', '')}")
     return 0
