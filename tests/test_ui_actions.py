@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input
+from textual.widgets import Checkbox, DataTable, Input
 from textual.worker import WorkerState
 
 from support import Clock, Forwarder, until
@@ -566,6 +566,47 @@ async def test_a_dead_poll_loop_restarts_on_the_same_core_and_verify_again_still
         entry = Journal(tmp_path / "journal.jsonl").entry(record_id)
         assert entry.verifications[-1]["verified"] is True
         assert "matches the plan" in entry.verifications[-1]["message"]
+
+
+async def test_an_earlier_sessions_unverified_action_shows_not_verified_and_v_verifies_it(
+    env, tmp_path
+):
+    """An outcome never read back (the app was killed while verifying) is listed from any
+    session, and verify again works from the journal record alone."""
+    sandbox = env
+    name = sandbox.names.function_name
+    memory = sandbox.client("lambda").get_function_configuration(FunctionName=name)["MemorySize"]
+    earlier = Journal(tmp_path / "journal.jsonl", session_id="earlier")
+    earlier.write_intent(
+        "rec-earlier",
+        caller="someone",
+        action="lambda-memory",
+        title="Change Lambda memory size",
+        target=f"lambda {name}",
+        parameters={"memory_mb": memory},
+        before=[("Memory", f"{memory - 64} MB")],
+        planned_after=[("Memory", f"{memory} MB")],
+        cli=[],
+    )
+    earlier.write_outcome(
+        "rec-earlier", result="succeeded", verified=False, after=[], request_ids=[], error=None
+    )
+    app = cockpit(sandbox, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        await pilot.press("j")
+        await until(pilot, lambda: isinstance(app.screen, JournalScreen), "the journal")
+        table = app.screen.query_one(DataTable)
+        assert str(table.get_cell("rec-earlier", "verified")) == "not verified"
+        await pilot.press("v")
+
+        def verified_again() -> bool:
+            entry = Journal(tmp_path / "journal.jsonl").entry("rec-earlier")
+            return entry is not None and bool(entry.verifications)
+
+        await until(pilot, verified_again, "verify again")
+    entry = Journal(tmp_path / "journal.jsonl").entry("rec-earlier")
+    assert entry is not None and entry.verified and not entry.needs_verify
 
 
 async def test_a_dialog_that_cannot_read_the_live_state_says_so_and_reads_again(env, tmp_path):

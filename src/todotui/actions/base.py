@@ -22,14 +22,17 @@ from todotui.config import Settings
 
 
 class CallLog:
-    """Makes AWS calls for one step and keeps every request id AWS answered with."""
+    """Makes AWS calls for one step and keeps every request id AWS answered with.
+
+    A mutating operation goes through the clients' single-attempt client (sent once, never
+    retried: a retry after a 500 or a timeout may apply the change twice); reads are retried."""
 
     def __init__(self, clients: AwsClients):
         self._clients = clients
         self.request_ids: list[str] = []
 
     async def __call__(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
-        client = await self._clients.client(service)
+        client = await self._clients.client_for(service, operation)
         try:
             response = await getattr(client, operation)(**params)
         except ClientError as exc:

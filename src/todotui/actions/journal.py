@@ -2,7 +2,9 @@
 
 Each record is flushed and fsynced before the call it describes goes out (intent) or
 before the result is reported (outcome), so a crash between the two leaves an intent
-without an outcome, which `unfinished()` lists. Secrets never reach the file: every
+without an outcome, which `unfinished()` lists (with outcomes never verified). The writes
+block (fsync): the runner calls them through `asyncio.to_thread`, awaited, so the order
+holds and the event loop does not stall; a lock keeps two threads' lines whole. Secrets never reach the file: every
 `Secret` is written as "********", and so is any value under a secret-looking key.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,10 +74,23 @@ class JournalEntry:
 
     @property
     def result(self) -> str:
-        """succeeded, failed, unknown, or "unfinished" when no outcome was written."""
+        """succeeded, failed, unknown, or "unfinished" when no outcome was written.
+
+        The latest reading's status when it gave one: an unknown outcome read back as applied
+        is "succeeded", read back as not applied "failed"."""
+        for reading in reversed(self.verifications):
+            if reading.get("result"):
+                return str(reading["result"])
         if self.outcome is None:
             return "unfinished"
         return self.outcome.get("result", "unknown")
+
+    @property
+    def needs_verify(self) -> bool:
+        """No outcome, or an outcome that may have changed AWS and was never read back as so."""
+        if self.outcome is None and not self.verifications:
+            return True
+        return self.result in ("succeeded", "unknown", "unfinished") and not self.verified
 
     @property
     def verified(self) -> bool:
@@ -89,6 +105,7 @@ class Journal:
     def __init__(self, path: Path | None = None, *, session_id: str | None = None):
         self.path = path or locations.journal_file()
         self.session_id = session_id or uuid.uuid4().hex[:12]
+        self._lock = threading.Lock()
 
     def new_record_id(self) -> str:
         return uuid.uuid4().hex
@@ -96,12 +113,13 @@ class Journal:
     def _append(self, record: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(redact(record), ensure_ascii=False, sort_keys=False) + "\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, line.encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        with self._lock:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line.encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     def write_intent(
         self,
@@ -116,6 +134,7 @@ class Journal:
         planned_after: list[tuple[str, str]],
         cli: list[str],
         undo_of: str | None = None,
+        plan_state: dict[str, Any] | None = None,
     ) -> None:
         self._append(
             {
@@ -132,6 +151,7 @@ class Journal:
                 "planned_after": [list(p) for p in planned_after],
                 "cli": cli,
                 "undo_of": undo_of,
+                "plan_state": plan_state or {},
             }
         )
 
@@ -164,8 +184,15 @@ class Journal:
         )
 
     def write_verification(
-        self, record_id: str, *, verified: bool, after: list[tuple[str, str]], message: str
+        self,
+        record_id: str,
+        *,
+        verified: bool,
+        after: list[tuple[str, str]],
+        message: str,
+        result: str | None = None,
     ) -> None:
+        """One reading; `result` is the action's status as this reading judges it."""
         self._append(
             {
                 "kind": "verify",
@@ -175,6 +202,7 @@ class Journal:
                 "verified": verified,
                 "after": [list(p) for p in after],
                 "message": message,
+                **({"result": result} if result else {}),
             }
         )
 
@@ -224,5 +252,7 @@ class Journal:
         return None
 
     def unfinished(self) -> list[JournalEntry]:
-        """Intents with no outcome: the app crashed (or was killed) while the call was out."""
-        return [e for e in self.entries() if e.outcome is None]
+        """Every record from any session that still needs reading back: an intent with no
+        outcome (the app died while the call was out), or an outcome that succeeded or is
+        unknown with no verified reading (killed while verifying, or never settled)."""
+        return [e for e in self.entries() if e.needs_verify]

@@ -8,6 +8,7 @@ later, `verify`, `undo_plan` and `history`. Nothing here imports Textual.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError, ParamValidationError
+from botocore.exceptions import ParamValidationError
 
 from todotui import locations
 from todotui.actions.base import (
@@ -38,6 +39,7 @@ from todotui.actions.model import (
     Plan,
     Progress,
     Refusal,
+    Risk,
     Secret,
     Step,
     UnknownAction,
@@ -46,7 +48,7 @@ from todotui.actions.redaction import scrub, secrets_in_flight
 from todotui.actions.registry import CHECKS, ActionInfo, actions_for_topic, catalog
 from todotui.actions.registry import action as find_action
 from todotui.alerts.model import Topic
-from todotui.aws.errors import AWS_ERRORS, describe_error
+from todotui.aws.errors import AWS_ERRORS, describe_error, http_status, outcome_uncertain
 from todotui.aws.session import AwsClients
 from todotui.config import Settings
 
@@ -212,7 +214,10 @@ class ActionRunner:
             )
         caller = await self.caller_identity()
         record_id = self.journal.new_record_id()
-        self.journal.write_intent(
+        # The journal's append+fsync runs in a thread; awaited, so the intent is on disk
+        # before the call goes out and the outcome before it is reported.
+        await asyncio.to_thread(
+            self.journal.write_intent,
             record_id,
             caller=caller,
             action=plan.action_id,
@@ -223,6 +228,7 @@ class ActionRunner:
             planned_after=list(plan.after),
             cli=list(plan.cli),
             undo_of=plan.undo_of,
+            plan_state=plan.state,
         )
         calls = CallLog(self.clients)
         progress(Progress(Step.SEND, "sending"))
@@ -238,19 +244,29 @@ class ActionRunner:
                 status, error, refusal = OutcomeStatus.REFUSED, str(exc), Refusal.READ_ONLY
             except PartialFailure as exc:
                 status, error = OutcomeStatus.FAILED, str(exc)
-            except (ClientError, ParamValidationError) as exc:
-                status, error = OutcomeStatus.FAILED, describe_error(exc)
-            except (*AWS_ERRORS, LookupError) as exc:
-                status, error = OutcomeStatus.UNKNOWN, describe_error(exc)
-                message = "the endpoint did not answer: the change may or may not have happened; run verify"
+            except (*AWS_ERRORS, ParamValidationError, LookupError) as exc:
+                error = _describe(exc)
+                if isinstance(exc, LookupError) or outcome_uncertain(exc):
+                    # A 5XX, a timeout or a broken connection: AWS may have applied it.
+                    status = OutcomeStatus.UNKNOWN
+                    code = http_status(exc)
+                    answer = f"AWS answered HTTP {code}" if code else "no answer came back"
+                    message = f"{answer}: the change may or may not have happened; reading it back"
+                else:
+                    status = OutcomeStatus.FAILED  # AWS refused it (4XX): its words in `error`
         if error is not None:
             error = scrub(error, secrets)
         self._results[record_id] = result
         self._status[record_id] = status
         if refusal is not None:
             self._refusals[record_id] = refusal
-        undo = action.undo(plan, result) if status is OutcomeStatus.SUCCEEDED else None
-        self.journal.write_outcome(
+        undo = None
+        if status in (OutcomeStatus.SUCCEEDED, OutcomeStatus.UNKNOWN):
+            # Kept for an unknown outcome too: it applies once the read-back shows the change.
+            with contextlib.suppress(LookupError):
+                undo = action.undo(plan, result)
+        await asyncio.to_thread(
+            self.journal.write_outcome,
             record_id,
             result=status.value,
             verified=False,
@@ -263,7 +279,7 @@ class ActionRunner:
                 "undo": {"action": undo.action_id, "values": undo.values} if undo else None,
             },
         )
-        if status is not OutcomeStatus.SUCCEEDED:
+        if status not in (OutcomeStatus.SUCCEEDED, OutcomeStatus.UNKNOWN):
             log.info("action %s on %s: %s", plan.action_id, plan.target, status.value)
             return Outcome(
                 plan.action_id,
@@ -277,7 +293,11 @@ class ActionRunner:
             )
         progress(Progress(Step.VERIFY, "verifying"))
         verified = await self._verify(plan, record_id, progress)
-        return replace(verified, request_ids=tuple(calls.request_ids))
+        return replace(
+            verified,
+            request_ids=tuple(calls.request_ids),
+            error=verified.error or error,
+        )
 
     async def _changed_since_plan(self, plan: Plan) -> str | None:
         """Why the plan no longer describes the resource, or None if it still does."""
@@ -303,6 +323,62 @@ class ActionRunner:
 
         `record_id` is the journal record of the run (`Outcome.record_id`); the reading is journaled there."""
         return await self._verify(plan, record_id, on_progress or _ignore)
+
+    def journal_plan(self, record_id: str) -> Plan:
+        """The Plan of a journaled action, rebuilt from its intent (any session), for verify.
+
+        Not planned again: after the change the form no longer validates ("already 512 MB").
+        What `observe` reads comes from the intent: parameters, planned after, plan state;
+        `execute`'s result and the status come from the outcome (and later readings).
+        Raises LookupError when there is no such record or its action is not known."""
+        entry = self.journal.entry(record_id)
+        if entry is None:
+            raise LookupError(f"no journal record {record_id}")
+        find_action(entry.action_id)  # raises UnknownAction (a LookupError) for an unknown id
+        intent = entry.intent
+
+        def pairs(key: str) -> tuple[tuple[str, str], ...]:
+            return tuple((str(k), str(v)) for k, v in intent.get(key) or [])
+
+        if record_id not in self._status:
+            state = (entry.outcome or {}).get("state") or {}
+            self._results[record_id] = dict(state.get("result") or {})
+            try:
+                self._status[record_id] = OutcomeStatus(entry.result)
+            except ValueError:  # "unfinished": no outcome was written
+                self._status[record_id] = OutcomeStatus.UNKNOWN
+        return Plan(
+            action_id=entry.action_id,
+            title=entry.title,
+            target=entry.target,
+            params=dict(intent.get("parameters") or {}),
+            before=pairs("before"),
+            after=pairs("planned_after"),
+            effects=(),
+            cli=tuple(intent.get("cli") or ()),
+            risk=Risk.LOW,
+            confirm_text="",
+            undo_possible=False,
+            undo_of=intent.get("undo_of"),
+            state=dict(intent.get("plan_state") or {}),
+        )
+
+    async def verify_record(
+        self, record_id: str, *, on_progress: OnProgress | None = None
+    ) -> Outcome:
+        """Verify again from the journal record alone (an earlier session's, or one whose app
+        was killed mid-call); the reading is journaled. Raises LookupError (no such record)."""
+        plan = self.journal_plan(record_id)
+        return await self._verify(plan, record_id, on_progress or _ignore)
+
+    def can_verify(self, record_id: str) -> bool:
+        """True when `verify_record` can rebuild the record's plan (it is in the journal, its
+        action is known)."""
+        try:
+            self.journal_plan(record_id)
+        except LookupError:
+            return False
+        return True
 
     async def _verify(self, plan: Plan, record_id: str, progress: OnProgress) -> Outcome:
         action = find_action(plan.action_id)
@@ -335,7 +411,19 @@ class ActionRunner:
             await asyncio.sleep(self.poll_interval)
         matches = bool(observation and observation.matches)
         pairs = observation.pairs if observation else ()
-        if matches:
+        status = self._status.get(record_id, OutcomeStatus.SUCCEEDED)
+        seen = ", ".join(f"{k} {v}" for k, v in pairs)
+        if status is OutcomeStatus.UNKNOWN:
+            # The call had no clear answer: the read-back is what says what happened.
+            if matches:
+                status, message = OutcomeStatus.SUCCEEDED, "applied (read back): " + seen
+            elif observation is not None:
+                status = OutcomeStatus.FAILED
+                message = f"not applied (read back after {timeout:g} s: {seen})"
+            else:
+                message = f"still unknown: could not read the state back ({error}); verify again"
+            self._status[record_id] = status
+        elif matches:
             message = "verified: the resource now matches the plan"
         elif observation and observation.final:
             message = f"did not take effect: {observation.message}"
@@ -343,12 +431,13 @@ class ActionRunner:
             message = f"could not read the state back ({error}); run verify again"
         else:
             message = f"not settled after {timeout:g} s ({observation.message if observation else 'no reading'}); run verify again"
-        status = self._status.get(record_id, OutcomeStatus.SUCCEEDED)
-        if status is OutcomeStatus.UNKNOWN and matches:
-            status = OutcomeStatus.SUCCEEDED
-            self._status[record_id] = status
-        self.journal.write_verification(
-            record_id, verified=matches, after=list(pairs), message=message
+        await asyncio.to_thread(
+            self.journal.write_verification,
+            record_id,
+            verified=matches,
+            after=list(pairs),
+            message=message,
+            result=status.value,
         )
         return Outcome(
             plan.action_id,
@@ -374,6 +463,7 @@ class ActionRunner:
         if entry is None:
             raise UndoUnavailable(f"no journal record {record_id}")
         if entry.outcome is None or entry.result != OutcomeStatus.SUCCEEDED.value:
+            # `result` is the latest reading's: an unknown outcome read back as applied counts
             raise UndoUnavailable(
                 f"{entry.title} {entry.result}: only an action that succeeded can be undone"
             )

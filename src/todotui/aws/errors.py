@@ -11,6 +11,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
     NoCredentialsError,
     NoRegionError,
+    ParamValidationError,
     ProfileNotFound,
 )
 from botocore.parsers import ResponseParserError
@@ -25,6 +26,27 @@ def error_code(exc: BaseException) -> str | None:
     if isinstance(exc, ClientError):
         return exc.response.get("Error", {}).get("Code")
     return None
+
+
+def http_status(exc: BaseException) -> int | None:
+    """The HTTP status AWS answered with, or None when there was no answer."""
+    if isinstance(exc, ClientError):
+        return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return None
+
+
+def outcome_uncertain(exc: BaseException) -> bool:
+    """True when a mutation that raised `exc` may still have been applied.
+
+    A 5XX answer (AWS, or a proxy, failed after receiving it), a timeout, or a broken
+    connection: the request may have been acted on. A 4XX is AWS refusing it; missing
+    credentials or region and invalid parameters fail before anything is sent.
+    """
+    if isinstance(exc, ClientError):
+        return (http_status(exc) or 0) >= 500
+    if isinstance(exc, (NoCredentialsError, NoRegionError, ParamValidationError)):
+        return False
+    return isinstance(exc, AWS_ERRORS)
 
 
 def request_id(exc: BaseException) -> str | None:

@@ -37,6 +37,26 @@ def is_mutating(operation: str) -> bool:
     return not operation.removeprefix("Admin").startswith(_READ_PREFIXES)
 
 
+def api_name(operation: str) -> str:
+    """ "update_function_configuration" -> "UpdateFunctionConfiguration" (API names pass through)."""
+    if "_" in operation or operation.islower():
+        return "".join(part.capitalize() for part in operation.split("_"))
+    return operation
+
+
+def single_attempt(config: Config) -> Config:
+    """`config` with one attempt and no retries: what a mutation is sent with.
+
+    botocore decides retries per client (its retry handler is registered on the client's
+    events when it is made, from `Config.retries`); there is no per-call switch. A retried
+    mutation whose first attempt was applied but answered 500 (or timed out) is applied
+    again, so mutations go out once and the runner reads the state back instead.
+    `Config.merge` replaces the whole `retries` dict, so the mode is carried over.
+    """
+    mode = (config.retries or {}).get("mode", "standard")
+    return config.merge(Config(retries={"mode": mode, "total_max_attempts": 1}))
+
+
 def client_config(
     *, attempts: int = 3, connect_timeout: float = 3, read_timeout: float = 10
 ) -> Config:
@@ -86,6 +106,11 @@ class AwsClients:
     """Lazily created, long-lived async clients sharing one session and one Config.
 
     Use as `async with AwsClients(target) as aws: cw = await aws.client("cloudwatch")`.
+
+    Each service has up to two clients: `client` (reads, with the Config's retries) and
+    `mutation_client` (the same Config with one attempt: see `single_attempt`).
+    `client_for(service, operation)` picks by `is_mutating`, the one rule. Both share the
+    request counter and every `on_every_client` handler (the read-only guard covers both).
     """
 
     def __init__(
@@ -100,10 +125,12 @@ class AwsClients:
         anywhere before that, so a starting demo can never reach a real account)."""
         self._session = session or get_session()
         self._config = config or client_config()
+        self._mutation_config = single_attempt(self._config)
         self._target: ResolvedTarget | None = None
         self._ready = asyncio.Event()
         self._stack = AsyncExitStack()
         self._clients: dict[str, Any] = {}
+        self._mutation_clients: dict[str, Any] = {}
         self.requests: Counter[str] = Counter()
         """Requests sent, keyed "service.Operation" (retries count once each)."""
         self._every_client_handlers: list[tuple[str, Callable[..., Any]]] = []
@@ -112,7 +139,7 @@ class AwsClients:
 
     def point_at(self, target: AwsTarget, credentials: StaticCredentials | None = None) -> None:
         """Say where calls go; allowed once, before any client exists."""
-        if self._clients:
+        if self._clients or self._mutation_clients:
             raise RuntimeError("AwsClients already has clients: it cannot change target")
         if target.profile:
             self._session.set_config_variable("profile", target.profile)
@@ -147,16 +174,31 @@ class AwsClients:
         traceback: TracebackType | None,
     ) -> None:
         self._clients.clear()
+        self._mutation_clients.clear()
         await self._stack.__aexit__(exc_type, exc, traceback)
 
     async def client(self, service: str) -> Any:
-        """The client for `service`, created on first use and closed with this object.
+        """The client for `service` (reads: retried), created on first use and closed with this object.
 
         Before the target is known, waits for it."""
+        return await self._get(service, self._clients, self._config)
+
+    async def mutation_client(self, service: str) -> Any:
+        """The client for `service` that sends each request once (no retries): for mutations."""
+        return await self._get(service, self._mutation_clients, self._mutation_config)
+
+    async def client_for(self, service: str, operation: str) -> Any:
+        """The right client for `operation` ("update_table" or "UpdateTable"): a mutation is
+        sent once, a read keeps the retries."""
+        if is_mutating(api_name(operation)):
+            return await self.mutation_client(service)
+        return await self.client(service)
+
+    async def _get(self, service: str, clients: dict[str, Any], config: Config) -> Any:
         if self._target is None:
             await self._ready.wait()
-        if service not in self._clients:
-            kwargs: dict[str, Any] = {"config": self._config, "region_name": self.target.region}
+        if service not in clients:
+            kwargs: dict[str, Any] = {"config": config, "region_name": self.target.region}
             if self.target.endpoint_url:
                 kwargs["endpoint_url"] = self.target.endpoint_url
             client = await self._stack.enter_async_context(
@@ -165,8 +207,8 @@ class AwsClients:
             client.meta.events.register("before-send", self._count_request)
             for event_name, handler in self._every_client_handlers:
                 client.meta.events.register(event_name, handler)
-            self._clients[service] = client
-        return self._clients[service]
+            clients[service] = client
+        return clients[service]
 
     def on_every_client(self, event_name: str, handler: Callable[..., Any]) -> None:
         """Register a botocore event handler on every client, those made so far and later ones.
@@ -175,7 +217,7 @@ class AwsClients:
         that goes through these clients can send a mutation while read-only is on.
         """
         self._every_client_handlers.append((event_name, handler))
-        for client in self._clients.values():
+        for client in [*self._clients.values(), *self._mutation_clients.values()]:
             client.meta.events.register(event_name, handler)
 
     def _count_request(self, event_name: str = "", **kwargs: Any) -> None:

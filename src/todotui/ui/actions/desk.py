@@ -141,17 +141,24 @@ class ActionDesk:
         )
 
     def verify(self, record_id: str) -> None:
+        """Read back again: this session's plan if there is one, else the journal record's
+        (an earlier session's, or one the app was killed on)."""
         runner = self.runner
         plan = self.plans.get(record_id)
         if plan is None:
-            return
+            try:
+                plan = runner.journal_plan(record_id)
+            except LookupError as exc:
+                self.app.notify(str(exc), title="Cannot verify", severity="warning", timeout=5)
+                return
+        checked = plan
 
         async def verify() -> None:
-            outcome = await runner.verify(plan, record_id)
-            self.report(plan, outcome)
+            outcome = await runner.verify(checked, record_id)
+            self.report(checked, outcome)
             self.app.notify(
                 outcome.message,
-                title=f"{plan.title}: verify",
+                title=f"{checked.title}: verify",
                 timeout=5,
                 severity="information" if outcome.verified else "warning",
             )
@@ -176,7 +183,7 @@ class ActionDesk:
             entries,
             session_id=runner.journal.session_id,
             journal_path=str(runner.journal.path),
-            can_verify=lambda rid: rid in self.plans,
+            can_verify=lambda rid: rid in self.plans or runner.can_verify(rid),
         )
         self.app.push_screen(screen, requested)
 

@@ -1,7 +1,9 @@
 """This session's actions from the journal, with undo and "verify again" where they apply.
 
-Unfinished intents (an intent with no outcome: the app died while the call was out) are
-listed too, from any session, because someone must find out what happened to them.
+Unfinished records are listed too, from any session, because someone must find out what
+happened to them: an intent with no outcome (the app died while the call was out), or an
+outcome never read back as verified (unknown, or killed while verifying). `v` verifies
+them again from the journal record alone.
 """
 
 from __future__ import annotations
@@ -61,9 +63,7 @@ def can_undo(entry: JournalEntry) -> bool:
 
 def needs_verify(entry: JournalEntry) -> bool:
     """Outcome unknown, intent unfinished, or sent but never verified."""
-    return entry.result in ("unknown", "unfinished") or (
-        entry.result == "succeeded" and not entry.verified
-    )
+    return entry.needs_verify
 
 
 def _pairs(label: str, pairs: Sequence[Sequence[object]]) -> list[str]:
@@ -123,6 +123,14 @@ def entry_markup(entry: JournalEntry, *, this_session: bool) -> str:
     if intent.get("cli"):
         lines += ["[b $accent]aws CLI[/]", *(escape(line) for line in intent["cli"])]
     return "\n".join(lines)
+
+
+def _verified_cell(entry: JournalEntry) -> Text:
+    if entry.verified:
+        return Text("yes", style="green")
+    if needs_verify(entry):
+        return Text("not verified", style="bold yellow")
+    return Text("no", style="dim")
 
 
 class JournalScreen(ModalScreen[JournalRequest | None]):
@@ -192,7 +200,7 @@ class JournalScreen(ModalScreen[JournalRequest | None]):
             ("action", "action", None),
             ("target", "target", None),
             ("result", "result", 10),
-            ("verified", "verified", 8),
+            ("verified", "verified", 12),
             ("undo", "undo", 4),
         ):
             table.add_column(label, key=key, width=width)
@@ -206,7 +214,7 @@ class JournalScreen(ModalScreen[JournalRequest | None]):
                 Text(entry.title),
                 Text(entry.target, style="dim"),
                 result,
-                Text("yes", style="green") if entry.verified else Text("no", style="yellow"),
+                _verified_cell(entry),
                 Text("yes") if can_undo(entry) else Text("—", style="dim"),
                 key=entry.record_id,
             )
@@ -247,7 +255,7 @@ class JournalScreen(ModalScreen[JournalRequest | None]):
             return
         if not self.can_verify(entry.record_id):
             self.notify(
-                "Its plan is from another session: check it with the CLI shown, or a fresh plan.",
+                "Its action is not known here: check it with the CLI shown, or a fresh plan.",
                 severity="warning",
                 timeout=4,
             )
