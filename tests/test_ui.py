@@ -587,3 +587,24 @@ async def test_below_80x24_the_screen_says_what_is_hidden_and_f_brings_the_feed(
         await pilot.pause()
         assert_values_on_screen(app)
         assert fully_on_screen(app, feed_box) and not notice.display
+
+
+async def test_a_throttled_metric_fetch_marks_the_panes_in_that_same_refresh(sandbox, base_time):
+    """CloudWatch answers 400 ThrottlingException: the refresh that met it already says so on
+    every pane (in AWS's words) and in the status bar; the last value is kept, never a zero."""
+    from fault_proxy import FaultProxy
+
+    async with FaultProxy(int(sandbox.endpoint.rsplit(":", 1)[1])) as proxy:
+        app = cockpit(sandbox, Clock(base_time + timedelta(seconds=30)), endpoint=proxy.url)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await until(pilot, lambda: shows_last_refresh(app), "the first refresh")
+            errors = app.query_one("#pane-errors", MetricPane)
+            shown = errors.snapshot.primary.value
+            proxy.throttle("GetMetricData")
+            await pilot.press("r")
+            await until(pilot, lambda: app.refreshes >= 2, "the throttled refresh")
+            primary = errors.snapshot.primary
+            assert primary.state is DataState.ERROR and "ThrottlingException" in primary.detail
+            assert primary.value == shown
+            assert "FAILING" in status_text(app)
+            assert proxy.sent("GetMetricData") >= 2  # reads are still retried
