@@ -919,3 +919,24 @@ async def test_memory_far_above_live_is_typed_confirmed(sandbox, tmp_path, keep_
             assert plan.risk is Risk.HIGH and any("more than the x10" in w for w in plan.warnings)
             assert plan.after == (("Memory", "10,240 MB"),)
         assert mutating_requests(clients) == {}
+
+
+async def test_costly_provisioned_concurrency_needs_typing_and_says_its_price(sandbox, tmp_path):
+    from todotui.actions import Risk
+    from todotui.config import Limits
+
+    alias = sandbox.names.alias
+    async with open_runner(sandbox, tmp_path, limits=Limits(max_added_cost_per_hour=0.5)) as (
+        runner,
+        clients,
+    ):
+        cheap = await runner.prepare(
+            "provisioned-concurrency", {"qualifier": alias, "executions": "5"}
+        )
+        assert cheap.risk is Risk.LOW
+        costly = await runner.prepare(
+            "provisioned-concurrency", {"qualifier": alias, "executions": "400"}
+        )
+        assert costly.risk is Risk.HIGH and costly.risk.needs_typed_confirmation
+        assert any("/h of warm capacity" in w and "$0.5/h" in w for w in costly.warnings)
+        assert not mutating_requests(clients)

@@ -125,6 +125,9 @@ class Limits(_Section):
     alarm_absurd_factor: float = Field(1000.0, gt=1)
     """An alarm threshold more than this many times above both the metric's 30-day maximum and
     the current threshold (or as far below the minimum) is refused: the alarm could never fire."""
+    lambda_provisioned_gb_hour_usd: float = Field(0.015, ge=0)
+    """Price of one GB of Lambda provisioned concurrency kept warm for an hour (AWS list price,
+    us-east-1, x86: $0.0000041667 per GB-second)."""
     dynamodb_table_max_capacity: int = Field(40000, ge=1)
     """Per-table read (and write) capacity ceiling used when DescribeLimits cannot be read:
     AWS's documented default quota."""

@@ -375,6 +375,19 @@ class ProvisionedConcurrency(Action):
             )
         )
         warnings = [note] if note else []
+        before = int(current["RequestedProvisionedConcurrentExecutions"]) if current else 0
+        added_usd = (executions - before) * memory_gb * ctx.limits.lambda_provisioned_gb_hour_usd
+        implausible = implausible_change(
+            "Provisioned concurrency", before, executions, ctx.limits.change_factor
+        )
+        if implausible:
+            warnings.append(implausible)
+        if added_usd > ctx.limits.max_added_cost_per_hour:
+            warnings.append(
+                f"Adds about ${added_usd:,.2f}/h of warm capacity (list price), more than the "
+                f"${ctx.limits.max_added_cost_per_hour:g}/h this app accepts on one key."
+            )
+        high = bool(implausible) or added_usd > ctx.limits.max_added_cost_per_hour
         return Plan(
             action_id=self.id,
             title=self.title,
@@ -403,7 +416,7 @@ class ProvisionedConcurrency(Action):
                     ctx.clients.target,
                 ),
             ),
-            risk=Risk.LOW,
+            risk=Risk.HIGH if high else Risk.LOW,
             confirm_text=f"{name}:{qualifier}",
             undo_possible=True,
             undo_note=(
