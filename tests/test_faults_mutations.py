@@ -18,6 +18,7 @@ import pytest
 from actions_support import journal_lines, sandbox_settings, use_sandbox_credentials
 from fault_proxy import FaultProxy
 from todotui.actions import ActionRunner, Journal, OutcomeStatus
+from todotui.actions.report import outcome_words
 from todotui.aws.session import AwsClients, client_config
 from todotui.config import AwsTarget, Settings
 
@@ -76,6 +77,7 @@ async def test_a_change_applied_then_answered_500_is_sent_once_and_read_back(
     assert outcome.status is OutcomeStatus.SUCCEEDED and outcome.verified
     assert outcome.message.startswith("applied (read back)")
     assert f"{keep_memory + 64} MB" in outcome.message
+    assert outcome.read_back and outcome_words(outcome) == "applied (read back)"  # the feed line
     assert outcome.error and outcome.error.startswith("ServiceException")
     lam = sandbox.client("lambda")
     memory = lam.get_function_configuration(FunctionName=sandbox.names.function_name)

@@ -187,6 +187,9 @@ class Outcome:
     message: str = ""
     record_id: str | None = None
     refusal: Refusal | None = None
+    read_back: bool = False
+    """AWS's answer was unclear (a 5XX, a timeout): the status was decided by reading the
+    resource back, not by the answer."""
     """Why nothing was sent; set exactly when `status` is REFUSED (`message` says it in words)."""
 
     def __post_init__(self) -> None:

@@ -19,6 +19,8 @@ _SEVERITY = {
 
 
 def outcome_words(outcome: Outcome) -> str:
+    if outcome.read_back:  # AWS's answer was unclear: the read-back decided
+        return "applied (read back)" if outcome.ok else "not applied (read back)"
     if outcome.status is OutcomeStatus.SUCCEEDED:
         return "done, verified" if outcome.verified else "sent, not verified yet"
     return {

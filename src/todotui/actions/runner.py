@@ -413,6 +413,7 @@ class ActionRunner:
         pairs = observation.pairs if observation else ()
         status = self._status.get(record_id, OutcomeStatus.SUCCEEDED)
         seen = ", ".join(f"{k} {v}" for k, v in pairs)
+        read_back = status is OutcomeStatus.UNKNOWN and observation is not None
         if status is OutcomeStatus.UNKNOWN:
             # The call had no clear answer: the read-back is what says what happened.
             if matches:
@@ -449,6 +450,7 @@ class ActionRunner:
             message=message,
             record_id=record_id,
             refusal=self._refusals.get(record_id),
+            read_back=read_back,
         )
 
     # -- undo and history -------------------------------------------------------------------------
