@@ -124,3 +124,13 @@ def _refuse_sandbox(event: str, args: tuple) -> None:
 
 
 sys.addaudithook(_refuse_sandbox)
+
+
+@pytest.fixture
+def keep_memory(sandbox):
+    """The function's memory before the test, put back after it, pass or fail."""
+    lam, name = sandbox.client("lambda"), sandbox.names.function_name
+    start = lam.get_function_configuration(FunctionName=name)["MemorySize"]
+    yield start
+    if lam.get_function_configuration(FunctionName=name)["MemorySize"] != start:
+        lam.update_function_configuration(FunctionName=name, MemorySize=start)

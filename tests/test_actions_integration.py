@@ -11,8 +11,14 @@ import json
 
 import pytest
 
-from actions_support import journal_lines, mutating_requests, open_runner, use_sandbox_credentials
+from actions_support import (
+    journal_lines,
+    mutating_requests,
+    open_runner,
+    use_sandbox_credentials,
+)
 from todotui.actions import InvalidInput, OutcomeStatus, Risk
+from todotui.actions.cloudwatch_actions import PUT_ALARM_FIELDS
 from todotui.actions.runner import ActionRunner
 from todotui.config import Limits
 
@@ -28,15 +34,6 @@ def _credentials(monkeypatch, sandbox):
 # Each fixture reads what its test may change before the test runs, and after it (failed or not)
 # puts back whatever differs, with plain boto3. A test's own undo is what it checks; these are
 # what keeps a failure from changing the sandbox for every later test.
-
-
-@pytest.fixture
-def keep_memory(sandbox):
-    lam, name = sandbox.client("lambda"), sandbox.names.function_name
-    start = lam.get_function_configuration(FunctionName=name)["MemorySize"]
-    yield start
-    if lam.get_function_configuration(FunctionName=name)["MemorySize"] != start:
-        lam.update_function_configuration(FunctionName=name, MemorySize=start)
 
 
 def _throughput(ddb, table: str) -> tuple[int, int]:
@@ -160,31 +157,6 @@ def keep_tables_and_backups(sandbox):
         ddb.delete_backup(BackupArn=backup)
 
 
-_PUT_ALARM_FIELDS = (
-    "AlarmName",
-    "AlarmDescription",
-    "ActionsEnabled",
-    "OKActions",
-    "AlarmActions",
-    "InsufficientDataActions",
-    "MetricName",
-    "Namespace",
-    "Statistic",
-    "ExtendedStatistic",
-    "Dimensions",
-    "Period",
-    "Unit",
-    "EvaluationPeriods",
-    "DatapointsToAlarm",
-    "Threshold",
-    "ComparisonOperator",
-    "TreatMissingData",
-    "EvaluateLowSampleCountPercentile",
-    "Metrics",
-    "ThresholdMetricId",
-)
-
-
 @pytest.fixture
 def keep_duration_alarm(sandbox):
     cw, name = sandbox.client("cloudwatch"), sandbox.names.duration_alarm
@@ -192,7 +164,7 @@ def keep_duration_alarm(sandbox):
     yield
     [now] = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"]
     if now["Threshold"] != start["Threshold"]:
-        definition = {k: start[k] for k in _PUT_ALARM_FIELDS if k in start}
+        definition = {k: start[k] for k in PUT_ALARM_FIELDS if k in start}
         if not definition.get("Metrics"):
             definition.pop(
                 "Metrics", None

@@ -33,15 +33,6 @@ def _credentials(monkeypatch, sandbox):
     use_sandbox_credentials(monkeypatch, sandbox)
 
 
-@pytest.fixture
-def keep_memory(sandbox):
-    lam, name = sandbox.client("lambda"), sandbox.names.function_name
-    start = lam.get_function_configuration(FunctionName=name)["MemorySize"]
-    yield start
-    if lam.get_function_configuration(FunctionName=name)["MemorySize"] != start:
-        lam.update_function_configuration(FunctionName=name, MemorySize=start)
-
-
 @asynccontextmanager
 async def runner_via_proxy(sandbox: Any, journal: Path, *, session_id: str | None = None):
     """(runner, proxy): the runner's endpoint is a FaultProxy in front of the sandbox;

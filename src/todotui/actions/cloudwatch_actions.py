@@ -28,7 +28,7 @@ HEADROOM = 1.5
 """The suggested threshold sits this far above the worst daily average of the baseline."""
 
 # PutMetricAlarm's parameters, in the order the CLI preview lists them.
-_ALARM_KEYS = (
+PUT_ALARM_FIELDS = (
     "AlarmName",
     "AlarmDescription",
     "ActionsEnabled",
@@ -77,7 +77,7 @@ _CLI_FLAG = {
 
 def alarm_as_put_params(alarm: dict[str, Any], threshold: float) -> dict[str, Any]:
     """PutMetricAlarm parameters that recreate `alarm` exactly, with only the threshold changed."""
-    params = {k: alarm[k] for k in _ALARM_KEYS if k in alarm and alarm[k] not in (None, "")}
+    params = {k: alarm[k] for k in PUT_ALARM_FIELDS if k in alarm and alarm[k] not in (None, "")}
     params["Threshold"] = threshold
     if "Metrics" in params:
         params["Metrics"] = [
@@ -88,7 +88,7 @@ def alarm_as_put_params(alarm: dict[str, Any], threshold: float) -> dict[str, An
 
 def put_metric_alarm_cli(params: dict[str, Any], ctx: ActionContext) -> str:
     args: list[str] = []
-    for key in _ALARM_KEYS:
+    for key in PUT_ALARM_FIELDS:
         if key not in params:
             continue
         value = params[key]

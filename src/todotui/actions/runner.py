@@ -372,10 +372,13 @@ class ActionRunner:
         return await self._verify(plan, record_id, on_progress or _ignore)
 
     def can_verify(self, record_id: str) -> bool:
-        """True when `verify_record` can rebuild the record's plan (it is in the journal, its
-        action is known)."""
+        """True when `verify_record` can rebuild the record's plan: it is in the journal and
+        its action is known. Only asks; `journal_plan` is what loads the record's state."""
+        entry = self.journal.entry(record_id)
+        if entry is None:
+            return False
         try:
-            self.journal_plan(record_id)
+            find_action(entry.action_id)
         except LookupError:
             return False
         return True

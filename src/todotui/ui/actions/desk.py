@@ -183,7 +183,7 @@ class ActionDesk:
             entries,
             session_id=runner.journal.session_id,
             journal_path=str(runner.journal.path),
-            can_verify=lambda rid: rid in self.plans or runner.can_verify(rid),
+            can_verify=runner.can_verify,  # this session's records are in the journal too
         )
         self.app.push_screen(screen, requested)
 
