@@ -133,6 +133,48 @@ class Limits(_Section):
     AWS's documented default quota."""
 
 
+class Rollouts(_Section):
+    """How a blue-green rollout on the alias is judged and paced (`todotui rollout`, the `b` view)."""
+
+    preset: str = "canary10-5m"
+    """The strategy offered first: canary10-5m, canary10-15m, linear10-every-1m, linear10-every-3m,
+    all-at-once, or one of `custom` below."""
+    custom: dict[str, tuple[str, ...]] = {}
+    """Your own strategies, name -> steps: "10%" sets the weight, "pause 5m" waits that long,
+    "pause" waits for a person to promote, "analyse" waits for a passing analysis. The last
+    weight step must be "100%"."""
+    analysis_interval_seconds: float = Field(60.0, ge=1, le=3600)
+    """How often the candidate is judged (each judgement is one interval of the failure budget)."""
+    analysis_window_seconds: float = Field(300.0, ge=1, le=86400)
+    """How far back each judgement looks (never before the current weight was set)."""
+    max_error_pct: float = Field(5.0, ge=0, le=100)
+    """Absolute: the candidate's error % above this fails (critical: spends the whole budget)."""
+    max_p99_ms: float = Field(3000.0, gt=0)
+    """Absolute: the candidate's p99 duration above this fails. Where the endpoint has no
+    percentiles, `max_average_ms` applies to the average instead."""
+    max_average_ms: float = Field(2000.0, gt=0)
+    """Absolute: the candidate's average duration above this fails (endpoints without p99)."""
+    error_margin_pct: float = Field(1.0, ge=0, le=100)
+    """Relative: the candidate's error % may exceed stable's by at most this many points."""
+    latency_tolerance_pct: float = Field(10.0, ge=0)
+    """Statistical: how much slower than stable (per-period latency, Mann-Whitney U) the
+    candidate may be before a significant difference fails."""
+    confidence: float = Field(0.98, gt=0.5, lt=1)
+    """Statistical: the confidence a difference must reach to count (Kayenta's default)."""
+    min_samples: int = Field(5, ge=3, le=1000)
+    """Statistical: per-period values each version needs before the comparison may decide."""
+    min_invocations: int = Field(20, ge=1)
+    """Error-rate rules are inconclusive until the candidate ran this many invocations."""
+    failure_budget: int = Field(2, ge=1, le=100)
+    """Failed judgements (cumulative, as Flagger's threshold) that abort the rollout."""
+    inconclusive_limit: int = Field(5, ge=1, le=1000)
+    """Inconclusive judgements in a row at a gate before the rollout waits for a person."""
+    stale_limit: int = Field(3, ge=1, le=1000)
+    """Intervals of stale telemetry the rollout holds through before it waits for a person."""
+    abort_grace_seconds: float = Field(20.0, ge=0, le=3600)
+    """An automatic abort waits this long on screen, where one key cancels it (0 = at once)."""
+
+
 class AwsTarget(_Section):
     """Where to send AWS calls. All None means the standard credential chain and region."""
 
@@ -159,6 +201,7 @@ class Settings(_Section):
     thresholds: Thresholds = Thresholds()
     cadence: Cadence = Cadence()
     limits: Limits = Limits()
+    rollouts: Rollouts = Rollouts()
     aws: AwsTarget = AwsTarget()
 
     def with_overrides(self, **sections: dict[str, Any]) -> Settings:
@@ -240,6 +283,9 @@ def _toml_value(value: Any) -> str:
         return _toml_string(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = ", ".join(f"{_toml_string(str(k))} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + items + " }" if items else "{}"
     raise TypeError(f"no TOML form for {type(value).__name__}")
 
 

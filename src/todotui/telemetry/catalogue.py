@@ -65,11 +65,10 @@ PUBLISHED: tuple[Series, ...] = (
         for m, u in (("Invocations", "Count"), ("Errors", "Count"), ("Duration", "Milliseconds"))
         for d in (FN, FN_ALIAS, FN_VERSION)
     ),
-    *(
-        Series(LAMBDA, m, d, "Count")
-        for m in ("Throttles", "ConcurrentExecutions")
-        for d in (FN, FN_ALIAS)
-    ),
+    Series(LAMBDA, "Throttles", FN, "Count"),
+    Series(LAMBDA, "Throttles", FN_ALIAS, "Count"),
+    Series(LAMBDA, "Throttles", FN_VERSION, "Count"),
+    *(Series(LAMBDA, "ConcurrentExecutions", d, "Count") for d in (FN, FN_ALIAS)),
     # Provisioned concurrency: Resource is the qualifier that has it (alias or version).
     Series(LAMBDA, "ProvisionedConcurrencyUtilization", FN_ALIAS, "None"),
     Series(LAMBDA, "ProvisionedConcurrentExecutions", FN_ALIAS, "Count"),

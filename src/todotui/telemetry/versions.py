@@ -1,0 +1,127 @@
+"""What the cockpit knows about the alias and the versions behind it: routing and per-version health.
+
+The alias is read on every refresh (GetAlias is a free control-plane read) and each version
+it routes to is described once (published versions never change). Per-version health comes
+from the `ExecutedVersion` series (`Resource=<function>:<alias>`), fetched in the same
+GetMetricData call as every other pane. Pure: no IO, no AWS SDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AliasRouting:
+    """One GetAlias answer: where the alias sends its traffic, and the revision it is at."""
+
+    function: str
+    alias: str
+    primary: str
+    """FunctionVersion: the version that gets whatever the additional one does not."""
+    additional: str | None = None
+    """The one other version with a share (AdditionalVersionWeights), if any."""
+    weight: float = 0.0
+    """The additional version's share, 0.0-1.0 (0 when there is none)."""
+    revision_id: str | None = None
+    """Changes on every update: a write that sends a stale one is refused (HTTP 412)."""
+
+    @property
+    def split(self) -> bool:
+        """True when two versions share the traffic."""
+        return self.additional is not None and self.weight > 0
+
+    def share_of(self, version: str) -> float:
+        """The configured share of invocations `version` gets (0 when it gets none)."""
+        if version == self.additional:
+            return self.weight
+        if version == self.primary:
+            return 1.0 - self.weight if self.additional else 1.0
+        return 0.0
+
+    def describe(self) -> str:
+        """ "version 1" or "version 1 (90%) + version 2 (10%)"."""
+        if not self.split:
+            return f"version {self.primary}"
+        return (
+            f"version {self.primary} ({(1 - self.weight) * 100:.0f}%) + "
+            f"version {self.additional} ({self.weight * 100:.0f}%)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """A published version as GetFunctionConfiguration(Qualifier=N) describes it."""
+
+    version: str
+    description: str = ""
+    code_sha256: str = ""
+    last_modified: str = ""
+    """AWS's own timestamp text (when the version was published)."""
+
+
+@dataclass(frozen=True, slots=True)
+class VersionPeriod:
+    """One complete CloudWatch period of one version behind the alias.
+
+    None is "no datapoint": CloudWatch emits Invocations only when non-zero, so a missing
+    value is never shown or judged as zero."""
+
+    start: datetime
+    invocations: float | None = None
+    errors: float | None = None
+    throttles: float | None = None
+    duration_avg: float | None = None
+    """Milliseconds."""
+    duration_p99: float | None = None
+    """Milliseconds; None where the endpoint answers no percentiles."""
+
+    @property
+    def error_pct(self) -> float | None:
+        if not self.invocations:
+            return None
+        return 100.0 * (self.errors or 0.0) / self.invocations
+
+
+@dataclass(frozen=True, slots=True)
+class VersionSamples:
+    """The complete periods of one version in a window, oldest first (periods it ran in only)."""
+
+    version: str
+    periods: tuple[VersionPeriod, ...] = ()
+    percentiles: bool = False
+    """Whether p99 was asked for (the endpoint answers percentiles)."""
+
+    @property
+    def invocations(self) -> float:
+        return sum(p.invocations or 0.0 for p in self.periods)
+
+    @property
+    def errors(self) -> float:
+        return sum(p.errors or 0.0 for p in self.periods)
+
+    @property
+    def throttles(self) -> float:
+        return sum(p.throttles or 0.0 for p in self.periods)
+
+    @property
+    def error_pct(self) -> float | None:
+        """Errors over invocations across the window (None with no invocations)."""
+        calls = self.invocations
+        return 100.0 * self.errors / calls if calls else None
+
+    @property
+    def duration_avg(self) -> float | None:
+        """Invocation-weighted average duration across the window."""
+        pairs = [(p.duration_avg, p.invocations or 0.0) for p in self.periods]
+        weight = sum(n for d, n in pairs if d is not None)
+        if not weight:
+            return None
+        return sum(d * n for d, n in pairs if d is not None) / weight
+
+    @property
+    def duration_p99(self) -> float | None:
+        """The worst per-period p99 in the window (a p99 cannot be averaged)."""
+        values = [p.duration_p99 for p in self.periods if p.duration_p99 is not None]
+        return max(values) if values else None
