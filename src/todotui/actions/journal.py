@@ -73,6 +73,16 @@ class JournalEntry:
         return self.intent.get("time", "")
 
     @property
+    def actor(self) -> str:
+        """ "operator" or "rollout controller" (records from before actors were kept: operator)."""
+        return self.intent.get("actor") or "operator"
+
+    @property
+    def reason(self) -> str:
+        """Why the change was made, when its maker said (the controller always does)."""
+        return self.intent.get("reason") or ""
+
+    @property
     def result(self) -> str:
         """succeeded, failed, unknown, or "unfinished" when no outcome was written.
 
@@ -135,6 +145,8 @@ class Journal:
         cli: list[str],
         undo_of: str | None = None,
         plan_state: dict[str, Any] | None = None,
+        actor: str = "operator",
+        reason: str = "",
     ) -> None:
         self._append(
             {
@@ -152,6 +164,8 @@ class Journal:
                 "cli": cli,
                 "undo_of": undo_of,
                 "plan_state": plan_state or {},
+                "actor": actor,
+                "reason": reason,
             }
         )
 

@@ -853,19 +853,27 @@ class AliasRoute(Action):
             confirm_text=alias_name,
             undo_possible=True,
             undo_note=f"restores {describe_routing(primary, current)}",
-            state={"previous_version": primary, "previous_weights": current},
+            state={
+                "previous_version": primary,
+                "previous_weights": current,
+                "revision_id": alias.get("RevisionId"),
+            },
         )
 
     async def execute(self, ctx: ActionContext, plan: Plan, calls: CallLog) -> dict[str, Any]:
-        await calls(
+        # RoutingConfig is always sent (an update without it keeps the old weights), and the
+        # RevisionId read at plan time: a change made since is refused (412), never overwritten.
+        guard = {"RevisionId": plan.state["revision_id"]} if plan.state.get("revision_id") else {}
+        answer = await calls(
             "lambda",
             "update_alias",
             FunctionName=ctx.stack.function_name,
             Name=ctx.stack.alias,
             FunctionVersion=plan.params["version"],
             RoutingConfig={"AdditionalVersionWeights": plan.params["weights"]},
+            **guard,
         )
-        return {}
+        return {"revision_id": answer.get("RevisionId")}
 
     async def observe(self, ctx: ActionContext, plan: Plan, result: dict[str, Any]) -> Observation:
         alias = await get_alias(ctx)
@@ -940,5 +948,114 @@ class Rollback(AliasRoute):
             confirm_text=alias_name,
             undo_possible=True,
             undo_note=f"restores {describe_routing(primary, weights)}",
-            state={"previous_version": primary, "previous_weights": weights},
+            state={
+                "previous_version": primary,
+                "previous_weights": weights,
+                "revision_id": alias.get("RevisionId"),
+            },
+        )
+
+
+# -- versions: publish the reviewed code ----------------------------------------------------------
+
+
+class PublishVersion(Action):
+    """The runbook's `publish-version`, guarded: only the code that was looked at is published."""
+
+    id = "publish-version"
+    title = "Publish $LATEST as a version"
+    summary = "Publish the function's current code as a new version (a rollout's candidate)."
+
+    async def fields(self, ctx: ActionContext) -> list[Field]:
+        latest = await function_config(ctx)
+        return [
+            Field(
+                "code_sha256",
+                "CodeSha256 of $LATEST",
+                FieldKind.TEXT,
+                help="the code you reviewed; publishing is refused if $LATEST has changed since",
+                default=latest.get("CodeSha256", ""),
+            ),
+            Field(
+                "description",
+                "Description",
+                FieldKind.TEXT,
+                help="what this version is (shown beside it in the rollout view)",
+                default=f"candidate published with todotui {ctx.now():%Y-%m-%d %H:%M} UTC",
+                required=False,
+            ),
+        ]
+
+    async def plan(self, ctx: ActionContext, values: dict[str, str]) -> Plan:
+        latest = await function_config(ctx)
+        errors = FieldErrors(values)
+        sha = (values.get("code_sha256") or "").strip()
+        current = latest.get("CodeSha256", "")
+        if not sha:
+            errors.add("code_sha256", "required: the CodeSha256 of the code you reviewed")
+        elif sha != current:
+            errors.add(
+                "code_sha256",
+                f"$LATEST is now {current[:16]}…, not {sha[:16]}…: review the new code first",
+            )
+        description = (values.get("description") or "").strip()
+        if len(description) > 256:
+            errors.add("description", "at most 256 characters (AWS's limit)")
+        errors.raise_if_any()
+        versions = await published_versions(ctx)
+        fn = ctx.stack.function_name
+        return Plan(
+            action_id=self.id,
+            title=self.title,
+            target=_fn_target(ctx),
+            params={"code_sha256": sha, "description": description},
+            before=(("Published versions", ", ".join(versions) or "none"),),
+            after=(("New version", f"{sha[:12]}… {description}".strip()),),
+            effects=(
+                "A new immutable version of the $LATEST code; no traffic moves until an alias "
+                "points at it.",
+            ),
+            cli=(
+                aws_command(
+                    "lambda",
+                    "publish-version",
+                    [
+                        "--function-name",
+                        fn,
+                        "--code-sha256",
+                        sha,
+                        *(["--description", description] if description else []),
+                    ],
+                    ctx.clients.target,
+                ),
+            ),
+            risk=Risk.LOW,
+            confirm_text=fn,
+            undo_possible=False,
+            undo_note="a published version cannot be changed; it gets no traffic by itself",
+        )
+
+    async def execute(self, ctx: ActionContext, plan: Plan, calls: CallLog) -> dict[str, Any]:
+        answer = await calls(
+            "lambda",
+            "publish_version",
+            FunctionName=ctx.stack.function_name,
+            CodeSha256=plan.params["code_sha256"],
+            Description=plan.params["description"],
+        )
+        return {"version": answer.get("Version")}
+
+    async def observe(self, ctx: ActionContext, plan: Plan, result: dict[str, Any]) -> Observation:
+        version = result.get("version")
+        if not version:
+            return Observation(False, (("New version", "unknown: AWS named none"),))
+        config = await ctx.read(
+            "lambda",
+            "get_function_configuration",
+            FunctionName=ctx.stack.function_name,
+            Qualifier=version,
+        )
+        same = config.get("CodeSha256") == plan.params["code_sha256"]
+        return Observation(
+            same, (("New version", f"{version} ({config.get('CodeSha256', '?')[:12]}…)"),)
         )

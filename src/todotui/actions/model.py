@@ -155,6 +155,13 @@ class Refusal(Enum):
     """The resource changed since the plan was built: prepare it again."""
 
 
+class Actor(Enum):
+    """Who made a change: the journal says whether a person or the rollout controller did."""
+
+    OPERATOR = "operator"
+    CONTROLLER = "rollout controller"
+
+
 class Step(Enum):
     """Where a run is in its life cycle, as reported to `ActionRunner.run`'s `on_progress`."""
 
@@ -190,7 +197,9 @@ class Outcome:
     read_back: bool = False
     """AWS's answer was unclear (a 5XX, a timeout): the status was decided by reading the
     resource back, not by the answer."""
-    """Why nothing was sent; set exactly when `status` is REFUSED (`message` says it in words)."""
+    error_code: str | None = None
+    """AWS's error code when it refused (e.g. PreconditionFailedException), for callers that
+    must tell one refusal from another without reading `error`'s words."""
 
     def __post_init__(self) -> None:
         if (self.refusal is None) == (self.status is OutcomeStatus.REFUSED):

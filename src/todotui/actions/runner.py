@@ -30,6 +30,7 @@ from todotui.actions.base import (
 from todotui.actions.guard import ReadOnlyGuard, ReadOnlyViolation
 from todotui.actions.journal import Journal, JournalEntry
 from todotui.actions.model import (
+    Actor,
     CheckReport,
     Field,
     InvalidInput,
@@ -48,7 +49,13 @@ from todotui.actions.redaction import scrub, secrets_in_flight
 from todotui.actions.registry import CHECKS, ActionInfo, actions_for_topic, catalog
 from todotui.actions.registry import action as find_action
 from todotui.alerts.model import Topic
-from todotui.aws.errors import AWS_ERRORS, describe_error, http_status, outcome_uncertain
+from todotui.aws.errors import (
+    AWS_ERRORS,
+    describe_error,
+    error_code,
+    http_status,
+    outcome_uncertain,
+)
 from todotui.aws.session import AwsClients
 from todotui.config import Settings
 
@@ -158,11 +165,14 @@ class ActionRunner:
         typed_confirmation: str | None = None,
         stale_override: bool = False,
         on_progress: OnProgress | None = None,
+        actor: Actor = Actor.OPERATOR,
+        reason: str = "",
     ) -> Outcome:
         """Execute a confirmed plan, journal it, verify it. Never raises for AWS or network errors.
 
         A refused outcome (nothing sent) says why in `refusal`. Anything journaled carries its
-        `record_id`, which `verify` and `undo_plan` take."""
+        `record_id`, which `verify` and `undo_plan` take. `actor` and `reason` go in the
+        journal: who made the change (a person or the rollout controller) and why."""
         action = find_action(plan.action_id)
         progress = on_progress or _ignore
 
@@ -194,12 +204,18 @@ class ActionRunner:
             )
         self._busy.add(plan.target)
         try:
-            return await self._run(action, plan, stale_override, progress)
+            return await self._run(action, plan, stale_override, progress, actor, reason)
         finally:
             self._busy.discard(plan.target)
 
     async def _run(
-        self, action: Action, plan: Plan, stale_override: bool, progress: OnProgress
+        self,
+        action: Action,
+        plan: Plan,
+        stale_override: bool,
+        progress: OnProgress,
+        actor: Actor,
+        reason: str,
     ) -> Outcome:
         secrets = _secrets(plan)
         progress(Progress(Step.REREAD, "re-reading live state"))
@@ -229,6 +245,8 @@ class ActionRunner:
             cli=list(plan.cli),
             undo_of=plan.undo_of,
             plan_state=plan.state,
+            actor=actor.value,
+            reason=reason,
         )
         calls = CallLog(self.clients)
         progress(Progress(Step.SEND, "sending"))
@@ -236,6 +254,7 @@ class ActionRunner:
         error: str | None = None
         message = ""
         refusal: Refusal | None = None
+        code: str | None = None
         result: dict[str, Any] = {}
         with secrets_in_flight(secrets):
             try:
@@ -249,11 +268,12 @@ class ActionRunner:
                 if isinstance(exc, LookupError) or outcome_uncertain(exc):
                     # A 5XX, a timeout or a broken connection: AWS may have applied it.
                     status = OutcomeStatus.UNKNOWN
-                    code = http_status(exc)
-                    answer = f"AWS answered HTTP {code}" if code else "no answer came back"
+                    http = http_status(exc)
+                    answer = f"AWS answered HTTP {http}" if http else "no answer came back"
                     message = f"{answer}: the change may or may not have happened; reading it back"
                 else:
                     status = OutcomeStatus.FAILED  # AWS refused it (4XX): its words in `error`
+                    code = error_code(exc)
         if error is not None:
             error = scrub(error, secrets)
         self._results[record_id] = result
@@ -290,6 +310,7 @@ class ActionRunner:
                 message=message,
                 record_id=record_id,
                 refusal=refusal,
+                error_code=code,
             )
         progress(Progress(Step.VERIFY, "verifying"))
         verified = await self._verify(plan, record_id, progress)
