@@ -37,6 +37,8 @@ class AlertSource(Enum):
     """A fetch failed or recovered."""
     ACTION = "action"
     """The outcome of a remediation the operator ran."""
+    ROLLOUT = "rollout"
+    """A rollout ended, aborted or stopped (the controller's own decisions)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,465 @@
+"""The rollout driver: runs the controller on every refresh and carries out its alias changes.
+
+The controller (`rollout.controller`) decides; this module acts, through the same path a
+person's dialog takes: `ActionRunner.prepare` (validated, live state read, RevisionId
+taken), `run` (sent once, verified by reading the alias back, journaled with who acted and
+why), and the outcome into the alert feed. The record lives in `RolloutStore` beside the
+journal and is re-read before every tick, so a cockpit, another cockpit and
+`todotui rollout ...` share one rollout; only the holder of its lease moves it on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from todotui.actions.model import Actor, InvalidInput, Outcome, Plan, Refusal
+from todotui.actions.runner import ActionRunner, PlanError
+from todotui.alerts.feed import AlertFeed
+from todotui.alerts.model import Alert, AlertSource, Severity
+from todotui.aws.resources import fetch_alias
+from todotui.config import Settings
+from todotui.core.clock import Clock
+from todotui.core.monitor import Monitor
+from todotui.rollout.analysis import AnalysisRun
+from todotui.rollout.controller import (
+    AliasCommand,
+    CommandKind,
+    CommandResult,
+    Observation,
+    RolloutController,
+)
+from todotui.rollout.drift import Drift, find_drift
+from todotui.rollout.model import EventKind, Phase, Rollout
+from todotui.rollout.steps import Step, StepError, check_steps, strategies
+from todotui.rollout.store import RolloutStore
+from todotui.telemetry.versions import AliasRouting, VersionSamples
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 30.0
+"""A driver that has not been seen for this long (or three refreshes) may be taken over."""
+
+
+class RolloutRefused(Exception):
+    """A rollout command that cannot be carried out; the message says why (nothing was sent)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActResult:
+    """What an operator's rollout key did, for the view or the headless verb to say."""
+
+    ok: bool
+    message: str
+
+
+Listener = Callable[[], None]
+
+
+class RolloutDriver:
+    """One alias's rollout, driven from this process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        monitor: Monitor,
+        runner: ActionRunner,
+        alerts: AlertFeed,
+        store: RolloutStore,
+        clock: Clock,
+        stale_reason: Callable[[], str | None],
+        report: Callable[[Plan, Outcome], Alert | None],
+        grace_seconds: float | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.monitor = monitor
+        self.runner = runner
+        self.alerts = alerts
+        self.store = store
+        self.clock = clock
+        self._stale_reason = stale_reason
+        self._report = report
+        self.grace_seconds = grace_seconds
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.controller: RolloutController | None = None
+        self.drift: tuple[Drift, ...] = ()
+        self.problem: str | None = None
+        """Why the rollout record cannot be read or written, in one line (shown on screen)."""
+        self._listeners: list[Listener] = []
+        self._lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._seen_alarms: set[str] = set()
+
+    # -- what the view reads -------------------------------------------------------------------
+
+    @property
+    def stack(self) -> tuple[str, str]:
+        return self.settings.stack.function_name, self.settings.stack.alias
+
+    @property
+    def rollout(self) -> Rollout | None:
+        return self.controller.rollout if self.controller else None
+
+    @property
+    def last_run(self) -> AnalysisRun | None:
+        return self.controller.last_run if self.controller else None
+
+    @property
+    def routing(self) -> AliasRouting | None:
+        return self.monitor.alias
+
+    @property
+    def driving(self) -> bool:
+        """True when this process moves the rollout on its own (it holds the lease)."""
+        r = self.rollout
+        return r is not None and r.owner == self.owner
+
+    def strategies(self) -> dict[str, tuple[Step, ...]]:
+        return strategies(self.settings.rollouts.custom)
+
+    def samples(self, version: str, *, since: datetime | None = None) -> VersionSamples:
+        return self.monitor.version_samples(version, since=since)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    # -- the tick ------------------------------------------------------------------------------
+
+    def after_refresh(self) -> None:
+        """The poller's listener calls this; the tick runs beside the poll loop, never in it."""
+        if self._lock.locked():
+            return  # a tick (or an alias write) is under way: the next refresh ticks again
+        task = asyncio.get_running_loop().create_task(self.tick())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def tick(self) -> None:
+        """Reload the record, judge, act if this process drives, save. Never raises."""
+        async with self._lock:
+            try:
+                await self._tick()
+            except Exception as exc:  # a bug must not kill the poll loop's listener
+                log.exception("rollout tick failed")
+                self.problem = f"rollout controller error: {exc}"
+            self._changed()
+
+    async def _tick(self) -> None:
+        await self._reload()
+        now = self.clock()
+        routing = self.monitor.alias
+        self.drift = find_drift(routing, self.rollout)
+        controller = self.controller
+        if controller is None:
+            return
+        r = controller.rollout
+        self.monitor.watch_versions((r.stable, r.candidate))
+        if not r.phase.active:
+            return
+        if not self._take_lease(r, now):
+            return  # another process drives it; this one shows it
+        self._note_alarms(r, now)
+        command = controller.observe(self._observation(controller, now))
+        if command is not None:
+            await self._carry_out(controller, command)
+        await self._save(r)
+
+    def _observation(self, controller: RolloutController, now: datetime) -> Observation:
+        r = controller.rollout
+        since = controller.analysis_since(now)
+        stale = self._stale_reason()
+        return Observation(
+            now=now,
+            routing=self.monitor.alias,
+            fresh=stale is None and self.monitor.alias_error is None,
+            candidate=self.monitor.version_samples(r.candidate, since=since),
+            stable=self.monitor.version_samples(r.stable, since=since),
+            stale_reason=stale or self.monitor.alias_error or "",
+        )
+
+    def _take_lease(self, r: Rollout, now: datetime) -> bool:
+        lease = timedelta(seconds=max(LEASE_SECONDS, 3 * self.monitor.refresh_seconds))
+        if r.owner and r.owner != self.owner and r.owner_seen_at and now - r.owner_seen_at < lease:
+            return False
+        if r.owner != self.owner:
+            r.note(now, EventKind.CONTROLLER, f"driven from {self.owner.rsplit(':', 1)[0]}")
+        r.owner, r.owner_seen_at = self.owner, now
+        return True
+
+    def _note_alarms(self, r: Rollout, now: datetime) -> None:
+        """Alarm transitions become timeline markers while the rollout runs."""
+        for alert in self.alerts.entries:
+            if alert.source is AlertSource.ALARM and alert.key not in self._seen_alarms:
+                self._seen_alarms.add(alert.key)
+                if alert.first_seen >= r.started_at:
+                    r.note(alert.first_seen, EventKind.ALARM, alert.title)
+
+    # -- carrying out ---------------------------------------------------------------------------
+
+    async def _carry_out(self, controller: RolloutController, command: AliasCommand) -> None:
+        r = controller.rollout
+        result = await self._write_alias(r, command)
+        controller.applied(command, result, self.clock())
+        if r.phase is Phase.ABORTED and not command.by_operator:
+            self._announce(r, Severity.CRIT, f"rollout aborted: {command.reason}")
+        elif r.phase is Phase.PROMOTED:
+            self._announce(r, Severity.INFO, f"rollout promoted: {r.reason}")
+        elif r.phase is Phase.DEGRADED:
+            self._announce(r, Severity.CRIT, f"rollout stopped: {r.reason}")
+
+    async def _write_alias(self, r: Rollout, command: AliasCommand) -> CommandResult:
+        if command.kind is CommandKind.SHIFT:
+            action, values = (
+                "alias-route",
+                {
+                    "version": r.stable,
+                    "additional_version": r.candidate,
+                    "weight": repr(command.weight),
+                },
+            )
+        elif command.kind is CommandKind.PROMOTE:
+            action = "alias-route"
+            values = {"version": r.candidate, "additional_version": "", "weight": ""}
+        else:
+            action, values = "rollback", {"version": r.stable}
+        actor = Actor.OPERATOR if command.by_operator else Actor.CONTROLLER
+        reason = f"rollout {r.id[:8]} ({r.strategy}): {command.reason}"
+        try:
+            plan = await self.runner.prepare(action, values)
+        except InvalidInput as exc:
+            routing = await self._read_alias()
+            if routing is not None and _routes(routing, action, values):
+                return CommandResult(True, routing)  # already there (a restart mid-write)
+            return CommandResult(False, routing, "; ".join(exc.errors.values()))
+        except PlanError as exc:
+            return CommandResult(False, None, str(exc))
+        outcome = await self.runner.run(
+            plan, typed_confirmation=plan.confirm_text, actor=actor, reason=reason
+        )
+        self._report(plan, outcome)
+        routing = await self._read_alias()
+        if outcome.ok and outcome.verified:
+            return CommandResult(True, routing)
+        conflict = (
+            outcome.error_code == "PreconditionFailedException"
+            or outcome.refusal is Refusal.CHANGED
+        )
+        words = outcome.error or outcome.message or outcome.status.value
+        return CommandResult(False, routing, words, conflict=conflict)
+
+    async def _read_alias(self) -> AliasRouting | None:
+        read = await fetch_alias(self.monitor.clients, self.settings.stack)
+        return read.answer
+
+    def _announce(self, r: Rollout, severity: Severity, text: str) -> None:
+        now = self.clock()
+        self.alerts.extend(
+            [
+                Alert(
+                    key=f"rollout:{r.id}:{r.phase.value}:{len(r.events)}",
+                    source=AlertSource.ROLLOUT,
+                    severity=severity,
+                    title=text[:200],
+                    body=f"{text}\n\nRollout of version {r.candidate} onto "
+                    f"{r.function}:{r.alias} ({r.strategy}). Press b for the rollout view.",
+                    first_seen=now,
+                    last_seen=now,
+                )
+            ]
+        )
+
+    # -- the record ----------------------------------------------------------------------------
+
+    async def _reload(self) -> None:
+        function, alias = self.stack
+        try:
+            stored = await asyncio.to_thread(self.store.load, function, alias)
+        except (OSError, ValueError) as exc:
+            self.problem = f"cannot read the rollout record: {exc}"
+            return
+        self.problem = None
+        if stored is None:
+            self.controller = None
+            return
+        if self.controller is not None and self.controller.rollout.id == stored.id:
+            last_run = self.controller.last_run
+            self.controller = self._controller_for(stored)
+            self.controller.last_run = last_run
+        else:
+            self.controller = self._controller_for(stored)
+
+    def _controller_for(self, rollout: Rollout) -> RolloutController:
+        return RolloutController(rollout, self.settings.rollouts, grace_seconds=self.grace_seconds)
+
+    async def _save(self, r: Rollout) -> None:
+        try:
+            await asyncio.to_thread(self.store.save, r)
+        except OSError as exc:
+            self.problem = f"cannot save the rollout record ({exc.strerror}): progress may be lost"
+
+    # -- operator keys ---------------------------------------------------------------------------
+
+    async def start(
+        self, candidate: str, *, strategy: str, steps: tuple[Step, ...] | None = None
+    ) -> ActResult:
+        """Start rolling `candidate` out: validated, the first step carried out at once."""
+        async with self._lock:
+            try:
+                result = await self._start(candidate, strategy, steps)
+            except RolloutRefused as exc:
+                result = ActResult(False, str(exc))
+            self._changed()
+            return result
+
+    async def _start(
+        self, candidate: str, strategy: str, steps: tuple[Step, ...] | None
+    ) -> ActResult:
+        function, alias = self.stack
+        await self._reload()
+        current = self.rollout
+        if current is not None and not current.phase.finished:
+            raise RolloutRefused(
+                f"a rollout of version {current.candidate} is {current.phase.value}: "
+                "promote or abort it first"
+            )
+        if self.runner.read_only:
+            raise RolloutRefused("read-only mode: a rollout changes the alias; nothing was sent")
+        if steps is None:
+            plans = self.strategies()
+            if strategy not in plans:
+                raise RolloutRefused(
+                    f"unknown strategy {strategy!r}: choose one of {', '.join(plans)}"
+                )
+            steps = plans[strategy]
+        try:
+            steps = check_steps(steps)
+        except StepError as exc:
+            raise RolloutRefused(str(exc)) from None
+        routing = await self._read_alias()
+        if routing is None:
+            raise RolloutRefused(
+                f"cannot read alias {function}:{alias}: {self.monitor.alias_error or 'no answer'}"
+            )
+        if routing.split:
+            raise RolloutRefused(
+                f"{function}:{alias} is already split ({routing.describe()}): restore one "
+                "version first (the drift warning's fix)"
+            )
+        text = candidate.strip()
+        if text.upper() == "$LATEST":
+            raise RolloutRefused(
+                "a rollout needs a published version, never $LATEST: publish it first"
+            )
+        if not text.isdigit():
+            raise RolloutRefused(f"{text!r} is not a version number")
+        if text == routing.primary:
+            raise RolloutRefused(f"version {text} already serves all of {alias}'s traffic")
+        if routing.primary == "$LATEST":
+            raise RolloutRefused(f"{alias} points at $LATEST: there is no stable version to keep")
+        now = self.clock()
+        rollout = Rollout(
+            id=uuid.uuid4().hex,
+            function=function,
+            alias=alias,
+            stable=routing.primary,
+            candidate=text,
+            strategy=strategy,
+            steps=steps,
+            started_at=now,
+            started_by=await self.runner.caller_identity(),
+            revision_id=routing.revision_id,
+            owner=self.owner,
+            owner_seen_at=now,
+        )
+        rollout.note(
+            now,
+            EventKind.START,
+            f"started: version {routing.primary} -> {text}, {strategy} "
+            f"({', '.join(s.describe() for s in steps)})",
+        )
+        self.controller = self._controller_for(rollout)
+        self.monitor.watch_versions((rollout.stable, rollout.candidate))
+        command = self.controller.observe(self._observation(self.controller, now))
+        if command is not None:
+            command = AliasCommand(command.kind, command.weight, command.reason, True)
+            await self._carry_out(self.controller, command)
+        await self._save(rollout)
+        if rollout.phase is Phase.DEGRADED:
+            return ActResult(False, rollout.reason)
+        return ActResult(True, f"rollout started: {rollout.events[-1].text}")
+
+    async def promote(self, *, full: bool = False) -> ActResult:
+        return await self._operator(lambda c, now: c.promote(now, full=full), "promoted")
+
+    async def abort(self) -> ActResult:
+        return await self._operator(lambda c, now: c.abort(now), "aborted")
+
+    async def retry(self) -> ActResult:
+        return await self._operator(lambda c, now: c.retry(now), "retried")
+
+    async def pause(self) -> ActResult:
+        return await self._operator(lambda c, now: c.pause(now), "paused")
+
+    async def resume(self) -> ActResult:
+        return await self._operator(lambda c, now: c.resume(now), "resumed")
+
+    async def hold(self) -> ActResult:
+        """Cancel the automatic abort's countdown."""
+
+        def hold(controller: RolloutController, now: datetime) -> None:
+            controller.hold(now)
+
+        return await self._operator(hold, "held")
+
+    async def _operator(
+        self,
+        act: Callable[[RolloutController, datetime], AliasCommand | None],
+        verb: str,
+    ) -> ActResult:
+        async with self._lock:
+            try:
+                await self._reload()
+                controller = self.controller
+                if controller is None:
+                    return ActResult(False, "no rollout on this alias")
+                r = controller.rollout
+                before = (r.phase, r.step_index, r.held, r.pending_abort)
+                if self.runner.read_only and verb not in ("paused", "held"):
+                    return ActResult(False, "read-only mode: the alias is not changed")
+                command = act(controller, self.clock())
+                if command is not None:
+                    await self._carry_out(controller, command)
+                elif (r.phase, r.step_index, r.held, r.pending_abort) == before:
+                    return ActResult(False, f"nothing to do: the rollout is {r.phase.value}")
+                await self._save(r)
+                ok = r.phase is not Phase.DEGRADED
+                return ActResult(ok, f"rollout {verb}: {r.events[-1].text}" if ok else r.reason)
+            finally:
+                self._changed()
+
+
+def _routes(routing: AliasRouting, action: str, values: dict[str, str]) -> bool:
+    """Whether the alias already routes as the write would have made it."""
+    if routing.primary != values["version"]:
+        return False
+    extra = values.get("additional_version") or ""
+    if action == "rollback" or not extra:
+        return not routing.split
+    return routing.additional == extra and abs(routing.weight - float(values["weight"])) < 1e-6
