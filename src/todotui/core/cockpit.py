@@ -21,7 +21,9 @@ from todotui.aws.session import AwsClients, StaticCredentials
 from todotui.config import AwsTarget, Settings
 from todotui.core.clock import Clock, SystemClock
 from todotui.core.monitor import Monitor
-from todotui.core.poller import Poller
+from todotui.core.poller import PollEvent, Poller, Refreshed
+from todotui.core.rollouts import RolloutDriver
+from todotui.rollout.store import RolloutStore
 
 Connect = Callable[[], Awaitable[tuple[AwsTarget, StaticCredentials | None]]]
 """Finds out where to send calls once it is known (the demo: when its sandbox is up)."""
@@ -40,8 +42,11 @@ class Cockpit:
         connect: Connect | None = None,
         verify_poll_interval: float = 2.0,
         export_dir: Path | None = None,
+        rollout_grace_seconds: float | None = None,
     ) -> None:
-        """`connect` given: no call leaves until it has said where calls go."""
+        """`connect` given: no call leaves until it has said where calls go.
+
+        `rollout_grace_seconds` overrides the settings' abort countdown (headless: 0)."""
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.clients = AwsClients(None if connect else settings.aws, credentials=credentials)
@@ -63,6 +68,19 @@ class Cockpit:
         )
         self.plans: dict[str, Plan] = {}
         """This session's plans by journal record id: what "verify again" needs."""
+        self.rollouts = RolloutDriver(
+            settings,
+            monitor=self.monitor,
+            runner=self.runner,
+            alerts=self.alerts,
+            store=RolloutStore(self.journal.path.parent / "rollouts.json"),
+            clock=self.clock,
+            stale_reason=self.stale_reason,
+            report=self.report,
+            grace_seconds=rollout_grace_seconds,
+        )
+        """The alias's rollout: ticked after every refresh, acted on by keys and verbs."""
+        self.poller.subscribe(self._after_poll)
 
     # -- lifetime -----------------------------------------------------------------------------
 
@@ -79,8 +97,13 @@ class Cockpit:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close every AWS client; safe to call more than once."""
+        """Stop the rollout driver's tick, close every AWS client; safe to call more than once."""
+        await self.rollouts.aclose()
         await self.clients.__aexit__(None, None, None)
+
+    def _after_poll(self, event: PollEvent) -> None:
+        if isinstance(event, Refreshed):
+            self.rollouts.after_refresh()
 
     async def _point_clients(self) -> None:
         assert self._connect is not None

@@ -89,7 +89,9 @@ class RolloutController:
     def __init__(self, rollout: Rollout, settings: Rollouts, *, grace_seconds: float | None = None):
         self.rollout = rollout
         self.settings = settings
-        self.grace_seconds = settings.abort_grace_seconds if grace_seconds is None else grace_seconds
+        self.grace_seconds = (
+            settings.abort_grace_seconds if grace_seconds is None else grace_seconds
+        )
         """Headless runs have nobody to press the key: they abort at once (0)."""
         self.last_run: AnalysisRun | None = None
         """The latest analysis (kept in memory; its summary is in the events)."""
@@ -170,9 +172,7 @@ class RolloutController:
             r.failures = s.failure_budget if run.critical else r.failures + 1
         r.note(obs.now, EventKind.VERDICT, run.summary())
         if run.verdict is Verdict.FAIL and r.failures >= s.failure_budget and not r.held:
-            reason = (
-                f"failure budget spent ({r.failures}/{s.failure_budget}): {run.summary()}"
-            )
+            reason = f"failure budget spent ({r.failures}/{s.failure_budget}): {run.summary()}"
             if r.pending_abort is None:
                 if self.grace_seconds <= 0:
                     return AliasCommand(CommandKind.ABORT, 0.0, reason)
@@ -301,7 +301,9 @@ class RolloutController:
             return AliasCommand(CommandKind.PROMOTE, 1.0, "promoted fully by the operator", True)
         step = r.step
         if step is not None and step.kind is not StepKind.WEIGHT:
-            r.note(now, EventKind.OPERATOR, f"promoted past step {r.step_label} ({step.describe()})")
+            r.note(
+                now, EventKind.OPERATOR, f"promoted past step {r.step_label} ({step.describe()})"
+            )
             self._next_step(now)
         r.phase = Phase.PROGRESSING
         command = self._advance(now)

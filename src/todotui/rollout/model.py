@@ -137,7 +137,7 @@ class Rollout:
 
     @property
     def step_label(self) -> str:
-        """"2/3" (steps are counted from 1; "3/3" once promoted)."""
+        """ "2/3" (steps are counted from 1; "3/3" once promoted)."""
         return f"{min(self.step_index + 1, len(self.steps))}/{len(self.steps)}"
 
     def pause_left(self, now: datetime) -> float | None:
@@ -269,7 +269,5 @@ class Rollout:
                 Event(when(at) or started, EventKind(kind), text)
                 for at, kind, text in data.get("events", [])
             ],
-            samples=[
-                Sample(when(row[0]) or started, *row[1:]) for row in data.get("samples", [])
-            ],
+            samples=[Sample(when(row[0]) or started, *row[1:]) for row in data.get("samples", [])],
         )
