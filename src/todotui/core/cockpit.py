@@ -21,7 +21,7 @@ from todotui.aws.session import AwsClients, StaticCredentials
 from todotui.config import AwsTarget, Settings
 from todotui.core.clock import Clock, SystemClock
 from todotui.core.monitor import Monitor
-from todotui.core.poller import PollEvent, Poller, Refreshed
+from todotui.core.poller import Poller, PollEvent, Refreshed
 from todotui.core.rollouts import RolloutDriver
 from todotui.rollout.store import RolloutStore
 
