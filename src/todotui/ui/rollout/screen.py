@@ -429,6 +429,8 @@ class RolloutScreen(Screen[None]):
     def _show_compare(self, r: Rollout | None, now: datetime) -> None:
         driver = self.driver
         box = self.query_one("#compare-box")
+        stable: str | None
+        candidate: str | None
         if r is not None:
             stable, candidate = r.stable, r.candidate
             controller = driver.controller
@@ -499,6 +501,17 @@ class RolloutScreen(Screen[None]):
         self.run_worker(
             self._acting(act), name=f"rollout:{doing}", group="rollout", exit_on_error=False
         )
+
+    def _when_yes(
+        self, doing: str, act: Callable[[], Awaitable[ActResult]]
+    ) -> Callable[[bool | None], None]:
+        """A confirmation's callback: act only on yes."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._act(doing, act)
+
+        return answered
 
     async def _acting(self, act: Callable[[], Awaitable[ActResult]]) -> None:
         try:
@@ -598,9 +611,7 @@ class RolloutScreen(Screen[None]):
                 yes="promote fully",
                 no="keep the plan",
             ),
-            lambda yes: (
-                yes and self._act("promoting fully", lambda: self.driver.promote(full=True))
-            ),
+            self._when_yes("promoting fully", lambda: self.driver.promote(full=True)),
         )
 
     def action_pause_resume(self) -> None:
@@ -642,7 +653,7 @@ class RolloutScreen(Screen[None]):
                 no="keep going",
                 danger=True,
             ),
-            lambda yes: yes and self._act("aborting", self.driver.abort),
+            self._when_yes("aborting", self.driver.abort),
         )
 
     def action_retry(self) -> None:

@@ -698,13 +698,13 @@ def timeline_lines(
         if held is None or _MARK_PRIORITY.index(event.kind) < _MARK_PRIORITY.index(held.kind):
             marks[column] = event
     marker = []
-    for event in marks:
-        if event is None:
+    for marked in marks:
+        if marked is None:
             marker.append(" ")
             continue
-        mark, style = EVENT_STYLE[event.kind]
-        if event.kind is EventKind.VERDICT:
-            style = _verdict_style(event.text)
+        mark, style = EVENT_STYLE[marked.kind]
+        if marked.kind is EventKind.VERDICT:
+            style = _verdict_style(marked.text)
         marker.append(f"[b {style}]{mark}[/]")
     lines.append(pad("[$text-muted]events[/]", LABEL_WIDTH) + "".join(marker))
     left, right = f"{start:%H:%M:%S}", f"{end:%H:%M:%S}"
