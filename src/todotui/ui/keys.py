@@ -61,9 +61,9 @@ ROLLOUT_KEYS: tuple[CockpitKey, ...] = (
     CockpitKey("s", "start", "Start", "Rollout: start one (choose a version and a strategy)", "s"),
     CockpitKey("p", "promote", "Promote", "Rollout: promote to the next step now", "p"),
     CockpitKey(
-        "P", "promote_full", "Promote fully", "Rollout: promote fully, skip every step left", "P"
+        "P", "promote_full", "Promote all", "Rollout: promote fully, skip every step left", "P"
     ),
-    CockpitKey("space", "pause_resume", "Pause/resume", "Rollout: pause it, or resume it", "space"),
+    CockpitKey("space", "pause_resume", "Pause", "Rollout: pause it, or resume it", "space"),
     CockpitKey(
         "h", "hold", "Hold", "Rollout: hold the automatic abort (wait for a person instead)", "h"
     ),

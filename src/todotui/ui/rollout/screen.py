@@ -125,10 +125,10 @@ class RolloutScreen(Screen[None]):
         }
         #header { width: 1fr; height: auto; }
         #row-compare { height: auto; }
-        #row-timeline { height: 1fr; min-height: 9; }
-        #compare-box { width: 1fr; }
+        #row-timeline { height: 1fr; min-height: 10; }
+        #compare-box { width: 1fr; height: 10; }
         #compare { width: 1fr; height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
-        #plan-box { width: 56; }
+        #plan-box { width: 56; height: 10; }
         #plan { width: 1fr; height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
         #analysis { width: 1fr; height: auto; }
         #budget { width: 1fr; height: auto; margin: 1 0 0 0; color: $text-muted; }
@@ -146,10 +146,23 @@ class RolloutScreen(Screen[None]):
         &.-aborting #header-box { border: round $error; }
         &.-narrow {
             #row-compare, #row-timeline { layout: vertical; }
+            #compare-box, #plan-box { height: auto; }
             #plan-box, #events-box { width: 1fr; }
             #row-timeline { height: auto; }
             #timeline-box, #events-box { height: auto; }
             #events { height: auto; max-height: 8; }
+        }
+        /* Short terminals: each box keeps its titled top line and loses the rest of its
+           frame, so more of the rollout fits before the body scrolls. */
+        &.-short {
+            #header-box, #compare-box, #plan-box, #analysis-box, #timeline-box, #events-box {
+                border: none;
+                border-top: round $primary 50%;
+                padding: 0;
+            }
+            #compare-box, #plan-box { height: auto; }
+            #budget { margin: 0; }
+            #abort-banner { margin: 0 1; padding: 0 1; }
         }
     }
     """
@@ -214,7 +227,7 @@ class RolloutScreen(Screen[None]):
             self.core.poller.subscribe(self._poll_event),
         ]
         self.set_interval(1, self._second)
-        self._fit(self.size.width)
+        self._fit(*self.size)
         self.show()
         self._load_versions()
 
@@ -224,11 +237,14 @@ class RolloutScreen(Screen[None]):
         self._unsubscribe = []
 
     def on_resize(self) -> None:
-        self._fit(self.size.width)
+        self._fit(*self.size)
 
-    def _fit(self, width: int) -> None:
-        """Below 130 columns the side-by-side rows stack (the body scrolls instead)."""
+    def _fit(self, width: int, height: int) -> None:
+        """Below 130 columns the side-by-side rows stack (the body scrolls instead); below 40
+        lines the boxes lose their frames and the footer its spacing."""
         self.set_class(width < 130, "-narrow")
+        self.set_class(height < 40, "-short")
+        self.query_one(Footer).compact = width < 130
 
     # -- what makes it redraw --------------------------------------------------------------------
 

@@ -490,6 +490,8 @@ def event_lines(events: Sequence[Event], *, limit: int) -> list[str]:
     lines = []
     for event in reversed(sorted_events(events)[-limit:]):
         mark, style = EVENT_STYLE[event.kind]
+        if event.kind is EventKind.VERDICT:
+            style = _verdict_style(event.text)
         lines.append(f"[$text-muted]{when(event.at)}[/] [b {style}]{mark}[/] {escape(event.text)}")
     return lines
 
@@ -612,16 +614,33 @@ def _window_series(
     return values
 
 
-def _bars(values: Sequence[float | None], scale: float, style: str) -> str:
-    out: list[str] = []
+def _bar_rows(values: Sequence[float | None], scale: float, style: str, height: int) -> list[str]:
+    """A sparkline `height` rows tall (eighths of a cell each), top row first; a zero still
+    draws a floor, a period without data a faint dot (never a zero)."""
+    steps = len(BARS) * height
+    grid: list[list[tuple[str, bool]]] = [[] for _ in range(height)]
     for value in values:
         if value is None:
-            out.append(f"[$text-muted 50%]{GAP}[/]")
-        else:
-            level = max(0, min(len(BARS) - 1, round(value / scale * (len(BARS) - 1))))
-            out.append(BARS[level])
-    text = "".join(out)
-    return f"[{style}]{text}[/]"
+            for row in range(height):
+                grid[row].append((GAP if row == height - 1 else " ", False))
+            continue
+        level = max(1, min(steps, round(value / scale * steps)))
+        for row in range(height):
+            fill = level - (height - 1 - row) * len(BARS)
+            char = " " if fill <= 0 else "█" if fill >= len(BARS) else BARS[fill - 1]
+            grid[row].append((char, True))
+    lines = []
+    for cells_ in grid:
+        out, run, bar = [], "", None
+        for char, is_bar in cells_:
+            if bar is not None and is_bar != bar:
+                out.append(f"[{style}]{run}[/]" if bar else f"[$text-muted]{run}[/]")
+                run = ""
+            run, bar = run + char, is_bar
+        if run:
+            out.append(f"[{style}]{run}[/]" if bar else f"[$text-muted]{run}[/]")
+        lines.append("".join(out))
+    return lines
 
 
 def _verdict_style(text: str) -> str:
@@ -639,9 +658,11 @@ def timeline_lines(
     interval_seconds: float,
     max_error_pct: float = 5.0,
     max_latency_ms: float = 2000.0,
+    rows: int = 1,
 ) -> list[str]:
     """Weight against both versions' error % and latency over the rollout, one character per
-    time slice, with a row of event markers on the same time axis."""
+    time slice and `rows` lines per series, with a row of event markers on the same time
+    axis. Full height is the analysis's limit (or the worst figure, if higher)."""
     plot = max(8, width - LABEL_WIDTH - VALUE_WIDTH - 1)
     start = rollout.started_at
     end = rollout.ended_at + timedelta(seconds=interval_seconds) if rollout.ended_at else now
@@ -671,24 +692,28 @@ def timeline_lines(
         present = _present(values)
         return present[-1] if present else None
 
-    def row(label: str, values: list[float | None], scale: float, style: str, shown: str) -> str:
-        return (
+    def series(
+        label: str, values: list[float | None], scale: float, style: str, shown: str
+    ) -> list[str]:
+        bars = _bar_rows(values, scale, style, rows)
+        # The label and figure sit on the bottom row, beside the bars' floor.
+        return [" " * LABEL_WIDTH + line for line in bars[:-1]] + [
             pad(f"[$text-muted]{escape(label)}[/]", LABEL_WIDTH)
-            + _bars(values, scale, style)
+            + bars[-1]
             + " "
             + pad(shown, VALUE_WIDTH, right=True)
-        )
+        ]
 
     def pct(value: float | None) -> str:
         return NO_DATA if value is None else f"{value:.1f}%"
 
     cand, stab = rollout.candidate, rollout.stable
     lines = [
-        row("weight v" + cand, weight, 1.0, "b $secondary", f"{rollout.weight * 100:.3g}%"),
-        row(f"error % v{cand}", err_c, err_scale, "$accent", pct(last(err_c))),
-        row(f"error % v{stab}", err_s, err_scale, "$primary", pct(last(err_s))),
-        row(f"latency v{cand}", lat_c, lat_scale, "$accent", ms_words(last(lat_c))),
-        row(f"latency v{stab}", lat_s, lat_scale, "$primary", ms_words(last(lat_s))),
+        *series("weight v" + cand, weight, 1.0, "b $secondary", f"{rollout.weight * 100:.3g}%"),
+        *series(f"error % v{cand}", err_c, err_scale, "$accent", pct(last(err_c))),
+        *series(f"error % v{stab}", err_s, err_scale, "$primary", pct(last(err_s))),
+        *series(f"latency v{cand}", lat_c, lat_scale, "$accent", ms_words(last(lat_c))),
+        *series(f"latency v{stab}", lat_s, lat_scale, "$primary", ms_words(last(lat_s))),
     ]
     marks: list[Event | None] = [None] * plot
     for event in rollout.events:
@@ -710,4 +735,8 @@ def timeline_lines(
     left, right = f"{start:%H:%M:%S}", f"{end:%H:%M:%S}"
     axis = left + " " * max(1, plot - len(left) - len(right)) + right
     lines.append(" " * LABEL_WIDTH + f"[$text-muted]{axis}[/]")
+    lines.append(
+        " " * LABEL_WIDTH + f"[$text-muted]top of a row: 100% · {err_scale:.3g}% errors ·"
+        f" {ms_words(lat_scale)} (the limits)[/]"
+    )
     return lines

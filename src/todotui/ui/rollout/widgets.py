@@ -20,7 +20,7 @@ class TimelinePlot(Widget):
     """Weight, error % and latency of both versions over the rollout, with event markers."""
 
     DEFAULT_CSS = """
-    TimelinePlot { height: 7; width: 1fr; }
+    TimelinePlot { height: 1fr; min-height: 8; width: 1fr; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -71,6 +71,7 @@ class TimelinePlot(Widget):
             interval_seconds=self.interval_seconds,
             max_error_pct=self.limits[0],
             max_latency_ms=self.limits[1],
+            rows=max(1, min(2, (self.size.height - 3) // 5)),
         )
         return Content.from_markup("\n".join(lines))
 
