@@ -457,3 +457,71 @@ async def test_a_split_alias_is_drift_that_f_fixes_in_the_rollback_dialog(world,
         assert isinstance(dialog, ActionDialog) and dialog.info.id == "rollback"
         await until(pilot, lambda: dialog.form is not None, "the fields")
         assert dialog.form.values()["version"] == stable  # prefilled with the primary
+
+
+@pytest.mark.sandbox
+async def test_a_countdown_that_runs_out_aborts_and_the_view_says_so(world, tmp_path):
+    box = world
+    stable = alias(box)["FunctionVersion"]
+    box.set_scenario("bad-deploy")
+    box.tick(1)
+    restore_alias(box, stable)
+    clock = SimClock(box)
+    app = cockpit(box, clock, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await first_refresh(pilot, app)
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, RolloutScreen), "the rollout view")
+        screen = view(app)
+        await start_with_keys(pilot, app)
+        clock.tick()
+        await refresh(pilot, app)
+        pending = current(app).pending_abort
+        assert pending is not None
+        clock.now = pending.due_at - timedelta(seconds=5)
+        await until(pilot, lambda: "ABORTING IN 5s" in text(screen, "#abort-banner"), "5s left")
+        # Nobody holds it: when it is due the view asks for a refresh, whose tick aborts.
+        clock.now = pending.due_at
+        await until(pilot, lambda: current(app).phase is Phase.ABORTED, "the automatic abort")
+        assert alias(box)["FunctionVersion"] == stable and not weights(box)
+        await until(
+            pilot, lambda: "aborted by the controller" in text(screen, "#rollout-status"), "said"
+        )
+        assert not screen.query_one("#abort-banner").display
+
+
+@pytest.mark.sandbox
+async def test_pause_resume_and_promote_with_the_keys(world, tmp_path):
+    box = world
+    clock = SimClock(box)
+    app = cockpit(box, clock, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await first_refresh(pilot, app)
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, RolloutScreen), "the rollout view")
+        screen = view(app)
+        start = await start_with_keys(pilot, app)
+        candidate = start.candidate
+        clock.tick()
+        await refresh(pilot, app)
+
+        await pilot.press("space")
+        await until(pilot, lambda: current(app).phase is Phase.PAUSED and not screen._busy, "pause")
+        assert "rollout paused" in text(screen, "#rollout-status")
+        assert "PAUSED" in str(screen.query_one("#rollout-title").render())
+        await pilot.press("space")
+        await until(
+            pilot, lambda: current(app).phase is Phase.PROGRESSING and not screen._busy, "resume"
+        )
+
+        await pilot.press("P")  # promote fully asks first; n keeps the plan
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("n")
+        assert isinstance(app.screen, RolloutScreen) and current(app).phase is Phase.PROGRESSING
+
+        await pilot.press("p")  # past the pause: the next step is the promotion
+        await until(pilot, lambda: current(app).phase is Phase.PROMOTED and not screen._busy, "p")
+        now = alias(box)
+        assert now["FunctionVersion"] == candidate and not weights(box)
+        assert "PROMOTED" in str(screen.query_one("#rollout-title").render())
+        assert all(line.startswith("✔") for line in text(screen, "#plan").splitlines())

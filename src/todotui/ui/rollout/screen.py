@@ -144,6 +144,10 @@ class RolloutScreen(Screen[None]):
             text-overflow: ellipsis;
         }
         &.-aborting #header-box { border: round $error; }
+        &.-idle {
+            #row-timeline { height: auto; min-height: 0; }
+            #timeline-box, #events-box, #events, TimelinePlot { height: auto; min-height: 0; }
+        }
         &.-narrow {
             #row-compare, #row-timeline { layout: vertical; }
             #compare-box, #plan-box { height: auto; }
@@ -182,6 +186,8 @@ class RolloutScreen(Screen[None]):
         self._busy: str | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self._nudged_for: datetime | None = None
+        self._seen: tuple[str, Phase, bool] | None = None
+        """The rollout as last drawn (id, phase, abort pending): what changed on its own."""
         self._table_key: object = None
 
     @property
@@ -260,6 +266,22 @@ class RolloutScreen(Screen[None]):
         r = self.driver.rollout
         if r is None or r.phase.finished:
             self._load_versions()
+        self._say_what_changed(r)
+
+    def _say_what_changed(self, r: Rollout | None) -> None:
+        """What the controller (or another cockpit) did on its own gets said too: the abort
+        countdown rings the bell once, a phase it changed is a notification and the status."""
+        seen = (r.id, r.phase, r.pending_abort is not None) if r is not None else None
+        before, self._seen = self._seen, seen
+        if r is None or before is None or before[0] != r.id or self._busy:
+            return
+        if r.pending_abort is not None and not before[2]:
+            self.app.bell()
+        if r.phase is not before[1] and r.events:
+            from todotui.core.rollouts import ActResult
+
+            ok = r.phase not in (Phase.ABORTED, Phase.DEGRADED)
+            self._say(ActResult(ok, f"rollout {r.phase.value}: {r.events[-1].text}"))
 
     def _second(self) -> None:
         """Countdowns tick; an abort that has come due is carried out by the next refresh,
@@ -313,6 +335,8 @@ class RolloutScreen(Screen[None]):
         update_if_changed(problem, f"✖ {escape(driver.problem or '')}")
         self._show_drift()
         self._show_header(r, now, grace)
+        if self._seen is None and r is not None:
+            self._seen = (r.id, r.phase, r.pending_abort is not None)
         self._show_compare(r, now)
         self._show_plan(r, now)
         run = driver.last_run if r is not None else None
@@ -534,7 +558,11 @@ class RolloutScreen(Screen[None]):
             result = await act()
         finally:
             self._busy = None
+            r = self.driver.rollout
+            self._seen = (r.id, r.phase, r.pending_abort is not None) if r else None
         self._say(result)
+        # The alias on screen is the Monitor's last read: read it again now, not at the cadence.
+        self.core.poller.request_refresh()
 
     def _say(self, result: ActResult) -> None:
         self.last_result = result

@@ -37,21 +37,33 @@ class StartChoice:
     strategy: str
 
 
+def step_word(step: Step) -> str:
+    if step.kind is StepKind.WEIGHT:
+        assert step.weight is not None
+        return f"{step.weight * 100:g}%"
+    if step.kind is StepKind.PAUSE:
+        assert step.seconds is not None
+        return f"pause {duration_words(step.seconds)}"
+    return "wait for you" if step.kind is StepKind.WAIT else "analyse"
+
+
 def steps_words(steps: tuple[Step, ...]) -> str:
-    """ "10% → pause 5m → 100%": a plan in a line."""
-    words = []
-    for step in steps:
-        if step.kind is StepKind.WEIGHT:
-            assert step.weight is not None
-            words.append(f"{step.weight * 100:g}%")
-        elif step.kind is StepKind.PAUSE:
-            assert step.seconds is not None
-            words.append(f"pause {duration_words(step.seconds)}")
-        elif step.kind is StepKind.WAIT:
-            words.append("wait for you")
-        else:
-            words.append("analyse")
-    return " → ".join(words)
+    """ "10% → pause 5m → 100%": a plan in a line. A long linear plan (a weight, the same
+    pause, again and again) is said once: "10% → 20% → … → 90%, pause 1m after each → 100%"."""
+    body, last = steps[:-1], steps[-1]
+    weights, pauses = body[0::2], body[1::2]
+    linear = (
+        len(steps) > 7
+        and all(s.kind is StepKind.WEIGHT for s in weights)
+        and len(pauses) == len(weights)
+        and len({(s.kind, s.seconds) for s in pauses}) == 1
+        and pauses[0].kind is StepKind.PAUSE
+    )
+    if linear:
+        shown = [step_word(s) for s in weights]
+        rises = " → ".join([*shown[:2], "…", shown[-1]] if len(shown) > 4 else shown)
+        return f"{rises}, {step_word(pauses[0])} after each → {step_word(last)}"
+    return " → ".join(step_word(s) for s in steps)
 
 
 def eta_words(steps: tuple[Step, ...]) -> str:
@@ -212,7 +224,7 @@ class StartRolloutScreen(ModalScreen[StartChoice | str | None]):
                 f" · {published(info)}[/]"
             )
         serving = version == primary
-        tag = "  [$text-muted](serving now: the stable version)[/]" if serving else ""
+        tag = "  [$text-muted](serving: stays stable)[/]" if serving else ""
         return Option(
             Content.from_markup(f"[b]version {escape(version)}[/]{tag}{facts}"),
             id=version,
@@ -257,8 +269,8 @@ class StartRolloutScreen(ModalScreen[StartChoice | str | None]):
             f"Roll [b $accent]version {escape(self.candidate)}[/] onto"
             f" [b]{escape(self.function)}:{escape(self.alias)}[/] with"
             f" [b]{escape(self.strategy)}[/]: {escape(steps_words(steps))}.\n"
-            f"Stable stays [b $primary]version {escape(stable)}[/]. {escape(eta_words(steps))};"
-            " every step waits for a passing analysis, a failing one counts down to an abort."
+            f"Stable stays [b $primary]version {escape(stable)}[/]. {escape(eta_words(steps))}:"
+            " each pause ends only on a passing analysis; a failing one counts down to an abort."
         )
         go.disabled = self.runner.read_only
         go.label = "Start (read-only)" if self.runner.read_only else "Start rollout"

@@ -598,19 +598,18 @@ def _window_series(
     since: datetime | None,
 ) -> list[float | None]:
     """Each analysis's figure drawn over the stretch it judged: from the one before it (or
-    from `since`, the first shift) up to it; the last carried on; None before `since`."""
+    from `since`, the first shift) up to it. None (a gap) before `since` and after the last
+    analysis: nothing judged those stretches yet."""
     ordered = sorted(points, key=lambda p: p[0])
     values: list[float | None] = []
     index = 0
     for edge in edges:
         while index < len(ordered) and ordered[index][0] < edge:
             index += 1
-        if since is None or edge <= since or not ordered:
+        if since is None or edge <= since or index >= len(ordered):
             values.append(None)
-        elif index < len(ordered):
-            values.append(ordered[index][1])
         else:
-            values.append(ordered[-1][1])
+            values.append(ordered[index][1])
     return values
 
 
@@ -735,8 +734,9 @@ def timeline_lines(
     left, right = f"{start:%H:%M:%S}", f"{end:%H:%M:%S}"
     axis = left + " " * max(1, plot - len(left) - len(right)) + right
     lines.append(" " * LABEL_WIDTH + f"[$text-muted]{axis}[/]")
+    at_limits = err_scale == max_error_pct and lat_scale == max_latency_ms
     lines.append(
-        " " * LABEL_WIDTH + f"[$text-muted]top of a row: 100% · {err_scale:.3g}% errors ·"
-        f" {ms_words(lat_scale)} (the limits)[/]"
+        " " * LABEL_WIDTH + f"[$text-muted]row tops: 100% · {err_scale:.3g}% errors ·"
+        f" {ms_words(lat_scale)}{' (the limits)' if at_limits else ''}[/]"
     )
     return lines
