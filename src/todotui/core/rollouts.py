@@ -151,17 +151,19 @@ class RolloutDriver:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def tick(self) -> None:
-        """Reload the record, judge, act if this process drives, save. Never raises."""
+    async def tick(self, *, drive: bool = True) -> None:
+        """Reload the record, judge, act if this process drives, save. Never raises.
+
+        `drive=False` only looks (a status query); a read-only core never drives."""
         async with self._lock:
             try:
-                await self._tick()
+                await self._tick(drive and not self.runner.read_only)
             except Exception as exc:  # a bug must not kill the poll loop's listener
                 log.exception("rollout tick failed")
                 self.problem = f"rollout controller error: {exc}"
             self._changed()
 
-    async def _tick(self) -> None:
+    async def _tick(self, drive: bool) -> None:
         await self._reload()
         now = self.clock()
         routing = self.monitor.alias
@@ -171,7 +173,7 @@ class RolloutDriver:
             return
         r = controller.rollout
         self.monitor.watch_versions((r.stable, r.candidate))
-        if not r.phase.active:
+        if not r.phase.active or not drive:
             return
         if not self._take_lease(r, now):
             return  # another process drives it; this one shows it
