@@ -95,10 +95,11 @@ async def run_verb(
             await core.monitor.identity()
         except MonitorError as exc:
             raise UsageError(str(exc)) from None
-        refresh = await core.monitor.refresh()
+        driver = core.rollouts
+        driver.autodrive = False  # only `--watch` drives; a query or a key acts once
+        refresh = await core.poller.refresh_once()
         if not refresh.ok:
             raise UsageError(f"cannot read the telemetry: {refresh.error}")
-        driver = core.rollouts
         await driver.tick(drive=False)
         if driver.problem:
             raise UsageError(driver.problem)
@@ -156,6 +157,7 @@ async def watch(core: Cockpit, out: TextIO, *, printed: int = 0) -> int:
     if driver.rollout is None:
         print("no rollout on this alias", file=out)
         return EXIT_USAGE
+    driver.autodrive = True
     poll = asyncio.get_running_loop().create_task(core.poller.run())
     try:
         while True:

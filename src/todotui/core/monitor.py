@@ -490,6 +490,10 @@ class Monitor:
         self._versions_covered = frozenset(versions)
         return None, fetched.metrics_requested
 
+    def note_alias(self, routing: AliasRouting) -> None:
+        """A GetAlias answer read outside a refresh (after an alias write): newer than the last."""
+        self.alias, self.alias_error, self.alias_read_at = routing, None, self._clock()
+
     async def _refresh_alias(self) -> tuple[list[str], list[str]]:
         """GetAlias, then GetFunctionConfiguration for each version in `versions` not yet
         described. Returns (failed reads, setup problems such as a missing alias), one line each."""

@@ -23,7 +23,7 @@ from todotui.actions.model import Actor, InvalidInput, Outcome, Plan, Refusal
 from todotui.actions.runner import ActionRunner, PlanError
 from todotui.alerts.feed import AlertFeed
 from todotui.alerts.model import Alert, AlertSource, Severity
-from todotui.aws.resources import fetch_alias
+from todotui.aws.versions import fetch_alias
 from todotui.config import Settings
 from todotui.core.clock import Clock
 from todotui.core.monitor import Monitor
@@ -89,6 +89,8 @@ class RolloutDriver:
         self._report = report
         self.grace_seconds = grace_seconds
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.autodrive = True
+        """Tick after every refresh (the cockpit, `--watch`); a one-off status query does not."""
         self.controller: RolloutController | None = None
         self.drift: tuple[Drift, ...] = ()
         self.problem: str | None = None
@@ -140,16 +142,31 @@ class RolloutDriver:
 
     def after_refresh(self) -> None:
         """The poller's listener calls this; the tick runs beside the poll loop, never in it."""
-        if self._lock.locked():
+        if not self.autodrive or self._lock.locked():
             return  # a tick (or an alias write) is under way: the next refresh ticks again
         task = asyncio.get_running_loop().create_task(self.tick())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def idle(self) -> None:
+        """Wait for the ticks under way (a test's, or `--watch`'s, way to let the driver finish)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
     async def aclose(self) -> None:
+        """Stop ticking and hand the lease back, so the next cockpit drives at once."""
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        r = self.rollout
+        if r is not None and r.owner == self.owner and r.phase.active:
+            async with self._lock:
+                await self._reload()
+                r = self.rollout
+                if r is not None and r.owner == self.owner:
+                    r.owner, r.owner_seen_at = "", None
+                    r.note(self.clock(), EventKind.CONTROLLER, "the driving cockpit closed")
+                    await self._save(r)
 
     async def tick(self, *, drive: bool = True) -> None:
         """Reload the record, judge, act if this process drives, save. Never raises.
@@ -267,7 +284,10 @@ class RolloutDriver:
         return CommandResult(False, routing, words, conflict=conflict)
 
     async def _read_alias(self) -> AliasRouting | None:
+        """GetAlias now; the answer is also the Monitor's (it is newer than its last refresh)."""
         read = await fetch_alias(self.monitor.clients, self.settings.stack)
+        if read.answer is not None:
+            self.monitor.note_alias(read.answer)
         return read.answer
 
     def _announce(self, r: Rollout, severity: Severity, text: str) -> None:

@@ -1,0 +1,219 @@
+"""Rollouts on the sandbox, tick by tick: the core drives the PROD alias through the action path.
+
+Each test reads the alias back with plain boto3 (what AWS says, not what the cockpit
+thinks) and the journal (who changed it, and why).
+"""
+
+from __future__ import annotations
+
+import io
+from argparse import Namespace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support import SimClock
+from todotui.actions import Journal
+from todotui.config import Settings
+from todotui.core.cockpit import Cockpit
+from todotui.headless import EXIT_ABORTED, EXIT_OK, run_verb
+from todotui.rollout.model import Phase
+from todotui.sandbox.controller import Sandbox
+from todotui.sandbox.scenarios import SCENARIOS
+
+pytestmark = pytest.mark.sandbox
+
+PERIOD = 60
+
+
+@pytest.fixture(scope="module")
+def box(sandbox_tier):
+    with Sandbox(manual=True, period=PERIOD, seed=11, backfill=0) as running:
+        yield running
+
+
+@pytest.fixture
+def world(box, monkeypatch):
+    for name, value in box.env.items():
+        monkeypatch.setenv(name, value)
+    yield box
+    _reset_alias(box)
+    box.set_scenario("steady")
+
+
+def _lambda(box: Sandbox) -> Any:
+    return box.client("lambda")
+
+
+def _alias(box: Sandbox) -> dict[str, Any]:
+    return _lambda(box).get_alias(FunctionName=box.names.function_name, Name=box.names.alias)
+
+
+def _reset_alias(box: Sandbox) -> None:
+    alias = _alias(box)
+    if alias["FunctionVersion"] != "1" or (alias.get("RoutingConfig") or {}).get(
+        "AdditionalVersionWeights"
+    ):
+        _lambda(box).update_alias(
+            FunctionName=box.names.function_name,
+            Name=box.names.alias,
+            FunctionVersion="1",
+            RoutingConfig={"AdditionalVersionWeights": {}},
+        )
+
+
+def candidate_version(box: Sandbox) -> str:
+    """The newest published version that is not the alias's (publishing one if there is none)."""
+    fn = box.names.function_name
+    versions = [
+        v["Version"]
+        for v in _lambda(box).list_versions_by_function(FunctionName=fn)["Versions"]
+        if v["Version"] != "$LATEST"
+    ]
+    newest = max(versions, key=int)
+    if newest == _alias(box)["FunctionVersion"]:
+        newest = _lambda(box).publish_version(FunctionName=fn, Description="candidate")["Version"]
+    return newest
+
+
+def core_for(box: Sandbox, clock: SimClock, tmp_path: Path, **rollouts: Any) -> Cockpit:
+    settings = Settings().with_overrides(
+        aws={"endpoint_url": box.endpoint, "region": box.region},
+        cadence={"period_seconds": PERIOD, "refresh_seconds": PERIOD, "window_seconds": 900},
+        rollouts={"analysis_interval_seconds": PERIOD, **rollouts},
+    )
+    return Cockpit(
+        settings,
+        clock=clock,
+        journal=Journal(tmp_path / "journal.jsonl"),
+        verify_poll_interval=0.05,
+    )
+
+
+async def advance(core: Cockpit, clock: SimClock, ticks: int = 1) -> None:
+    """Let `ticks` periods of traffic happen, refreshing and ticking the rollout after each."""
+    for _ in range(ticks):
+        clock.tick()
+        await core.poller.refresh_once()
+        await core.rollouts.idle()
+
+
+async def test_a_rollout_shifts_the_alias_through_the_guarded_path_and_journals_it(world, tmp_path):
+    box = world
+    box.set_scenario("good-deploy" if "good-deploy" in SCENARIOS else "steady")
+    candidate = candidate_version(box)
+    clock = SimClock(box)
+    async with core_for(box, clock, tmp_path) as core:
+        await advance(core, clock, 2)
+        result = await core.rollouts.start(candidate, strategy="canary10-5m")
+        assert result.ok, result.message
+        alias = _alias(box)
+        assert alias["FunctionVersion"] == "1"
+        assert alias["RoutingConfig"]["AdditionalVersionWeights"] == {candidate: 0.1}
+        (entry,) = core.journal.entries()
+        assert entry.action_id == "alias-route" and entry.result == "succeeded"
+        assert entry.actor == "operator" and "step 1/3" in entry.reason
+
+        await advance(core, clock, 9)
+        rollout = core.rollouts.rollout
+        assert rollout is not None and rollout.phase is Phase.PROMOTED, rollout and rollout.events
+        alias = _alias(box)
+        assert alias["FunctionVersion"] == candidate
+        assert not (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights")
+        last = core.journal.entries()[-1]
+        assert last.actor == "rollout controller" and "promote" in last.reason
+
+
+async def test_a_concurrent_update_alias_stops_the_rollout_with_a_clear_message(world, tmp_path):
+    box = world
+    candidate = candidate_version(box)
+    clock = SimClock(box)
+    async with core_for(box, clock, tmp_path) as core:
+        await advance(core, clock, 2)
+        assert (await core.rollouts.start(candidate, strategy="linear10-every-1m")).ok
+        # Someone runs the runbook's command by hand, mid-rollout.
+        _lambda(box).update_alias(
+            FunctionName=box.names.function_name,
+            Name=box.names.alias,
+            RoutingConfig={"AdditionalVersionWeights": {candidate: 0.5}},
+        )
+        await advance(core, clock, 2)
+        rollout = core.rollouts.rollout
+        assert rollout is not None and rollout.phase is Phase.DEGRADED
+        assert "changed outside this rollout" in rollout.reason and "50%" in rollout.reason
+        assert _alias(box)["RoutingConfig"]["AdditionalVersionWeights"] == {candidate: 0.5}, (
+            "the rollout sent nothing over the other change"
+        )
+        result = await core.rollouts.abort()
+        assert result.ok, result.message
+        assert not (_alias(box).get("RoutingConfig") or {}).get("AdditionalVersionWeights")
+
+
+async def test_a_restarted_cockpit_picks_the_rollout_up_where_it_stands(world, tmp_path):
+    box = world
+    candidate = candidate_version(box)
+    clock = SimClock(box)
+    async with core_for(box, clock, tmp_path) as core:
+        await advance(core, clock, 2)
+        assert (await core.rollouts.start(candidate, strategy="canary10-5m")).ok
+        await advance(core, clock, 2)
+        first_id = core.rollouts.rollout.id
+    # The first cockpit is gone (its lease runs out); a new one starts on the same files.
+    clock.tick()
+    async with core_for(box, clock, tmp_path) as again:
+        await advance(again, clock, 1)
+        rollout = again.rollouts.rollout
+        assert rollout is not None and rollout.id == first_id
+        assert rollout.phase in (Phase.PROGRESSING, Phase.ANALYSING)
+        assert again.rollouts.driving
+        await advance(again, clock, 8)
+        assert again.rollouts.rollout.phase is Phase.PROMOTED
+
+
+async def test_stale_telemetry_holds_the_rollout(world, tmp_path):
+    box = world
+    candidate = candidate_version(box)
+    clock = SimClock(box)
+    async with core_for(box, clock, tmp_path) as core:
+        await advance(core, clock, 2)
+        assert (await core.rollouts.start(candidate, strategy="canary10-5m")).ok
+        # No refresh gets through for ten minutes: the cockpit's data goes stale.
+        for _ in range(10):
+            clock.tick()
+            await core.rollouts.tick()
+        rollout = core.rollouts.rollout
+        assert rollout is not None and rollout.phase is Phase.PAUSED
+        assert "telemetry stale" in rollout.reason
+        alias = _alias(box)
+        assert alias["FunctionVersion"] == "1", "never promoted on old data"
+
+
+async def test_headless_watch_aborts_a_bad_deploy_with_exit_3(world, tmp_path):
+    box = world
+    if "good-deploy" not in SCENARIOS:  # the candidate-per-code sandbox
+        pytest.skip("the sandbox has no bad-deploy candidate yet")
+    box.set_scenario("bad-deploy")
+    candidate = candidate_version(box)
+    clock = SimClock(box)
+    out = io.StringIO()
+
+    def make_core(settings: Settings) -> Cockpit:
+        return core_for(box, clock, tmp_path)
+
+    args = Namespace(
+        verb="start", version=candidate, preset="canary10-5m", steps=None, interval=None, watch=True
+    )
+
+    import asyncio
+
+    watching = asyncio.ensure_future(run_verb(args, Settings(), make_core=make_core, out=out))
+    for _ in range(30):
+        if watching.done():
+            break
+        await asyncio.sleep(0.3)
+        clock.tick()
+    code = await asyncio.wait_for(watching, 60)
+    assert code == EXIT_ABORTED, out.getvalue()
+    assert "aborted" in out.getvalue()
+    assert EXIT_OK == 0
