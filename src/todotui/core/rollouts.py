@@ -99,6 +99,7 @@ class RolloutDriver:
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._seen_alarms: set[str] = set()
+        self._reported_drift: set[str] = set()
 
     # -- what the view reads -------------------------------------------------------------------
 
@@ -185,6 +186,7 @@ class RolloutDriver:
         now = self.clock()
         routing = self.monitor.alias
         self.drift = find_drift(routing, self.rollout)
+        self._report_drift(now)
         controller = self.controller
         if controller is None:
             return
@@ -212,6 +214,29 @@ class RolloutDriver:
             stable=self.monitor.version_samples(r.stable, since=since),
             stale_reason=stale or self.monitor.alias_error or "",
         )
+
+    def _report_drift(self, now: datetime) -> None:
+        """Each drift once in the alert feed (the rollout view shows it with its fix)."""
+        for drift in self.drift:
+            key = f"drift:{drift.kind.value}:{drift.text}"
+            if key in self._reported_drift:
+                continue
+            self._reported_drift.add(key)
+            self.alerts.extend(
+                [
+                    Alert(
+                        key=key,
+                        source=AlertSource.ROLLOUT,
+                        severity=Severity.WARN,
+                        title=drift.text[:200],
+                        body=f"{drift.text}\n\nFix: {drift.fix_words} (b opens the rollout "
+                        "view; f there applies the fix, previewed and confirmed).",
+                        first_seen=now,
+                        last_seen=now,
+                    )
+                ]
+            )
+        self._reported_drift &= {f"drift:{d.kind.value}:{d.text}" for d in self.drift}
 
     def _take_lease(self, r: Rollout, now: datetime) -> bool:
         lease = timedelta(seconds=max(LEASE_SECONDS, 3 * self.monitor.refresh_seconds))
