@@ -421,10 +421,27 @@ def version_dims(version: str) -> dict[str, str]:
     return {"FunctionName": FN, "Resource": f"{FN}:{ALIAS}", "ExecutedVersion": version}
 
 
+@pytest.fixture(scope="module")
+def versions_box(sandbox_tier):
+    """A sandbox of this module's own: the tests below publish versions, which Lambda keeps
+    (the session's sandbox is expected to hold the two it was provisioned with)."""
+    from todotui.sandbox.controller import Sandbox
+
+    with Sandbox(manual=True, period=PERIOD, backfill=0) as running:
+        yield running
+
+
 @pytest.fixture
-def keep_alias(steady_sandbox):
+def own_sandbox(versions_box):
+    versions_box.set_scenario("steady")
+    yield versions_box
+    versions_box.set_scenario("steady")
+
+
+@pytest.fixture
+def keep_alias(own_sandbox):
     """The alias as it was before the test (its GetAlias answer), put back after it."""
-    lam = steady_sandbox.client("lambda")
+    lam = own_sandbox.client("lambda")
     before = lam.get_alias(FunctionName=FN, Name=ALIAS)
     yield before
     now = lam.get_alias(FunctionName=FN, Name=ALIAS)
@@ -478,9 +495,9 @@ def sent(monitor: Monitor, before: Counter[str]) -> Counter[str]:
 
 
 async def test_a_split_alias_is_read_every_refresh_and_both_versions_come_in_the_one_call(
-    steady_sandbox, keep_alias
+    own_sandbox, keep_alias
 ):
-    sb = steady_sandbox
+    sb = own_sandbox
     lam = sb.client("lambda")
     stable = keep_alias["FunctionVersion"]
     candidate = publish_version(sb, f"candidate {uuid.uuid4().hex[:8]}")
@@ -556,8 +573,8 @@ async def test_a_split_alias_is_read_every_refresh_and_both_versions_come_in_the
         ]
 
 
-async def test_version_info_is_read_once_per_version_and_a_failed_read_retried(steady_sandbox):
-    sb = steady_sandbox
+async def test_version_info_is_read_once_per_version_and_a_failed_read_retried(own_sandbox):
+    sb = own_sandbox
     description = f"reviewed build {uuid.uuid4().hex[:8]}"
     candidate = publish_version(sb, description)
     missing = "999999"
@@ -593,8 +610,8 @@ async def test_version_info_is_read_once_per_version_and_a_failed_read_retried(s
     assert len([a for a in monitor.feed.entries if f"{FN}:{missing}" in a.title]) == 1
 
 
-async def test_a_version_that_did_not_run_has_no_periods_not_zeros(steady_sandbox):
-    sb = steady_sandbox
+async def test_a_version_that_did_not_run_has_no_periods_not_zeros(own_sandbox):
+    sb = own_sandbox
     idle = publish_version(sb, f"idle build {uuid.uuid4().hex[:8]}")
     clock = SimClock(sb)
     clock.tick(2)
