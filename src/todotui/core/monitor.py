@@ -4,6 +4,10 @@ No Textual here: the poller schedules refreshes, the UI renders what they leave 
 (incremental after the first fill), polls alarms and ERROR log lines, re-reads resource
 facts on their slower cadence, and never raises on an AWS or network error: the
 returned `Refresh` says what failed, and the panes say how old their data is.
+
+The alias is read (GetAlias) on every refresh alongside the other reads; the versions it
+routes to, and those a rollout watches, have their `ExecutedVersion` series in that same
+GetMetricData call, and each is described once (GetFunctionConfiguration, Qualifier=N).
 """
 
 from __future__ import annotations
