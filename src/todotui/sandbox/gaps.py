@@ -240,9 +240,9 @@ class GapFiller:
         if method == "DELETE":
             with self._lock:
                 self._revisions.pop(key, None)
-            return Response(status=204)
+            return Response(status=204, headers=_kept_headers(headers))
         if method == "GET":
-            return _lambda_response(self._alias_out(json.loads(raw), function, region), 200)
+            return _rewritten(self._alias_out(json.loads(raw), function, region), 200, headers)
         return _passed_on(status, headers, raw)
 
     def _aliases(
@@ -257,7 +257,7 @@ class GapFiller:
             answer["Aliases"] = [
                 self._alias_out(a, function, region) for a in answer.get("Aliases", [])
             ]
-            return _lambda_response(answer, 200)
+            return _rewritten(answer, 200, headers)
         if method != "POST":
             return _passed_on(*self._forward(environ))
         body = _json_body(environ)
@@ -271,7 +271,7 @@ class GapFiller:
                 return _passed_on(status, headers, raw)
             created = json.loads(raw)
             self._new_revision((region, function, str(created.get("Name", ""))))
-        return _lambda_response(self._alias_out(created, function, region), 201)
+        return _rewritten(self._alias_out(created, function, region), 201, headers)
 
     def _update_alias(
         self, environ: dict[str, Any], function: str, name: str, region: str
@@ -294,7 +294,7 @@ class GapFiller:
             if not 200 <= status < 300:
                 return _passed_on(status, headers, raw)
             self._new_revision((region, function, name))
-        return _lambda_response(self._alias_out(json.loads(raw), function, region), 200)
+        return _rewritten(self._alias_out(json.loads(raw), function, region), 200, headers)
 
     def _alias_out(self, alias: dict[str, Any], function: str, region: str) -> dict[str, Any]:
         """moto's alias as AWS shows it: the sandbox's RevisionId, no empty RoutingConfig."""
@@ -598,6 +598,18 @@ def _passed_on(status: int, headers: list[tuple[str, str]], raw: bytes) -> Respo
     return Response(raw, status=status, headers=headers)
 
 
+def _kept_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """moto's headers (its request id among them) without those of the body it sent."""
+    return [(k, v) for k, v in headers if k.lower() not in ("content-length", "content-type")]
+
+
+def _rewritten(data: dict[str, Any], status: int, headers: list[tuple[str, str]]) -> Response:
+    """A rewritten answer in AWS's status, keeping moto's request id."""
+    return Response(
+        json.dumps(data), status=status, mimetype="application/json", headers=_kept_headers(headers)
+    )
+
+
 def _json_body(environ: dict[str, Any]) -> dict[str, Any]:
     """The request's JSON body, leaving the stream readable for the next application."""
     try:
@@ -624,13 +636,17 @@ def _lambda_response(data: dict[str, Any], status: int) -> Response:
 
 
 def _error_response(error: AwsError, service: str, target_header: str | None) -> Response:
+    request_id = {"x-amzn-RequestId": str(uuid.uuid4())}  # AWS names every answer, refusals too
     if target_header and target_header.startswith("DynamoDB_"):
         body = {
             "__type": f"com.amazonaws.dynamodb.v20120810#{error.code}",
             "message": error.message,
         }
         return Response(
-            json.dumps(body), status=error.status, mimetype="application/x-amz-json-1.0"
+            json.dumps(body),
+            status=error.status,
+            mimetype="application/x-amz-json-1.0",
+            headers=request_id,
         )
     body = {"message": error.message}
     if service == "lambda":
@@ -639,5 +655,5 @@ def _error_response(error: AwsError, service: str, target_header: str | None) ->
         json.dumps(body),
         status=error.status,
         mimetype="application/json",
-        headers={"x-amzn-ErrorType": error.code},
+        headers={"x-amzn-ErrorType": error.code, **request_id},
     )
