@@ -27,13 +27,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from todotui.actions import Journal
+from todotui.aws.session import StaticCredentials
 from todotui.config import Settings
 from todotui.core.clock import ManualClock
 from todotui.core.cockpit import Cockpit
 from todotui.rollout.model import EventKind, Phase
+from todotui.sandbox import DUMMY_ACCESS_KEY_ID, DUMMY_SECRET_ACCESS_KEY
 from todotui.sandbox.controller import Sandbox
 
 PERIOD = 60
+CREDENTIALS = StaticCredentials(DUMMY_ACCESS_KEY_ID, DUMMY_SECRET_ACCESS_KEY)
 
 
 def settings_for(box: Sandbox, refresh: float, interval: float) -> Settings:
@@ -65,19 +68,21 @@ def reset_alias(box: Sandbox) -> None:
 
 
 async def time_to_rollback(
-    box: Sandbox, *, refresh: float, interval: float, grace: float
+    box: Sandbox, *, refresh: float, interval: float, grace: float, offset: float
 ) -> dict[str, float]:
     """Seconds (simulated) from the first bad period landing to the verdict and to the rollback."""
     reset_alias(box)
     box.set_scenario("bad-deploy")
     box.tick(2)
-    clock = ManualClock(datetime.fromisoformat(box.status()["sim_time"]))
+    # `offset` seconds into the period: where in CloudWatch's minute the rollout starts.
+    clock = ManualClock(datetime.fromisoformat(box.status()["sim_time"]) + timedelta(seconds=offset))
     with tempfile.TemporaryDirectory() as tmp:
         core = Cockpit(
             settings_for(box, refresh, interval),
             clock=clock,
             journal=Journal(Path(tmp) / "journal.jsonl"),
             verify_poll_interval=0.01,
+            credentials=CREDENTIALS,
             rollout_grace_seconds=grace,
         )
         async with core:
@@ -127,6 +132,7 @@ async def cost_per_refresh(
             clock=clock,
             journal=Journal(Path(tmp) / "journal.jsonl"),
             verify_poll_interval=0.01,
+            credentials=CREDENTIALS,
         )
         async with core:
 
@@ -170,11 +176,20 @@ async def main(refresh: float, interval: float) -> None:
             f"(simulated), CloudWatch period {PERIOD}s"
         )
         target = interval + refresh
+        offsets = (0.0, 15.0, 30.0, 45.0)
         for label, grace in (("headless (no countdown)", 0.0), ("cockpit (20 s countdown)", 20.0)):
-            t = await time_to_rollback(box, refresh=refresh, interval=interval, grace=grace)
+            runs = [
+                await time_to_rollback(
+                    box, refresh=refresh, interval=interval, grace=grace, offset=offset
+                )
+                for offset in offsets
+            ]
+            verdicts = ", ".join(f"{t['verdict']:.0f}" for t in runs)
+            worst = max(t["rollback"] for t in runs)
             print(
-                f"  {label:<26} first bad period landed -> failing verdict {t['verdict']:5.0f}s, "
-                f"-> rollback issued {t['rollback']:5.0f}s (target <= {target:g}s"
+                f"  {label:<26} first bad period landed -> failing verdict [{verdicts}]s "
+                f"(start {', '.join(f'{o:g}' for o in offsets)}s into the minute), "
+                f"-> rollback issued at worst {worst:.0f}s (target <= {target:g}s"
                 f"{' + the countdown' if grace else ''})"
             )
         figures = await cost_per_refresh(box, refresh=refresh, interval=interval)

@@ -39,6 +39,7 @@ from todotui.rollout.drift import Drift, find_drift
 from todotui.rollout.model import EventKind, Phase, Rollout
 from todotui.rollout.steps import Step, StepError, check_steps, strategies
 from todotui.rollout.store import RolloutStore
+from todotui.telemetry.series import align_down
 from todotui.telemetry.versions import AliasRouting, VersionSamples
 
 log = logging.getLogger(__name__)
@@ -204,7 +205,9 @@ class RolloutDriver:
 
     def _observation(self, controller: RolloutController, now: datetime) -> Observation:
         r = controller.rollout
-        since = controller.analysis_since(now)
+        # From the start of the period the window opens in: a version's ExecutedVersion figures
+        # hold only its own calls, so the period the candidate got its first traffic counts.
+        since = align_down(controller.analysis_since(now), self.settings.cadence.period_seconds)
         stale = self._stale_reason()
         return Observation(
             now=now,
