@@ -75,7 +75,9 @@ async def time_to_rollback(
     box.set_scenario("bad-deploy")
     box.tick(2)
     # `offset` seconds into the period: where in CloudWatch's minute the rollout starts.
-    clock = ManualClock(datetime.fromisoformat(box.status()["sim_time"]) + timedelta(seconds=offset))
+    clock = ManualClock(
+        datetime.fromisoformat(box.status()["sim_time"]) + timedelta(seconds=offset)
+    )
     with tempfile.TemporaryDirectory() as tmp:
         core = Cockpit(
             settings_for(box, refresh, interval),

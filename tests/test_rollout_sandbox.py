@@ -6,8 +6,8 @@ thinks) and the journal (who changed it, and why).
 
 from __future__ import annotations
 
+import asyncio
 import io
-from argparse import Namespace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import pytest
 
 from support import SimClock
 from todotui.actions import Journal
+from todotui.cli import build_parser
 from todotui.config import Settings
 from todotui.core.cockpit import Cockpit
 from todotui.headless import EXIT_ABORTED, EXIT_OK, run_verb
@@ -189,31 +190,92 @@ async def test_stale_telemetry_holds_the_rollout(world, tmp_path):
         assert alias["FunctionVersion"] == "1", "never promoted on old data"
 
 
-async def test_headless_watch_aborts_a_bad_deploy_with_exit_3(world, tmp_path):
+@pytest.mark.parametrize(
+    ("scenario", "exit_code", "words"),
+    [
+        ("good-deploy", EXIT_OK, "promoted by the controller"),
+        ("bad-deploy", EXIT_ABORTED, "candidate error %"),
+        ("subtle-regression", EXIT_ABORTED, "latency vs stable"),
+    ],
+)
+async def test_headless_watch_ends_each_deploy_with_its_exit_code(
+    world, tmp_path, scenario, exit_code, words
+):
+    """`todotui rollout start --version N --preset canary10-5m --watch`, in simulated time."""
     box = world
-    if "good-deploy" not in SCENARIOS:  # the candidate-per-code sandbox
-        pytest.skip("the sandbox has no bad-deploy candidate yet")
-    box.set_scenario("bad-deploy")
+    box.set_scenario(scenario)
     candidate = candidate_version(box)
     clock = SimClock(box)
     out = io.StringIO()
 
     def make_core(settings: Settings) -> Cockpit:
-        return core_for(box, clock, tmp_path)
+        return core_for(box, clock, tmp_path, abort_grace_seconds=0)
 
-    args = Namespace(
-        verb="start", version=candidate, preset="canary10-5m", steps=None, interval=None, watch=True
+    args = build_parser().parse_args(
+        ["rollout", "start", "--version", candidate, "--preset", "canary10-5m", "--watch"]
     )
-
-    import asyncio
-
     watching = asyncio.ensure_future(run_verb(args, Settings(), make_core=make_core, out=out))
-    for _ in range(30):
+    for _ in range(40):
         if watching.done():
             break
-        await asyncio.sleep(0.3)
-        clock.tick()
+        await asyncio.sleep(0.25)
+        clock.tick()  # one CloudWatch period of traffic; the watch's poll loop refreshes on it
     code = await asyncio.wait_for(watching, 60)
-    assert code == EXIT_ABORTED, out.getvalue()
-    assert "aborted" in out.getvalue()
-    assert EXIT_OK == 0
+    printed = out.getvalue()
+    assert code == exit_code, printed
+    assert words in printed
+    alias = _alias(box)
+    assert alias["FunctionVersion"] == (candidate if exit_code == EXIT_OK else "1")
+    assert not (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights")
+
+
+async def test_a_bad_deploy_is_rolled_back_by_the_controller_and_the_journal_says_why(
+    world, tmp_path
+):
+    box = world
+    box.set_scenario("bad-deploy")
+    candidate = candidate_version(box)
+    clock = SimClock(box)
+    async with core_for(box, clock, tmp_path, abort_grace_seconds=90) as core:
+        await advance(core, clock, 2)
+        assert (await core.rollouts.start(candidate, strategy="canary10-5m")).ok
+        for _ in range(3):
+            await advance(core, clock, 1)
+            rollout = core.rollouts.rollout  # as re-read from the record after each tick
+            assert rollout is not None
+            if rollout.pending_abort is not None:
+                break
+        assert rollout.pending_abort is not None, rollout.events
+        assert rollout.phase is not Phase.ABORTED, "the countdown comes first"
+        assert rollout.failures >= core.settings.rollouts.failure_budget
+        await advance(core, clock, 2)
+        assert core.rollouts.rollout.phase is Phase.ABORTED
+        last = core.journal.entries()[-1]
+        assert last.action_id == "rollback" and last.result == "succeeded"
+        assert last.actor == "rollout controller"
+        assert "failure budget spent" in last.reason and "candidate error %" in last.reason
+        alias = _alias(box)
+        assert alias["FunctionVersion"] == "1"
+        assert not (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights")
+        assert any("rollout aborted" in a.title for a in core.alerts.entries)
+
+
+async def test_a_subtle_regression_is_caught_only_by_the_comparison_with_stable(world, tmp_path):
+    box = world
+    box.set_scenario("subtle-regression")
+    candidate = candidate_version(box)
+    clock = SimClock(box)
+    async with core_for(box, clock, tmp_path, abort_grace_seconds=600) as core:
+        await advance(core, clock, 2)
+        assert (await core.rollouts.start(candidate, strategy="canary10-5m")).ok
+        for _ in range(10):
+            await advance(core, clock, 1)
+            run = core.rollouts.last_run
+            if run is not None and run.verdict.value == "fail":
+                break
+        assert run is not None and run.verdict.value == "fail", core.rollouts.rollout.events
+        by_rule = {v.rule: v.verdict.value for v in run.verdicts}
+        assert by_rule["candidate-errors"] == "pass"
+        assert by_rule["candidate-latency"] == "pass", "the absolute limits alone let it through"
+        assert by_rule["latency-vs-stable"] == "fail"
+        assert _alias(box)["FunctionVersion"] == "1", "never promoted"
