@@ -313,7 +313,10 @@ class GapFiller:
     def _check_routing(
         self, function: str, primary: str, weights: dict[str, Any], region: str
     ) -> None:
-        """AWS's rules for an alias's routing, in the order AWS applies them."""
+        """AWS's rules for an alias's routing. Codes, words and order are AWS's answers as
+        LocalStack's snapshot-tested provider reproduces them: the constraint checks are
+        ValidationException, the rules InvalidParameterValueException, an unknown version
+        ResourceNotFoundException (404)."""
         if not weights:
             return
         if len(weights) > 1:

@@ -309,8 +309,7 @@ class Simulator:
         self._ticks_in_scenario = 0
         self._previous_concurrency = 0.0
         self._candidate_codes = candidate_codes()
-        self._code_of: dict[str, str] = {}
-        """Published version -> its CodeSha256 (a published version's code never changes)."""
+        """CodeSha256 -> the candidate whose code it is."""
         self._state = StackState(
             table=TableState(names.table_name),
             audit_table=TableState(names.ondemand_table_name, "PAY_PER_REQUEST", None, None),
@@ -452,15 +451,11 @@ class Simulator:
         whoever published them."""
         found: dict[str, Candidate] = {}
         for version in state.version_weights():
-            sha = self._code_of.get(version)
-            if sha is None:
-                config = lam.get_function_configuration(
-                    FunctionName=self.names.function_name, Qualifier=version
-                )
-                sha = str(config.get("CodeSha256", ""))
-                if version.isdigit():  # $LATEST changes; published versions never do
-                    self._code_of[version] = sha
-            if candidate := self._candidate_codes.get(sha):
+            # Read every tick, not cached: moto reuses a deleted version's number.
+            config = lam.get_function_configuration(
+                FunctionName=self.names.function_name, Qualifier=version
+            )
+            if candidate := self._candidate_codes.get(str(config.get("CodeSha256", ""))):
                 found[version] = candidate
         return found
 
