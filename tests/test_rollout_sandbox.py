@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 
 from support import SimClock
 from todotui.actions import Journal
+from todotui.actions.model import InvalidInput
 from todotui.cli import build_parser
 from todotui.config import Settings
 from todotui.core.cockpit import Cockpit
@@ -76,6 +78,13 @@ def candidate_version(box: Sandbox) -> str:
     if newest == _alias(box)["FunctionVersion"]:
         newest = _lambda(box).publish_version(FunctionName=fn, Description="candidate")["Version"]
     return newest
+
+
+def _zip(source: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", source)
+    return buffer.getvalue()
 
 
 def core_for(box: Sandbox, clock: SimClock, tmp_path: Path, **rollouts: Any) -> Cockpit:
@@ -279,3 +288,59 @@ async def test_a_subtle_regression_is_caught_only_by_the_comparison_with_stable(
         assert by_rule["candidate-latency"] == "pass", "the absolute limits alone let it through"
         assert by_rule["latency-vs-stable"] == "fail"
         assert _alias(box)["FunctionVersion"] == "1", "never promoted"
+
+
+async def test_publish_version_publishes_only_the_reviewed_code(world, tmp_path):
+    box = world
+    fn = box.names.function_name
+    clock = SimClock(box)
+    async with core_for(box, clock, tmp_path) as core:
+        runner = core.runner
+        fields = {f.name: f for f in await runner.fields("publish-version")}
+        sha = fields["code_sha256"].default
+        assert sha == _lambda(box).get_function_configuration(FunctionName=fn)["CodeSha256"]
+        with pytest.raises(InvalidInput) as refused:
+            await runner.prepare("publish-version", {"code_sha256": "0" * 44, "description": "x"})
+        assert "review the new code first" in refused.value.errors["code_sha256"]
+        with pytest.raises(InvalidInput) as already:
+            await runner.prepare("publish-version", {"code_sha256": sha, "description": "again"})
+        assert "already version" in already.value.errors["code_sha256"]
+        # New code is uploaded (as a deploy pipeline would), reviewed, then published.
+        _lambda(box).update_function_code(FunctionName=fn, ZipFile=_zip(b"def handler(e, c): 2"))
+        sha = _lambda(box).get_function_configuration(FunctionName=fn)["CodeSha256"]
+        plan = await runner.prepare(
+            "publish-version", {"code_sha256": sha, "description": "reviewed"}
+        )
+        assert any("--code-sha256" in line for line in plan.cli)
+        outcome = await runner.run(plan, typed_confirmation=plan.confirm_text)
+        assert outcome.ok and outcome.verified, outcome
+        newest = max(
+            (
+                v
+                for v in _lambda(box).list_versions_by_function(FunctionName=fn)["Versions"]
+                if v["Version"] != "$LATEST"
+            ),
+            key=lambda v: int(v["Version"]),
+        )
+        assert newest["CodeSha256"] == sha and newest["Description"] == "reviewed"
+
+
+async def test_an_alias_write_with_a_stale_revision_is_refused_in_aws_words(world, tmp_path):
+    """Changed and changed back between plan and send: the plan still reads the same, the
+    RevisionId does not, and AWS refuses the write (412) instead of overwriting."""
+    box = world
+    candidate = candidate_version(box)
+    fn, alias = box.names.function_name, box.names.alias
+    clock = SimClock(box)
+    async with core_for(box, clock, tmp_path) as core:
+        plan = await core.runner.prepare(
+            "alias-route", {"version": "1", "additional_version": candidate, "weight": "0.1"}
+        )
+        for weights in ({candidate: 0.3}, {}):
+            _lambda(box).update_alias(
+                FunctionName=fn, Name=alias, RoutingConfig={"AdditionalVersionWeights": weights}
+            )
+        outcome = await core.runner.run(plan, typed_confirmation=plan.confirm_text)
+        assert outcome.error_code == "PreconditionFailedException"
+        assert "Revision Id" in (outcome.error or "")
+        assert not (_alias(box).get("RoutingConfig") or {}).get("AdditionalVersionWeights")
