@@ -8,6 +8,11 @@ from actions_support import mutating_requests, open_runner, use_sandbox_credenti
 from todotui.actions import OutcomeStatus, ReadOnlyViolation, Refusal
 from todotui.actions.base import CallLog
 from todotui.actions.registry import ACTIONS, action
+from todotui.sandbox.provision import candidate_codes, handler_zip
+from todotui.sandbox.scenarios import Candidate
+
+STABLE_EDIT = Candidate("read-only drill: unpublished code")
+"""Code nobody has published: what publish-version needs to have something to plan."""
 
 pytestmark = pytest.mark.sandbox
 
@@ -32,7 +37,15 @@ def prepared_world(sandbox):
     lam.put_function_concurrency(FunctionName=names.function_name, ReservedConcurrentExecutions=30)
     idp.admin_disable_user(UserPoolId=stack.user_pool_id, Username=stack.users[1])
     ddb.create_backup(TableName=names.table_name, BackupName="read-only-test-backup")
+    # Unpublished code in $LATEST, for publish-version (put back: the candidate's own bytes).
+    latest = lam.get_function_configuration(FunctionName=names.function_name)["CodeSha256"]
+    lam.update_function_code(FunctionName=names.function_name, ZipFile=handler_zip(STABLE_EDIT))
     yield stack
+    codes = candidate_codes()
+    lam.update_function_code(
+        FunctionName=names.function_name,
+        ZipFile=handler_zip(codes[latest]) if latest in codes else handler_zip(),
+    )
     lam.delete_provisioned_concurrency_config(
         FunctionName=names.function_name, Qualifier=names.alias
     )
@@ -48,6 +61,9 @@ def valid_values(sandbox, stack) -> dict[str, dict[str, str]]:
     pt = sandbox.client("dynamodb").describe_table(TableName=names.table_name)["Table"][
         "ProvisionedThroughput"
     ]
+    latest_sha = sandbox.client("lambda").get_function_configuration(
+        FunctionName=names.function_name
+    )["CodeSha256"]
     threshold = sandbox.client("cloudwatch").describe_alarms(AlarmNames=[names.duration_alarm])[
         "MetricAlarms"
     ][0]["Threshold"]
@@ -75,6 +91,7 @@ def valid_values(sandbox, stack) -> dict[str, dict[str, str]]:
             "additional_version": stack.candidate_version,
             "weight": "0.1",
         },
+        "publish-version": {"code_sha256": latest_sha, "description": "read-only drill"},
         "cognito-disable-user": {"username": stack.compromised_user},
         "cognito-enable-user": {"username": stack.users[1]},
         "cognito-set-password": {

@@ -19,6 +19,7 @@ from todotui.telemetry.catalogue import (
     catalogue,
     catalogue_problems,
     series_of,
+    version_specs,
 )
 
 CUSTOM = StackNames(function_name="orders-fn", table_name="orders-tbl", api_name="orders-api")
@@ -130,3 +131,45 @@ def test_the_spec_query_is_what_get_metric_data_expects() -> None:
         },
         "ReturnData": True,
     }
+
+
+# --- per-version series (ExecutedVersion behind the alias) ----------------------------------
+
+
+@pytest.mark.parametrize("percentiles", [False, True])
+@pytest.mark.parametrize("stack", list(STACKS.values()), ids=list(STACKS))
+def test_version_specs_are_published_series_with_valid_ids(
+    stack: StackNames, percentiles: bool
+) -> None:
+    specs = [s for v in ("1", "2", "137") for s in version_specs(stack, v, percentiles=percentiles)]
+    everything = (*catalogue(stack, percentiles=percentiles), *specs)
+    assert catalogue_problems(everything) == ()
+    fields = {"invocations", "errors", "throttles", "duration_avg"} | (
+        {"duration_p99"} if percentiles else set()
+    )
+    assert {s.id for s in version_specs(stack, "137", percentiles=percentiles)} == {
+        f"ver137_{f}" for f in fields
+    }
+    for spec in specs:
+        dims = dict(spec.dimensions)
+        assert dims["FunctionName"] == stack.function_name
+        assert dims["Resource"] == f"{stack.function_name}:{stack.alias}"
+        assert spec.id.startswith(f"ver{dims['ExecutedVersion']}_")
+        assert GET_METRIC_DATA_ID.fullmatch(spec.id)
+    stats = {s.id: (s.metric, s.stat) for s in version_specs(stack, "2", percentiles=True)}
+    assert stats == {
+        "ver2_invocations": ("Invocations", "Sum"),
+        "ver2_errors": ("Errors", "Sum"),
+        "ver2_throttles": ("Throttles", "Sum"),
+        "ver2_duration_avg": ("Duration", "Average"),
+        "ver2_duration_p99": ("Duration", "p99"),
+    }
+
+
+@pytest.mark.parametrize(
+    "qualifier", ["$LATEST", "PROD", "", "2a", "-1", "1.0", "\u00b2", "\u0663"]
+)
+def test_no_version_specs_for_anything_but_a_version_number(qualifier: str) -> None:
+    """`$LATEST` never runs behind a weighted alias; an alias or a non-ASCII digit would make a
+    query id GetMetricData refuses (or a series that does not exist)."""
+    assert version_specs(StackNames(), qualifier, percentiles=True) == ()

@@ -31,7 +31,8 @@ PERIOD = 60
 
 @pytest.fixture(scope="module")
 def box(sandbox_tier):
-    with Sandbox(manual=True, period=PERIOD, seed=3, backfill=0) as running:
+    # Started in bad-deploy, so the bad candidate is version 2, as on the runbook's page.
+    with Sandbox(manual=True, period=PERIOD, seed=3, backfill=0, scenario="bad-deploy") as running:
         yield running
 
 
@@ -157,10 +158,18 @@ async def test_bad_deploy_rolled_back_from_the_alert(world, tmp_path):
                 lambda: app.refreshes >= 1 and app.desk.runner is not None,
                 "the first refresh",
             )
-            box.set_scenario("bad-deploy")
+            bad = box.set_scenario("bad-deploy")["stack"]["candidate_version"]
+            assert bad == "2"
+            assert clock.tick()["routing"] == {good: 1.0}  # published, not routed: harmless
+            # The runbook's shift: update-alias --routing-config AdditionalVersionWeights={2=0.2}
+            lam.update_alias(
+                FunctionName=names.function_name,
+                Name=names.alias,
+                RoutingConfig={"AdditionalVersionWeights": {bad: 0.2}},
+            )
             deploy = clock.tick(3)
-            bad = deploy["bad_version"]
-            assert deploy["routing"].get(bad) == pytest.approx(0.2)
+            assert deploy["routing"] == {good: pytest.approx(0.8), bad: pytest.approx(0.2)}
+            assert deploy["versions"][bad]["errors"] > 0.25 * deploy["versions"][bad]["invocations"]
             await refresh(pilot, app)
             errors = alarm_alerts(app, names.error_alarm, "ALARM")
             assert len(errors) == 1 and errors[0].topic is Topic.ERRORS

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import socket
+import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,12 +19,13 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from support import SimClock
+from support import Forwarder, SimClock
 from todotui.alerts.model import AlertSource, Severity
 from todotui.aws.session import AwsClients, client_config
 from todotui.config import Settings
 from todotui.core.monitor import Monitor, MonitorError
 from todotui.telemetry.model import DataState
+from todotui.telemetry.versions import AliasRouting, VersionInfo
 
 pytestmark = pytest.mark.sandbox
 
@@ -408,3 +410,272 @@ async def test_a_stopped_endpoint_turns_panes_error_then_stale_never_zero_and_re
             ]
     finally:
         server.stop()
+
+
+# --- the alias and the versions behind it -------------------------------------------------
+
+FN, ALIAS = "todo-handler", "PROD"
+
+
+def version_dims(version: str) -> dict[str, str]:
+    return {"FunctionName": FN, "Resource": f"{FN}:{ALIAS}", "ExecutedVersion": version}
+
+
+@pytest.fixture(scope="module")
+def versions_box(sandbox_tier):
+    """A sandbox of this module's own: the tests below publish versions, which Lambda keeps
+    (the session's sandbox is expected to hold the two it was provisioned with)."""
+    from todotui.sandbox.controller import Sandbox
+
+    with Sandbox(manual=True, period=PERIOD, backfill=0) as running:
+        yield running
+
+
+@pytest.fixture
+def own_sandbox(versions_box):
+    versions_box.set_scenario("steady")
+    yield versions_box
+    versions_box.set_scenario("steady")
+
+
+@pytest.fixture
+def keep_alias(own_sandbox):
+    """The alias as it was before the test (its GetAlias answer), put back after it."""
+    lam = own_sandbox.client("lambda")
+    before = lam.get_alias(FunctionName=FN, Name=ALIAS)
+    yield before
+    now = lam.get_alias(FunctionName=FN, Name=ALIAS)
+    weights = (before.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+    lam.update_alias(
+        FunctionName=FN,
+        Name=ALIAS,
+        FunctionVersion=before["FunctionVersion"],
+        RoutingConfig={"AdditionalVersionWeights": weights},  # always explicit (ROLLOUTS.md)
+        RevisionId=now["RevisionId"],
+    )
+
+
+def publish_version(sandbox: Any, description: str) -> str:
+    """Publish a new version of the function (its configuration changed, so it is new
+    whatever versions the sandbox already has) and put `$LATEST`'s environment back."""
+    lam = sandbox.client("lambda")
+    published = {
+        v["Version"]
+        for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=FN)
+        for v in page["Versions"]
+    }
+    variables = lam.get_function_configuration(FunctionName=FN).get("Environment", {})
+    variables = variables.get("Variables", {})
+    lam.update_function_configuration(
+        FunctionName=FN, Environment={"Variables": {**variables, "TEST_BUILD": description}}
+    )
+    version = lam.publish_version(FunctionName=FN, Description=description)["Version"]
+    lam.update_function_configuration(FunctionName=FN, Environment={"Variables": variables})
+    assert version not in published and version.isdigit()
+    assert int(version) == max(int(v) for v in published | {version} if v.isdigit())
+    return version
+
+
+def captured(client: Any, service: str, operation: str) -> list[dict[str, Any]]:
+    """The parameters of every `operation` this client sends from now on (observed, not mocked)."""
+    asked: list[dict[str, Any]] = []
+    client.meta.events.register(
+        f"provide-client-params.{service}.{operation}",
+        lambda params, **_: asked.append(dict(params)),
+    )
+    return asked
+
+
+def query_ids(params: dict[str, Any]) -> set[str]:
+    return {q["Id"] for q in params["MetricDataQueries"]}
+
+
+def sent(monitor: Monitor, before: Counter[str]) -> Counter[str]:
+    return monitor.clients.requests - before
+
+
+async def test_a_split_alias_is_read_every_refresh_and_both_versions_come_in_the_one_call(
+    own_sandbox, keep_alias
+):
+    sb = own_sandbox
+    lam = sb.client("lambda")
+    stable = keep_alias["FunctionVersion"]
+    candidate = publish_version(sb, f"candidate {uuid.uuid4().hex[:8]}")
+    clock = SimClock(sb)
+    clock.tick(1)
+    async with monitor_on(sb, clock) as monitor:
+        asked = captured(await monitor.clients.client("cloudwatch"), "cloudwatch", "GetMetricData")
+        first = await monitor.refresh()
+        assert first.ok, first.error
+        assert first.alias == monitor.alias and monitor.alias is not None
+        assert monitor.alias.primary == stable and monitor.alias_read_at == clock.now
+        assert f"ver{stable}_invocations" in query_ids(asked[-1])  # routed: fetched at once
+        assert f"ver{candidate}_invocations" not in query_ids(asked[-1])
+
+        lam.update_alias(
+            FunctionName=FN,
+            Name=ALIAS,
+            FunctionVersion=stable,
+            RoutingConfig={"AdditionalVersionWeights": {candidate: 0.5}},
+            RevisionId=lam.get_alias(FunctionName=FN, Name=ALIAS)["RevisionId"],
+        )
+        revision = lam.get_alias(FunctionName=FN, Name=ALIAS)["RevisionId"]
+        split_at = [datetime.fromisoformat(clock.tick(1)["at"]) for _ in range(3)]
+
+        before = Counter(monitor.clients.requests)
+        seen = await monitor.refresh()
+        assert seen.ok, seen.error
+        assert sent(monitor, before)["cloudwatch.GetMetricData"] == 1
+        assert sent(monitor, before)["lambda.GetAlias"] == 1
+        expected = AliasRouting(FN, ALIAS, stable, candidate, 0.5, revision)
+        assert seen.alias == monitor.alias == expected and seen.alias_error is None
+        assert monitor.versions == tuple(sorted({stable, candidate}, key=int))
+        # GetAlias ran alongside this refresh's GetMetricData, which asked for the versions
+        # known when it started; the candidate's series come with the next one, whole window.
+        assert f"ver{candidate}_invocations" not in query_ids(asked[-1])
+
+        before = Counter(monitor.clients.requests)
+        filled = await monitor.refresh()
+        assert filled.ok, filled.error
+        assert sent(monitor, before)["cloudwatch.GetMetricData"] == 1  # still one call
+        assert filled.metrics_requested == len(monitor.specs) == len(asked[-1]["MetricDataQueries"])
+        ids = query_ids(asked[-1])
+        for v in (stable, candidate):
+            assert {
+                f"ver{v}_{f}" for f in ("invocations", "errors", "throttles", "duration_avg")
+            } <= ids
+        span = asked[-1]["EndTime"] - asked[-1]["StartTime"]
+        assert span.total_seconds() == monitor.window_seconds  # a new version fills the window
+
+        samples = {v: monitor.version_samples(v) for v in (stable, candidate)}
+        assert all(s.invocations > 0 for s in samples.values()), samples
+        for v, held in samples.items():
+            assert not held.percentiles  # moto answers no percentiles
+            starts = [p.start for p in held.periods]
+            assert starts == sorted(starts)
+            for p in held.periods:
+                assert p.start + timedelta(seconds=PERIOD) <= filled.started_at  # complete
+                at, dims = p.start, version_dims(v)
+                assert p.invocations == plain(sb, "AWS/Lambda", "Invocations", dims, "Sum", at)
+                assert p.errors == plain(sb, "AWS/Lambda", "Errors", dims, "Sum", at)
+                assert p.duration_avg == plain(sb, "AWS/Lambda", "Duration", dims, "Average", at)
+        # The candidate never ran before the split; after it, the two add up to the alias.
+        assert {p.start for p in samples[candidate].periods} <= set(split_at)
+        alias_dims = {"FunctionName": FN, "Resource": f"{FN}:{ALIAS}"}
+        by_start = {v: {p.start: p for p in s.periods} for v, s in samples.items()}
+        for at in split_at:
+            total = plain(sb, "AWS/Lambda", "Invocations", alias_dims, "Sum", at)
+            ran = [by_start[v][at].invocations or 0 for v in by_start if at in by_start[v]]
+            assert sum(ran) == total
+        since = monitor.version_samples(stable, since=split_at[1])
+        assert [p.start for p in since.periods] == [
+            t for t in split_at[1:] if t in by_start[stable]
+        ]
+
+
+async def test_version_info_is_read_once_per_version_and_a_failed_read_retried(own_sandbox):
+    sb = own_sandbox
+    description = f"reviewed build {uuid.uuid4().hex[:8]}"
+    candidate = publish_version(sb, description)
+    missing = "999999"
+    clock = SimClock(sb)
+    async with monitor_on(sb, clock) as monitor:
+        asked = captured(
+            await monitor.clients.client("lambda"), "lambda", "GetFunctionConfiguration"
+        )
+        monitor.watch_versions([candidate, "$LATEST", "PROD", missing])
+        assert monitor.watched_versions == {candidate, missing}  # version numbers only
+        refreshes = []
+        for _ in range(3):
+            clock.tick(1)
+            refreshes.append(await monitor.refresh())
+        assert all(r.ok for r in refreshes)
+        stable = monitor.alias.primary if monitor.alias else None
+        info = monitor.version_info(candidate)
+    qualified = Counter(p["Qualifier"] for p in asked if "Qualifier" in p)
+    assert qualified[candidate] == 1  # published versions never change: read once
+    if stable is not None:
+        assert qualified[stable] == 1 and monitor.version_info(stable) is not None
+    assert qualified[missing] == 3  # a failed read is tried again next refresh
+    assert "$LATEST" not in qualified
+
+    expected = sb.client("lambda").get_function_configuration(FunctionName=FN, Qualifier=candidate)
+    assert info == VersionInfo(
+        candidate, description, expected["CodeSha256"], expected["LastModified"]
+    )
+    assert info.code_sha256 and info.description == expected["Description"] == description
+    assert monitor.version_info(missing) is None
+    why = [p for p in refreshes[-1].problems if f"{FN}:{missing}" in p]
+    assert len(why) == 1 and "ResourceNotFoundException" in why[0]
+    assert len([a for a in monitor.feed.entries if f"{FN}:{missing}" in a.title]) == 1
+
+
+async def test_a_version_that_did_not_run_has_no_periods_not_zeros(own_sandbox):
+    sb = own_sandbox
+    idle = publish_version(sb, f"idle build {uuid.uuid4().hex[:8]}")
+    clock = SimClock(sb)
+    clock.tick(2)
+    async with monitor_on(sb, clock) as monitor:
+        asked = captured(await monitor.clients.client("cloudwatch"), "cloudwatch", "GetMetricData")
+        monitor.watch_versions([idle])
+        result = await monitor.refresh()
+        assert result.ok, result.error
+        assert f"ver{idle}_invocations" in query_ids(asked[-1])  # asked for, and nothing came
+        quiet = monitor.version_samples(idle)
+        routed = monitor.version_samples(monitor.alias.primary) if monitor.alias else None
+    assert quiet.periods == ()
+    assert quiet.invocations == 0 and quiet.error_pct is None and quiet.duration_avg is None
+    assert plain(sb, "AWS/Lambda", "Invocations", version_dims(idle), "Sum", clock.now) is None
+    assert routed is not None and routed.periods  # the version that ran has its periods
+
+
+async def test_a_failed_alias_read_keeps_the_last_routing_and_says_why(steady_sandbox):
+    sb = steady_sandbox
+    relay = Forwarder(int(sb.endpoint.rsplit(":", 1)[1]))
+    await relay.start()
+    settings = settings_for(relay.url, sb.region)
+    clock = SimClock(sb)
+    clock.tick(1)
+    try:
+        async with (
+            fast_failing(settings) as clients,
+            Monitor(settings, clients=clients, clock=clock) as monitor,
+        ):
+            good = await monitor.refresh()
+            assert good.ok and good.alias is not None and good.alias_error is None
+            routing, read_at = monitor.alias, monitor.alias_read_at
+
+            await relay.stop()
+            clock.tick(1)
+            failed = await monitor.refresh()
+            assert not failed.ok
+            assert failed.alias == monitor.alias == routing  # kept, never invented or dropped
+            assert monitor.alias_read_at == read_at
+            assert failed.alias_error == monitor.alias_error
+            assert failed.alias_error.startswith(f"GetAlias {FN}:{ALIAS}: ")
+            assert failed.alias_error in failed.problems
+
+            await relay.start()
+            back = await monitor.refresh()
+            assert back.ok and back.alias == routing and back.alias_error is None
+            assert monitor.alias_read_at == clock.now > read_at
+    finally:
+        await relay.stop()
+
+
+async def test_a_missing_alias_is_no_routing_and_one_clear_line(steady_sandbox):
+    sb = steady_sandbox
+    clock = SimClock(sb)
+    clock.tick(1)
+    async with monitor_on(sb, clock, alias="NO-SUCH") as monitor:
+        asked = captured(await monitor.clients.client("cloudwatch"), "cloudwatch", "GetMetricData")
+        results = [await monitor.refresh() for _ in range(2)]
+        assert monitor.versions == ()
+    assert all(r.ok and r.alias is None for r in results)
+    line = results[-1].alias_error
+    assert line is not None and line.startswith(
+        f"alias NO-SUCH of function {FN} not found in us-west-2 (ResourceNotFoundException: "
+    )
+    assert line in results[-1].problems
+    assert not [i for p in asked for i in query_ids(p) if i.startswith("ver")]
+    assert len([a for a in monitor.feed.entries if a.title == line]) == 1  # once, not per refresh

@@ -211,3 +211,281 @@ def test_account_settings_report_the_limit_less_reserved_concurrency(sandbox):
         )
     finally:
         lam.delete_function_concurrency(FunctionName="todo-handler")
+
+
+# -- Lambda aliases and versions: what a blue-green rollout leans on ---------------------------
+
+STALE_REVISION = (
+    "The Revision Id provided does not match the latest Revision Id. "
+    "Call the GetAlias API to retrieve the latest Revision Id"
+)
+
+
+@pytest.fixture
+def prod(sandbox):
+    """The PROD alias's client; afterwards the alias is back on stable with no routing."""
+    client = sandbox.client("lambda")
+    yield client
+    client.update_alias(
+        FunctionName=FUNCTION,
+        Name="PROD",
+        FunctionVersion=sandbox.stack.stable_version,
+        RoutingConfig={"AdditionalVersionWeights": {}},
+    )
+
+
+def test_every_alias_write_changes_the_revision_and_a_stale_one_is_refused(prod, sandbox):
+    stable, candidate = sandbox.stack.stable_version, sandbox.stack.candidate_version
+    first = prod.get_alias(FunctionName=FUNCTION, Name="PROD")["RevisionId"]
+    listed = prod.list_aliases(FunctionName=FUNCTION)["Aliases"]
+    assert [a["RevisionId"] for a in listed if a["Name"] == "PROD"] == [first]
+
+    shifted = prod.update_alias(
+        FunctionName=FUNCTION,
+        Name="PROD",
+        RevisionId=first,
+        RoutingConfig={"AdditionalVersionWeights": {candidate: 0.1}},
+    )
+    assert shifted["RevisionId"] != first
+    assert prod.get_alias(FunctionName=FUNCTION, Name="PROD")["RevisionId"] == shifted["RevisionId"]
+
+    # A second operator still holding the first revision cannot roll back over the shift.
+    with pytest.raises(ClientError) as excinfo:
+        prod.update_alias(
+            FunctionName=FUNCTION,
+            Name="PROD",
+            RevisionId=first,
+            FunctionVersion=stable,
+            RoutingConfig={"AdditionalVersionWeights": {}},
+        )
+    assert _error(excinfo) == ("PreconditionFailedException", STALE_REVISION, 412)
+    now = prod.get_alias(FunctionName=FUNCTION, Name="PROD")
+    assert now["RoutingConfig"]["AdditionalVersionWeights"] == {candidate: 0.1}
+    assert now["RevisionId"] == shifted["RevisionId"]
+
+    # With the latest revision it goes through, and moves the revision on again.
+    back = prod.update_alias(
+        FunctionName=FUNCTION,
+        Name="PROD",
+        RevisionId=shifted["RevisionId"],
+        FunctionVersion=stable,
+        RoutingConfig={"AdditionalVersionWeights": {}},
+    )
+    assert back["RevisionId"] not in (first, shifted["RevisionId"])
+    assert "RoutingConfig" not in back and back["FunctionVersion"] == stable
+    # Without a RevisionId the write is unguarded (as on AWS), but still a new revision.
+    unguarded = prod.update_alias(FunctionName=FUNCTION, Name="PROD", Description="production")
+    assert unguarded["RevisionId"] != back["RevisionId"]
+    prod.update_alias(FunctionName=FUNCTION, Name="PROD", Description="production traffic")
+
+
+def test_a_new_alias_has_its_own_revision_and_its_routing_is_checked(prod, sandbox):
+    stable, candidate = sandbox.stack.stable_version, sandbox.stack.candidate_version
+    with pytest.raises(ClientError) as excinfo:
+        prod.create_alias(
+            FunctionName=FUNCTION,
+            Name="BLUE",
+            FunctionVersion=stable,
+            RoutingConfig={"AdditionalVersionWeights": {stable: 0.5}},
+        )
+    assert _error(excinfo)[0] == "InvalidParameterValueException"
+    assert "BLUE" not in {a["Name"] for a in prod.list_aliases(FunctionName=FUNCTION)["Aliases"]}
+    created = prod.create_alias(FunctionName=FUNCTION, Name="BLUE", FunctionVersion=candidate)
+    try:
+        assert created["ResponseMetadata"]["HTTPStatusCode"] == 201
+        assert (
+            created["RevisionId"]
+            == prod.get_alias(FunctionName=FUNCTION, Name="BLUE")["RevisionId"]
+        )
+        assert (
+            created["RevisionId"]
+            != prod.get_alias(FunctionName=FUNCTION, Name="PROD")["RevisionId"]
+        )
+    finally:
+        prod.delete_alias(FunctionName=FUNCTION, Name="BLUE")
+
+
+@pytest.mark.parametrize(
+    ("primary", "weights", "expected"),
+    [
+        (
+            "{stable}",
+            {"{candidate}": 0.1, "{stable}": 0.1},
+            (
+                "InvalidParameterValueException",
+                "Number of items in AdditionalVersionWeights cannot be greater than 1",
+                400,
+            ),
+        ),
+        (
+            "{stable}",
+            {"{candidate}": 1.5},
+            (
+                "ValidationException",
+                "1 validation error detected: Value '{{{candidate}=1.5}}' at "
+                "'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value "
+                "must satisfy constraint: [Member must have value less than or equal to 1.0, "
+                "Member must have value greater than or equal to 0.0, Member must not be null]",
+                400,
+            ),
+        ),
+        (
+            "{stable}",
+            {"{candidate}": -0.1},
+            ("ValidationException", "Value '{{{candidate}=-0.1}}' at 'routingConfig", 400),
+        ),
+        (
+            "{stable}",
+            {"$LATEST": 0.1},
+            ("ValidationException", "Member must satisfy regular expression pattern: [0-9]+", 400),
+        ),
+        (
+            "{stable}",
+            {"{stable}": 0.1},
+            (
+                "InvalidParameterValueException",
+                "Invalid function version {stable}. Function version {stable} is already "
+                "included in routing configuration.",
+                400,
+            ),
+        ),
+        (
+            "$LATEST",
+            {"{candidate}": 0.1},
+            (
+                "InvalidParameterValueException",
+                "$LATEST is not supported for an alias pointing to more than 1 version",
+                400,
+            ),
+        ),
+        (
+            "{stable}",
+            {"42": 0.1},
+            ("ResourceNotFoundException", "Function not found: {arn}:42", 404),
+        ),
+    ],
+    ids=[
+        "two-versions",
+        "above-1",
+        "below-0",
+        "latest",
+        "the-primary",
+        "primary-latest",
+        "unknown",
+    ],
+)
+def test_routing_aws_refuses_is_refused_in_its_words(prod, sandbox, primary, weights, expected):
+    """Sent past the SDK's own checks (botocore refuses a negative weight itself): the server
+    must refuse what AWS refuses, whatever the client."""
+    import boto3
+    from botocore.config import Config
+
+    unchecked = boto3.client(
+        "lambda",
+        endpoint_url=sandbox.endpoint,
+        region_name=sandbox.region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(parameter_validation=False, retries={"max_attempts": 1}),
+    )
+    stack = sandbox.stack
+    names = {"stable": stack.stable_version, "candidate": stack.candidate_version}
+    names["arn"] = stack.function_arn
+
+    def fill(text: str) -> str:
+        return text.format(**names)
+
+    before = prod.get_alias(FunctionName=FUNCTION, Name="PROD")
+    with pytest.raises(ClientError) as excinfo:
+        unchecked.update_alias(
+            FunctionName=FUNCTION,
+            Name="PROD",
+            FunctionVersion=fill(primary),
+            RoutingConfig={"AdditionalVersionWeights": {fill(k): w for k, w in weights.items()}},
+        )
+    code, message, status = _error(excinfo)
+    want_code, want_words, want_status = expected
+    assert (code, status) == (want_code, want_status)
+    assert fill(want_words) in message
+    after = prod.get_alias(FunctionName=FUNCTION, Name="PROD")
+    assert after == {**before, "ResponseMetadata": after["ResponseMetadata"]}  # nothing changed
+
+
+def test_moving_the_primary_onto_the_routed_version_is_refused(prod, sandbox):
+    """Routing left out of an update stays as it was, so it is checked against the new primary."""
+    candidate = sandbox.stack.candidate_version
+    prod.update_alias(
+        FunctionName=FUNCTION,
+        Name="PROD",
+        RoutingConfig={"AdditionalVersionWeights": {candidate: 0.1}},
+    )
+    with pytest.raises(ClientError) as excinfo:
+        prod.update_alias(FunctionName=FUNCTION, Name="PROD", FunctionVersion=candidate)
+    assert _error(excinfo) == (
+        "InvalidParameterValueException",
+        f"Invalid function version {candidate}. Function version {candidate} is already "
+        "included in routing configuration.",
+        400,
+    )
+
+
+def test_empty_weights_end_the_split_and_leaving_routing_out_keeps_it(prod, sandbox):
+    stable, candidate = sandbox.stack.stable_version, sandbox.stack.candidate_version
+    prod.update_alias(
+        FunctionName=FUNCTION,
+        Name="PROD",
+        RoutingConfig={"AdditionalVersionWeights": {candidate: 0.3}},
+    )
+    kept = prod.update_alias(FunctionName=FUNCTION, Name="PROD", FunctionVersion=stable)
+    assert kept["RoutingConfig"]["AdditionalVersionWeights"] == {candidate: 0.3}
+    assert sandbox.tick()["last_tick"]["routing"] == {stable: 0.7, candidate: 0.3}
+
+    cleared = prod.update_alias(
+        FunctionName=FUNCTION,
+        Name="PROD",
+        FunctionVersion=stable,
+        RoutingConfig={"AdditionalVersionWeights": {}},
+    )
+    assert "RoutingConfig" not in cleared
+    assert "RoutingConfig" not in prod.get_alias(FunctionName=FUNCTION, Name="PROD")
+    assert sandbox.tick()["last_tick"]["routing"] == {stable: 1.0}
+
+
+def test_publish_version_refuses_code_that_is_not_latests(sandbox):
+    lam = sandbox.client("lambda")
+    versions = lam.list_versions_by_function(FunctionName=FUNCTION)["Versions"]
+    latest = lam.get_function_configuration(FunctionName=FUNCTION)["CodeSha256"]
+    stable_code = lam.get_function_configuration(
+        FunctionName=FUNCTION, Qualifier=sandbox.stack.stable_version
+    )["CodeSha256"]
+    with pytest.raises(ClientError) as excinfo:
+        lam.publish_version(FunctionName=FUNCTION, CodeSha256=stable_code)
+    assert _error(excinfo) == (
+        "InvalidParameterValueException",
+        f"CodeSHA256 ({stable_code}) is different from current CodeSHA256 in $LATEST ({latest}). "
+        "Please try again with the CodeSHA256 in $LATEST.",
+        400,
+    )
+    assert lam.list_versions_by_function(FunctionName=FUNCTION)["Versions"] == versions
+    # (The right CodeSha256 publishes: test_sandbox_candidates, on a sandbox of its own.)
+
+
+def test_published_versions_report_their_own_code_and_description(sandbox):
+    from todotui.sandbox.provision import code_sha256, handler_zip
+    from todotui.sandbox.scenarios import DEFAULT_CANDIDATE
+
+    lam = sandbox.client("lambda")
+    stack = sandbox.stack
+
+    def config(version: str) -> dict:
+        return lam.get_function_configuration(FunctionName=FUNCTION, Qualifier=version)
+
+    stable, candidate = config(stack.stable_version), config(stack.candidate_version)
+    assert (stable["CodeSha256"], stable["Description"]) == (
+        code_sha256(handler_zip()),
+        "stable release",
+    )
+    assert (candidate["CodeSha256"], candidate["Description"]) == (
+        code_sha256(handler_zip(DEFAULT_CANDIDATE)),
+        f"candidate: {DEFAULT_CANDIDATE.summary}",
+    )

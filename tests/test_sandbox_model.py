@@ -8,8 +8,24 @@ from datetime import UTC, datetime
 
 import pytest
 
-from todotui.sandbox.model import StackState, TableState, TickOutcome, simulate
-from todotui.sandbox.scenarios import ATTACKER, SCENARIOS, Scenario, Traffic, scenario_named
+from todotui.sandbox.model import (
+    StackState,
+    TableState,
+    TickOutcome,
+    VersionFigures,
+    binomial,
+    simulate,
+)
+from todotui.sandbox.scenarios import (
+    ATTACKER,
+    BAD_CANDIDATE,
+    GOOD_CANDIDATE,
+    SCENARIOS,
+    SUBTLE_CANDIDATE,
+    Scenario,
+    Traffic,
+    scenario_named,
+)
 
 AT = datetime(2025, 11, 26, 14, 0, tzinfo=UTC)
 BASE = StackState(
@@ -25,7 +41,6 @@ def run(
     *,
     ticks: int = 6,
     seed: int = 1,
-    bad_version: str | None = None,
     period: float = 60.0,
 ) -> TickOutcome:
     """The last of `ticks` periods of `scenario` (so any ramp has completed)."""
@@ -41,7 +56,6 @@ def run(
             period=period,
             rng=rng,
             ticks_in_scenario=tick,
-            bad_version=bad_version,
             previous_concurrency=previous,
         )
         previous = outcome.function.on_demand_concurrency
@@ -51,6 +65,20 @@ def run(
 
 def error_rate(outcome: TickOutcome) -> float:
     return outcome.function.errors / outcome.function.invocations
+
+
+def by_version(outcome: TickOutcome) -> dict[str, VersionFigures]:
+    return {v.version: v for v in outcome.function.versions}
+
+
+def split_to(candidate, weight: float, state: StackState = BASE) -> StackState:
+    """`state` with version 2 running `candidate`'s code and `weight` of the alias on it."""
+    return replace(
+        state,
+        additional_version="2",
+        additional_weight=weight,
+        candidate_code={"2": candidate} if candidate else {},
+    )
 
 
 def test_steady_is_a_calm_weekday():
@@ -162,21 +190,89 @@ def test_alias_routing_splits_by_executed_version_weights():
     assert sum(v.invocations for v in by_version.values()) == outcome.function.invocations
 
 
-def test_bad_version_fails_and_is_slow_for_its_share_only():
-    routed = replace(BASE, additional_version="2", additional_weight=0.2)
-    outcome = run(routed, "bad-deploy", bad_version="2")
-    by_version = {v.version: v for v in outcome.function.versions}
-    bad, good = by_version["2"], by_version["1"]
-    assert bad.errors / bad.invocations > 0.25
+def test_the_observed_share_is_a_noisy_draw_from_the_weight():
+    """Routing is per invocation: at a few requests a minute the share wanders far from 10%."""
+    quiet = Traffic(base_rps=0.5)
+    shares = []
+    for seed in range(40):
+        rng = random.Random(seed)
+        outcome = simulate(split_to(None, 0.1), quiet, at=AT, period=60, rng=rng)
+        versions = by_version(outcome)
+        if outcome.function.invocations:
+            shares.append(versions["2"].invocations / outcome.function.invocations)
+    assert 0.05 < sum(shares) / len(shares) < 0.15  # right on average
+    assert len(set(shares)) > 5  # but never the same twice
+    assert min(shares) <= 0.05 and max(shares) >= 0.15  # and far off in single periods
+
+
+def test_binomial_draws_have_the_binomial_mean_and_spread():
+    rng = random.Random(4)
+    for trials, p in ((30, 0.1), (5000, 0.001), (20000, 0.2), (200, 0.9)):
+        draws = [binomial(trials, p, rng) for _ in range(3000)]
+        mean = sum(draws) / len(draws)
+        variance = sum((d - mean) ** 2 for d in draws) / len(draws)
+        assert mean == pytest.approx(trials * p, rel=0.05, abs=0.1)
+        assert variance == pytest.approx(trials * p * (1 - p), rel=0.15)
+        assert all(0 <= d <= trials for d in draws)
+    assert binomial(10, 0.0, rng) == 0 and binomial(10, 1.0, rng) == 10
+
+
+def test_the_bad_candidate_fails_and_is_slow_for_its_share_only():
+    outcome = run(split_to(BAD_CANDIDATE, 0.2), "bad-deploy")
+    bad, good = by_version(outcome)["2"], by_version(outcome)["1"]
+    assert bad.candidate is BAD_CANDIDATE and good.candidate is None
+    assert 0.15 <= bad.invocations / outcome.function.invocations <= 0.25
+    assert 0.28 <= bad.errors / bad.invocations <= 0.42
     assert good.errors / good.invocations < 0.01
     assert bad.duration.average > good.duration.average + 2000
-    assert outcome.function.error_kinds["bad-version"] > 0
+    assert bad.p99_ms > 3000 and good.p99_ms < 400
+    assert outcome.function.error_kinds["candidate"] == bad.errors - (
+        outcome.function.error_kinds["exception"] - good.errors
+    )
 
 
-def test_rolling_back_removes_the_bad_versions_traffic():
-    outcome = run(BASE, "bad-deploy", bad_version="2")
+def test_behaviour_follows_the_code_not_the_scenario():
+    """The bad code is bad under any traffic, on any version number, even as the primary."""
+    steady_split = run(split_to(BAD_CANDIDATE, 0.2), "steady")
+    assert by_version(steady_split)["2"].errors > 0.25 * by_version(steady_split)["2"].invocations
+    promoted = run(replace(BASE, primary_version="7", candidate_code={"7": BAD_CANDIDATE}))
+    assert 0.28 <= error_rate(promoted) <= 0.42
+    published_not_routed = run(replace(BASE, candidate_code={"2": BAD_CANDIDATE}), "bad-deploy")
+    assert [v.version for v in published_not_routed.function.versions] == ["1"]
+    assert error_rate(published_not_routed) < 0.01
+
+
+def test_zero_weight_sends_the_candidate_nothing():
+    outcome = run(split_to(BAD_CANDIDATE, 0.0), "bad-deploy")
     assert [v.version for v in outcome.function.versions] == ["1"]
     assert error_rate(outcome) < 0.01
+
+
+def test_the_good_candidate_is_as_reliable_and_no_slower():
+    outcome = run(split_to(GOOD_CANDIDATE, 0.5), "good-deploy")
+    good, stable = by_version(outcome)["2"], by_version(outcome)["1"]
+    assert good.errors / good.invocations < 0.01 and stable.errors / stable.invocations < 0.01
+    assert 0.9 * stable.duration.average <= good.duration.average <= stable.duration.average
+    assert good.p99_ms <= stable.p99_ms
+
+
+def test_the_subtle_regression_passes_absolute_thresholds_but_not_a_comparison():
+    outcome = run(split_to(SUBTLE_CANDIDATE, 0.5), "subtle-regression")
+    subtle, stable = by_version(outcome)["2"], by_version(outcome)["1"]
+    assert 1.25 <= subtle.duration.average / stable.duration.average <= 1.35
+    assert 1.28 <= subtle.p99_ms / stable.p99_ms <= 1.38
+    assert subtle.duration.average < 2000 and subtle.p99_ms < 3000  # the rollout defaults pass
+    assert subtle.errors / subtle.invocations < 0.01  # errs no more than stable
+    assert abs(subtle.errors / subtle.invocations - stable.errors / stable.invocations) < 0.005
+
+
+def test_concurrency_throttles_are_split_across_versions_by_their_share():
+    state = split_to(GOOD_CANDIDATE, 0.3, replace(BASE, reserved_concurrency=2))
+    outcome = run(state, "spike")
+    versions = by_version(outcome)
+    assert outcome.function.throttles > 1000
+    assert sum(v.throttles for v in versions.values()) == outcome.function.throttles
+    assert 0.25 <= versions["2"].throttles / outcome.function.throttles <= 0.35
 
 
 def test_error_burst_raises_errors_and_5xx():

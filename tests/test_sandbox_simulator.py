@@ -237,58 +237,6 @@ def test_slow_dependency_fires_the_duration_alarm_with_a_notification(steady):
     assert alarm_state(steady, names.duration_alarm) == "OK"
 
 
-def test_bad_deploy_then_rollback(steady):
-    box, names = steady, steady.names
-    lam = box.client("lambda")
-    fn = names.function_name
-    before = lam.get_alias(FunctionName=fn, Name=names.alias)
-    box.set_scenario("bad-deploy")
-    tick = last_tick(box, 2)
-    bad = tick["bad_version"]
-    alias = lam.get_alias(FunctionName=fn, Name=names.alias)
-    assert alias["FunctionVersion"] == before["FunctionVersion"]
-    assert alias["RoutingConfig"]["AdditionalVersionWeights"] == {bad: 0.2}
-    per_version = {"FunctionName": fn, "Resource": f"{fn}:{names.alias}"}
-    bad_errors = value(
-        box, "AWS/Lambda", "Errors", {**per_version, "ExecutedVersion": bad}, "Sum", tick["at"]
-    )
-    bad_calls = value(
-        box, "AWS/Lambda", "Invocations", {**per_version, "ExecutedVersion": bad}, "Sum", tick["at"]
-    )
-    good_errors = value(
-        box,
-        "AWS/Lambda",
-        "Errors",
-        {**per_version, "ExecutedVersion": before["FunctionVersion"]},
-        "Sum",
-        tick["at"],
-    )
-    assert bad_errors / bad_calls > 0.25
-    assert good_errors <= 0.01 * tick["invocations"]
-
-    # The runbook's immediate rollback: the alias back on one version, no routing.
-    lam.update_alias(
-        FunctionName=fn,
-        Name=names.alias,
-        FunctionVersion=before["FunctionVersion"],
-        RoutingConfig={"AdditionalVersionWeights": {}},
-    )
-    after = last_tick(box)
-    assert after["routing"] == {before["FunctionVersion"]: 1.0}
-    assert (
-        value(
-            box,
-            "AWS/Lambda",
-            "Invocations",
-            {**per_version, "ExecutedVersion": bad},
-            "Sum",
-            after["at"],
-        )
-        is None
-    )
-    assert after["errors"] / after["invocations"] < 0.01
-
-
 def test_auth_attack_stops_when_the_user_is_disabled(steady):
     box = steady
     stack = box.stack

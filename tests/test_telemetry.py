@@ -377,3 +377,54 @@ def test_capacity_says_which_read_failed_when_the_table_could_not_be_described()
     rcu = dict(panes(store, resources=facts)["dynamodb"].secondary)["RCU"]
     assert rcu.value == 4.0 and rcu.state is DataState.PARTIAL  # consumption known, capacity not
     assert "provisioned RCU unknown: DescribeTable: InternalError" in rcu.detail
+
+
+# --- versions behind the alias -------------------------------------------------------------
+
+
+def test_routing_from_get_alias_reads_the_one_additional_version_and_the_revision():
+    from todotui.telemetry.versions import AliasRouting, routing_from
+
+    split = routing_from(
+        "fn",
+        "PROD",
+        {
+            "Name": "PROD",
+            "FunctionVersion": "1",
+            "RoutingConfig": {"AdditionalVersionWeights": {"2": 0.1}},
+            "RevisionId": "r-1",
+        },
+    )
+    assert split == AliasRouting("fn", "PROD", "1", "2", 0.1, "r-1")
+    assert split.share_of("1") == 0.9 and split.split
+    whole = routing_from("fn", "PROD", {"FunctionVersion": "2", "RoutingConfig": {}})
+    assert whole == AliasRouting("fn", "PROD", "2", None, 0.0, None) and not whole.split
+
+
+def test_version_samples_are_complete_periods_it_ran_in_never_zeros():
+    from todotui.telemetry.versions import samples_from
+
+    store = SeriesStore(retention_seconds=3600)
+    store.merge(
+        {
+            "ver2_invocations": [(at(0), 10.0), (at(2), 20.0), (at(3), 4.0)],  # minute 1: none
+            "ver2_errors": [(at(0), 1.0), (at(1), 0.0), (at(2), 2.0), (at(3), 1.0)],
+            "ver2_duration_avg": [(at(0), 100.0), (at(2), 200.0)],
+            "ver2_duration_p99": [(at(0), 900.0)],
+            "ver3_invocations": [(at(0), 99.0)],
+        },
+        now=at(4),
+    )
+    # The fetch asked at 12:03:30: minute 3 was still filling up.
+    held = samples_from(store, "2", period_seconds=60, complete_before=at(3) + MIN / 2)
+    assert [p.start for p in held.periods] == [at(0), at(2)]
+    assert (held.invocations, held.errors, held.error_pct) == (30.0, 3.0, 10.0)
+    assert held.duration_avg == (100.0 * 10 + 200.0 * 20) / 30
+    assert held.duration_p99 is None and not held.percentiles  # not asked for: not shown
+    with_p99 = samples_from(store, "2", period_seconds=60, complete_before=at(4), percentiles=True)
+    assert with_p99.duration_p99 == 900.0 and len(with_p99.periods) == 3
+    since = samples_from(store, "2", period_seconds=60, complete_before=at(4), since=at(2))
+    assert [p.start for p in since.periods] == [at(2), at(3)]
+    assert samples_from(store, "2", period_seconds=60, complete_before=None).periods == ()
+    idle = samples_from(store, "7", period_seconds=60, complete_before=at(4))
+    assert idle.periods == () and idle.error_pct is None and idle.invocations == 0

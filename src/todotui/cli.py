@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from todotui import __version__
 from todotui.config import Settings, resolve_settings, settings_toml
 from todotui.errors import ConfigError, UsageError
+from todotui.headless import add_rollout_parser
 from todotui.locations import config_file
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scenario.add_argument("name", nargs="?", help="scenario to switch to")
 
+    add_rollout_parser(commands)
     commands.add_parser("config", help="print the settings file's path and the resolved settings")
     return parser
 
@@ -116,6 +118,15 @@ def _run(args: argparse.Namespace) -> int:
     settings = resolve_settings(args)
     if args.command == "config":
         return _print_config(args, settings)
+    if args.command == "rollout":
+        from todotui.headless import rollout_command
+
+        if args.demo:
+            raise UsageError(
+                "rollout verbs act on a real endpoint: run `todotui sandbox` and pass --endpoint-url"
+            )
+        _check_endpoint_url(settings.aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
+        return rollout_command(args, settings)
     if args.scenario is not None and not args.demo:
         raise UsageError("--scenario needs --demo (it picks the sandbox's traffic scenario)")
     if args.demo:

@@ -1003,6 +1003,21 @@ class PublishVersion(Action):
             errors.add("description", "at most 256 characters (AWS's limit)")
         errors.raise_if_any()
         versions = await published_versions(ctx)
+        if versions:
+            newest = await ctx.read(
+                "lambda",
+                "get_function_configuration",
+                FunctionName=ctx.stack.function_name,
+                Qualifier=versions[-1],
+            )
+            if newest.get("CodeSha256") == current:
+                # AWS would answer with that version again rather than publish a new one.
+                raise InvalidInput(
+                    {
+                        "code_sha256": f"this code is already version {versions[-1]}: roll "
+                        "that version out, or upload new code first"
+                    }
+                )
         fn = ctx.stack.function_name
         return Plan(
             action_id=self.id,

@@ -4,6 +4,10 @@ No Textual here: the poller schedules refreshes, the UI renders what they leave 
 (incremental after the first fill), polls alarms and ERROR log lines, re-reads resource
 facts on their slower cadence, and never raises on an AWS or network error: the
 returned `Refresh` says what failed, and the panes say how old their data is.
+
+The alias is read (GetAlias) on every refresh alongside the other reads; the versions it
+routes to, and those a rollout watches, have their `ExecutedVersion` series in that same
+GetMetricData call, and each is described once (GetFunctionConfiguration, Qualifier=N).
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import TracebackType
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -28,14 +33,21 @@ from todotui.aws.logs import fetch_log_events
 from todotui.aws.metrics import fetch_metrics
 from todotui.aws.resources import fetch_resources
 from todotui.aws.session import AwsClients
+from todotui.aws.versions import fetch_alias, fetch_version_info
 from todotui.config import Settings
 from todotui.core.clock import utc_now
 from todotui.telemetry.aws_types import MetricAlarm
-from todotui.telemetry.catalogue import MetricSpec, catalogue
+from todotui.telemetry.catalogue import (
+    MetricSpec,
+    catalogue,
+    is_published_version,
+    version_specs,
+)
 from todotui.telemetry.model import PaneSnapshot, ResourceFacts
 from todotui.telemetry.panes import FetchStatus, build_panes
 from todotui.telemetry.resources import nothing_read, resource_facts
 from todotui.telemetry.series import SeriesStore, align_down
+from todotui.telemetry.versions import AliasRouting, VersionInfo, VersionSamples, samples_from
 
 #: Periods re-read on every incremental refresh: the newest is incomplete and gets revised.
 OVERLAP_PERIODS = 3
@@ -103,7 +115,12 @@ class Refresh:
     metrics_requested: int
     """Metrics requested from GetMetricData (what AWS bills for)."""
     problems: tuple[str, ...] = ()
-    """Other reads that failed this refresh (alarms, logs, resources), in AWS's words."""
+    """Other reads that failed this refresh (alarms, logs, resources, alias, versions), in
+    AWS's words."""
+    alias: AliasRouting | None = None
+    """The alias's routing as last read (kept from an earlier refresh when this read failed)."""
+    alias_error: str | None = None
+    """Why the alias could not be read this refresh (AWS's words), or that it does not exist."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +175,18 @@ class Monitor:
         """The alert store (the core's, shared with action outcomes); the UI renders it."""
         self.panes: dict[str, PaneSnapshot] = {}
         """The panes as of the last refresh (see `snapshot()` to re-judge staleness)."""
+        self.alias: AliasRouting | None = None
+        """The alias's routing as last read (GetAlias, every refresh). A failed read keeps the
+        last good one; None before the first answer, or when AWS says there is no such alias."""
+        self.alias_error: str | None = None
+        """Why the last alias read failed (AWS's words), or that the alias does not exist."""
+        self.alias_read_at: datetime | None = None
+        """When `alias` was read (the last answer from AWS, "no such alias" included)."""
+        self._watched: frozenset[str] = frozenset()
+        self._versions_covered: frozenset[str] = frozenset()
+        """The versions whose series the last good fetch asked for (the window holds them)."""
+        self._version_info: dict[str, VersionInfo] = {}
+        self._version_info_errors: dict[str, str] = {}
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -196,10 +225,56 @@ class Monitor:
 
     @property
     def specs(self) -> tuple[MetricSpec, ...]:
-        """The series fetched on every refresh."""
+        """The series the next refresh fetches: the catalogue and each of `versions`' series."""
+        return self._specs_for(self.versions)
+
+    def _specs_for(self, versions: Iterable[str]) -> tuple[MetricSpec, ...]:
         if self._percentiles is None:
             self._percentiles = self._clients.target.endpoint_url is None
-        return catalogue(self.settings.stack, percentiles=self._percentiles)
+        stack, percentiles = self.settings.stack, self._percentiles
+        per_version = (
+            s for v in versions for s in version_specs(stack, v, percentiles=percentiles)
+        )
+        return (*catalogue(stack, percentiles=percentiles), *per_version)
+
+    # --- versions behind the alias ----------------------------------------------------
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        """The versions whose series the next refresh fetches, by number: those the alias
+        routed to when last read, and the watched ones (published version numbers only)."""
+        routed = {self.alias.primary, self.alias.additional} if self.alias else set()
+        wanted = {v for v in routed | self._watched if v and is_published_version(v)}
+        return tuple(sorted(wanted, key=int))
+
+    @property
+    def watched_versions(self) -> frozenset[str]:
+        return self._watched
+
+    def watch_versions(self, versions: Iterable[str]) -> None:
+        """Keep fetching these versions (replacing the last set) whether or not the alias routes
+        to them: a rollout's stable and candidate. Anything but a version number is ignored.
+        A version new to the fetch is filled over the whole window by the next refresh."""
+        self._watched = frozenset(v for v in versions if is_published_version(v))
+
+    def version_info(self, version: str) -> VersionInfo | None:
+        """What GetFunctionConfiguration said of `version` (read once, when it first appeared
+        in `versions`); None until then, or while the read fails (retried each refresh)."""
+        return self._version_info.get(version)
+
+    def version_samples(self, version: str, *, since: datetime | None = None) -> VersionSamples:
+        """The complete periods held for `version` behind the alias, oldest first, from `since`
+        (periods starting at or after it) to now; only periods it ran in (an Invocations
+        datapoint). Complete: ended before the last good fetch asked for its data."""
+        as_of = self._fetch.as_of
+        return samples_from(
+            self._store,
+            version,
+            period_seconds=self._period,
+            complete_before=None if as_of is None else min(as_of, self._clock()),
+            since=since,
+            percentiles=bool(self._percentiles),
+        )
 
     # --- the window -----------------------------------------------------------------
 
@@ -263,8 +338,11 @@ class Monitor:
 
         await self._create_clients()
         resources_due = self._resources_due is None or started >= self._resources_due
-        metrics, alarms, logs, _ = await asyncio.gather(
-            self._refresh_metrics(started),
+        alias_read = asyncio.ensure_future(self._refresh_alias())
+        first_alias = self.alias_read_at is None
+        (alias_problems, alias_setup), metrics, alarms, logs, _ = await asyncio.gather(
+            alias_read,
+            self._refresh_metrics(started, after=alias_read if first_alias else None),
             self._poll_alarms(started),
             self._poll_logs(started),
             self._refresh_resources(started) if resources_due else _nothing(),
@@ -290,9 +368,11 @@ class Monitor:
             new_alerts.append(alert)
         new_alerts += alarm_alerts + log_alerts
 
-        problems = [p for p in (alarm_error, log_error) if p]
+        problems = [p for p in (alarm_error, log_error) if p] + alias_problems
         if metric_error is None:  # during an outage the connection alert says it all
             new_alerts += self._problem_alerts(problems, finished, Severity.WARN)
+            new_alerts += self._problem_alerts(alias_setup, finished, Severity.INFO)
+        problems += alias_setup
         if resources_due:
             problems += list(self._resources.problems)
             if metric_error is None:
@@ -318,6 +398,8 @@ class Monitor:
             requests=requests,
             metrics_requested=metrics_requested,
             problems=tuple(problems),
+            alias=self.alias,
+            alias_error=self.alias_error,
         )
 
     async def _create_clients(self) -> None:
@@ -338,35 +420,63 @@ class Monitor:
             refresh_seconds=self.refresh_seconds,
         )
 
-    def fetch_range(self, now: datetime) -> tuple[datetime, datetime]:
-        """The aligned [start, end) the next metric fetch asks for: the window, or the newest periods."""
+    def fetch_range(
+        self, now: datetime, versions: Iterable[str] | None = None
+    ) -> tuple[datetime, datetime]:
+        """The aligned [start, end) the next metric fetch asks for: the window, or the newest
+        periods. The whole window when `versions` (default: `self.versions`) has one the last
+        fetch did not ask for, so its series fill."""
         step = timedelta(seconds=self._period)
         newest = align_down(now, self._period)
         end = newest + step
         window_start = newest - step * (self._window // self._period - 1)
+        wanted = set(self.versions if versions is None else versions)
         if (
             self._covered_from is None
             or self._last_end is None
             or window_start < self._covered_from
+            or not wanted <= self._versions_covered
         ):
             return window_start, end
         return max(window_start, min(self._last_end, end) - step * OVERLAP_PERIODS), end
 
-    async def _refresh_metrics(self, now: datetime) -> tuple[str | None, int]:
-        start, end = self.fetch_range(now)
-        full = self._covered_from is None or start < self._covered_from
+    async def _refresh_metrics(
+        self, now: datetime, *, after: asyncio.Future[Any] | None = None
+    ) -> tuple[str | None, int]:
+        """One GetMetricData for the catalogue and every version in `versions`.
+
+        The versions are those known when the fetch starts (the alias as last read): a version
+        the concurrent GetAlias finds new is fetched, over the whole window, next refresh.
+        `after`: wait for that read first (the first refresh, before any routing is known)."""
+        if after is not None:
+            await asyncio.wait({after})
+        versions = self.versions
+        start, end = self.fetch_range(now, versions)
+        full = (
+            self._covered_from is None
+            or start < self._covered_from
+            or not set(versions) <= self._versions_covered
+        )
         try:
             cloudwatch = await self._clients.client("cloudwatch")
             try:
                 fetched = await fetch_metrics(
-                    cloudwatch, self.specs, start=start, end=end, period_seconds=self._period
+                    cloudwatch,
+                    self._specs_for(versions),
+                    start=start,
+                    end=end,
+                    period_seconds=self._period,
                 )
             except ClientError:
                 if not self._percentiles:
                     raise
                 self._percentiles = False
                 fetched = await fetch_metrics(
-                    cloudwatch, self.specs, start=start, end=end, period_seconds=self._period
+                    cloudwatch,
+                    self._specs_for(versions),
+                    start=start,
+                    end=end,
+                    period_seconds=self._period,
                 )
         except AWS_ERRORS as exc:
             return describe_error(exc), 0
@@ -381,7 +491,47 @@ class Monitor:
         )
         self._covered_from = max(self._covered_from, now - self._store.retention)
         self._last_end = end
+        self._versions_covered = frozenset(versions)
         return None, fetched.metrics_requested
+
+    def note_alias(self, routing: AliasRouting) -> None:
+        """A GetAlias answer read outside a refresh (after an alias write): newer than the last."""
+        self.alias, self.alias_error, self.alias_read_at = routing, None, self._clock()
+
+    async def _refresh_alias(self) -> tuple[list[str], list[str]]:
+        """GetAlias, then GetFunctionConfiguration for each version in `versions` not yet
+        described. Returns (failed reads, setup problems such as a missing alias), one line each."""
+        stack = self.settings.stack
+        read = await fetch_alias(self._clients, stack)
+        failed: list[str] = []
+        setup: list[str] = []
+        if read.answer is not None:
+            self.alias, self.alias_error, self.alias_read_at = read.answer, None, self._clock()
+        elif read.error_code == "ResourceNotFoundException":
+            # AWS says there is no such alias (or function): no routing, rather than an old one.
+            region = self._clients.target.region or "this region"
+            self.alias, self.alias_read_at = None, self._clock()
+            self.alias_error = (
+                f"alias {stack.alias} of function {stack.function_name} not found in {region}"
+                f" ({read.error})"
+            )
+            setup.append(self.alias_error)
+        else:
+            self.alias_error = f"GetAlias {stack.function_name}:{stack.alias}: {read.error}"
+            failed.append(self.alias_error)
+
+        new = [v for v in self.versions if v not in self._version_info]
+        infos = await asyncio.gather(*(fetch_version_info(self._clients, stack, v) for v in new))
+        for version, info in zip(new, infos, strict=True):
+            if info.answer is not None:
+                self._version_info[version] = info.answer
+                self._version_info_errors.pop(version, None)
+            else:
+                self._version_info_errors[version] = (
+                    f"GetFunctionConfiguration {stack.function_name}:{version}: {info.error}"
+                )
+        failed += [self._version_info_errors[v] for v in new if v in self._version_info_errors]
+        return failed, setup
 
     async def _poll_alarms(self, now: datetime) -> tuple[list[Alert], str | None]:
         try:

@@ -23,7 +23,7 @@ from todotui.actions.model import Actor, InvalidInput, Outcome, Plan, Refusal
 from todotui.actions.runner import ActionRunner, PlanError
 from todotui.alerts.feed import AlertFeed
 from todotui.alerts.model import Alert, AlertSource, Severity
-from todotui.aws.resources import fetch_alias
+from todotui.aws.versions import fetch_alias
 from todotui.config import Settings
 from todotui.core.clock import Clock
 from todotui.core.monitor import Monitor
@@ -39,6 +39,7 @@ from todotui.rollout.drift import Drift, find_drift
 from todotui.rollout.model import EventKind, Phase, Rollout
 from todotui.rollout.steps import Step, StepError, check_steps, strategies
 from todotui.rollout.store import RolloutStore
+from todotui.telemetry.series import align_down
 from todotui.telemetry.versions import AliasRouting, VersionSamples
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,8 @@ class RolloutDriver:
         self._report = report
         self.grace_seconds = grace_seconds
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.autodrive = True
+        """Tick after every refresh (the cockpit, `--watch`); a one-off status query does not."""
         self.controller: RolloutController | None = None
         self.drift: tuple[Drift, ...] = ()
         self.problem: str | None = None
@@ -97,6 +100,7 @@ class RolloutDriver:
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._seen_alarms: set[str] = set()
+        self._reported_drift: set[str] = set()
 
     # -- what the view reads -------------------------------------------------------------------
 
@@ -140,38 +144,56 @@ class RolloutDriver:
 
     def after_refresh(self) -> None:
         """The poller's listener calls this; the tick runs beside the poll loop, never in it."""
-        if self._lock.locked():
+        if not self.autodrive or self._lock.locked():
             return  # a tick (or an alias write) is under way: the next refresh ticks again
         task = asyncio.get_running_loop().create_task(self.tick())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def idle(self) -> None:
+        """Wait for the ticks under way (a test's, or `--watch`'s, way to let the driver finish)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
     async def aclose(self) -> None:
+        """Stop ticking and hand the lease back, so the next cockpit drives at once."""
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        r = self.rollout
+        if r is not None and r.owner == self.owner and r.phase.active:
+            async with self._lock:
+                await self._reload()
+                r = self.rollout
+                if r is not None and r.owner == self.owner:
+                    r.owner, r.owner_seen_at = "", None
+                    r.note(self.clock(), EventKind.CONTROLLER, "the driving cockpit closed")
+                    await self._save(r)
 
-    async def tick(self) -> None:
-        """Reload the record, judge, act if this process drives, save. Never raises."""
+    async def tick(self, *, drive: bool = True) -> None:
+        """Reload the record, judge, act if this process drives, save. Never raises.
+
+        `drive=False` only looks (a status query); a read-only core never drives."""
         async with self._lock:
             try:
-                await self._tick()
+                await self._tick(drive and not self.runner.read_only)
             except Exception as exc:  # a bug must not kill the poll loop's listener
                 log.exception("rollout tick failed")
                 self.problem = f"rollout controller error: {exc}"
             self._changed()
 
-    async def _tick(self) -> None:
+    async def _tick(self, drive: bool) -> None:
         await self._reload()
         now = self.clock()
         routing = self.monitor.alias
         self.drift = find_drift(routing, self.rollout)
+        self._report_drift(now)
         controller = self.controller
         if controller is None:
             return
         r = controller.rollout
         self.monitor.watch_versions((r.stable, r.candidate))
-        if not r.phase.active:
+        if not r.phase.active or not drive:
             return
         if not self._take_lease(r, now):
             return  # another process drives it; this one shows it
@@ -183,7 +205,9 @@ class RolloutDriver:
 
     def _observation(self, controller: RolloutController, now: datetime) -> Observation:
         r = controller.rollout
-        since = controller.analysis_since(now)
+        # From the start of the period the window opens in: a version's ExecutedVersion figures
+        # hold only its own calls, so the period the candidate got its first traffic counts.
+        since = align_down(controller.analysis_since(now), self.settings.cadence.period_seconds)
         stale = self._stale_reason()
         return Observation(
             now=now,
@@ -193,6 +217,29 @@ class RolloutDriver:
             stable=self.monitor.version_samples(r.stable, since=since),
             stale_reason=stale or self.monitor.alias_error or "",
         )
+
+    def _report_drift(self, now: datetime) -> None:
+        """Each drift once in the alert feed (the rollout view shows it with its fix)."""
+        for drift in self.drift:
+            key = f"drift:{drift.kind.value}:{drift.text}"
+            if key in self._reported_drift:
+                continue
+            self._reported_drift.add(key)
+            self.alerts.extend(
+                [
+                    Alert(
+                        key=key,
+                        source=AlertSource.ROLLOUT,
+                        severity=Severity.WARN,
+                        title=drift.text[:200],
+                        body=f"{drift.text}\n\nFix: {drift.fix_words} (b opens the rollout "
+                        "view; f there applies the fix, previewed and confirmed).",
+                        first_seen=now,
+                        last_seen=now,
+                    )
+                ]
+            )
+        self._reported_drift &= {f"drift:{d.kind.value}:{d.text}" for d in self.drift}
 
     def _take_lease(self, r: Rollout, now: datetime) -> bool:
         lease = timedelta(seconds=max(LEASE_SECONDS, 3 * self.monitor.refresh_seconds))
@@ -265,7 +312,10 @@ class RolloutDriver:
         return CommandResult(False, routing, words, conflict=conflict)
 
     async def _read_alias(self) -> AliasRouting | None:
+        """GetAlias now; the answer is also the Monitor's (it is newer than its last refresh)."""
         read = await fetch_alias(self.monitor.clients, self.settings.stack)
+        if read.answer is not None:
+            self.monitor.note_alias(read.answer)
         return read.answer
 
     def _announce(self, r: Rollout, severity: Severity, text: str) -> None:

@@ -119,7 +119,8 @@ class RolloutController:
         if r.pending_abort and obs.now >= r.pending_abort.due_at:
             return AliasCommand(CommandKind.ABORT, 0.0, r.pending_abort.reason)
         if not obs.fresh:
-            return self._hold_for_stale(obs)
+            self._hold_for_stale(obs)
+            return None
         if r.stale_since is not None:
             r.note(obs.now, EventKind.CONTROLLER, "telemetry fresh again: the rollout goes on")
             r.stale_since = None

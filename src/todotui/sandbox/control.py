@@ -2,10 +2,17 @@
 
     GET  /_sandbox/status                         where the sandbox stands (JSON)
     POST /_sandbox/tick      {"count": n}         simulate n periods now, answer the status
-    POST /_sandbox/scenario  {"name": "spike"}    switch the traffic scenario
+    POST /_sandbox/scenario  {"name": "spike"}    switch the traffic scenario (a deploy
+                                                  scenario publishes its candidate version;
+                                                  the status's stack names it)
 
 Tests drive simulated time through it without sleeping; `todotui scenario NAME` switches a
 running sandbox through it. Errors answer JSON `{"error": "..."}` with a 4xx/5xx status.
+
+Each tick's figures (`last_tick` in the status) include `routing` (the alias's configured
+weights), `versions` (per ExecutedVersion: weight, observed share, invocations, errors,
+throttles, average and p99 duration, and the code it runs: "stable" or "candidate: ...")
+and `candidate_version`.
 """
 
 from __future__ import annotations

@@ -342,4 +342,11 @@ def scenario_command(args: argparse.Namespace) -> int:
     if "scenario" not in status:  # JSON, but not the control API's
         raise UsageError(str(NotASandbox(endpoint)))
     print(f"{endpoint}: scenario {status['scenario']}: {status.get('scenario_summary', '')}")
+    stack = status.get("stack") or {}
+    if SCENARIOS[args.name].traffic.candidate is not None and stack.get("candidate_version"):
+        alias = (status.get("names") or {}).get("alias", "the alias")
+        print(
+            f"candidate: version {stack['candidate_version']} published; {alias}'s routing is "
+            "unchanged (shift traffic with update-alias)"
+        )
     return 0

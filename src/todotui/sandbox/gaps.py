@@ -5,6 +5,13 @@
   AWS's errors, and allocation goes IN_PROGRESS -> READY over a minute of simulated time.
 - Lambda GetAccountSettings: moto answers 404. Here the default 1,000 concurrent executions,
   less what the account's functions reserve.
+- Lambda aliases: moto gives an alias one RevisionId for life and never checks it. Here every
+  CreateAlias/UpdateAlias gives it a new one, each alias answer (Get, List, Create, Update)
+  carries it, and an UpdateAlias with a stale RevisionId is refused (412). Routing is checked
+  as AWS checks it (moto stores anything): one additional version at most, a weight from 0.0
+  to 1.0, a published version that exists and is not the primary, never $LATEST.
+- Lambda PublishVersion: moto ignores CodeSha256. Here a CodeSha256 that is not $LATEST's is
+  refused, so the version published is the code that was reviewed.
 - DynamoDB UpdateTable: moto accepts throughput on a PAY_PER_REQUEST table and "changes" that
   equal the current capacity; AWS refuses both.
 - API Gateway UpdateStage: moto accepts any patch path and ignores unknown ones (the runbook's
@@ -20,7 +27,8 @@ import io
 import json
 import re
 import threading
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +44,22 @@ PROVISIONING_TIME = timedelta(seconds=60)
 
 _PC_PATH = re.compile(r"^/2019-09-30/functions/(?P<function>[^/]+)/provisioned-concurrency/?$")
 _ACCOUNT_SETTINGS_PATH = re.compile(r"^/2016-08-19/account-settings/?$")
+_ALIAS_PATH = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/aliases/(?P<alias>[^/]+)/?$")
+_ALIASES_PATH = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/aliases/?$")
+_VERSIONS_PATH = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/versions/?$")
+_STALE_REVISION = (
+    "The Revision Id provided does not match the latest Revision Id. "
+    "Call the GetAlias API to retrieve the latest Revision Id"
+)
+_WEIGHT_CONSTRAINT = (
+    "Map value must satisfy constraint: [Member must have value less than or equal to 1.0, "
+    "Member must have value greater than or equal to 0.0, Member must not be null]"
+)
+_VERSION_KEY_CONSTRAINT = (
+    "Map keys must satisfy constraint: [Member must have length less than or equal to 1024, "
+    "Member must have length greater than or equal to 1, Member must satisfy regular "
+    "expression pattern: [0-9]+, Member must not be null]"
+)
 ACCOUNT_CONCURRENCY = 1000
 """Lambda's default concurrency limit per account and region."""
 _STAGE_PATH = re.compile(r"^/restapis/(?P<api>[^/]+)/stages/(?P<stage>[^/]+)/?$")
@@ -125,6 +149,10 @@ class GapFiller:
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._allocations: dict[tuple[str, str, str], _Allocation] = {}
+        self._revisions: dict[tuple[str, str, str], str] = {}
+        """(region, function name, alias name) -> the alias's RevisionId."""
+        self._alias_writes = threading.Lock()
+        """Held from an alias write's revision check until its new revision is set."""
 
     def connect(self, endpoint: str) -> None:
         """Where the sandbox's own AWS API listens (lookups go through it)."""
@@ -143,6 +171,16 @@ class GapFiller:
                 return self._provisioned_concurrency(
                     environ, start_response, method, unquote(match["function"]), region
                 )
+            if service == "lambda" and (match := _ALIAS_PATH.match(path)):
+                function, alias = _function_name(match["function"]), unquote(match["alias"])
+                return self._alias(environ, method, function, alias, region)(
+                    environ, start_response
+                )
+            if service == "lambda" and (match := _ALIASES_PATH.match(path)):
+                function = _function_name(match["function"])
+                return self._aliases(environ, method, function, region)(environ, start_response)
+            if service == "lambda" and method == "POST" and (match := _VERSIONS_PATH.match(path)):
+                self._check_publish_version(_json_body(environ), match["function"], region)
             target = environ.get("HTTP_X_AMZ_TARGET", "")
             if target == "DynamoDB_20120810.UpdateTable":
                 self._check_update_table(_json_body(environ), region)
@@ -166,6 +204,186 @@ class GapFiller:
             if key not in self._clients:
                 self._clients[key] = sandbox_client(service, self._endpoint, region)
             return self._clients[key]
+
+    def _forward(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+        """moto's answer to the request: status, headers and body (to be rewritten)."""
+        captured: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            captured["status"], captured["headers"] = status, headers
+            return chunks.append
+
+        result: Iterable[bytes] = self.app(environ, start_response)
+        try:
+            chunks.extend(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        return int(str(captured["status"]).split(" ", 1)[0]), captured["headers"], b"".join(chunks)
+
+    # -- Lambda aliases: revision ids and routing ------------------------------------------------
+
+    def _alias(
+        self, environ: dict[str, Any], method: str, function: str, name: str, region: str
+    ) -> Response:
+        """GetAlias, UpdateAlias, DeleteAlias on one alias."""
+        key = (region, function, name)
+        if method == "PUT":
+            return self._update_alias(environ, function, name, region)
+        status, headers, raw = self._forward(environ)
+        if not 200 <= status < 300:
+            return _passed_on(status, headers, raw)
+        if method == "DELETE":
+            with self._lock:
+                self._revisions.pop(key, None)
+            return Response(status=204, headers=_kept_headers(headers))
+        if method == "GET":
+            return _rewritten(self._alias_out(json.loads(raw), function, region), 200, headers)
+        return _passed_on(status, headers, raw)
+
+    def _aliases(
+        self, environ: dict[str, Any], method: str, function: str, region: str
+    ) -> Response:
+        """ListAliases (GET) and CreateAlias (POST)."""
+        if method == "GET":
+            status, headers, raw = self._forward(environ)
+            if not 200 <= status < 300:
+                return _passed_on(status, headers, raw)
+            answer = json.loads(raw)
+            answer["Aliases"] = [
+                self._alias_out(a, function, region) for a in answer.get("Aliases", [])
+            ]
+            return _rewritten(answer, 200, headers)
+        if method != "POST":
+            return _passed_on(*self._forward(environ))
+        body = _json_body(environ)
+        with self._alias_writes:
+            weights = _routing_weights(body)
+            if weights is not None:
+                primary = str(body.get("FunctionVersion", ""))
+                self._check_routing(function, primary, weights, region)
+            status, headers, raw = self._forward(environ)
+            if not 200 <= status < 300:
+                return _passed_on(status, headers, raw)
+            created = json.loads(raw)
+            self._new_revision((region, function, str(created.get("Name", ""))))
+        return _rewritten(self._alias_out(created, function, region), 201, headers)
+
+    def _update_alias(
+        self, environ: dict[str, Any], function: str, name: str, region: str
+    ) -> Response:
+        body = _json_body(environ)
+        with self._alias_writes:
+            try:  # through the API, as any client: the current revision, version and routing
+                current = self._client("lambda", region).get_alias(FunctionName=function, Name=name)
+            except ClientError as exc:
+                raise _as_aws_error(exc) from None
+            given = body.get("RevisionId")
+            if given and given != current.get("RevisionId"):
+                raise AwsError(412, "PreconditionFailedException", _STALE_REVISION)
+            primary = str(body.get("FunctionVersion") or current["FunctionVersion"])
+            weights = _routing_weights(body)
+            if weights is None:  # RoutingConfig left out: the weights stay as they are
+                weights = (current.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+            self._check_routing(function, primary, weights, region)
+            status, headers, raw = self._forward(environ)
+            if not 200 <= status < 300:
+                return _passed_on(status, headers, raw)
+            self._new_revision((region, function, name))
+        return _rewritten(self._alias_out(json.loads(raw), function, region), 200, headers)
+
+    def _alias_out(self, alias: dict[str, Any], function: str, region: str) -> dict[str, Any]:
+        """moto's alias as AWS shows it: the sandbox's RevisionId, no empty RoutingConfig."""
+        out = dict(alias)
+        key = (region, function, str(alias.get("Name", "")))
+        with self._lock:
+            out["RevisionId"] = self._revisions.setdefault(key, str(uuid.uuid4()))
+        if not (out.get("RoutingConfig") or {}).get("AdditionalVersionWeights"):
+            out.pop("RoutingConfig", None)
+        return out
+
+    def _new_revision(self, key: tuple[str, str, str]) -> None:
+        with self._lock:
+            self._revisions[key] = str(uuid.uuid4())
+
+    def _check_routing(
+        self, function: str, primary: str, weights: dict[str, Any], region: str
+    ) -> None:
+        """AWS's rules for an alias's routing. Codes, words and order are AWS's answers as
+        LocalStack's snapshot-tested provider reproduces them: the constraint checks are
+        ValidationException, the rules InvalidParameterValueException, an unknown version
+        ResourceNotFoundException (404)."""
+        if not weights:
+            return
+        if len(weights) > 1:
+            raise AwsError(
+                400,
+                "InvalidParameterValueException",
+                "Number of items in AdditionalVersionWeights cannot be greater than 1",
+            )
+        version, weight = next(iter(weights.items()))
+        version = str(version)
+        number = isinstance(weight, int | float) and not isinstance(weight, bool)
+        if not number or not 0.0 <= weight <= 1.0:
+            raise AwsError(
+                400,
+                "ValidationException",
+                f"1 validation error detected: Value '{{{version}={weight}}}' at "
+                f"'routingConfig.additionalVersionWeights' failed to satisfy constraint: "
+                f"{_WEIGHT_CONSTRAINT}",
+            )
+        if version == primary:
+            raise AwsError(
+                400,
+                "InvalidParameterValueException",
+                f"Invalid function version {primary}. Function version {primary} is already "
+                "included in routing configuration.",
+            )
+        if primary == "$LATEST":
+            raise AwsError(
+                400,
+                "InvalidParameterValueException",
+                "$LATEST is not supported for an alias pointing to more than 1 version",
+            )
+        if not version.isdigit():
+            raise AwsError(
+                400,
+                "ValidationException",
+                f"1 validation error detected: Value '{{{version}={weight}}}' at "
+                f"'routingConfig.additionalVersionWeights' failed to satisfy constraint: "
+                f"{_VERSION_KEY_CONSTRAINT}",
+            )
+        try:  # the additional version must be published: moto's not-found answer is AWS's
+            self._client("lambda", region).get_function_configuration(
+                FunctionName=function, Qualifier=version
+            )
+        except ClientError as exc:
+            raise _as_aws_error(exc) from None
+
+    # -- Lambda PublishVersion -----------------------------------------------------------------
+
+    def _check_publish_version(self, body: dict[str, Any], function: str, region: str) -> None:
+        given = body.get("CodeSha256")
+        if not given:
+            return
+        try:
+            latest = self._client("lambda", region).get_function_configuration(
+                FunctionName=_function_name(function)
+            )
+        except ClientError:
+            return  # moto answers unknown functions itself
+        current = latest.get("CodeSha256")
+        if given != current:
+            raise AwsError(
+                400,
+                "InvalidParameterValueException",
+                f"CodeSHA256 ({given}) is different from current CodeSHA256 in $LATEST "
+                f"({current}). Please try again with the CodeSHA256 in $LATEST.",
+            )
 
     # -- Lambda account settings ---------------------------------------------------------------
 
@@ -360,6 +578,41 @@ def _requested_executions(body: dict[str, Any]) -> int:
     return value
 
 
+def _function_name(function: str) -> str:
+    """A function's name from the path's FunctionName (a name, an ARN or a partial ARN)."""
+    name = unquote(function)
+    if ":function:" in name:
+        name = name.split(":function:", 1)[1]
+    return name.split(":", 1)[0]  # without a qualifier
+
+
+def _routing_weights(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The AdditionalVersionWeights a request sets ({} clears them), or None when it leaves
+    RoutingConfig out."""
+    if "RoutingConfig" not in body:
+        return None
+    routing = body.get("RoutingConfig") or {}
+    weights = routing.get("AdditionalVersionWeights") if isinstance(routing, dict) else None
+    return dict(weights) if isinstance(weights, dict) else {}
+
+
+def _passed_on(status: int, headers: list[tuple[str, str]], raw: bytes) -> Response:
+    """moto's answer, unchanged."""
+    return Response(raw, status=status, headers=headers)
+
+
+def _kept_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """moto's headers (its request id among them) without those of the body it sent."""
+    return [(k, v) for k, v in headers if k.lower() not in ("content-length", "content-type")]
+
+
+def _rewritten(data: dict[str, Any], status: int, headers: list[tuple[str, str]]) -> Response:
+    """A rewritten answer in AWS's status, keeping moto's request id."""
+    return Response(
+        json.dumps(data), status=status, mimetype="application/json", headers=_kept_headers(headers)
+    )
+
+
 def _json_body(environ: dict[str, Any]) -> dict[str, Any]:
     """The request's JSON body, leaving the stream readable for the next application."""
     try:
@@ -386,13 +639,17 @@ def _lambda_response(data: dict[str, Any], status: int) -> Response:
 
 
 def _error_response(error: AwsError, service: str, target_header: str | None) -> Response:
+    request_id = {"x-amzn-RequestId": str(uuid.uuid4())}  # AWS names every answer, refusals too
     if target_header and target_header.startswith("DynamoDB_"):
         body = {
             "__type": f"com.amazonaws.dynamodb.v20120810#{error.code}",
             "message": error.message,
         }
         return Response(
-            json.dumps(body), status=error.status, mimetype="application/x-amz-json-1.0"
+            json.dumps(body),
+            status=error.status,
+            mimetype="application/x-amz-json-1.0",
+            headers=request_id,
         )
     body = {"message": error.message}
     if service == "lambda":
@@ -401,5 +658,5 @@ def _error_response(error: AwsError, service: str, target_header: str | None) ->
         json.dumps(body),
         status=error.status,
         mimetype="application/json",
-        headers={"x-amzn-ErrorType": error.code},
+        headers={"x-amzn-ErrorType": error.code, **request_id},
     )

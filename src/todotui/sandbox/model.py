@@ -5,7 +5,11 @@ Pure (no IO), so every rule can be unit-tested and explained:
 - the request rate comes from the scenario, with a gentle daily shape and a little noise;
 - GET requests are answered by the API cache when the stage has one (fewer invocations);
 - duration = handler CPU time (which falls as memory rises, up to one full vCPU at 1,769 MB)
-  + DynamoDB latency + any slow dependency; the bad version adds its own latency;
+  + DynamoDB latency + any slow dependency;
+- the alias's live routing sends each invocation to a version at random with its configured
+  weight (a binomial draw: at low traffic the observed share is noisy, as on AWS); a version
+  that runs a candidate's code (known by its CodeSha256) adds that candidate's errors and
+  latency for the invocations it gets;
 - concurrency = invocation rate x duration (Little's law); above the reserved (or account)
   concurrency the excess is throttled;
 - new execution environments cold-start (an init duration on the API's latency) unless READY
@@ -27,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from todotui.sandbox.scenarios import Traffic
+from todotui.sandbox.scenarios import Candidate, Traffic
 
 ACCOUNT_CONCURRENCY = 1000
 """Lambda's default account concurrency limit per region."""
@@ -52,6 +56,10 @@ BASELINE_4XX_SHARE = 0.004
 """Not-found and validation errors that every API sees."""
 SIGNIN_FAILURE_SHARE = 0.05
 """Legitimate users mistyping their password."""
+P99_RATIO = 1.9
+"""A route's p99 duration over its mean (the maximum is 2 to 2.6 times the mean)."""
+EXACT_BINOMIAL_BELOW = 64
+"""Trials up to which a binomial draw flips a coin for each one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +155,9 @@ class StackState:
     primary_version: str = "1"
     additional_version: str | None = None
     additional_weight: float = 0.0
+    candidate_code: Mapping[str, Candidate] = field(default_factory=dict)
+    """Versions whose code is a candidate's (by CodeSha256): version -> that candidate. Every
+    other version runs the stable code."""
     cache_enabled: bool = False
     cache_size_gb: float | None = None
     cache_ttl_s: int = 300
@@ -162,7 +173,11 @@ class StackState:
 
     def version_weights(self) -> dict[str, float]:
         """The alias's routing: ExecutedVersion -> share of invocations."""
-        if self.additional_version and self.additional_weight > 0:
+        if (
+            self.additional_version
+            and self.additional_version != self.primary_version
+            and self.additional_weight > 0
+        ):
             weight = min(1.0, max(0.0, self.additional_weight))
             return {self.primary_version: 1.0 - weight, self.additional_version: weight}
         return {self.primary_version: 1.0}
@@ -208,13 +223,20 @@ class VersionFigures:
 
     version: str
     weight: float
+    """The alias's configured share for this version (the observed share is drawn from it)."""
     invocations: int
     errors: int
     duration: Stat | None
     """None when the version ran no invocations."""
     concurrency: float
     cold_starts: int
-    bad: bool
+    candidate: Candidate | None
+    """The candidate whose code this version runs, or None for the stable code."""
+    throttles: int = 0
+    """Concurrency throttles of the invocations the alias routed to this version."""
+    p99_ms: float | None = None
+    """The period's p99 duration (what CloudWatch's percentile would show); None with no
+    invocations."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +265,8 @@ class LambdaFigures:
     versions: tuple[VersionFigures, ...]
     provisioned: tuple[ProvisionedFigures, ...]
     error_kinds: Mapping[str, int]
-    """Why invocations failed: "throttled" (DynamoDB), "exception", "timeout", "bad-version"."""
+    """Why invocations failed: "throttled" (DynamoDB), "exception", "timeout", "candidate"
+    (the candidate code's own failures)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +343,51 @@ def draw(expected: float, rng: random.Random) -> int:
     return whole + (1 if rng.random() < expected - whole else 0)
 
 
+def binomial(trials: int, p: float, rng: random.Random) -> int:
+    """How many of `trials` independent events of probability `p` happen (a binomial draw).
+
+    Exact coin flips for few trials; the normal approximation when the spread is wide; the
+    inverse of the distribution function otherwise (few expected events among many trials).
+    """
+    if trials <= 0 or p <= 0:
+        return 0
+    if p >= 1:
+        return trials
+    if p > 0.5:
+        return trials - binomial(trials, 1.0 - p, rng)
+    if trials <= EXACT_BINOMIAL_BELOW:
+        return sum(1 for _ in range(trials) if rng.random() < p)
+    mean = trials * p
+    variance = mean * (1.0 - p)
+    if variance >= 25:
+        return min(trials, max(0, round(rng.gauss(mean, math.sqrt(variance)))))
+    u = rng.random()
+    k = 0
+    probability = (1.0 - p) ** trials
+    cumulative = probability
+    odds = p / (1.0 - p)
+    while u > cumulative and k < trials:
+        probability *= (trials - k) / (k + 1) * odds
+        k += 1
+        cumulative += probability
+    return k
+
+
+def split(count: int, weights: Mapping[str, float], rng: random.Random) -> dict[str, int]:
+    """Route `count` invocations among versions at random with their weights (as an alias
+    does, one invocation at a time): one version takes all, two share by a binomial draw."""
+    versions = list(weights)
+    out = {v: 0 for v in versions}
+    remaining, remaining_weight = count, sum(weights.values())
+    for v in versions[:-1]:
+        share = weights[v] / remaining_weight if remaining_weight > 0 else 0.0
+        out[v] = binomial(remaining, share, rng)
+        remaining -= out[v]
+        remaining_weight -= weights[v]
+    out[versions[-1]] = remaining
+    return out
+
+
 def ramp(traffic: Traffic, ticks_in_scenario: int) -> float:
     """How far the scenario has grown in: 0 < ramp <= 1 over `ramp_ticks` ticks."""
     return min(1.0, (ticks_in_scenario + 1) / max(1, traffic.ramp_ticks))
@@ -368,7 +436,7 @@ def timeout_share(mean_ms: float, timeout_ms: float) -> float:
 
 
 def route_ms(route: Route, state: StackState, traffic: Traffic, grown: float) -> float:
-    """Mean duration of one successful invocation of `route` on a good version."""
+    """Mean duration of one successful invocation of `route` on the stable code."""
     ms = handler_ms(state.memory_mb) + traffic.dependency_ms * grown
     if route.operation:
         ms += OPERATION_LATENCY_MS[route.operation]
@@ -379,6 +447,23 @@ def route_ms(route: Route, state: StackState, traffic: Traffic, grown: float) ->
     return ms
 
 
+def version_ms(
+    route: Route, state: StackState, traffic: Traffic, grown: float, code: Candidate | None
+) -> tuple[float, float]:
+    """(mean, p99) duration of one successful invocation of `route` on a version running `code`.
+
+    A candidate's tail factor stretches the handler's own CPU time in the mean and the whole
+    tail in the p99; its extra milliseconds add to both.
+    """
+    ms = route_ms(route, state, traffic, grown)
+    if code is None:
+        return ms, ms * P99_RATIO
+    cpu = HANDLER_CPU_MS_AT_128 * cpu_scale(state.memory_mb)
+    mean = max(1.0, ms + cpu * (code.tail_factor - 1.0) + code.extra_ms)
+    p99 = max(mean, (ms + code.extra_ms) * P99_RATIO * code.tail_factor)
+    return mean, p99
+
+
 def simulate(
     state: StackState,
     traffic: Traffic,
@@ -387,14 +472,13 @@ def simulate(
     period: float,
     rng: random.Random,
     ticks_in_scenario: int = 0,
-    bad_version: str | None = None,
     previous_concurrency: float = 0.0,
 ) -> TickOutcome:
     """One period of traffic against a stack in `state`, shaped by `traffic`.
 
-    `bad_version` is the version a bad deploy published (its own error rate and latency apply
-    to the share of traffic its alias weight sends it); `previous_concurrency` is last period's
-    on-demand concurrency, so a rise shows up as cold starts.
+    Each version behind the alias gets a random share of the invocations drawn from its
+    weight, and behaves as its code does (`state.candidate_code`); `previous_concurrency` is
+    last period's on-demand concurrency, so a rise shows up as cold starts.
     """
     grown = ramp(traffic, ticks_in_scenario)
     rate = request_rate(traffic, at, ticks_in_scenario, rng)
@@ -415,10 +499,8 @@ def simulate(
 
     # --- Lambda concurrency limit (Little's law on the demand) ------------------------------
     weights = state.version_weights()
-    mean_ms = {
-        v: _mix_mean(wanted, state, traffic, grown, extra=_bad_extra(v, bad_version, traffic))
-        for v in weights
-    }
+    code = {v: state.candidate_code.get(v) for v in weights}
+    mean_ms = {v: _mix_mean(wanted, state, traffic, grown, code[v]) for v in weights}
     demand_ms = sum(weights[v] * mean_ms[v] for v in weights)
     demand_concurrency = total_wanted / period * demand_ms / 1000
     limit = state.concurrency_limit
@@ -426,16 +508,12 @@ def simulate(
     invoked = {name: n - draw(n * throttle_share, rng) for name, n in wanted.items()}
     throttles = total_wanted - sum(invoked.values())
 
-    # --- Split by ExecutedVersion -------------------------------------------------------------
+    # --- Split by ExecutedVersion: each invocation goes to a version at random ---------------
     by_version: dict[str, dict[str, int]] = {v: {} for v in weights}
     for name, n in invoked.items():
-        remaining = n
-        for i, v in enumerate(weights):
-            share = (
-                remaining if i == len(weights) - 1 else min(remaining, draw(n * weights[v], rng))
-            )
+        for v, share in split(n, weights, rng).items():
             by_version[v][name] = share
-            remaining -= share
+    throttles_by_version = split(throttles, weights, rng)
 
     # --- DynamoDB: demand against capacity ----------------------------------------------------
     op_calls = {op: 0 for op in OPERATIONS}
@@ -455,7 +533,7 @@ def simulate(
     # --- Invocation outcomes per version -----------------------------------------------------
     timeout_ms = state.timeout_s * 1000
     versions: list[VersionFigures] = []
-    error_kinds = {"throttled": 0, "exception": 0, "timeout": 0, "bad-version": 0}
+    error_kinds = {"throttled": 0, "exception": 0, "timeout": 0, "candidate": 0}
     audit_writes = 0
     total_cold = 0
     total_on_demand = 0.0
@@ -463,10 +541,13 @@ def simulate(
     for v, weight in weights.items():
         calls = by_version[v]
         n = sum(calls.values())
-        is_bad = v == bad_version
-        extra = _bad_extra(v, bad_version, traffic)
+        candidate = code[v]
+        extra = candidate.extra_ms if candidate else 0.0
+        failing = candidate.error_rate if candidate else 0.0
         errors = 0
         total_ms = 0.0
+        p99_weighted = 0.0
+        timed_out_calls = 0
         low, high = math.inf, 0.0
         for route in ROUTES:
             count = calls[route.name]
@@ -476,25 +557,30 @@ def simulate(
                 count, _take_share(throttled_by_route[route.name], count, invoked[route.name])
             )
             ok_calls = count - throttled
-            ms = route_ms(route, state, traffic, grown) + extra
+            ms, p99 = version_ms(route, state, traffic, grown, candidate)
             timed_out = draw(ok_calls * timeout_share(ms, timeout_ms), rng)
             rest = ok_calls - timed_out
             exceptions = draw(rest * traffic.handler_error_rate * grown, rng)
-            bad_errors = (
-                draw((rest - exceptions) * traffic.bad_version_error_rate, rng) if is_bad else 0
-            )
-            errors += throttled + timed_out + exceptions + bad_errors
+            candidate_errors = draw((rest - exceptions) * failing, rng) if failing else 0
+            errors += throttled + timed_out + exceptions + candidate_errors
             error_kinds["throttled"] += throttled
             error_kinds["timeout"] += timed_out
             error_kinds["exception"] += exceptions
-            error_kinds["bad-version"] += bad_errors
+            error_kinds["candidate"] += candidate_errors
             if route.audited:
                 audit_writes += ok_calls - timed_out
             fast_ms = min(ms, timeout_ms)
             total_ms += rest * fast_ms + timed_out * timeout_ms
-            total_ms += throttled * (handler_ms(state.memory_mb) + THROTTLE_RETRY_MS + extra)
+            throttled_ms = handler_ms(state.memory_mb) + THROTTLE_RETRY_MS + extra
+            total_ms += throttled * throttled_ms
+            p99_weighted += rest * min(p99, timeout_ms) + throttled * min(
+                timeout_ms, throttled_ms + 2 * THROTTLE_RETRY_MS
+            )
+            timed_out_calls += timed_out
             low = min(low, 0.55 * fast_ms)
             high = max(high, min(timeout_ms, fast_ms * rng.uniform(2.0, 2.6)))
+            if candidate:  # a stretched tail reaches past the stable code's maximum
+                high = max(high, min(timeout_ms, p99 * rng.uniform(1.05, 1.25)))
             if timed_out:
                 high = timeout_ms
             if throttled:
@@ -502,6 +588,15 @@ def simulate(
                     high, min(timeout_ms, handler_ms(state.memory_mb) + 3 * THROTTLE_RETRY_MS)
                 )
         duration = Stat(n, total_ms, low, high) if n else None
+        # A p99 is not a mean, but the invocation-weighted p99 of the routes is close enough
+        # for a mix this even; when 1% or more time out, the p99 is the timeout itself.
+        p99_ms: float | None = None
+        if duration is not None:
+            answered = n - timed_out_calls
+            if timed_out_calls >= 0.01 * n or not answered:
+                p99_ms = timeout_ms
+            else:
+                p99_ms = max(duration.average, p99_weighted / answered)
         concurrency = n / period * (total_ms / n if n else 0.0) / 1000
 
         # Cold starts on environments that provisioned concurrency does not cover.
@@ -513,7 +608,20 @@ def simulate(
         growth = max(0.0, on_demand_concurrency - previous_concurrency * weight)
         cold = min(n, draw(on_demand_invocations * ENV_RECYCLE_SHARE + growth, rng)) if n else 0
         total_cold += cold
-        versions.append(VersionFigures(v, weight, n, errors, duration, concurrency, cold, is_bad))
+        versions.append(
+            VersionFigures(
+                v,
+                weight,
+                n,
+                errors,
+                duration,
+                concurrency,
+                cold,
+                candidate,
+                throttles=throttles_by_version[v],
+                p99_ms=p99_ms,
+            )
+        )
 
     function_invocations = sum(vf.invocations for vf in versions)
     function_errors = sum(vf.errors for vf in versions)
@@ -640,17 +748,19 @@ def simulate(
     )
 
 
-def _bad_extra(version: str, bad_version: str | None, traffic: Traffic) -> float:
-    return traffic.bad_version_extra_ms if version == bad_version else 0.0
-
-
 def _mix_mean(
-    calls: Mapping[str, int], state: StackState, traffic: Traffic, grown: float, extra: float
+    calls: Mapping[str, int],
+    state: StackState,
+    traffic: Traffic,
+    grown: float,
+    code: Candidate | None,
 ) -> float:
     total = sum(calls.values())
     if not total:
         return 0.0
-    return sum(calls[r.name] * (route_ms(r, state, traffic, grown) + extra) for r in ROUTES) / total
+    return (
+        sum(calls[r.name] * version_ms(r, state, traffic, grown, code)[0] for r in ROUTES) / total
+    )
 
 
 def _throttled_share(

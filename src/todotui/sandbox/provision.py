@@ -3,10 +3,17 @@
 Everything goes through the endpoint, as a user's own infrastructure code would, so the
 stack is exactly what any client (todotui, boto3, the aws CLI) sees. Each step first looks
 for what already exists, so provisioning twice against the same server is harmless.
+
+The function gets two codes: the stable code (version 1, behind the alias) and a candidate's
+(`scenarios.Candidate`), uploaded to $LATEST and published as the next version with the alias
+left alone. Each candidate's package is built byte for byte the same every time, so its
+CodeSha256 names it: the simulator knows which versions run which code from that alone.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
 import math
@@ -21,6 +28,7 @@ from botocore.exceptions import ClientError
 
 from todotui.config import StackNames
 from todotui.sandbox import DUMMY_ACCESS_KEY_ID, DUMMY_SECRET_ACCESS_KEY, SANDBOX_REGION
+from todotui.sandbox.scenarios import CANDIDATES, DEFAULT_CANDIDATE, Candidate
 
 TEST_USERS = ("test@example.com", "alice@example.com", "mallory@example.com")
 """The user pool's people; the runbook signs in as test@example.com."""
@@ -37,6 +45,9 @@ def handler(event, context):
     """The Todo API's single entry point (the sandbox never runs it: traffic is simulated)."""
     return {"statusCode": 200, "body": json.dumps([])}
 '''
+_ZIP_DATE = (2025, 1, 1, 0, 0, 0)
+"""Every package's file date: the same source always zips to the same bytes (and CodeSha256)."""
+STABLE_DESCRIPTION = "stable release"
 
 _ASSUME_ROLE_POLICY = {
     "Version": "2012-10-17",
@@ -65,10 +76,11 @@ class Stack:
     versions: tuple[str, ...]
     """Published Lambda versions, oldest first."""
     stable_version: str
-    """The version the alias routes all traffic to after provisioning."""
+    """The version the alias routes all traffic to after provisioning (the stable code)."""
     candidate_version: str
-    """The newest published version, not yet behind the alias (the one a blue-green shift sends
-    traffic to; bad in the bad-deploy scenario)."""
+    """The version that runs the current candidate's code, not behind the alias: the one a
+    blue-green shift sends traffic to. Choosing a deploy scenario publishes its candidate
+    (bad-deploy, good-deploy, subtle-regression), so this moves on."""
     table_arn: str
     ondemand_table_arn: str
     api_id: str
@@ -154,9 +166,80 @@ def provision(
     *,
     region: str = SANDBOX_REGION,
     period: float = 60.0,
+    candidate: Candidate = DEFAULT_CANDIDATE,
 ) -> Stack:
-    """Create (or find) every resource of the stack and return their identifiers."""
-    return _Provisioner(endpoint_url, names, region, period).run()
+    """Create (or find) every resource of the stack and return their identifiers.
+
+    `candidate` is the code change published as the next version (the alias stays on stable).
+    """
+    return _Provisioner(endpoint_url, names, region, period, candidate).run()
+
+
+def handler_zip(candidate: Candidate | None = None) -> bytes:
+    """The deployment package of the stable code, or of `candidate`'s (the same bytes each time)."""
+    source = _HANDLER_SOURCE
+    if candidate is not None:
+        source += (
+            f'\n\nCHANGE = {json.dumps(candidate.summary)}\n"""What this release changes."""\n'
+        )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        entry = zipfile.ZipInfo("app.py", date_time=_ZIP_DATE)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.external_attr = 0o644 << 16
+        archive.writestr(entry, source)
+    return buffer.getvalue()
+
+
+def code_sha256(package: bytes) -> str:
+    """Lambda's CodeSha256 of a deployment package: the base64 of its SHA-256."""
+    return base64.b64encode(hashlib.sha256(package).digest()).decode("ascii")
+
+
+def candidate_codes() -> dict[str, Candidate]:
+    """CodeSha256 -> the candidate whose code it is, for every candidate the sandbox knows."""
+    return {code_sha256(handler_zip(c)): c for c in CANDIDATES}
+
+
+def published_versions(lam: Any, function_name: str) -> tuple[str, ...]:
+    """The function's published version numbers, oldest first."""
+    found: list[str] = []
+    for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=function_name):
+        found.extend(v["Version"] for v in page["Versions"] if v["Version"] != "$LATEST")
+    return tuple(sorted(found, key=int))
+
+
+def candidate_description(candidate: Candidate) -> str:
+    return f"candidate: {candidate.summary}"
+
+
+def publish_candidate(lam: Any, function_name: str, candidate: Candidate) -> str:
+    """The version that runs `candidate`'s code: the newest published version if it already
+    does; otherwise the code goes to $LATEST and is published as the next version, guarded by
+    its CodeSha256 (as a careful pipeline does). No alias is touched."""
+    package = handler_zip(candidate)
+    sha = code_sha256(package)
+    published = [
+        v
+        for page in lam.get_paginator("list_versions_by_function").paginate(
+            FunctionName=function_name
+        )
+        for v in page["Versions"]
+        if v["Version"] != "$LATEST"
+    ]
+    newest = max(published, key=lambda v: int(v["Version"]), default=None)
+    if newest is not None and newest.get("CodeSha256") == sha:
+        return str(newest["Version"])
+    latest = lam.get_function_configuration(FunctionName=function_name)
+    if latest.get("CodeSha256") != sha:
+        lam.update_function_code(FunctionName=function_name, ZipFile=package)
+    return str(
+        lam.publish_version(
+            FunctionName=function_name,
+            CodeSha256=sha,
+            Description=candidate_description(candidate),
+        )["Version"]
+    )
 
 
 def _error_code(exc: ClientError) -> str:
@@ -164,10 +247,18 @@ def _error_code(exc: ClientError) -> str:
 
 
 class _Provisioner:
-    def __init__(self, endpoint_url: str, names: StackNames, region: str, period: float) -> None:
+    def __init__(
+        self,
+        endpoint_url: str,
+        names: StackNames,
+        region: str,
+        period: float,
+        candidate: Candidate,
+    ) -> None:
         self.names = names
         self.region = region
         self.period = period
+        self.candidate = candidate
         self._endpoint_url = endpoint_url
         self._clients: dict[str, Any] = {}
 
@@ -179,7 +270,7 @@ class _Provisioner:
     def run(self) -> Stack:
         account_id = self.client("sts").get_caller_identity()["Account"]
         role_arn = self.role()
-        function_arn, versions, alias_arn = self.function(role_arn)
+        function_arn, versions, alias_arn, candidate_version = self.function(role_arn)
         table_arn = self.table(self.names.table_name, on_demand=False)
         ondemand_table_arn = self.table(self.names.ondemand_table_name, on_demand=True)
         user_pool_id, user_pool_arn, client_id = self.user_pool()
@@ -198,7 +289,7 @@ class _Provisioner:
             alias_arn=alias_arn,
             versions=versions,
             stable_version=versions[0],
-            candidate_version=versions[-1],
+            candidate_version=candidate_version,
             table_arn=table_arn,
             ondemand_table_arn=ondemand_table_arn,
             api_id=api_id,
@@ -229,11 +320,12 @@ class _Provisioner:
             RoleName=role_name, AssumeRolePolicyDocument=json.dumps(_ASSUME_ROLE_POLICY)
         )["Role"]["Arn"]
 
-    def function(self, role_arn: str) -> tuple[str, tuple[str, ...], str]:
-        """The function, two published versions (stable, candidate) and the alias on the stable one.
+    def function(self, role_arn: str) -> tuple[str, tuple[str, ...], str, str]:
+        """The function, its published versions (stable, then the candidate), the alias on the
+        stable one with no routing, and the candidate's version.
 
-        Two versions match the runbook's blue-green page: `AdditionalVersionWeights={2=0.1}`
-        shifts traffic to the candidate, `--function-version 1` rolls back.
+        On a fresh stack the candidate is version 2, as on the runbook's blue-green page:
+        `AdditionalVersionWeights={2=0.1}` shifts traffic to it, `--function-version 1` rolls back.
         """
         lam = self.client("lambda")
         name = self.names.function_name
@@ -247,21 +339,15 @@ class _Provisioner:
                 Runtime="python3.12",
                 Role=role_arn,
                 Handler="app.handler",
-                Code={"ZipFile": _handler_zip()},
+                Code={"ZipFile": handler_zip()},
                 Description="Todo API handler",
                 MemorySize=128,
                 Timeout=30,
                 Environment={"Variables": {"TABLE_NAME": self.names.table_name}},
             )["FunctionArn"]
         versions = self.published_versions()
-        for build, description in (("1", "stable release"), ("2", "candidate release")):
-            if len(versions) >= int(build):
-                continue
-            lam.update_function_configuration(
-                FunctionName=name,
-                Environment={"Variables": {"TABLE_NAME": self.names.table_name, "BUILD": build}},
-            )
-            lam.publish_version(FunctionName=name, Description=description)
+        if not versions:
+            lam.publish_version(FunctionName=name, Description=STABLE_DESCRIPTION)
             versions = self.published_versions()
         try:
             alias_arn = lam.get_alias(FunctionName=name, Name=self.names.alias)["AliasArn"]
@@ -274,16 +360,11 @@ class _Provisioner:
                 FunctionVersion=versions[0],
                 Description="production traffic",
             )["AliasArn"]
-        return function_arn, versions, alias_arn
+        candidate_version = publish_candidate(lam, name, self.candidate)
+        return function_arn, self.published_versions(), alias_arn, candidate_version
 
     def published_versions(self) -> tuple[str, ...]:
-        lam = self.client("lambda")
-        found: list[str] = []
-        for page in lam.get_paginator("list_versions_by_function").paginate(
-            FunctionName=self.names.function_name
-        ):
-            found.extend(v["Version"] for v in page["Versions"] if v["Version"] != "$LATEST")
-        return tuple(sorted(found, key=int))
+        return published_versions(self.client("lambda"), self.names.function_name)
 
     # -- DynamoDB ---------------------------------------------------------------------------
 
@@ -564,10 +645,3 @@ def _metric_query(
         },
         "ReturnData": False,
     }
-
-
-def _handler_zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("app.py", _HANDLER_SOURCE)
-    return buffer.getvalue()

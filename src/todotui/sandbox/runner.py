@@ -3,6 +3,9 @@
 One process holds everything (server, stack, simulator), so a sandbox is one pid to stop.
 Simulated time advances one period per tick: on a wall-clock-aligned timer (auto), or only
 through the control API (--manual, for tests that advance time without sleeping).
+
+Choosing a deploy scenario (at start or later) publishes its candidate code as the next
+version; the alias stays where it is, for the operator to shift.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import signal
 import sys
 import threading
 import traceback
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,7 +28,7 @@ from todotui.sandbox import (
     client_environment,
     require_loopback,
 )
-from todotui.sandbox.scenarios import SCENARIOS, Scenario, scenario_named
+from todotui.sandbox.scenarios import DEFAULT_CANDIDATE, SCENARIOS, Scenario, scenario_named
 from todotui.telemetry.series import align_down
 
 DEFAULT_BACKFILL = 60
@@ -113,12 +117,35 @@ class SandboxRuntime:
             self.ticks += 1
 
     def set_scenario(self, name: str) -> dict[str, Any]:
+        scenario = scenario_named(name)  # ValueError listing the valid names
         with self._lock:
+            if scenario.traffic.candidate is not None:
+                self._publish_candidate(scenario)
             if self.simulator is not None:
                 self.simulator.set_scenario(name)
             else:
-                self._scenario = scenario_named(name)
+                self._scenario = scenario
         return self.status()
+
+    def _publish_candidate(self, scenario: Scenario) -> None:
+        """The scenario's candidate code as the next version (unless the newest already runs it)."""
+        from todotui.sandbox.provision import (
+            publish_candidate,
+            published_versions,
+            sandbox_client,
+        )
+
+        assert scenario.traffic.candidate is not None
+        lam = sandbox_client("lambda", self.endpoint, self.region)
+        fn = self.names.function_name
+        candidate_version = publish_candidate(lam, fn, scenario.traffic.candidate)
+        self.stack = replace(
+            self.stack,
+            versions=published_versions(lam, fn),
+            candidate_version=candidate_version,
+        )
+        if self.simulator is not None:
+            self.simulator.stack = self.stack
 
     def status(self) -> dict[str, Any]:
         scenario = self.scenario
@@ -219,7 +246,13 @@ def _serve(
     try:
         endpoint = server.endpoint
         gaps.connect(endpoint)
-        stack = provision(endpoint, names, region=region, period=args.period)
+        stack = provision(
+            endpoint,
+            names,
+            region=region,
+            period=args.period,
+            candidate=scenario.traffic.candidate or DEFAULT_CANDIDATE,
+        )
         start = align_down(datetime.now(UTC), args.period) - timedelta(
             seconds=backfill * args.period
         )

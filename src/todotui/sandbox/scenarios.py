@@ -3,6 +3,12 @@
 Each scenario carries the few numbers the traffic model needs (`Traffic`). The model
 itself lives in `model.py`; the numbers here only say how this incident differs from
 a normal weekday.
+
+A deploy scenario also describes a *candidate* code change (`Candidate`). The sandbox
+uploads that code and publishes it as the next version, leaving the alias where it was:
+it is the operator (or the cockpit's rollout) that shifts traffic to it. The behaviour
+belongs to the code, not to the scenario: any version whose CodeSha256 is the candidate
+code's behaves as the candidate, for the share of traffic the alias's live routing sends it.
 """
 
 from __future__ import annotations
@@ -11,6 +17,28 @@ from dataclasses import dataclass, field
 
 ATTACKER = "mallory@example.com"
 """The user whose account the auth-attack scenario hammers (provisioned as a test user)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A code change published as a version of its own: how that code behaves once it runs.
+
+    The figures are relative to the stable code under the same traffic: the scenario's own
+    error rate and latency apply to every version alike.
+    """
+
+    summary: str
+    """What the change is, as a release note would say it (the version's Description is
+    "candidate: <summary>")."""
+    error_rate: float = 0.0
+    """Share of the candidate's invocations that fail because of the change (0 = no more
+    errors than stable)."""
+    extra_ms: float = 0.0
+    """Milliseconds the change adds to every invocation (negative: faster)."""
+    tail_factor: float = 1.0
+    """Multiplies the handler's own work (everything but the runtime's fixed overhead): the
+    slow tail stretches most, so the p99 rises by about this factor and the average a little
+    less (1.0 = no change)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +55,9 @@ class Traffic:
     """Share of invocations that fail with an unhandled exception in the handler."""
     dependency_ms: float = 0.0
     """Extra latency of a downstream call, added to every invocation (no errors)."""
-    bad_version_error_rate: float = 0.0
-    """Share of the bad version's invocations that fail (bad-deploy only)."""
-    bad_version_extra_ms: float = 0.0
-    """Extra duration of the bad version's invocations (bad-deploy only)."""
-    bad_version_weight: float = 0.0
-    """Alias weight the bad deploy routes to the new version (0 = no deploy happens)."""
+    candidate: Candidate | None = None
+    """The code change this scenario publishes as the next version (deploy scenarios only);
+    None leaves the versions as they are."""
     failed_signins_rps: float = 0.0
     """Failed sign-ins per second from the attacker (auth-attack only)."""
     attacker: str = ATTACKER
@@ -45,6 +70,19 @@ class Scenario:
     """One line: what the operator should see, and which runbook procedure answers it."""
     traffic: Traffic = field(default_factory=Traffic)
     """The model parameters that make this incident."""
+
+
+BAD_CANDIDATE = Candidate("due dates in the todo serializer", error_rate=0.35, extra_ms=2500.0)
+"""Fails about a third of its invocations (a TypeError in the serializer) and is 2.5 s slower."""
+GOOD_CANDIDATE = Candidate("todo list query tuned", tail_factor=0.96)
+"""As reliable as stable and a little faster."""
+SUBTLE_CANDIDATE = Candidate("audit trail for every request", tail_factor=1.33)
+"""Errs no more than stable; its handler does a third more work (average +30%, p99 +33%)."""
+DEFAULT_CANDIDATE = GOOD_CANDIDATE
+"""What provisioning publishes as version 2 when the first scenario has no candidate of its own
+(a blue-green shift then always has a published version to go to)."""
+CANDIDATES: tuple[Candidate, ...] = (BAD_CANDIDATE, GOOD_CANDIDATE, SUBTLE_CANDIDATE)
+"""Every candidate code the sandbox can publish (the simulator knows each by its CodeSha256)."""
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -75,11 +113,26 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "bad-deploy",
-            "A new version behind the PROD alias fails and is slow for the share of traffic it "
-            "receives. Runbook: Blue-Green Deployment -> Rollback if Needed.",
-            Traffic(
-                bad_version_error_rate=0.35, bad_version_extra_ms=2500.0, bad_version_weight=0.2
-            ),
+            "A candidate version is published (PROD stays on stable): shift a share to it and "
+            "that share fails about a third of the time and runs 2.5 s slower; the "
+            "ExecutedVersion panes single it out. Runbook: Blue-Green Deployment -> Rollback "
+            "if Needed.",
+            Traffic(candidate=BAD_CANDIDATE),
+        ),
+        Scenario(
+            "good-deploy",
+            "A healthy candidate version is published (PROD stays on stable): shift traffic "
+            "to it step by step and its errors and latency match stable's all the way to "
+            "100%. Runbook: Blue-Green Deployment (shift, monitor, promote).",
+            Traffic(candidate=GOOD_CANDIDATE),
+        ),
+        Scenario(
+            "subtle-regression",
+            "A candidate version is published (PROD stays on stable) that errs no more than "
+            "stable but is about a third slower, most in the tail: every absolute threshold "
+            "passes, only a comparison with stable's duration catches it. Runbook: "
+            "Blue-Green Deployment -> Monitor, Rollback if Needed.",
+            Traffic(candidate=SUBTLE_CANDIDATE),
         ),
         Scenario(
             "auth-attack",

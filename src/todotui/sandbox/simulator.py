@@ -1,7 +1,8 @@
 """The sandbox's traffic simulator: read the stack, run the model, publish what AWS would.
 
 Each tick simulates one period at `now`: it reads the stack's live state through the AWS API
-(so a remediation made by anyone changes what follows), runs the pure model (`model.py`),
+(so a remediation made by anyone changes what follows), including the alias's routing and the
+code (CodeSha256) of each version it routes to, runs the pure model (`model.py`),
 pushes one aggregated datapoint per series to CloudWatch, writes log lines and X-Ray
 segments, evaluates the alarms (`alarms.py`) and prunes old datapoints. It runs in the
 sandbox process next to moto's server and talks to it with boto3 on the endpoint URL.
@@ -30,8 +31,13 @@ from todotui.sandbox.model import (
     TickOutcome,
     simulate,
 )
-from todotui.sandbox.provision import Stack, sandbox_client
-from todotui.sandbox.scenarios import Scenario, scenario_named
+from todotui.sandbox.provision import (
+    Stack,
+    candidate_codes,
+    candidate_description,
+    sandbox_client,
+)
+from todotui.sandbox.scenarios import Candidate, Scenario, scenario_named
 from todotui.telemetry.catalogue import APIGATEWAY, DYNAMODB, LAMBDA, PUBLISHED_UNITS, series_key
 from todotui.telemetry.series import align_down
 
@@ -51,7 +57,6 @@ NORMAL_SAMPLES = 2
 TRACES_PER_TICK = 2
 LOG_STREAM_TICKS = 60
 """A log stream stands for one execution environment; a new one starts every this many ticks."""
-DEPLOY_WEIGHT_DEFAULT = 0.2
 ACCOUNT_FALLBACK = "123456789012"
 
 
@@ -122,6 +127,7 @@ def metric_data(outcome: TickOutcome, names: StackNames) -> list[Datum]:
             put(LAMBDA, "Invocations", dims, Stat(v.invocations, v.invocations, 1, 1))
             put(LAMBDA, "Errors", dims, Stat.of_counts(v.errors, v.invocations))
             put(LAMBDA, "Duration", dims, v.duration)
+        put(LAMBDA, "Throttles", dims, Stat.of_counts(v.throttles, v.invocations + v.throttles))
     for pc in f.provisioned:
         dims = {"FunctionName": fn, "Resource": f"{fn}:{pc.qualifier}"}
         put(
@@ -301,9 +307,9 @@ class Simulator:
             account_id=stack.account_id or ACCOUNT_FALLBACK,
         )
         self._ticks_in_scenario = 0
-        self._bad_version: str | None = None
-        self._deploy_pending = self.scenario.traffic.bad_version_weight > 0
         self._previous_concurrency = 0.0
+        self._candidate_codes = candidate_codes()
+        """CodeSha256 -> the candidate whose code it is."""
         self._state = StackState(
             table=TableState(names.table_name),
             audit_table=TableState(names.ondemand_table_name, "PAY_PER_REQUEST", None, None),
@@ -322,12 +328,6 @@ class Simulator:
         with self._lock:
             self.scenario = scenario
             self._ticks_in_scenario = 0
-            self._deploy_pending = scenario.traffic.bad_version_weight > 0
-
-    @property
-    def bad_version(self) -> str | None:
-        """The version the last bad deploy published or routed to (None before any)."""
-        return self._bad_version
 
     def backfill(self, count: int) -> dict[str, Any]:
         """Simulate `count` periods of history at once, for charts that open full.
@@ -338,8 +338,6 @@ class Simulator:
         """
         with self._lock:
             self.problems = []
-            if self._deploy_pending:
-                self._deploy_bad_version()
             state = self.read_state()
             data: list[tuple[Datum, datetime]] = []
             outcome, at = None, self.now
@@ -369,7 +367,6 @@ class Simulator:
             period=self.period,
             rng=self._rng,
             ticks_in_scenario=self._ticks_in_scenario,
-            bad_version=self._bad_version,
             previous_concurrency=self._previous_concurrency,
         )
         self._previous_concurrency = outcome.function.on_demand_concurrency
@@ -380,8 +377,6 @@ class Simulator:
         with self._lock:
             self.problems = []
             at = self.now
-            if self._deploy_pending:
-                self._deploy_bad_version()
             state = self.read_state()
             outcome = self._simulate(state, at)
             data = metric_data(outcome, self.names)
@@ -446,8 +441,23 @@ class Simulator:
             changes["primary_version"] = alias["FunctionVersion"]
             changes["additional_version"] = extra[0] if extra else None
             changes["additional_weight"] = float(extra[1]) if extra else 0.0
-        self._state = replace(state, **changes)
+        routed = replace(state, **changes)
+        code = self._read(lambda: self._candidates_behind(lam, routed), state.candidate_code)
+        self._state = replace(routed, candidate_code=code)
         return self._state
+
+    def _candidates_behind(self, lam: Any, state: StackState) -> dict[str, Candidate]:
+        """Which of the versions the alias routes to run a candidate's code (by CodeSha256),
+        whoever published them."""
+        found: dict[str, Candidate] = {}
+        for version in state.version_weights():
+            # Read every tick, not cached: moto reuses a deleted version's number.
+            config = lam.get_function_configuration(
+                FunctionName=self.names.function_name, Qualifier=version
+            )
+            if candidate := self._candidate_codes.get(str(config.get("CodeSha256", ""))):
+                found[version] = candidate
+        return found
 
     def _read(self, call: Any, fallback: Any) -> Any:
         try:
@@ -493,49 +503,6 @@ class Simulator:
                     a["Value"] for a in user.get("Attributes", []) if a["Name"] == "email"
                 )
         return frozenset(disabled)
-
-    # -- the bad deploy ---------------------------------------------------------------------------
-
-    def _deploy_bad_version(self) -> None:
-        """Start a bad deploy as a pipeline would: the newest version behind the alias at 20%.
-
-        If the newest published version is not yet the alias's primary (the provisioned
-        candidate), it is the one deployed; otherwise a new version is published first.
-        """
-        lam = self._clients.get("lambda")
-        fn, alias_name = self.names.function_name, self.names.alias
-        weight = self.scenario.traffic.bad_version_weight or DEPLOY_WEIGHT_DEFAULT
-        try:
-            alias = lam.get_alias(FunctionName=fn, Name=alias_name)
-            versions = [
-                v["Version"]
-                for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=fn)
-                for v in page["Versions"]
-                if v["Version"] != "$LATEST"
-            ]
-            newest = max(versions, key=int) if versions else None
-            if newest is None or newest == alias["FunctionVersion"]:
-                config = lam.get_function_configuration(FunctionName=fn)
-                variables = dict((config.get("Environment") or {}).get("Variables") or {})
-                variables["BUILD"] = str(int(newest or 0) + 1)
-                lam.update_function_configuration(
-                    FunctionName=fn, Environment={"Variables": variables}
-                )
-                newest = lam.publish_version(
-                    FunctionName=fn, Description=f"Production deployment {self.now:%Y-%m-%d %H:%M}"
-                )["Version"]
-            routing = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
-            if newest not in routing:
-                lam.update_alias(
-                    FunctionName=fn,
-                    Name=alias_name,
-                    RoutingConfig={"AdditionalVersionWeights": {newest: weight}},
-                )
-        except AWS_ERRORS as exc:
-            self.problems.append(f"bad deploy: {_aws_words(exc)} (retrying next tick)")
-            return
-        self._bad_version = newest
-        self._deploy_pending = False
 
     # -- writing -------------------------------------------------------------------------------------
 
@@ -639,7 +606,20 @@ class Simulator:
             "memory_mb": state.memory_mb,
             "table_capacity": [state.table.read_capacity, state.table.write_capacity],
             "routing": state.version_weights(),
-            "bad_version": self._bad_version,
+            "versions": {
+                v.version: {
+                    "weight": v.weight,
+                    "share": round(v.invocations / f.invocations, 4) if f.invocations else None,
+                    "invocations": v.invocations,
+                    "errors": v.errors,
+                    "throttles": v.throttles,
+                    "duration_avg_ms": round(v.duration.average, 1) if v.duration else None,
+                    "duration_p99_ms": round(v.p99_ms, 1) if v.p99_ms is not None else None,
+                    "code": candidate_description(v.candidate) if v.candidate else "stable",
+                }
+                for v in f.versions
+            },
+            "candidate_version": self.stack.candidate_version,
             "datapoints": datapoints,
             "alarm_transitions": [
                 {"alarm": t.alarm, "from": t.old, "to": t.new, "reason": t.reason}
@@ -717,7 +697,7 @@ ERROR_MESSAGES = {
         "KeyError: 'title'",
         'File "/var/task/todos/validate.py", line 31, in parse_todo\n    title = body["title"].strip()',
     ),
-    "bad-version": (
+    "candidate": (
         "TypeError: serialize_todo() got an unexpected keyword argument 'due_date'",
         'File "/var/task/todos/serialize.py", line 12, in dump\n    return serialize_todo(item, due_date=item.get("due"))',
     ),
@@ -740,15 +720,15 @@ def _log_lines(
     versions = [v for v in f.versions if v.invocations]
     if not versions:
         return
-    bad = next((v.version for v in versions if v.bad), None)
+    failing = [v for v in versions if v.candidate and v.candidate.error_rate > 0]
 
     def stamp(offset: int) -> str:
         moment = outcome.at + timedelta(milliseconds=offset)
         return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
     def version_for(kind: str) -> str:
-        if kind == "bad-version" and bad:
-            return bad
+        if kind == "candidate" and failing:
+            return rng.choices([v.version for v in failing], weights=[v.errors for v in failing])[0]
         weights = [v.invocations for v in versions]
         return rng.choices([v.version for v in versions], weights=weights)[0]
 

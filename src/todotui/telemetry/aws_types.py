@@ -75,6 +75,23 @@ class LogEvent(TypedDict, total=False):
 class FunctionConfiguration(TypedDict, total=False):
     MemorySize: int
     Timeout: int
+    Version: str
+    Description: str
+    CodeSha256: str
+    LastModified: str
+
+
+class AliasRoutingConfiguration(TypedDict, total=False):
+    AdditionalVersionWeights: dict[str, float]
+
+
+class AliasConfiguration(TypedDict, total=False):
+    """GetAlias's answer (the fields the cockpit reads)."""
+
+    Name: str
+    FunctionVersion: str
+    RoutingConfig: AliasRoutingConfiguration
+    RevisionId: str
 
 
 class FunctionConcurrency(TypedDict, total=False):

@@ -197,6 +197,51 @@ def catalogue(stack: StackNames, *, percentiles: bool = False) -> tuple[MetricSp
     return tuple(specs)
 
 
+PUBLISHED_VERSION = re.compile(r"^[0-9]+$")
+"""A published Lambda version number: what `ExecutedVersion` takes (never `$LATEST` or an alias)."""
+
+#: What each version's series measures, in the order `version_specs` asks for them.
+VERSION_FIELDS = ("invocations", "errors", "throttles", "duration_avg", "duration_p99")
+
+
+def is_published_version(version: str) -> bool:
+    """True for "1", "42": a version number (ASCII digits only), not `$LATEST` or an alias."""
+    return bool(PUBLISHED_VERSION.fullmatch(version))
+
+
+def version_series_id(version: str, field: str) -> str:
+    """The query id of one of a version's series: `ver{N}_{field}` (field from VERSION_FIELDS)."""
+    return f"ver{version}_{field}"
+
+
+def version_specs(
+    stack: StackNames, version: str, *, percentiles: bool = False
+) -> tuple[MetricSpec, ...]:
+    """The series of one version behind the alias (`Resource=<fn>:<alias>`, `ExecutedVersion=N`).
+
+    None for anything but a published version number: `$LATEST` never runs behind a weighted
+    alias, and only digits make a valid GetMetricData query id. `percentiles` adds p99."""
+    if not is_published_version(version):
+        return ()
+    dims = (
+        ("FunctionName", stack.function_name),
+        ("Resource", f"{stack.function_name}:{stack.alias}"),
+        ("ExecutedVersion", version),
+    )
+    asked = [
+        ("invocations", "Invocations", "Sum"),
+        ("errors", "Errors", "Sum"),
+        ("throttles", "Throttles", "Sum"),
+        ("duration_avg", "Duration", "Average"),
+    ]
+    if percentiles:
+        asked.append(("duration_p99", "Duration", "p99"))
+    return tuple(
+        _spec(version_series_id(version, field), LAMBDA, metric, dims, stat)
+        for field, metric, stat in asked
+    )
+
+
 def catalogue_problems(
     specs: Iterable[MetricSpec], published: Iterable[Series] = PUBLISHED
 ) -> tuple[str, ...]:

@@ -43,6 +43,10 @@ class SeriesBuffer:
     def get(self, timestamp: datetime) -> float | None:
         return self._points.get(timestamp)
 
+    def timestamps(self) -> list[datetime]:
+        """The period starts held, oldest first."""
+        return sorted(self._points)
+
     def on_grid(self, grid: Iterable[datetime]) -> list[float | None]:
         """The value for each period of `grid`; None where CloudWatch had no datapoint."""
         return [self._points.get(t) for t in grid]
@@ -88,6 +92,11 @@ class SeriesStore:
         if series_id not in self._buffers:
             self._buffers[series_id] = SeriesBuffer()
         return self._buffers[series_id]
+
+    def held(self, series_id: str) -> SeriesBuffer:
+        """The buffer of `series_id` if anything was ever merged into it, else an empty one
+        (reading never adds a series to the store)."""
+        return self._buffers.get(series_id) or SeriesBuffer()
 
     def on_grid(self, series_id: str, grid: list[datetime]) -> list[float | None]:
         return self.buffer(series_id).on_grid(grid)

@@ -9,7 +9,11 @@ GetMetricData call as every other pane. Pure: no IO, no AWS SDK.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from todotui.telemetry.aws_types import AliasConfiguration, FunctionConfiguration
+from todotui.telemetry.catalogue import VERSION_FIELDS, version_series_id
+from todotui.telemetry.series import SeriesStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,3 +129,68 @@ class VersionSamples:
         """The worst per-period p99 in the window (a p99 cannot be averaged)."""
         values = [p.duration_p99 for p in self.periods if p.duration_p99 is not None]
         return max(values) if values else None
+
+
+# --- from AWS's answers and the series store ----------------------------------------------
+
+
+def routing_from(function: str, alias: str, answer: AliasConfiguration) -> AliasRouting:
+    """A GetAlias answer as routing: FunctionVersion is the primary, the one entry of
+    RoutingConfig.AdditionalVersionWeights (AWS allows one) the additional version."""
+    weights = (answer.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+    additional, weight = None, 0.0
+    if weights:
+        additional, share = min(weights.items())
+        weight = float(share)
+    return AliasRouting(
+        function=function,
+        alias=answer.get("Name") or alias,
+        primary=str(answer.get("FunctionVersion", "")),
+        additional=additional,
+        weight=weight,
+        revision_id=answer.get("RevisionId"),
+    )
+
+
+def info_from(version: str, answer: FunctionConfiguration) -> VersionInfo:
+    """A GetFunctionConfiguration(Qualifier=N) answer as what the cockpit shows of a version."""
+    return VersionInfo(
+        version=str(answer.get("Version") or version),
+        description=answer.get("Description", "") or "",
+        code_sha256=answer.get("CodeSha256", "") or "",
+        last_modified=answer.get("LastModified", "") or "",
+    )
+
+
+def samples_from(
+    store: SeriesStore,
+    version: str,
+    *,
+    period_seconds: int,
+    complete_before: datetime | None,
+    since: datetime | None = None,
+    percentiles: bool = False,
+) -> VersionSamples:
+    """The complete periods `store` holds for `version` (its `ver{N}_*` series), oldest first.
+
+    A period is complete when it ended at or before `complete_before` (when the last good fetch
+    asked for its data; None: nothing is complete yet). Only periods with an Invocations
+    datapoint are kept: CloudWatch emits none when the version did not run, and "did not run"
+    is never zero errors. `since` keeps periods starting at or after it."""
+    if complete_before is None:
+        return VersionSamples(version, (), percentiles)
+    step = timedelta(seconds=period_seconds)
+    series = {field: store.held(version_series_id(version, field)) for field in VERSION_FIELDS}
+    periods = tuple(
+        VersionPeriod(
+            start=start,
+            invocations=series["invocations"].get(start),
+            errors=series["errors"].get(start),
+            throttles=series["throttles"].get(start),
+            duration_avg=series["duration_avg"].get(start),
+            duration_p99=series["duration_p99"].get(start) if percentiles else None,
+        )
+        for start in series["invocations"].timestamps()
+        if start + step <= complete_before and (since is None or start >= since)
+    )
+    return VersionSamples(version, periods, percentiles)

@@ -83,11 +83,14 @@ def entry_markup(entry: JournalEntry, *, this_session: bool) -> str:
         f"[b]{escape(entry.title)}[/] on {escape(entry.target)}  [$text-muted]record {entry.record_id[:12]}[/]"
     ]
     who = intent.get("caller", "?")
+    actor = "" if entry.actor == "operator" else f" · made by the {entry.actor}"
     lines.append(
-        f"[$text-muted]{escape(entry.time)} · by {escape(str(who))}"
+        f"[$text-muted]{escape(entry.time)} · by {escape(str(who))}{escape(actor)}"
         + ("" if this_session else " · from an earlier session")
         + "[/]"
     )
+    if entry.reason:
+        lines.append(f"[b $accent]Why[/]  {escape(entry.reason)}")
     if intent.get("undo_of"):
         lines.append(f"[$text-muted]undoes record {escape(str(intent['undo_of'])[:12])}[/]")
     params = intent.get("parameters") or {}
@@ -211,7 +214,7 @@ class JournalScreen(ModalScreen[JournalRequest | None]):
             )
             table.add_row(
                 entry_time(entry),
-                Text(entry.title),
+                Text(entry.title + (" (controller)" if entry.actor != "operator" else "")),
                 Text(entry.target, style="dim"),
                 result,
                 _verified_cell(entry),
