@@ -8,6 +8,7 @@ changed, after every refresh, and once a second for the countdowns.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -22,9 +23,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from todotui.actions import Outcome, PlanError
+from todotui.aws.versions import fetch_version_info
 from todotui.core.poller import PollEvent, Refreshed
 from todotui.rollout.drift import Fix
 from todotui.rollout.model import Phase, Rollout
+from todotui.telemetry.series import align_down
+from todotui.telemetry.versions import VersionInfo
 from todotui.ui.keys import ROLLOUT_KEYS
 from todotui.ui.rollout.commands import RolloutCommands
 from todotui.ui.rollout.start import PUBLISH, StartChoice, StartRolloutScreen, steps_words
@@ -60,6 +64,10 @@ EVENTS_SHOWN = 40
 
 PLAN_ROOM = 7
 """Lines the step plan may take before a long plan is cut around the current step."""
+
+VERSIONS_DESCRIBED = 6
+"""The newest published versions described (one GetFunctionConfiguration each, once)."""
+
 
 _DASHBOARD_KEYS = (
     Binding("w", "app.cycle_window", show=False),
@@ -186,6 +194,7 @@ class RolloutScreen(Screen[None]):
         self._busy: str | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self._nudged_for: datetime | None = None
+        self._infos: dict[str, VersionInfo] = {}
         self._seen: tuple[str, Phase, bool] | None = None
         """The rollout as last drawn (id, phase, abort pending): what changed on its own."""
         self._table_key: object = None
@@ -296,6 +305,9 @@ class RolloutScreen(Screen[None]):
 
     @work(exclusive=True, group="rollout-versions", exit_on_error=False, name="rollout:versions")
     async def _load_versions(self) -> None:
+        """The published versions (the rollback action's own list), and what each newest few
+        is: read once each, where the Monitor has not described it (it only reads the
+        versions the alias routes to or a rollout watches)."""
         try:
             fields = await self.core.runner.fields("rollback")
         except PlanError:
@@ -303,7 +315,25 @@ class RolloutScreen(Screen[None]):
         self.published = sorted(
             {c for f in fields if f.name == "version" for c in f.choices}, key=int
         )
+        await self.describe(sorted(self.published, key=int, reverse=True)[:VERSIONS_DESCRIBED])
         self.show()
+
+    async def describe(self, versions: list[str]) -> dict[str, VersionInfo]:
+        """Each version's description, CodeSha256 and publish time: the Monitor's, else read
+        now (GetFunctionConfiguration, once per version: a published version never changes)."""
+        wanted = [v for v in versions if self.version_info(v) is None]
+        stack = self.core.settings.stack
+        reads = await asyncio.gather(
+            *(fetch_version_info(self.core.clients, stack, v) for v in wanted)
+        )
+        for version, read in zip(wanted, reads, strict=True):
+            if read.answer is not None:
+                self._infos[version] = read.answer
+        return {v: info for v in versions if (info := self.version_info(v)) is not None}
+
+    def version_info(self, version: str) -> VersionInfo | None:
+        """What is known of a published version: the Monitor's, else this view's own read."""
+        return self.core.monitor.version_info(version) or self._infos.get(version)
 
     # -- drawing ----------------------------------------------------------------------------------
 
@@ -400,11 +430,7 @@ class RolloutScreen(Screen[None]):
                 listed = (
                     ", ".join(
                         f"[b]{escape(v)}[/]"
-                        + (
-                            f" {escape(info.description)}"
-                            if (info := monitor.version_info(v))
-                            else ""
-                        )
+                        + (f" {escape(info.description)}" if (info := self.version_info(v)) else "")
                         for v in sorted(versions, key=int, reverse=True)
                     )
                     or "none"
@@ -424,9 +450,7 @@ class RolloutScreen(Screen[None]):
             if routing is not None:
                 lines.insert(
                     2,
-                    version_words(
-                        "serving", routing.primary, monitor.version_info(routing.primary)
-                    ),
+                    version_words("serving", routing.primary, self.version_info(routing.primary)),
                 )
             update_if_changed(header, "\n".join(lines))
             return
@@ -444,8 +468,8 @@ class RolloutScreen(Screen[None]):
         lines = [
             f"{phase_badge(r.phase, aborting=r.pending_abort is not None)}  strategy [b]{escape(r.strategy)}[/]  ·  {step_words(r, now)}"
             f"  ·  started {when(r.started_at)} by {escape(r.started_by or '?')}{who}",
-            version_words("stable", r.stable, monitor.version_info(r.stable)),
-            version_words("candidate", r.candidate, monitor.version_info(r.candidate)),
+            version_words("stable", r.stable, self.version_info(r.stable)),
+            version_words("candidate", r.candidate, self.version_info(r.candidate)),
         ]
         share = share_words(r, estimate, configured)
         if share:
@@ -475,7 +499,11 @@ class RolloutScreen(Screen[None]):
             stable, candidate = r.stable, r.candidate
             controller = driver.controller
             if r.phase.active and controller is not None:
-                since = controller.analysis_since(now) if r.first_shift_at else None
+                # The analysis's own window: from the start of the period it opens in.
+                period = self.core.settings.cadence.period_seconds
+                since = (
+                    align_down(controller.analysis_since(now), period) if r.first_shift_at else None
+                )
                 what = f"analysis window, since {when(since)}" if since else "no traffic yet"
             else:
                 since = r.first_shift_at
@@ -586,11 +614,7 @@ class RolloutScreen(Screen[None]):
                 f"a rollout of version {r.candidate} is {r.phase.value}: promote or abort it first"
             )
             return
-        monitor = self.core.monitor
         function, alias = self.driver.stack
-        infos = {
-            v: info for v in (self.published or []) if (info := monitor.version_info(v)) is not None
-        }
         try:
             strategies = self.driver.strategies()
         except ValueError as exc:  # a bad custom plan in the settings file
@@ -601,7 +625,7 @@ class RolloutScreen(Screen[None]):
             routing=self.driver.routing,
             strategies=strategies,
             preset=self.core.settings.rollouts.preset,
-            infos=infos,
+            describe=self.describe,
             function=function,
             alias=alias,
         )

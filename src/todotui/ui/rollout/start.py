@@ -8,6 +8,7 @@ through the publish-version action dialog (CodeSha256-guarded).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from textual import on, work
@@ -24,6 +25,12 @@ from todotui.actions import ActionRunner, PlanError
 from todotui.rollout.steps import Step, StepKind, duration_words, promotion_seconds
 from todotui.telemetry.versions import AliasRouting, VersionInfo
 from todotui.ui.rollout.view import published
+
+Describe = Callable[[list[str]], Awaitable[dict[str, VersionInfo]]]
+"""Reads what each version is (the rollout view's, which asks AWS once per version)."""
+
+SHOWN = 8
+"""The newest versions described in the list (older ones show their number only)."""
 
 PUBLISH = "publish-latest"
 """The option (and the dismissal) that asks to publish $LATEST first."""
@@ -122,7 +129,7 @@ class StartRolloutScreen(ModalScreen[StartChoice | str | None]):
         routing: AliasRouting | None,
         strategies: dict[str, tuple[Step, ...]],
         preset: str,
-        infos: dict[str, VersionInfo],
+        describe: Describe,
         function: str,
         alias: str,
     ) -> None:
@@ -131,8 +138,9 @@ class StartRolloutScreen(ModalScreen[StartChoice | str | None]):
         self.routing = routing
         self.strategies = strategies
         self.preset = preset if preset in strategies else next(iter(strategies))
-        self.infos = infos
-        """What the Monitor knows of each version (description, sha, publish time)."""
+        self.describe = describe
+        self.infos: dict[str, VersionInfo] = {}
+        """What each version is (description, CodeSha256, publish time), once read."""
         self.function = function
         self.alias = alias
         self.versions: list[str] | None = None
@@ -197,6 +205,7 @@ class StartRolloutScreen(ModalScreen[StartChoice | str | None]):
             problem.display = True
             return
         versions = sorted({c for f in fields if f.name == "version" for c in f.choices}, key=int)
+        self.infos = await self.describe(sorted(versions, key=int, reverse=True)[:SHOWN])
         self.versions = versions
         primary = self.routing.primary if self.routing else None
         listing.clear_options()
