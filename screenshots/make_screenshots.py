@@ -75,7 +75,7 @@ async def tick(sandbox: Sandbox, clock: SimClock, pilot, app: TodoTuiApp, count:
     before = app.refreshes
     app.core.poller.request_refresh()
     await wait(pilot, lambda: app.refreshes > before and not app.refreshing)
-    await wait(pilot, lambda: not app.core.rollouts._lock.locked())
+    await app.core.rollouts.idle()
     await pilot.pause(0.3)
 
 
@@ -90,7 +90,7 @@ async def start_canary(pilot, app: TodoTuiApp) -> None:
     await pilot.press("enter", "enter")
     await pilot.pause(0.2)
     await pilot.press("enter")
-    await wait(pilot, lambda: isinstance(app.screen, RolloutScreen) and not app.screen._busy)
+    await wait(pilot, lambda: isinstance(app.screen, RolloutScreen) and not app.screen.busy)
 
 
 async def shoot_rollouts(sandbox: Sandbox, clock: SimClock, journal: Path) -> list[Path]:
@@ -126,7 +126,7 @@ async def shoot_rollouts(sandbox: Sandbox, clock: SimClock, journal: Path) -> li
         # A bad deploy: the first failing analysis spends the budget; the abort counts down.
         sandbox.set_scenario("bad-deploy")
         await tick(sandbox, clock, pilot, app, 1)
-        route_all_to(sandbox, primary)  # today's scenario splits the alias itself
+        route_all_to(sandbox, primary)  # in case the scenario split the alias itself
         await tick(sandbox, clock, pilot, app, 1)
         await start_canary(pilot, app)
         await tick(sandbox, clock, pilot, app, 1)

@@ -252,7 +252,7 @@ def test_rollout_view_mid_canary(snap_compare, split_alias, monkeypatch, tmp_pat
         await first_refresh(pilot)
         driver = app.core.rollouts
         await until(pilot, lambda: driver.controller is not None, "the rollout record")
-        await until(pilot, lambda: not driver._lock.locked(), "the driver's tick")
+        await driver.idle()
         driver.controller.last_run = run  # the analysis this record's last verdict came from
         await pilot.press("b")
         await pilot.pause(0.3)

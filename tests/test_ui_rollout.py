@@ -244,12 +244,16 @@ async def first_refresh(pilot: Pilot, app: TodoTuiApp) -> None:
 
 
 async def refresh(pilot: Pilot, app: TodoTuiApp) -> None:
-    """One refresh now (on the rollout view `r` retries, so ask the poller), and the
-    driver's tick after it."""
-    before = app.refreshes
-    app.core.poller.request_refresh()
-    await until(pilot, lambda: app.refreshes > before and not app.refreshing, "the refresh")
-    await until(pilot, lambda: not app.core.rollouts._lock.locked(), "the rollout tick")
+    """One refresh that starts now (on the rollout view `r` retries, so ask the poller), the
+    driver's tick after it, and both on screen."""
+    poller, driver = app.core.poller, app.core.rollouts
+    await until(pilot, lambda: not poller.refreshing, "the refresh in flight")
+    await driver.idle()
+    before = poller.refreshes
+    poller.request_refresh()
+    await until(pilot, lambda: poller.refreshes > before, "the refresh")
+    await driver.idle()
+    await until(pilot, lambda: app.refreshes >= poller.refreshes, "the refresh on screen")
     await pilot.pause(0.1)
 
 
@@ -265,7 +269,7 @@ async def start_with_keys(pilot: Pilot, app: TodoTuiApp) -> StartRolloutScreen:
     await pilot.press("enter")
     await until(
         pilot,
-        lambda: app.core.rollouts.rollout is not None and view(app)._busy is None,
+        lambda: app.core.rollouts.rollout is not None and not view(app).busy,
         "the rollout to start",
     )
     return start
@@ -320,7 +324,7 @@ async def test_canary_started_watched_and_aborted_with_the_keys(world, tmp_path)
         await pilot.press("y")
         await until(
             pilot,
-            lambda: current(app).phase is Phase.ABORTED and view(app)._busy is None,
+            lambda: current(app).phase is Phase.ABORTED and not view(app).busy,
             "the abort",
         )
         now = alias(box)
@@ -364,7 +368,7 @@ async def test_bad_deploy_counts_down_to_an_abort_that_h_holds_and_x_y_carries_o
 
         await pilot.press("h")
         await until(
-            pilot, lambda: current(app).pending_abort is None and view(app)._busy is None, "hold"
+            pilot, lambda: current(app).pending_abort is None and not view(app).busy, "hold"
         )
         assert current(app).phase is Phase.PAUSED and not banner.display
         assert weights(box) == {bad: pytest.approx(0.1)}, "holding sends nothing"
@@ -373,19 +377,19 @@ async def test_bad_deploy_counts_down_to_an_abort_that_h_holds_and_x_y_carries_o
         # Two keys restore stable: x, then enter.
         await pilot.press("x", "enter")
         await until(
-            pilot, lambda: current(app).phase is Phase.ABORTED and not view(app)._busy, "abort"
+            pilot, lambda: current(app).phase is Phase.ABORTED and not view(app).busy, "abort"
         )
         assert alias(box)["FunctionVersion"] == stable and not weights(box)
 
         await pilot.press("r")  # retry: the same plan from step 1
         await until(
-            pilot, lambda: current(app).phase is Phase.PROGRESSING and not view(app)._busy, "retry"
+            pilot, lambda: current(app).phase is Phase.PROGRESSING and not view(app).busy, "retry"
         )
         assert weights(box) == {bad: pytest.approx(0.1)}
         assert "rollout retried" in text(screen, "#rollout-status")
         await pilot.press("x", "y")
         await until(
-            pilot, lambda: current(app).phase is Phase.ABORTED and not view(app)._busy, "abort"
+            pilot, lambda: current(app).phase is Phase.ABORTED and not view(app).busy, "abort"
         )
         assert not weights(box)
 
@@ -506,12 +510,12 @@ async def test_pause_resume_and_promote_with_the_keys(world, tmp_path):
         await refresh(pilot, app)
 
         await pilot.press("space")
-        await until(pilot, lambda: current(app).phase is Phase.PAUSED and not screen._busy, "pause")
+        await until(pilot, lambda: current(app).phase is Phase.PAUSED and not screen.busy, "pause")
         assert "rollout paused" in text(screen, "#rollout-status")
         assert "PAUSED" in str(screen.query_one("#rollout-title").render())
         await pilot.press("space")
         await until(
-            pilot, lambda: current(app).phase is Phase.PROGRESSING and not screen._busy, "resume"
+            pilot, lambda: current(app).phase is Phase.PROGRESSING and not screen.busy, "resume"
         )
 
         await pilot.press("P")  # promote fully asks first; n keeps the plan
@@ -520,7 +524,7 @@ async def test_pause_resume_and_promote_with_the_keys(world, tmp_path):
         assert isinstance(app.screen, RolloutScreen) and current(app).phase is Phase.PROGRESSING
 
         await pilot.press("p")  # past the pause: the next step is the promotion
-        await until(pilot, lambda: current(app).phase is Phase.PROMOTED and not screen._busy, "p")
+        await until(pilot, lambda: current(app).phase is Phase.PROMOTED and not screen.busy, "p")
         now = alias(box)
         assert now["FunctionVersion"] == candidate and not weights(box)
         assert "PROMOTED" in str(screen.query_one("#rollout-title").render())

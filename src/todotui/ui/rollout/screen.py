@@ -25,6 +25,7 @@ from textual.widgets import Footer, Label, Static
 from todotui.actions import Outcome, PlanError
 from todotui.aws.versions import fetch_version_info
 from todotui.core.poller import PollEvent, Refreshed
+from todotui.rollout.analysis import AnalysisRun
 from todotui.rollout.drift import Fix
 from todotui.rollout.model import Phase, Rollout
 from todotui.telemetry.series import align_down
@@ -134,9 +135,9 @@ class RolloutScreen(Screen[None]):
         #header { width: 1fr; height: auto; }
         #row-compare { height: auto; }
         #row-timeline { height: 1fr; min-height: 10; }
-        #compare-box { width: 1fr; height: 10; }
-        #compare { width: 1fr; height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
-        #plan-box { width: 56; height: 10; }
+        #compare-box { width: auto; min-width: 60; height: 10; }
+        #compare { width: auto; height: auto; text-wrap: nowrap; }
+        #plan-box { width: 1fr; height: 10; }
         #plan { width: 1fr; height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
         #analysis { width: 1fr; height: auto; }
         #budget { width: 1fr; height: auto; margin: 1 0 0 0; color: $text-muted; }
@@ -152,14 +153,11 @@ class RolloutScreen(Screen[None]):
             text-overflow: ellipsis;
         }
         &.-aborting #header-box { border: round $error; }
-        &.-idle {
-            #row-timeline { height: auto; min-height: 0; }
-            #timeline-box, #events-box, #events, TimelinePlot { height: auto; min-height: 0; }
-        }
+        &.-idle #analysis-box, &.-idle #row-timeline { display: none; }
         &.-narrow {
             #row-compare, #row-timeline { layout: vertical; }
             #compare-box, #plan-box { height: auto; }
-            #plan-box, #events-box { width: 1fr; }
+            #compare-box, #plan-box, #events-box { width: 1fr; }
             #row-timeline { height: auto; }
             #timeline-box, #events-box { height: auto; }
             #events { height: auto; max-height: 8; }
@@ -202,6 +200,11 @@ class RolloutScreen(Screen[None]):
     @property
     def driver(self) -> RolloutDriver:
         return self.core.rollouts
+
+    @property
+    def busy(self) -> str | None:
+        """What a key started and is still doing ("aborting"), or None."""
+        return self._busy
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -331,6 +334,14 @@ class RolloutScreen(Screen[None]):
                 self._infos[version] = read.answer
         return {v: info for v in versions if (info := self.version_info(v)) is not None}
 
+    def last_run(self, r: Rollout | None) -> AnalysisRun | None:
+        """The driver's latest analysis, if it judged this rollout's current attempt (a retry
+        starts afresh: the analysis before it no longer says anything about it)."""
+        run = self.driver.last_run
+        if r is None or run is None or r.first_shift_at is None or run.at < r.first_shift_at:
+            return None
+        return run
+
     def version_info(self, version: str) -> VersionInfo | None:
         """What is known of a published version: the Monitor's, else this view's own read."""
         return self.core.monitor.version_info(version) or self._infos.get(version)
@@ -369,7 +380,7 @@ class RolloutScreen(Screen[None]):
             self._seen = (r.id, r.phase, r.pending_abort is not None)
         self._show_compare(r, now)
         self._show_plan(r, now)
-        run = driver.last_run if r is not None else None
+        run = self.last_run(r)
         update_if_changed(self.query_one("#analysis", Static), "\n".join(analysis_lines(run, r)))
         budget = budget_words(
             run,
@@ -423,18 +434,7 @@ class RolloutScreen(Screen[None]):
         header = self.query_one("#header", Static)
         if r is None:
             function, alias = driver.stack
-            versions = self.published
-            if versions is None:
-                listed = "[$text-muted]reading…[/]"
-            else:
-                listed = (
-                    ", ".join(
-                        f"[b]{escape(v)}[/]"
-                        + (f" {escape(info.description)}" if (info := self.version_info(v)) else "")
-                        for v in sorted(versions, key=int, reverse=True)
-                    )
-                    or "none"
-                )
+            primary = routing.primary if routing else None
             preset = settings.preset
             plans = driver.strategies()
             plan = escape(steps_words(plans[preset])) if preset in plans else ""
@@ -442,16 +442,32 @@ class RolloutScreen(Screen[None]):
                 f"No rollout on [b]{escape(function)}:{escape(alias)}[/]: nothing is shifting"
                 " traffic, nothing is being judged.",
                 f"alias routing   {routing_words(routing, monitor.alias_error)}",
-                f"published       {listed}",
+                "published versions, newest first:",
+            ]
+            versions = sorted(self.published or [], key=int, reverse=True)
+            if self.published is None:
+                lines.append("  [$text-muted]reading…[/]")
+            elif not versions:
+                lines.append("  [$text-muted]none: publish $LATEST first (s offers it)[/]")
+            newest = next((v for v in versions if v != primary), None)
+            for version in versions[:VERSIONS_DESCRIBED]:
+                role = "serving" if version == primary else ""
+                note = (
+                    "  [$text-muted]← serving all traffic[/]"
+                    if version == primary
+                    else "  [$text-muted]← s offers it first[/]"
+                    if version == newest
+                    else ""
+                )
+                line = version_words(role, version, self.version_info(version))
+                lines.append(f"  {line}{note}")
+            if len(versions) > VERSIONS_DESCRIBED:
+                lines.append(f"  [$text-muted]… and {len(versions) - VERSIONS_DESCRIBED} older[/]")
+            lines += [
                 "",
                 f"[b reverse] s [/] start one: choose a published version (or publish $LATEST"
                 f" first) and a strategy  [$text-muted](default {escape(preset)}: {plan})[/]",
             ]
-            if routing is not None:
-                lines.insert(
-                    2,
-                    version_words("serving", routing.primary, self.version_info(routing.primary)),
-                )
             update_if_changed(header, "\n".join(lines))
             return
         since = weight_since(r)
@@ -518,7 +534,7 @@ class RolloutScreen(Screen[None]):
         if stable is None:
             update_if_changed(table, "[$text-muted]The alias has not been read yet.[/]")
             return
-        run = driver.last_run if r is not None else None
+        run = self.last_run(r)
         rows = comparison_rows(
             driver.samples(stable, since=since),
             driver.samples(candidate, since=since) if candidate else None,
@@ -589,8 +605,6 @@ class RolloutScreen(Screen[None]):
             r = self.driver.rollout
             self._seen = (r.id, r.phase, r.pending_abort is not None) if r else None
         self._say(result)
-        # The alias on screen is the Monitor's last read: read it again now, not at the cadence.
-        self.core.poller.request_refresh()
 
     def _say(self, result: ActResult) -> None:
         self.last_result = result

@@ -84,7 +84,9 @@ def version_words(role: str, version: str | None, info: VersionInfo | None) -> s
     """One header line: "stable     v1  stable release · sha d2GVPRkzZ2Hl · published …"."""
     if version is None:
         return f"[$text-muted]{role:<10} none[/]"
-    colour = "$primary" if role == "stable" else "$accent"
+    colour = {"stable": "$primary", "serving": "$primary", "candidate": "$accent"}.get(
+        role, "$text"
+    )
     number = f"[b {colour}]{role:<10} v{escape(version):<4}[/]"
     if info is None:
         return f"{number} [$text-muted](description not read yet)[/]"
