@@ -373,6 +373,8 @@ async def test_bad_deploy_counts_down_to_an_abort_that_h_holds_and_x_y_carries_o
         assert current(app).phase is Phase.PAUSED and not banner.display
         assert weights(box) == {bad: pytest.approx(0.1)}, "holding sends nothing"
         assert "rollout held" in text(screen, "#rollout-status")
+        assert "held: nothing moves on its own" in text(screen, "#header")
+        assert "waiting for you" in text(screen, "#plan")
 
         # Two keys restore stable: x, then enter.
         await pilot.press("x", "enter")

@@ -49,7 +49,7 @@ COCKPIT_KEYS: tuple[CockpitKey, ...] = (
         "b",
         "rollout",
         "Rollout",
-        "Rollout view: blue-green rollout of the alias, stable vs candidate, start/promote/abort",
+        "Rollout view: stable vs candidate; start, promote or abort a rollout",
         "b",
     ),
     CockpitKey("question_mark", "help", "Help", "Show keys and what the pane states mean", "?"),

@@ -73,13 +73,13 @@ def steps_words(steps: tuple[Step, ...]) -> str:
     return " → ".join(step_word(s) for s in steps)
 
 
-def eta_words(steps: tuple[Step, ...]) -> str:
+def eta_words(steps: tuple[Step, ...], *, short: bool = False) -> str:
     eta = promotion_seconds(steps)
     if eta is None:
-        return "ETA: needs you (a step waits for a person or a passing analysis)"
+        return "ETA: needs you" + ("" if short else " (a step waits for a person or a pass)")
     if eta == 0:
         return "ETA: at once"
-    return f"ETA {duration_words(eta)} if every analysis passes"
+    return f"ETA {duration_words(eta)}" + ("" if short else " if every analysis passes")
 
 
 def newest_candidate(versions: list[str], primary: str | None) -> str | None:
@@ -118,6 +118,14 @@ class StartRolloutScreen(ModalScreen[StartChoice | str | None]):
         #start-row { height: auto; margin: 1 0 0 0; }
         #go { min-width: 20; }
         .keys { color: $text-muted; width: 1fr; height: 1; }
+        /* Short terminals: no spacing, one-line button, so Start stays on screen. */
+        &.-short {
+            .section { margin: 0; }
+            OptionList { max-height: 8; }
+            #summary { margin: 0; }
+            #start-row { margin: 0; }
+            #go { height: 1; border: none; min-width: 16; }
+        }
         #start-problem { color: $error; text-style: bold; width: 1fr; display: none; }
     }
     """
@@ -180,12 +188,16 @@ class StartRolloutScreen(ModalScreen[StartChoice | str | None]):
     def _strategy_option(self, name: str, steps: tuple[Step, ...]) -> Option:
         preset = "  [$text-muted](default)[/]" if name == self.preset else ""
         prompt = Content.from_markup(
-            f"[b]{escape(name)}[/]{preset}\n  {escape(steps_words(steps))}"
-            f"  [$text-muted]·  {escape(eta_words(steps))}[/]"
+            f"[b]{escape(name)}[/]{preset}  {escape(steps_words(steps))}"
+            f"  [$text-muted]·  {escape(eta_words(steps, short=True))}[/]"
         )
         return Option(prompt, id=name)
 
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < 40, "-short")
+
     def on_mount(self) -> None:
+        self.set_class(self.size.height < 40, "-short")
         strategies = self.query_one("#strategies", OptionList)
         strategies.highlighted = list(self.strategies).index(self.preset)
         self.query_one("#versions", OptionList).focus()
@@ -220,7 +232,7 @@ class StartRolloutScreen(ModalScreen[StartChoice | str | None]):
     def _publish_prompt(self) -> Content:
         return Content.from_markup(
             "[b $accent]Publish $LATEST as a new version first…[/]"
-            "  [$text-muted](the publish-version dialog; CodeSha256-guarded)[/]"
+            "  [$text-muted](its CodeSha256 checked)[/]"
         )
 
     def _version_option(self, version: str, primary: str | None) -> Option:
@@ -229,11 +241,11 @@ class StartRolloutScreen(ModalScreen[StartChoice | str | None]):
         if info is not None:
             description = escape(info.description) or "[i](no description)[/]"
             facts = (
-                f"  {description}  [$text-muted]· sha {escape(info.code_sha256[:12])}"
-                f" · {published(info)}[/]"
+                f"  {description}  [$text-muted]· {escape(info.code_sha256[:12])}"
+                f" · {published(info).removesuffix(' UTC')}[/]"
             )
         serving = version == primary
-        tag = "  [$text-muted](serving: stays stable)[/]" if serving else ""
+        tag = "  [$text-muted](serving, stays stable)[/]" if serving else ""
         return Option(
             Content.from_markup(f"[b]version {escape(version)}[/]{tag}{facts}"),
             id=version,

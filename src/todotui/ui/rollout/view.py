@@ -176,6 +176,11 @@ def timing_words(
     grace_seconds: float,
 ) -> str:
     parts: list[str] = []
+    if rollout.phase is Phase.PAUSED or (rollout.held and rollout.phase.active):
+        return (
+            "[b $warning]held: nothing moves on its own[/] (no step, no automatic abort)  ·"
+            "  [b]p[/] promotes  ·  [b]space[/] resumes  ·  [b]x[/] aborts"
+        )
     left = rollout.pause_left(now)
     if left is not None and rollout.phase.active:
         parts.append(f"pause left [b]{seconds_words(left)}[/]")
@@ -412,12 +417,12 @@ def _plan_line(rollout: Rollout, index: int, step: Step, current: int, now: date
             return f"[b $error]■ {number}  {words}  (stopped here)[/]"
         note = ""
         left = rollout.pause_left(now)
-        if left is not None and left > 0:
+        if step.kind is StepKind.WAIT or phase is Phase.PAUSED:
+            note = "  waiting for you (p promotes)"
+        elif left is not None and left > 0:
             note = f"  {seconds_words(left)} left"
         elif step.kind in (StepKind.PAUSE, StepKind.ANALYSE) and phase is Phase.ANALYSING:
             note = "  waiting for a pass"
-        elif step.kind is StepKind.WAIT or phase is Phase.PAUSED:
-            note = "  waiting for you (p promotes)"
         return f"[b reverse {PHASE_STYLE[phase]}]▶ {number}  {words}{note} [/]"
     return f"[$text-muted]·[/] {number}  {words}"
 

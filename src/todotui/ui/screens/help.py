@@ -24,7 +24,7 @@ def help_text() -> str:
     """The help page as Textual markup: keys, then pane states, then colours."""
     lines = ["[b $accent]Keys[/]  [$text-muted](also in the command palette: ctrl+p)[/]", ""]
     lines += [
-        f"  [b $accent]{escape(key.display):>3}[/]   {escape(key.help)}" for key in COCKPIT_KEYS
+        f"  [b $accent]{escape(key.display):>5}[/]   {escape(key.help)}" for key in COCKPIT_KEYS
     ]
     lines += ["", "[b $accent]On the rollout view[/]  [$text-muted](b)[/]", ""]
     lines += [
