@@ -354,8 +354,9 @@ class RolloutDriver:
 
     async def _reload(self) -> None:
         function, alias = self.stack
+        scope = await self._scope()
         try:
-            stored = await asyncio.to_thread(self.store.load, function, alias)
+            stored = await asyncio.to_thread(self.store.load, scope, function, alias)
         except (OSError, ValueError) as exc:
             self.problem = f"cannot read the rollout record: {exc}"
             return
@@ -373,9 +374,18 @@ class RolloutDriver:
     def _controller_for(self, rollout: Rollout) -> RolloutController:
         return RolloutController(rollout, self.settings.rollouts, grace_seconds=self.grace_seconds)
 
+    async def _scope(self) -> str:
+        """Which AWS world the record belongs to: account (STS, read once), region, endpoint."""
+        caller = await self.runner.caller_identity()
+        parts = caller.split(":")
+        account = parts[4] if caller.startswith("arn:") and len(parts) > 4 else "unknown-account"
+        target = self.monitor.clients.target
+        return f"{account}/{target.region or '-'}/{target.endpoint_url or 'aws'}"
+
     async def _save(self, r: Rollout) -> None:
+        scope = await self._scope()
         try:
-            await asyncio.to_thread(self.store.save, r)
+            await asyncio.to_thread(self.store.save, scope, r)
         except OSError as exc:
             self.problem = f"cannot save the rollout record ({exc.strerror}): progress may be lost"
 
