@@ -92,3 +92,169 @@ def test_dashboard_at_80x24(snap_compare, quiet_sandbox, monkeypatch):
     the feed below, on the classic terminal size."""
     app = cockpit(quiet_sandbox, SPIKE_END + timedelta(seconds=30), monkeypatch)
     assert snap_compare(app, terminal_size=(80, 24), run_before=first_refresh)
+
+
+# -- the rollout view mid-canary ----------------------------------------------------------------
+# Deterministic: the rollout record is written beside the journal at fixed times (the driver
+# picks it up as its own, since it names this cockpit's driver as its owner, and finds nothing
+# to do: no analysis is due and the pause has minutes left), and the two figures a sandbox
+# cannot hold still are fixed: each version's description/CodeSha256/publish time (moto's are
+# the wall clock's) and the per-version samples (the simulator's traffic is not in this
+# never-ticked sandbox).
+
+ROLLOUT_NOW = STEADY_END + timedelta(seconds=30)
+
+
+def canary_record(owner: str):
+    from todotui.rollout.model import Event, EventKind, Rollout, Sample
+    from todotui.rollout.steps import PRESETS
+
+    start = ROLLOUT_NOW - timedelta(minutes=4, seconds=30)
+    minute = timedelta(minutes=1)
+    return Rollout(
+        id="5e1f0c2a9b7d4e6f8a0b1c2d3e4f5a6b",
+        function="todo-handler",
+        alias="PROD",
+        stable="1",
+        candidate="2",
+        strategy="canary10-5m",
+        steps=PRESETS["canary10-5m"],
+        started_at=start,
+        started_by="arn:aws:iam::123456789012:user/oncall",
+        step_index=1,
+        step_started_at=start,
+        weight=0.1,
+        first_shift_at=start,
+        last_analysis_at=ROLLOUT_NOW,
+        owner=owner,
+        owner_seen_at=ROLLOUT_NOW,
+        events=[
+            Event(start, EventKind.START, "started: version 1 -> 2, canary10-5m"),
+            Event(start, EventKind.STEP, "shift 10% to version 2 (you)"),
+            *(
+                Event(start + minute * n, EventKind.VERDICT, text)
+                for n, text in (
+                    (1, "inconclusive: candidate error % (61 of 20 invocations)"),
+                    (2, "inconclusive: latency vs stable (Mann-Whitney U) (2 and 2 of 5 periods)"),
+                    (3, "inconclusive: latency vs stable (Mann-Whitney U) (3 and 3 of 5 periods)"),
+                    (4, "inconclusive: latency vs stable (Mann-Whitney U) (4 and 4 of 5 periods)"),
+                )
+            ),
+        ],
+        samples=[
+            Sample(start + minute * n, 0.1, cand, stab, lat_c, lat_s, verdict)
+            for n, cand, stab, lat_c, lat_s, verdict in (
+                (1, 0.0, 0.4, 188.0, 181.0, "inconclusive"),
+                (2, 0.8, 0.5, 192.0, 179.0, "inconclusive"),
+                (3, 0.6, 0.5, 186.0, 183.0, "inconclusive"),
+                (4, 0.4, 0.5, 189.0, 181.0, "inconclusive"),
+            )
+        ],
+    )
+
+
+def version_figures():
+    from todotui.telemetry.versions import VersionInfo, VersionPeriod, VersionSamples
+
+    infos = {
+        "1": VersionInfo(
+            "1",
+            "stable release",
+            "d2GVPRkzZ2HlJ+5hW3HX2SQkOli820e8co9owdjFU08=",
+            "2025-03-03T16:20:41.000+0000",
+        ),
+        "2": VersionInfo(
+            "2",
+            "candidate release",
+            "Qm9vbGVhbkNhbmFyeVJlbGVhc2UyMDI1MDMwNA==",
+            "2025-03-04T11:48:02.000+0000",
+        ),
+    }
+    start = ROLLOUT_NOW - timedelta(minutes=4, seconds=30)
+    periods = {
+        "1": [(1098, 4, 181.0), (1130, 6, 179.0), (1071, 5, 183.0), (1102, 6, 182.0)],
+        "2": [(119, 0, 188.0), (127, 1, 192.0), (121, 1, 186.0), (118, 0, 190.0)],
+    }
+    samples = {
+        version: VersionSamples(
+            version,
+            tuple(
+                VersionPeriod(
+                    start + timedelta(minutes=n), float(calls), float(errors), 0.0, avg, None
+                )
+                for n, (calls, errors, avg) in enumerate(rows)
+            ),
+        )
+        for version, rows in periods.items()
+    }
+    return infos, samples
+
+
+def rollout_app(sandbox, monkeypatch, tmp_path):
+    from todotui.actions import Journal
+    from todotui.rollout.analysis import analyse
+    from todotui.rollout.store import RolloutStore
+    from todotui.telemetry.versions import VersionSamples
+
+    for name, value in sandbox.env.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings().with_overrides(
+        aws={"endpoint_url": sandbox.endpoint, "region": sandbox.region},
+        cadence={"period_seconds": 60, "refresh_seconds": 600, "window_seconds": 900},
+    )
+    core = Cockpit(
+        settings, clock=ManualClock(ROLLOUT_NOW), journal=Journal(tmp_path / "journal.jsonl")
+    )
+    record = canary_record(core.rollouts.owner)
+    RolloutStore(tmp_path / "rollouts.json").save(record)
+    infos, samples = version_figures()
+    monkeypatch.setattr(core.monitor, "version_info", infos.get)
+    monkeypatch.setattr(
+        core.monitor,
+        "version_samples",
+        lambda version, since=None: samples.get(version, VersionSamples(version)),
+    )
+    run = analyse(
+        samples["2"],
+        samples["1"],
+        settings.rollouts,
+        at=ROLLOUT_NOW,
+        window_start=record.first_shift_at,
+        window_end=ROLLOUT_NOW,
+    )
+    return make_app(core, demo_label="sandbox", close_core=True), run
+
+
+@pytest.fixture
+def split_alias(quiet_sandbox):
+    """The alias as the canary left it: version 1, and 10% to version 2."""
+    lam, names = quiet_sandbox.client("lambda"), quiet_sandbox.names
+    lam.update_alias(
+        FunctionName=names.function_name,
+        Name=names.alias,
+        FunctionVersion="1",
+        RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}},
+    )
+    yield quiet_sandbox
+    lam.update_alias(
+        FunctionName=names.function_name,
+        Name=names.alias,
+        FunctionVersion="1",
+        RoutingConfig={"AdditionalVersionWeights": {}},
+    )
+
+
+@pytest.mark.parametrize("size", [(160, 48), (100, 30)], ids=["160x48", "100x30"])
+def test_rollout_view_mid_canary(snap_compare, split_alias, monkeypatch, tmp_path, size):
+    app, run = rollout_app(split_alias, monkeypatch, tmp_path)
+
+    async def open_rollout_view(pilot) -> None:
+        await first_refresh(pilot)
+        driver = app.core.rollouts
+        await until(pilot, lambda: driver.controller is not None, "the rollout record")
+        await until(pilot, lambda: not driver._lock.locked(), "the driver's tick")
+        driver.controller.last_run = run  # the analysis this record's last verdict came from
+        await pilot.press("b")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=size, run_before=open_rollout_view)

@@ -295,6 +295,15 @@ class TodoTuiApp(App[None]):
     def action_journal(self) -> None:
         self.desk.show_journal()
 
+    def action_rollout(self) -> None:
+        """The rollout view of the alias (escape comes back here)."""
+        from todotui.ui.rollout import RolloutScreen
+
+        if isinstance(self.screen, RolloutScreen):
+            return
+        target = str(self.screen_stack[0].query_one(StatusBar).target)
+        self.push_screen(RolloutScreen(self.core, self.desk, target=target))
+
     @on(ActionDialog.Finished)
     def _action_finished(self, event: ActionDialog.Finished) -> None:
         self.core.report(event.plan, event.outcome)

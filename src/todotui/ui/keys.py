@@ -45,6 +45,31 @@ COCKPIT_KEYS: tuple[CockpitKey, ...] = (
     CockpitKey(
         "j", "journal", "Journal", "Action journal: this session's actions, undo, verify again", "j"
     ),
+    CockpitKey(
+        "b",
+        "rollout",
+        "Rollout",
+        "Rollout view: blue-green rollout of the alias, stable vs candidate, start/promote/abort",
+        "b",
+    ),
     CockpitKey("question_mark", "help", "Help", "Show keys and what the pane states mean", "?"),
     CockpitKey("q", "quit", "Quit", "Quit todotui", "q"),
 )
+
+
+ROLLOUT_KEYS: tuple[CockpitKey, ...] = (
+    CockpitKey("s", "start", "Start", "Rollout: start one (choose a version and a strategy)", "s"),
+    CockpitKey("p", "promote", "Promote", "Rollout: promote to the next step now", "p"),
+    CockpitKey(
+        "P", "promote_full", "Promote all", "Rollout: promote fully, skip every step left", "P"
+    ),
+    CockpitKey("space", "pause_resume", "Pause", "Rollout: pause it, or resume it", "space"),
+    CockpitKey(
+        "h", "hold", "Hold", "Rollout: hold the automatic abort (wait for a person instead)", "h"
+    ),
+    CockpitKey("x", "abort", "Abort", "Rollout: abort (all traffic back to stable)", "x"),
+    CockpitKey("r", "retry", "Retry", "Rollout: retry an aborted rollout from its first step", "r"),
+    CockpitKey("f", "fix_drift", "Fix drift", "Rollout: fix the alias drift shown (one key)", "f"),
+    CockpitKey("escape,b", "back", "Back", "Rollout: back to the dashboard", "esc"),
+)
+"""The rollout view's keys (they shadow the dashboard's p, r and f while it is open)."""

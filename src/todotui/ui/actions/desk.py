@@ -7,6 +7,7 @@ whether the telemetry is stale, and hands every outcome to the core's alert stor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.app import App
@@ -80,8 +81,14 @@ class ActionDesk:
         )
 
     def open(
-        self, action_id: str, *, alert: Alert | None = None, values: dict[str, str] | None = None
+        self,
+        action_id: str,
+        *,
+        alert: Alert | None = None,
+        values: dict[str, str] | None = None,
+        on_close: Callable[[Outcome | None], None] | None = None,
     ) -> None:
+        """The action's dialog, prefilled with `values`; `on_close` gets its last outcome."""
         runner = self.runner
         info = next((i for i in catalog() if i.id == action_id), None)
         if info is None:
@@ -92,7 +99,10 @@ class ActionDesk:
             return
         reason = f"Offered for: {alert.title}" if alert is not None else ""
         self.app.push_screen(
-            ActionDialog(runner, info, stale_check=self.stale_warning, values=values, reason=reason)
+            ActionDialog(
+                runner, info, stale_check=self.stale_warning, values=values, reason=reason
+            ),
+            on_close,
         )
 
     def _open_plan(self, runner: ActionRunner, plan: Plan, reason: str) -> None:

@@ -9,7 +9,7 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from todotui.ui.keys import COCKPIT_KEYS
+from todotui.ui.keys import COCKPIT_KEYS, ROLLOUT_KEYS
 
 PANE_STATES: tuple[tuple[str, str], ...] = (
     ("loading…", "nothing fetched yet"),
@@ -25,6 +25,11 @@ def help_text() -> str:
     lines = ["[b $accent]Keys[/]  [$text-muted](also in the command palette: ctrl+p)[/]", ""]
     lines += [
         f"  [b $accent]{escape(key.display):>3}[/]   {escape(key.help)}" for key in COCKPIT_KEYS
+    ]
+    lines += ["", "[b $accent]On the rollout view[/]  [$text-muted](b)[/]", ""]
+    lines += [
+        f"  [b $accent]{escape(key.display):>5}[/]   {escape(key.help.removeprefix('Rollout: '))}"
+        for key in ROLLOUT_KEYS
     ]
     lines += ["", "[b $accent]On a pane[/]", ""]
     lines += [
