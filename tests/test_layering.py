@@ -37,14 +37,27 @@ def loaded_after_import(module: str) -> set[str]:
 
 @pytest.mark.parametrize(
     "module",
-    ["todotui.core.cockpit", "todotui.actions.runner", "todotui.sandbox.simulator", "todotui.cli"],
+    [
+        "todotui.core.cockpit",
+        "todotui.actions.runner",
+        "todotui.sandbox.simulator",
+        "todotui.cli",
+        "todotui.headless",
+    ],
 )
 def test_below_the_ui_nothing_loads_textual(module):
     assert not {"textual", "rich"} & loaded_after_import(module)
 
 
 @pytest.mark.parametrize(
-    "module", ["todotui.telemetry.panes", "todotui.alerts.alarms", "todotui.alerts.logs"]
+    "module",
+    [
+        "todotui.telemetry.panes",
+        "todotui.alerts.alarms",
+        "todotui.alerts.logs",
+        "todotui.rollout.controller",
+        "todotui.rollout.drift",
+    ],
 )
 def test_the_pure_layers_load_no_aws_sdk(module):
     assert not {"aiobotocore", "botocore", "boto3"} & loaded_after_import(module)

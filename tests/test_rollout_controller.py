@@ -242,8 +242,9 @@ def test_the_record_survives_a_restart(tmp_path):
     world = World(RolloutController(make_rollout(), SETTINGS))
     world.run(minutes=2)
     store = RolloutStore(tmp_path / "rollouts.json")
-    store.save(world.controller.rollout)
-    again = store.load("todo-handler", "PROD")
+    store.save("123456789012/us-east-1/aws", world.controller.rollout)
+    again = store.load("123456789012/us-east-1/aws", "todo-handler", "PROD")
+    assert store.load("123456789012/us-west-2/aws", "todo-handler", "PROD") is None
     assert again is not None
     assert again.to_json() == world.controller.rollout.to_json()
     assert again.matches(world.routing)

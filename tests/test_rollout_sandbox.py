@@ -344,3 +344,30 @@ async def test_an_alias_write_with_a_stale_revision_is_refused_in_aws_words(worl
         assert outcome.error_code == "PreconditionFailedException"
         assert "Revision Id" in (outcome.error or "")
         assert not (_alias(box).get("RoutingConfig") or {}).get("AdditionalVersionWeights")
+
+
+async def test_an_alias_split_by_hand_is_drift_with_its_fix_in_the_feed(world, tmp_path):
+    box = world
+    candidate = candidate_version(box)
+    fn, alias = box.names.function_name, box.names.alias
+    lam = _lambda(box)
+    lam.put_provisioned_concurrency_config(
+        FunctionName=fn, Qualifier=alias, ProvisionedConcurrentExecutions=2
+    )
+    try:
+        lam.update_alias(
+            FunctionName=fn,
+            Name=alias,
+            RoutingConfig={"AdditionalVersionWeights": {candidate: 0.2}},
+        )
+        clock = SimClock(box)
+        async with core_for(box, clock, tmp_path) as core:
+            await advance(core, clock, 1)
+            kinds = [d.kind.value for d in core.rollouts.drift]
+            assert kinds == ["split-without-rollout", "weights-block-provisioned"]
+            titles = [a.title for a in core.alerts.entries]
+            assert any("with no rollout running" in t for t in titles)
+            refused = await core.rollouts.start(candidate, strategy="canary10-5m")
+            assert not refused.ok and "already split" in refused.message
+    finally:
+        lam.delete_provisioned_concurrency_config(FunctionName=fn, Qualifier=alias)

@@ -241,7 +241,7 @@ def _print_status(core: Cockpit, out: TextIO, *, as_json: bool) -> None:
             f"version {rollout.stable} -> {rollout.candidate} · weight {rollout.weight * 100:g}%",
             file=out,
         )
-        left = rollout.pause_left(now)
+        left = rollout.pause_left(now) if rollout.phase.active else None
         if left is not None:
             print(f"pause: {duration_words(left)} left", file=out)
         if rollout.reason:

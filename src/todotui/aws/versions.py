@@ -38,3 +38,18 @@ async def fetch_version_info(
     except AWS_ERRORS as exc:
         return Read(error_code=error_code(exc), error=describe_error(exc))
     return Read(answer=info_from(version, answer))
+
+
+async def fetch_alias_provisioned(clients: AwsClients, stack: StackNames) -> Read[int]:
+    """The provisioned concurrency requested on the alias itself (0 when none is configured)."""
+    try:
+        lam = await clients.client("lambda")
+        answer = await lam.get_provisioned_concurrency_config(
+            FunctionName=stack.function_name, Qualifier=stack.alias
+        )
+    except AWS_ERRORS as exc:
+        code = error_code(exc)
+        if code in ("ProvisionedConcurrencyConfigNotFoundException", "ResourceNotFoundException"):
+            return Read(answer=0)
+        return Read(error_code=code, error=describe_error(exc))
+    return Read(answer=int(answer.get("RequestedProvisionedConcurrentExecutions") or 0))

@@ -23,7 +23,7 @@ from todotui.actions.model import Actor, InvalidInput, Outcome, Plan, Refusal
 from todotui.actions.runner import ActionRunner, PlanError
 from todotui.alerts.feed import AlertFeed
 from todotui.alerts.model import Alert, AlertSource, Severity
-from todotui.aws.versions import fetch_alias
+from todotui.aws.versions import fetch_alias, fetch_alias_provisioned
 from todotui.config import Settings
 from todotui.core.clock import Clock
 from todotui.core.monitor import Monitor
@@ -44,6 +44,8 @@ from todotui.telemetry.versions import AliasRouting, VersionSamples
 
 log = logging.getLogger(__name__)
 
+PROVISIONED_RECHECK = timedelta(seconds=60)
+"""How often a split alias's provisioned concurrency is read (weights block changing it)."""
 LEASE_SECONDS = 30.0
 """A driver that has not been seen for this long (or three refreshes) may be taken over."""
 
@@ -101,6 +103,7 @@ class RolloutDriver:
         self._tasks: set[asyncio.Task[None]] = set()
         self._seen_alarms: set[str] = set()
         self._reported_drift: set[str] = set()
+        self._provisioned: tuple[datetime, int | None] | None = None
 
     # -- what the view reads -------------------------------------------------------------------
 
@@ -186,7 +189,8 @@ class RolloutDriver:
         await self._reload()
         now = self.clock()
         routing = self.monitor.alias
-        self.drift = find_drift(routing, self.rollout)
+        provisioned = await self._alias_provisioned(routing, now)
+        self.drift = find_drift(routing, self.rollout, alias_provisioned=provisioned)
         self._report_drift(now)
         controller = self.controller
         if controller is None:
@@ -217,6 +221,17 @@ class RolloutDriver:
             stable=self.monitor.version_samples(r.stable, since=since),
             stale_reason=stale or self.monitor.alias_error or "",
         )
+
+    async def _alias_provisioned(self, routing: AliasRouting | None, now: datetime) -> int | None:
+        """Provisioned concurrency on the alias, read only while it is split, once a minute."""
+        if routing is None or not routing.split:
+            self._provisioned = None
+            return None
+        due = self._provisioned is None or now - self._provisioned[0] >= PROVISIONED_RECHECK
+        if due:
+            read = await fetch_alias_provisioned(self.monitor.clients, self.settings.stack)
+            self._provisioned = (now, read.answer)
+        return self._provisioned[1] if self._provisioned else None
 
     def _report_drift(self, now: datetime) -> None:
         """Each drift once in the alert feed (the rollout view shows it with its fix)."""
@@ -339,8 +354,9 @@ class RolloutDriver:
 
     async def _reload(self) -> None:
         function, alias = self.stack
+        scope = await self._scope()
         try:
-            stored = await asyncio.to_thread(self.store.load, function, alias)
+            stored = await asyncio.to_thread(self.store.load, scope, function, alias)
         except (OSError, ValueError) as exc:
             self.problem = f"cannot read the rollout record: {exc}"
             return
@@ -358,9 +374,18 @@ class RolloutDriver:
     def _controller_for(self, rollout: Rollout) -> RolloutController:
         return RolloutController(rollout, self.settings.rollouts, grace_seconds=self.grace_seconds)
 
+    async def _scope(self) -> str:
+        """Which AWS world the record belongs to: account (STS, read once), region, endpoint."""
+        caller = await self.runner.caller_identity()
+        parts = caller.split(":")
+        account = parts[4] if caller.startswith("arn:") and len(parts) > 4 else "unknown-account"
+        target = self.monitor.clients.target
+        return f"{account}/{target.region or '-'}/{target.endpoint_url or 'aws'}"
+
     async def _save(self, r: Rollout) -> None:
+        scope = await self._scope()
         try:
-            await asyncio.to_thread(self.store.save, r)
+            await asyncio.to_thread(self.store.save, scope, r)
         except OSError as exc:
             self.problem = f"cannot save the rollout record ({exc.strerror}): progress may be lost"
 

@@ -17,15 +17,17 @@ from todotui.rollout.model import Rollout
 
 
 class RolloutStore:
-    """`rollouts.json`: the latest rollout of each `function:alias` (finished ones too)."""
+    """`rollouts.json`: the latest rollout of each `function:alias` (finished ones too), per
+    scope: the account, region and endpoint, so the demo's sandbox and a real account with
+    the same names never see each other's rollouts."""
 
     def __init__(self, path: Path):
         self.path = path
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(function: str, alias: str) -> str:
-        return f"{function}:{alias}"
+    def key(scope: str, function: str, alias: str) -> str:
+        return f"{scope} {function}:{alias}"
 
     def _read_all(self) -> dict[str, Any]:
         try:
@@ -34,10 +36,10 @@ class RolloutStore:
             return {}
         return data if isinstance(data, dict) else {}
 
-    def load(self, function: str, alias: str) -> Rollout | None:
+    def load(self, scope: str, function: str, alias: str) -> Rollout | None:
         """The alias's latest rollout; raises ValueError if its record is damaged."""
         with self._lock:
-            record = self._read_all().get(self.key(function, alias))
+            record = self._read_all().get(self.key(scope, function, alias))
         if record is None:
             return None
         try:
@@ -45,10 +47,10 @@ class RolloutStore:
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{self.path}: the rollout record is damaged ({exc})") from None
 
-    def save(self, rollout: Rollout) -> None:
+    def save(self, scope: str, rollout: Rollout) -> None:
         with self._lock:
             data = self._read_all()
-            data[self.key(rollout.function, rollout.alias)] = rollout.to_json()
+            data[self.key(scope, rollout.function, rollout.alias)] = rollout.to_json()
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.path.with_suffix(".tmp")
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
