@@ -206,7 +206,10 @@ def rollout_app(sandbox, monkeypatch, tmp_path):
         settings, clock=ManualClock(ROLLOUT_NOW), journal=Journal(tmp_path / "journal.jsonl")
     )
     record = canary_record(core.rollouts.owner)
-    RolloutStore(tmp_path / "rollouts.json").save(record)
+    # The driver keeps records per AWS world (account/region/endpoint): this sandbox's.
+    account = sandbox.client("sts").get_caller_identity()["Account"]
+    scope = f"{account}/{sandbox.region}/{sandbox.endpoint}"
+    RolloutStore(tmp_path / "rollouts.json").save(scope, record)
     infos, samples = version_figures()
     monkeypatch.setattr(core.monitor, "version_info", infos.get)
     monkeypatch.setattr(
