@@ -23,7 +23,7 @@ from todotui.actions.model import Actor, InvalidInput, Outcome, Plan, Refusal
 from todotui.actions.runner import ActionRunner, PlanError
 from todotui.alerts.feed import AlertFeed
 from todotui.alerts.model import Alert, AlertSource, Severity
-from todotui.aws.versions import fetch_alias, fetch_alias_provisioned
+from todotui.aws.versions import fetch_alias, fetch_alias_provisioned, fetch_version_info
 from todotui.config import Settings
 from todotui.core.clock import Clock
 from todotui.core.monitor import Monitor
@@ -40,7 +40,7 @@ from todotui.rollout.model import EventKind, Phase, Rollout
 from todotui.rollout.steps import Step, StepError, check_steps, strategies
 from todotui.rollout.store import RolloutStore
 from todotui.telemetry.series import align_down
-from todotui.telemetry.versions import AliasRouting, VersionSamples
+from todotui.telemetry.versions import AliasRouting, VersionInfo, VersionSamples
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,7 @@ class RolloutDriver:
         self._seen_alarms: set[str] = set()
         self._reported_drift: set[str] = set()
         self._provisioned: tuple[datetime, int | None] | None = None
+        self._infos: dict[str, VersionInfo] = {}
 
     # -- what the view reads -------------------------------------------------------------------
 
@@ -134,6 +135,24 @@ class RolloutDriver:
 
     def samples(self, version: str, *, since: datetime | None = None) -> VersionSamples:
         return self.monitor.version_samples(version, since=since)
+
+    def version_info(self, version: str) -> VersionInfo | None:
+        """What is known of a published version: the Monitor's, else one read for the view."""
+        return self.monitor.version_info(version) or self._infos.get(version)
+
+    async def describe_versions(self, versions: list[str]) -> dict[str, VersionInfo]:
+        """Description, CodeSha256 and publish time of each version (the start dialog lists
+        versions the Monitor does not watch): GetFunctionConfiguration once per version, since
+        a published version never changes; a failed read is tried again next time."""
+        wanted = [v for v in versions if self.version_info(v) is None]
+        stack = self.settings.stack
+        reads = await asyncio.gather(
+            *(fetch_version_info(self.monitor.clients, stack, v) for v in wanted)
+        )
+        for version, read in zip(wanted, reads, strict=True):
+            if read.answer is not None:
+                self._infos[version] = read.answer
+        return {v: info for v in versions if (info := self.version_info(v)) is not None}
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)

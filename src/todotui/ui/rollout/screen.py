@@ -8,7 +8,6 @@ changed, after every refresh, and once a second for the countdowns.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -23,7 +22,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from todotui.actions import Outcome, PlanError
-from todotui.aws.versions import fetch_version_info
 from todotui.core.poller import PollEvent, Refreshed
 from todotui.rollout.analysis import AnalysisRun
 from todotui.rollout.drift import Fix
@@ -192,7 +190,6 @@ class RolloutScreen(Screen[None]):
         self._busy: str | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self._nudged_for: datetime | None = None
-        self._infos: dict[str, VersionInfo] = {}
         self._seen: tuple[str, Phase, bool] | None = None
         """The rollout as last drawn (id, phase, abort pending): what changed on its own."""
         self._table_key: object = None
@@ -322,17 +319,11 @@ class RolloutScreen(Screen[None]):
         self.show()
 
     async def describe(self, versions: list[str]) -> dict[str, VersionInfo]:
-        """Each version's description, CodeSha256 and publish time: the Monitor's, else read
-        now (GetFunctionConfiguration, once per version: a published version never changes)."""
-        wanted = [v for v in versions if self.version_info(v) is None]
-        stack = self.core.settings.stack
-        reads = await asyncio.gather(
-            *(fetch_version_info(self.core.clients, stack, v) for v in wanted)
-        )
-        for version, read in zip(wanted, reads, strict=True):
-            if read.answer is not None:
-                self._infos[version] = read.answer
-        return {v: info for v in versions if (info := self.version_info(v)) is not None}
+        """Each version's description, CodeSha256 and publish time (read by the core)."""
+        return await self.driver.describe_versions(versions)
+
+    def version_info(self, version: str) -> VersionInfo | None:
+        return self.driver.version_info(version)
 
     def last_run(self, r: Rollout | None) -> AnalysisRun | None:
         """The driver's latest analysis, if it judged this rollout's current attempt (a retry
@@ -341,10 +332,6 @@ class RolloutScreen(Screen[None]):
         if r is None or run is None or r.first_shift_at is None or run.at < r.first_shift_at:
             return None
         return run
-
-    def version_info(self, version: str) -> VersionInfo | None:
-        """What is known of a published version: the Monitor's, else this view's own read."""
-        return self.core.monitor.version_info(version) or self._infos.get(version)
 
     # -- drawing ----------------------------------------------------------------------------------
 
