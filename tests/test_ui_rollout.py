@@ -531,3 +531,47 @@ async def test_pause_resume_and_promote_with_the_keys(world, tmp_path):
         assert now["FunctionVersion"] == candidate and not weights(box)
         assert "PROMOTED" in str(screen.query_one("#rollout-title").render())
         assert all(line.startswith("✔") for line in text(screen, "#plan").splitlines())
+
+
+@pytest.mark.sandbox
+async def test_a_good_deploy_is_promoted_and_a_restarted_cockpit_picks_it_up(world, tmp_path):
+    """Started with the keys, the cockpit quits mid-canary; a new one (same journal, same
+    record) shows the rollout where it stands and drives it to promotion."""
+    box = world
+    box.set_scenario("good-deploy")  # publishes the healthy candidate as the newest version
+    box.tick()
+    clock = SimClock(box)
+    app = cockpit(box, clock, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await first_refresh(pilot, app)
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, RolloutScreen), "the rollout view")
+        await until(pilot, lambda: view(app).published is not None, "the published versions")
+        await start_with_keys(pilot, app)
+        first = current(app)
+        for _ in range(2):
+            clock.tick()
+            await refresh(pilot, app)
+        assert current(app).phase is Phase.PROGRESSING
+    assert weights(box) == {first.candidate: pytest.approx(0.1)}, "the canary outlives the app"
+
+    again = cockpit(box, clock, tmp_path)
+    async with again.run_test(size=SIZE) as pilot:
+        await first_refresh(pilot, again)
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(again.screen, RolloutScreen), "the rollout view")
+        await refresh(pilot, again)
+        picked = current(again)
+        assert picked.id == first.id and again.core.rollouts.driving
+        assert "PROGRESSING" in str(view(again).query_one("#rollout-title").render())
+        assert "step 2/3" in text(view(again), "#header")
+        for _ in range(8):
+            if current(again).phase is Phase.PROMOTED:
+                break
+            clock.tick()
+            await refresh(pilot, again)
+        assert current(again).phase is Phase.PROMOTED, current(again).events
+        now = alias(box)
+        assert now["FunctionVersion"] == first.candidate and not weights(box)
+        assert "PROMOTED" in str(view(again).query_one("#rollout-title").render())
+    restore_alias(box, first.stable)
