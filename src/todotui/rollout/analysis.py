@@ -196,7 +196,7 @@ def _candidate_errors(cand: _Totals, settings: Rollouts, window: str) -> RuleVer
         pct,
         limit,
         f"candidate error % {_pct(pct)} {op} limit {_pct(limit)} over {window}"
-        f" ({calls} invocations, {_count(cand.errors)} errors)",
+        f" ({calls} invocations, {_count(cand.errors)} error{'' if cand.errors == 1 else 's'})",
         critical=failed,
         brief=f"{title} {_pct(pct)} {op} {_pct(limit)}",
     )
@@ -363,7 +363,8 @@ def _latency_vs_stable(
             metric,
             result.effect_pct,
             tolerance,
-            f"too few samples: candidate {n_c} periods, stable {n_s}, need {need}"
+            f"too few samples: candidate {n_c} period{'' if n_c == 1 else 's'}, stable {n_s}, "
+            f"need {need}"
             f" ({kind} per period over {window}; inconclusive, never a pass)",
             brief=f"{title} ({n_c} and {n_s} of {need} periods)",
         )
