@@ -273,7 +273,8 @@ class RolloutController:
             r.phase, r.weight, r.pending_abort = Phase.ABORTED, 0.0, None
             r.reason = command.reason
             r.ended_at = now
-            r.note(now, EventKind.END, f"aborted by {who}: {command.reason}")
+            why = "" if command.by_operator else f": {command.reason}"
+            r.note(now, EventKind.END, f"aborted by {who}{why}")
             return
         if command.kind is CommandKind.PROMOTE:
             r.phase, r.weight, r.step_index = Phase.PROMOTED, 1.0, len(r.steps)
@@ -355,6 +356,7 @@ class RolloutController:
         r.failures = r.inconclusive_streak = 0
         r.first_shift_at = r.last_analysis_at = r.last_pass_at = r.ended_at = None
         r.pending_abort, r.held, r.reason = None, False, ""
+        self.last_run = None  # it judged the attempt before: it says nothing about this one
         r.note(now, EventKind.OPERATOR, "retried by the operator from step 1")
         command = self._advance(now)
         return command and AliasCommand(command.kind, command.weight, command.reason, True)
