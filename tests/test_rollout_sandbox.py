@@ -371,3 +371,27 @@ async def test_an_alias_split_by_hand_is_drift_with_its_fix_in_the_feed(world, t
             assert not refused.ok and "already split" in refused.message
     finally:
         lam.delete_provisioned_concurrency_config(FunctionName=fn, Qualifier=alias)
+
+
+async def test_headless_start_honours_read_only_and_refuses_bad_flags(world, tmp_path):
+    box = world
+    candidate = candidate_version(box)
+    clock = SimClock(box)
+    out = io.StringIO()
+
+    def read_only_core(settings: Settings) -> Cockpit:
+        core = core_for(box, clock, tmp_path)
+        core.runner.read_only = True
+        return core
+
+    args = build_parser().parse_args(
+        ["rollout", "start", "--version", candidate, "--preset", "canary10-5m"]
+    )
+    code = await run_verb(args, Settings(), make_core=read_only_core, out=out)
+    assert code == 2 and "read-only mode" in out.getvalue()
+    assert not (_alias(box).get("RoutingConfig") or {}).get("AdditionalVersionWeights")
+
+    from todotui.cli import main
+
+    assert main(["rollout", "start", "--version", candidate, "--steps", "10,100"]) == 2
+    assert main(["rollout", "start", "--version", candidate, "--preset", "nope"]) == 2

@@ -69,7 +69,10 @@ def rollout_command(
     make_core: Callable[[Settings], Cockpit] | None = None,
     out: TextIO | None = None,
 ) -> int:
-    """Run one verb; `make_core` lets tests hand in a core on their own clock."""
+    """Run one verb; `make_core` lets tests hand in a core on their own clock. Flags are
+    checked before anything connects: a usage error costs no AWS call."""
+    if args.verb == "start":
+        _steps_of(args, settings)
     return asyncio.run(run_verb(args, settings, make_core=make_core, out=out or sys.stdout))
 
 
