@@ -284,7 +284,7 @@ class RolloutController:
             return
         if r.first_shift_at is None:
             r.first_shift_at = now
-        r.weight = command.weight
+        r.weight, r.weight_set_at = command.weight, now
         r.note(now, EventKind.STEP, f"{command.describe(r)} ({who})")
         step = r.step
         if step is not None and step.kind is StepKind.WEIGHT and step.weight == command.weight:
@@ -355,6 +355,7 @@ class RolloutController:
         r.phase, r.step_index, r.step_started_at = Phase.PROGRESSING, 0, None
         r.failures = r.inconclusive_streak = 0
         r.first_shift_at = r.last_analysis_at = r.last_pass_at = r.ended_at = None
+        r.weight_set_at = None
         r.pending_abort, r.held, r.reason = None, False, ""
         self.last_run = None  # it judged the attempt before: it says nothing about this one
         r.note(now, EventKind.OPERATOR, "retried by the operator from step 1")

@@ -108,6 +108,8 @@ class Rollout:
     """The candidate's share as last written and verified by this rollout."""
     first_shift_at: datetime | None = None
     """When the candidate first got traffic: no analysis looks further back."""
+    weight_set_at: datetime | None = None
+    """When the current weight was written and verified (observed shares count from then)."""
     revision_id: str | None = None
     """The alias's RevisionId after this rollout's last verified write."""
     failures: int = 0
@@ -193,6 +195,7 @@ class Rollout:
             "step_started_at": when(self.step_started_at),
             "weight": self.weight,
             "first_shift_at": when(self.first_shift_at),
+            "weight_set_at": when(self.weight_set_at),
             "revision_id": self.revision_id,
             "failures": self.failures,
             "inconclusive_streak": self.inconclusive_streak,
@@ -249,6 +252,7 @@ class Rollout:
             step_started_at=when(data.get("step_started_at")),
             weight=float(data.get("weight", 0.0)),
             first_shift_at=when(data.get("first_shift_at")),
+            weight_set_at=when(data.get("weight_set_at")),
             revision_id=data.get("revision_id"),
             failures=int(data.get("failures", 0)),
             inconclusive_streak=int(data.get("inconclusive_streak", 0)),

@@ -113,13 +113,9 @@ def phase_badge(phase: Phase, *, aborting: bool = False) -> str:
 
 
 def weight_since(rollout: Rollout) -> datetime | None:
-    """When the alias got its current weight: the step after a weight step starts as the
-    write is verified (`RolloutController.applied`), so that is the moment; the first shift
-    when nothing better is known. Observed shares count only periods from then on."""
-    step = rollout.step
-    if step is not None and step.kind is not StepKind.WEIGHT and rollout.step_started_at:
-        return rollout.step_started_at
-    return rollout.first_shift_at
+    """When the alias got its current weight (written and verified); records from before it
+    was kept fall back to the first shift. Observed shares count only periods from then on."""
+    return rollout.weight_set_at or rollout.first_shift_at
 
 
 def share_estimate(
