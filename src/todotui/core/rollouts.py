@@ -105,6 +105,8 @@ class RolloutDriver:
         self._reported_drift: set[str] = set()
         self._provisioned: tuple[datetime, int | None] | None = None
         self._infos: dict[str, VersionInfo] = {}
+        self._countdown_due: datetime | None = None
+        self._timers: dict[asyncio.Task[None], datetime] = {}
 
     # -- what the view reads -------------------------------------------------------------------
 
@@ -174,14 +176,18 @@ class RolloutDriver:
 
     async def idle(self) -> None:
         """Wait for the ticks under way (a test's, or `--watch`'s, way to let the driver finish)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        while True:
+            now = self.clock()
+            due = [timer for timer, at in self._timers.items() if at <= now]
+            if not self._tasks and not due:
+                return
+            await asyncio.gather(*self._tasks, *due, return_exceptions=True)
 
     async def aclose(self) -> None:
         """Stop ticking and hand the lease back, so the next cockpit drives at once."""
-        for task in list(self._tasks):
+        for task in [*self._tasks, *self._timers]:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._timers, return_exceptions=True)
         r = self.rollout
         if r is not None and r.owner == self.owner and r.phase.active:
             async with self._lock:
@@ -225,6 +231,24 @@ class RolloutDriver:
         if command is not None:
             await self._carry_out(controller, command)
         await self._save(r)
+        if r.pending_abort is not None:
+            self._abort_on_time(r.pending_abort.due_at)
+
+    def _abort_on_time(self, due: datetime) -> None:
+        """Tick again the moment a countdown ends, not at the next refresh."""
+        if self._countdown_due == due:
+            return
+        self._countdown_due = due
+
+        async def when_due() -> None:
+            seconds = (due - self.clock()).total_seconds()
+            await self.clock.wait(max(seconds, 0.0), asyncio.Event())
+            if self._countdown_due == due:
+                await self.tick()
+
+        timer = asyncio.get_running_loop().create_task(when_due())
+        self._timers[timer] = due  # `idle` waits for it only once it is due
+        timer.add_done_callback(lambda done: self._timers.pop(done, None))
 
     def _observation(self, controller: RolloutController, now: datetime) -> Observation:
         r = controller.rollout
