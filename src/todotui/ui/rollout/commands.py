@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-from functools import partial
-
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-
+from todotui.ui.commands import KeyCommands
 from todotui.ui.keys import ROLLOUT_KEYS
 
 
-class RolloutCommands(Provider):
+class RolloutCommands(KeyCommands):
     """Every rollout key, searchable by what it does ("Rollout: abort ...")."""
 
-    async def discover(self) -> Hits:
-        for key in ROLLOUT_KEYS:
-            yield DiscoveryHit(
-                key.help, partial(self.screen.run_action, key.action), help=f"key: {key.display}"
-            )
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for key in ROLLOUT_KEYS:
-            score = matcher.match(key.help)
-            if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(key.help),
-                    partial(self.screen.run_action, key.action),
-                    help=f"key: {key.display}",
-                )
+    KEYS = ROLLOUT_KEYS
+    on_screen = True
