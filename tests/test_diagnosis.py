@@ -16,6 +16,8 @@ from todotui.alerts.diagnosis import (
 )
 from todotui.alerts.logs import LogWatch
 from todotui.alerts.model import Alert, AlertSource, Severity
+from todotui.config import Settings
+from todotui.core.monitor import Monitor
 from todotui.telemetry.aws_types import LogEvent
 from todotui.telemetry.model import DataState, Health, PaneSnapshot, Reading, ResourceFacts
 from todotui.telemetry.versions import AliasRouting, VersionPeriod, VersionSamples
@@ -406,3 +408,48 @@ def test_evidence_from_keeps_log_alerts_of_the_window_only() -> None:
     ev = evidence_from(panes={}, resources=FACTS, alerts=alerts, now=NOW, window_seconds=300)
     assert ev.logs == (LogCount("KeyError: 'title'", 3, ""),)
     assert ev.error_line_count == 3
+
+
+# --- external service ------------------------------------------------------------------------
+
+
+def test_cognito_errors_in_logs_point_at_the_auth_checks() -> None:
+    logs = (
+        LogCount(
+            "InternalErrorException: An error occurred (InternalErrorException) when calling "
+            "the InitiateAuth operation: cognito-idp unavailable",
+            8,
+        ),
+        LogCount("KeyError: 'title'", 2),
+    )
+    d = diagnose(evidence(logs=logs))
+    only(d, CauseKind.EXTERNAL_SERVICE)
+    cause = d.causes[0]
+    assert (cause.action_id, cause.target) == ("auth-checks", "todo-users")
+    assert cause.line == (
+        "80% of the last 5 min's errors name Cognito (8 lines, mostly InternalErrorException); "
+        "check todo-users and its app client"
+    )
+    assert cause.level is Confidence.MEDIUM
+
+
+def test_failed_sign_ins_are_not_cognito_errors() -> None:
+    events = [auth_event(i, f"user{i % 4}@example.com", "FAILED") for i in range(12)]
+    alerts = LogWatch("/aws/lambda/todo-handler").take(events)
+    ev = evidence_from(panes=healthy_panes(), resources=FACTS, alerts=alerts)
+    assert ev.error_line_count == 0
+    assert diagnose(ev).causes == ()
+
+
+# --- the monitor's evidence ------------------------------------------------------------------
+
+
+def test_a_monitor_before_its_first_refresh_has_no_clear_cause() -> None:
+    monitor = Monitor(Settings(), clock=lambda: NOW)
+    ev = monitor.evidence()
+    assert (ev.function, ev.table, ev.window_seconds) == (
+        "todo-handler",
+        "todos-table",
+        monitor.window_seconds,
+    )
+    assert diagnose(ev).summary().startswith("no clear cause: no figures yet")

@@ -46,6 +46,9 @@ DYNAMODB_NORMAL_MS = 100.0
 #: Failed sign-ins one user needs, and their share of all failed sign-ins, to look like an attack.
 MIN_ATTACK_FAILURES = 10
 ATTACK_SHARE = 0.7
+#: ERROR lines that name Cognito needed before it counts as an external service failing.
+MIN_COGNITO_LINES = 3
+_COGNITO = re.compile(r"cognito|InitiateAuth|AdminInitiateAuth|GetUser\b", re.IGNORECASE)
 
 _EXCEPTION = re.compile(r"\b([A-Z][A-Za-z0-9]*(?:Exception|Error))\b")
 
@@ -59,6 +62,7 @@ class CauseKind(Enum):
     MEMORY_TIMEOUT = "memory or timeouts"
     SLOW_DEPENDENCY = "slow dependency"
     ATTACKER = "attacker"
+    EXTERNAL_SERVICE = "external service"
 
 
 class Confidence(Enum):
@@ -127,6 +131,7 @@ class Evidence:
     function: str = "todo-handler"
     table: str = "todos-table"
     api: str = "todo-api"
+    user_pool: str = "todo-users"
     window_seconds: int = 300
     period_seconds: int = 60
     api_4xx: float | None = None
@@ -185,6 +190,7 @@ def evidence_from(
     function: str = "todo-handler",
     table: str = "todos-table",
     api: str = "todo-api",
+    user_pool: str = "todo-users",
     api_4xx: float | None = None,
 ) -> Evidence:
     """Evidence from the cockpit's pieces: the feed's log alerts last seen within the window
@@ -206,6 +212,7 @@ def evidence_from(
         function=function,
         table=table,
         api=api,
+        user_pool=user_pool,
         window_seconds=window_seconds,
         period_seconds=period_seconds,
         api_4xx=api_4xx,
@@ -274,6 +281,7 @@ def diagnose(evidence: Evidence) -> Diagnosis:
             _memory_timeout,
             _slow_dependency,
             _attacker,
+            _external_service,
         )
         if (cause := rule(evidence)) is not None
     ]
@@ -535,6 +543,25 @@ def _attacker(ev: Evidence) -> Cause | None:
         if ev.api_4xx >= count / max(ev.window_seconds / ev.period_seconds, 1.0):
             score = 0.85
     return Cause(CauseKind.ATTACKER, score, line, "cognito-disable-user", user)
+
+
+def _external_service(ev: Evidence) -> Cause | None:
+    """ERROR lines that name Cognito: the sign-in path's dependency is failing."""
+    lines = [line for line in ev.error_lines if _COGNITO.search(f"{line.summary} {line.message}")]
+    count = sum(line.count for line in lines)
+    if count < MIN_COGNITO_LINES:
+        return None
+    errors = ev.error_line_count
+    top = max(lines, key=lambda line: line.count).error_name
+    share = count / errors
+    return Cause(
+        CauseKind.EXTERNAL_SERVICE,
+        0.7 if share >= 0.5 else 0.45,
+        f"{_pct(count, errors)} of the last {ev.window_text}'s errors name Cognito "
+        f"({count} lines, mostly {top}); check {ev.user_pool} and its app client",
+        "auth-checks",
+        ev.user_pool,
+    )
 
 
 # --- when nothing fires ----------------------------------------------------------------------
