@@ -453,3 +453,13 @@ def test_a_monitor_before_its_first_refresh_has_no_clear_cause() -> None:
         monitor.window_seconds,
     )
     assert diagnose(ev).summary().startswith("no clear cause: no figures yet")
+
+
+def test_demand_falls_back_on_throttled_requests_when_throttle_events_are_unknown() -> None:
+    dynamodb = pane("dynamodb", ok(2580, health=Health.CRIT), RCU=ok(4.9, "/5 RCU"))
+    cause = diagnose(evidence(panes=healthy_panes(dynamodb=dynamodb))).causes[0]
+    assert cause.line == (
+        "todos-table throttled 2580 requests in the last period; "
+        "demand 48 RCU/s against 5 provisioned (consumed 4.9)"
+    )
+    assert cause.level is Confidence.HIGH

@@ -338,7 +338,9 @@ def _dynamodb_throttling(ev: Evidence) -> Cause | None:
     elif throttling:
         parts.append(f"{ev.table} throttled {_n(throttling)} requests in the last period")
     if consumed is not None:
-        demand = consumed + (side_thr or 0.0) / ev.period_seconds
+        # Throttle events of the side that throttles; ThrottledRequests when it is unknown.
+        refused = side_thr if side_thr is not None else throttled
+        demand = consumed + (refused or 0.0) / ev.period_seconds
         against = (
             f" against {provisioned} provisioned"
             if provisioned is not None and res.billing_mode != "PAY_PER_REQUEST"
