@@ -24,6 +24,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from todotui.alerts.alarms import AlarmTransitions
+from todotui.alerts.diagnosis import Evidence, evidence_from
 from todotui.alerts.feed import AlertFeed, BreachDetector, ConnectionWatch
 from todotui.alerts.logs import LogWatch
 from todotui.alerts.model import Alert, AlertSource, Severity
@@ -418,6 +419,29 @@ class Monitor:
             fetch=self._fetch,
             resources=self._resources,
             refresh_seconds=self.refresh_seconds,
+        )
+
+    def evidence(self, now: datetime | None = None) -> Evidence:
+        """What a diagnosis reads (no IO): the panes judged at `now`, the resource facts, each
+        version's samples over the window, and the feed's log entries seen within it."""
+        now = now or self._clock()
+        stack = self.settings.stack
+        return evidence_from(
+            panes=self.snapshot(now),
+            resources=self._resources,
+            versions=[
+                self.version_samples(v, since=now - timedelta(seconds=self._window))
+                for v in self.versions
+            ],
+            alerts=self.feed.entries,
+            now=now,
+            window_seconds=self._window,
+            period_seconds=self._period,
+            alias=self.alias,
+            function=stack.function_name,
+            table=stack.table_name,
+            api=stack.api_name,
+            user_pool=stack.user_pool_name,
         )
 
     def fetch_range(
