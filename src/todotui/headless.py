@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from todotui.config import Settings
 from todotui.errors import UsageError
+from todotui.rollout.model import Phase
 
 if TYPE_CHECKING:
     from todotui.core.cockpit import Cockpit
     from todotui.rollout.model import Rollout
 
 EXIT_OK, EXIT_USAGE, EXIT_ABORTED, EXIT_STOPPED = 0, 2, 3, 4
-WATCH_POLL_SECONDS = 0.5
 
 
 def add_rollout_parser(commands: Any) -> None:
@@ -110,7 +110,7 @@ async def run_verb(
             if args.watch:
                 return await watch(core, out)
             _print_status(core, out, as_json=args.json)
-            return _exit_code(driver.rollout, finished_ok=EXIT_OK)
+            return _exit_code(driver.rollout)
         if args.verb == "start":
             name, plan = steps or ("", ())
             result = await driver.start(args.version, strategy=name, steps=plan or None)
@@ -127,7 +127,7 @@ async def run_verb(
             return await watch(
                 core, out, printed=len(driver.rollout.events) if driver.rollout else 0
             )
-        return _exit_code(driver.rollout, finished_ok=EXIT_OK)
+        return _exit_code(driver.rollout)
 
 
 def _steps_of(args: argparse.Namespace, settings: Settings) -> tuple[str, tuple[Any, ...]]:
@@ -161,31 +161,32 @@ async def watch(core: Cockpit, out: TextIO, *, printed: int = 0) -> int:
         print("no rollout on this alias", file=out)
         return EXIT_USAGE
     driver.autodrive = True
+    changed = asyncio.Event()
+    unsubscribe = driver.subscribe(changed.set)  # after every tick and every key
     poll = asyncio.get_running_loop().create_task(core.poller.run())
     try:
         while True:
+            changed.clear()
             rollout = driver.rollout
             if rollout is not None:
                 for event in rollout.events[printed:]:
                     print(f"{event.at:%H:%M:%S} {event.kind.value:<10} {event.text}", file=out)
                 printed = len(rollout.events)
-                if rollout.phase.finished or rollout.phase.value == "degraded":
-                    return _exit_code(rollout, finished_ok=EXIT_OK)
-            await core.clock.wait(WATCH_POLL_SECONDS, asyncio.Event())
+                if rollout.phase.finished or rollout.phase is Phase.DEGRADED:
+                    return _exit_code(rollout)
+            await changed.wait()
     finally:
+        unsubscribe()
         poll.cancel()
         await asyncio.gather(poll, return_exceptions=True)
 
 
-def _exit_code(rollout: Rollout | None, *, finished_ok: int) -> int:
-    if rollout is None:
-        return finished_ok
-    phase = rollout.phase.value
-    if phase == "aborted":
+def _exit_code(rollout: Rollout | None) -> int:
+    if rollout is not None and rollout.phase is Phase.ABORTED:
         return EXIT_ABORTED
-    if phase == "degraded":
+    if rollout is not None and rollout.phase is Phase.DEGRADED:
         return EXIT_STOPPED
-    return finished_ok
+    return EXIT_OK
 
 
 def _print_status(core: Cockpit, out: TextIO, *, as_json: bool) -> None:

@@ -221,7 +221,8 @@ class RolloutDriver:
         if controller is None:
             return
         r = controller.rollout
-        self.monitor.watch_versions((r.stable, r.candidate))
+        # A finished rollout's candidate costs metrics every refresh for nothing: let it go.
+        self.monitor.watch_versions(() if r.phase.finished else (r.stable, r.candidate))
         if not r.phase.active or not drive:
             return
         if not self._take_lease(r, now):

@@ -189,7 +189,6 @@ class RolloutScreen(Screen[None]):
         self.last_result: ActResult | None = None
         self._busy: str | None = None
         self._unsubscribe: list[Callable[[], None]] = []
-        self._nudged_for: datetime | None = None
         self._seen: tuple[str, Phase, bool] | None = None
         """The rollout as last drawn (id, phase, abort pending): what changed on its own."""
         self._table_key: object = None
@@ -293,15 +292,8 @@ class RolloutScreen(Screen[None]):
             self._say(ActResult(ok, f"rollout {r.phase.value}: {r.events[-1].text}"))
 
     def _second(self) -> None:
-        """Countdowns tick; an abort that has come due is carried out by the next refresh,
-        so ask for it now rather than wait for the cadence."""
+        """Countdowns tick (the driver itself aborts when one comes due)."""
         self.show()
-        r = self.driver.rollout
-        pending = r.pending_abort if r else None
-        now = self.core.clock()
-        if pending is not None and now >= pending.due_at and self._nudged_for != pending.due_at:
-            self._nudged_for = pending.due_at
-            self.core.poller.request_refresh()
 
     @work(exclusive=True, group="rollout-versions", exit_on_error=False, name="rollout:versions")
     async def _load_versions(self) -> None:
