@@ -331,19 +331,21 @@ class RolloutDriver:
             self._announce(r, Severity.CRIT, f"rollout stopped: {r.reason}")
 
     async def _write_alias(self, r: Rollout, command: AliasCommand) -> CommandResult:
+        target: tuple[str, str | None, float]
         if command.kind is CommandKind.SHIFT:
-            action, values = (
-                "alias-route",
-                {
-                    "version": r.stable,
-                    "additional_version": r.candidate,
-                    "weight": repr(command.weight),
-                },
-            )
+            target = (r.stable, r.candidate, command.weight)
+            action = "alias-route"
+            values = {
+                "version": r.stable,
+                "additional_version": r.candidate,
+                "weight": repr(command.weight),
+            }
         elif command.kind is CommandKind.PROMOTE:
+            target = (r.candidate, None, 0.0)
             action = "alias-route"
             values = {"version": r.candidate, "additional_version": "", "weight": ""}
         else:
+            target = (r.stable, None, 0.0)
             action, values = "rollback", {"version": r.stable}
         actor = Actor.OPERATOR if command.by_operator else Actor.CONTROLLER
         reason = f"rollout {r.id[:8]} ({r.strategy}): {command.reason}"
@@ -351,7 +353,7 @@ class RolloutDriver:
             plan = await self.runner.prepare(action, values)
         except InvalidInput as exc:
             routing = await self._read_alias()
-            if routing is not None and _routes(routing, action, values):
+            if routing is not None and routing.routes_like(*target):
                 return CommandResult(True, routing)  # already there (a restart mid-write)
             return CommandResult(False, routing, "; ".join(exc.errors.values()))
         except PlanError as exc:
@@ -572,13 +574,3 @@ class RolloutDriver:
                 return ActResult(ok, f"rollout {verb}: {r.events[-1].text}" if ok else r.reason)
             finally:
                 self._changed()
-
-
-def _routes(routing: AliasRouting, action: str, values: dict[str, str]) -> bool:
-    """Whether the alias already routes as the write would have made it."""
-    if routing.primary != values["version"]:
-        return False
-    extra = values.get("additional_version") or ""
-    if action == "rollback" or not extra:
-        return not routing.split
-    return routing.additional == extra and abs(routing.weight - float(values["weight"])) < 1e-6

@@ -159,12 +159,7 @@ class Rollout:
         return self.stable, self.candidate, self.weight
 
     def matches(self, routing: AliasRouting) -> bool:
-        primary, additional, weight = self.expected_routing()
-        if routing.primary != primary:
-            return False
-        if additional is None:
-            return not routing.split
-        return routing.additional == additional and abs(routing.weight - weight) < 1e-6
+        return routing.routes_like(*self.expected_routing())
 
     def note(self, at: datetime, kind: EventKind, text: str) -> None:
         self.events.append(Event(at, kind, text))

@@ -36,6 +36,14 @@ class AliasRouting:
         """True when two versions share the traffic."""
         return self.additional is not None and self.weight > 0
 
+    def routes_like(self, primary: str, additional: str | None, weight: float) -> bool:
+        """Whether the alias sends its traffic as (primary, additional, weight) says."""
+        if self.primary != primary:
+            return False
+        if additional is None or weight <= 0:
+            return not self.split
+        return self.additional == additional and abs(self.weight - weight) < 1e-6
+
     def share_of(self, version: str) -> float:
         """The configured share of invocations `version` gets (0 when it gets none)."""
         if version == self.additional:
