@@ -447,11 +447,14 @@ def test_failed_sign_ins_are_not_cognito_errors() -> None:
 def test_a_monitor_before_its_first_refresh_has_no_clear_cause() -> None:
     monitor = Monitor(Settings(), clock=lambda: NOW)
     ev = monitor.evidence()
+    # Log lines are weighed over the recent evidence span, not the (longer) chart window.
     assert (ev.function, ev.table, ev.window_seconds) == (
         "todo-handler",
         "todos-table",
-        monitor.window_seconds,
+        Settings().suggestions.evidence_seconds,
     )
+    assert set(ev.series) >= {"ddb_consumed_rcu", "ddb_read_throttles", "lambda_concurrency"}
+    assert all(v is None for values in ev.series.values() for v in values)
     assert diagnose(ev).summary().startswith("no clear cause: no figures yet")
 
 

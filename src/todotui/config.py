@@ -133,6 +133,27 @@ class Limits(_Section):
     AWS's documented default quota."""
 
 
+class Suggestions(_Section):
+    """How a diagnosis turns the evidence into the value a fix's dialog arrives filled with.
+
+    Every suggestion shows its arithmetic; one that a ceiling here cuts says so."""
+
+    evidence_seconds: int = Field(300, ge=60, le=86400)
+    """The recent span a diagnosis weighs log lines over ("87% of the last 5 min's errors"):
+    shorter than the window, so an earlier incident's lines do not outvote the current one's."""
+    capacity_headroom: float = Field(1.5, ge=1, le=10)
+    """Peak demand over the window (consumed plus throttled) is multiplied by this, rounded up."""
+    capacity_ceiling: int = Field(1000, ge=1)
+    """A suggested read or write capacity never goes above this without saying so (units/s)."""
+    memory_ceiling_mb: int = Field(3008, ge=128, le=10240)
+    """A suggested memory size never goes above this without saying so."""
+    concurrency_headroom: float = Field(1.2, ge=1, le=10)
+    """The p99 of concurrency over the window is multiplied by this for provisioned or
+    reserved concurrency, rounded up."""
+    concurrency_ceiling: int = Field(200, ge=1)
+    """A suggested provisioned or reserved concurrency never goes above this without saying so."""
+
+
 class Rollouts(_Section):
     """How a blue-green rollout on the alias is judged and paced (`todotui rollout`, the `b` view)."""
 
@@ -202,6 +223,7 @@ class Settings(_Section):
     cadence: Cadence = Cadence()
     limits: Limits = Limits()
     rollouts: Rollouts = Rollouts()
+    suggestions: Suggestions = Suggestions()
     aws: AwsTarget = AwsTarget()
 
     def with_overrides(self, **sections: dict[str, Any]) -> Settings:

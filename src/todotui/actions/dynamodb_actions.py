@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -153,23 +154,41 @@ async def consumed_per_second(ctx: ActionContext, table: str, metric: str) -> fl
 async def _consumed_context(
     ctx: ActionContext, table: str, read: int, write: int
 ) -> tuple[tuple[str, str], ...]:
+    """Consumed capacity over the last 5 minutes, and the throttled requests on top of it:
+    consumed alone cannot pass provisioned, so only the two together show the demand."""
+    sides = (
+        ("Read", "ConsumedReadCapacityUnits", "ReadThrottleEvents", read),
+        ("Write", "ConsumedWriteCapacityUnits", "WriteThrottleEvents", write),
+    )
+    reads = await asyncio.gather(
+        *(consumed_per_second(ctx, table, m) for _, used, thr, _ in sides for m in (used, thr)),
+        return_exceptions=True,
+    )
     rows = []
-    for label, metric, provisioned in (
-        ("Read", "ConsumedReadCapacityUnits", read),
-        ("Write", "ConsumedWriteCapacityUnits", write),
+    for (label, _, _, provisioned), used, refused in zip(
+        sides, reads[::2], reads[1::2], strict=True
     ):
-        try:
-            used = await consumed_per_second(ctx, table, metric)
-        except ClientError as exc:
-            rows.append((f"{label} consumed", f"unavailable ({describe_error(exc)})"))
+        if isinstance(used, BaseException):
+            if not isinstance(used, ClientError):
+                raise used
+            rows.append((f"{label} consumed", f"unavailable ({describe_error(used)})"))
             continue
         if used is None:
             rows.append(
                 (f"{label} consumed", f"no data in the last 5 min (provisioned {provisioned}/s)")
             )
-        else:
-            share = f" ({used / provisioned:.0%} of provisioned)" if provisioned else ""
-            rows.append((f"{label} consumed", f"{used:.1f}/s of {provisioned}/s{share}"))
+            continue
+        share = f" ({used / provisioned:.0%} of provisioned)" if provisioned else ""
+        rows.append((f"{label} consumed", f"{used:.1f}/s of {provisioned}/s{share}"))
+        if isinstance(refused, BaseException) or refused is None or refused <= 0:
+            continue
+        rows.append(
+            (
+                f"{label} demand",
+                f"at least {used + refused:.1f}/s: consumed {used:.1f} + {refused:.1f}/s throttled "
+                "(5-min average)",
+            )
+        )
     return tuple(rows)
 
 
@@ -293,6 +312,11 @@ class DynamoDbCapacity(Action):
             ),
             warnings=tuple(warnings),
             state={"previous": [now_read, now_write]},
+            irreversible=(
+                f"a decrease spends one of the table's limited decreases today ({decreases} used)"
+                if decrease
+                else ""
+            ),
         )
 
     async def execute(self, ctx: ActionContext, plan: Plan, calls: CallLog) -> dict[str, Any]:
@@ -429,6 +453,7 @@ class DynamoDbBillingMode(Action):
             confirm_text=name,
             undo_possible=True,
             undo_note=f"switches back to {current}",
+            irreversible="AWS limits how often a table may switch billing mode: switching back may be refused for up to 24 h",
             context=await _consumed_context(ctx, name, now_read, now_write),
             warnings=tuple(warnings),
             state={"previous_mode": current, "previous": [now_read, now_write]},
@@ -678,6 +703,7 @@ class DynamoDbRestore(Action):
             confirm_text=new_table,
             undo_possible=False,
             undo_note="delete the restored table yourself once it has served its purpose",
+            irreversible="a restore creates a new table, billed until someone deletes it",
             context=(
                 ("Backup created", str(created) if created else "unknown"),
                 ("Backup status", backup.get("BackupStatus", "unknown")),

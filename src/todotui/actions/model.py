@@ -30,6 +30,25 @@ class Risk(Enum):
         return self is not Risk.LOW
 
 
+class ConfirmBy(Enum):
+    """How a plan is confirmed: one key, or the resource's name typed."""
+
+    KEY = "key"
+    TYPED = "typed"
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """The confirmation a plan asks for, and the class of change that earns it (shown)."""
+
+    by: ConfirmBy
+    why: str
+
+    @property
+    def typed(self) -> bool:
+        return self.by is ConfirmBy.TYPED
+
+
 class FieldKind(Enum):
     INT = "int"
     FLOAT = "float"
@@ -109,7 +128,7 @@ class Plan:
     """The equivalent `aws` CLI v1 commands, shell-quoted, secrets replaced by a variable."""
     risk: Risk
     confirm_text: str
-    """What the operator must type when `risk.needs_typed_confirmation` (the resource's name)."""
+    """What the operator must type when `needs_typed_confirmation` (the resource's name)."""
     undo_possible: bool
     undo_note: str = ""
     context: Pairs = ()
@@ -125,6 +144,20 @@ class Plan:
     values: FormValues = ()
     """The form text this plan was built from, secret fields left out; set by `ActionRunner.prepare`,
     which plans again from it just before sending to see whether the resource changed."""
+    irreversible: str = ""
+    """What the change spends that cannot be given back (a capacity decrease uses one of the
+    day's allowance; a restore makes a table): such a plan is always confirmed by typing."""
+    basis: tuple[str, ...] = ()
+    """Where the values came from when a diagnosis suggested them: the evidence, then the
+    arithmetic, one line each."""
+    confirmation: Confirmation | None = None
+    """Set by `ActionRunner.prepare` (`actions.confirmation`); None: by `risk` alone."""
+
+    @property
+    def needs_typed_confirmation(self) -> bool:
+        if self.confirmation is not None:
+            return self.confirmation.typed
+        return self.risk.needs_typed_confirmation
 
     def with_stale_warning(self, text: str | None) -> Plan:
         return replace(self, stale_warning=text)

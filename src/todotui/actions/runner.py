@@ -27,6 +27,7 @@ from todotui.actions.base import (
     StackResolver,
     UndoSpec,
 )
+from todotui.actions.confirmation import confirmation_for, matches
 from todotui.actions.guard import ReadOnlyGuard, ReadOnlyViolation
 from todotui.actions.journal import Journal, JournalEntry
 from todotui.actions.model import (
@@ -49,6 +50,7 @@ from todotui.actions.redaction import scrub, secrets_in_flight
 from todotui.actions.registry import CHECKS, ActionInfo, actions_for_topic, catalog
 from todotui.actions.registry import action as find_action
 from todotui.alerts.model import Topic
+from todotui.alerts.remedy import Suggestion
 from todotui.aws.errors import (
     AWS_ERRORS,
     describe_error,
@@ -140,10 +142,20 @@ class ActionRunner:
 
     # -- plan ---------------------------------------------------------------------------------
 
-    async def prepare(self, action_id: str, values: dict[str, str]) -> Plan:
+    async def prepare(
+        self,
+        action_id: str,
+        values: dict[str, str],
+        *,
+        suggestion: Suggestion | None = None,
+        undo: bool = False,
+    ) -> Plan:
         """Validate `values` and read live state into a Plan. Sends no mutation, ever.
 
-        Raises InvalidInput ({field: message}; key "_form" for the whole form) or PlanError.
+        `suggestion` is the diagnosis's fix the values came from: the plan carries its evidence
+        and arithmetic (`basis`), and it decides with `undo` how the plan is confirmed
+        (`actions.confirmation`). Raises InvalidInput ({field: message}; key "_form" for the
+        whole form) or PlanError.
         """
         action = find_action(action_id)
         text = {k: "" if v is None else str(v) for k, v in values.items()}
@@ -154,7 +166,20 @@ class ActionRunner:
         except (*AWS_ERRORS, LookupError) as exc:
             raise PlanError(_describe(exc)) from None
         kept = tuple((k, v) for k, v in text.items() if not isinstance(plan.params.get(k), Secret))
-        return replace(plan, values=kept)
+        plan = replace(plan, values=kept)
+        basis: tuple[str, ...] = ()
+        if suggestion is not None:
+            differs = matches(plan, suggestion)
+            basis = (
+                f"evidence: {suggestion.why}" if suggestion.why else "",
+                *suggestion.arithmetic,
+                f"not the suggestion: {differs}" if differs else "",
+            )
+        return replace(
+            plan,
+            basis=tuple(line for line in basis if line),
+            confirmation=confirmation_for(plan, suggestion=suggestion, undo=undo),
+        )
 
     # -- run ------------------------------------------------------------------------------------
 
@@ -187,7 +212,7 @@ class ActionRunner:
                 "read-only mode: nothing was sent (the plan and the CLI command are shown for reference)",
             )
         if (
-            plan.risk.needs_typed_confirmation
+            plan.needs_typed_confirmation
             and (typed_confirmation or "").strip() != plan.confirm_text
         ):
             return refused(
@@ -497,7 +522,7 @@ class ActionRunner:
         if not spec:
             raise UndoUnavailable(f"{entry.title} cannot be undone")
         undo = UndoSpec(spec["action"], dict(spec["values"]))
-        plan = await self.prepare(undo.action_id, undo.values)
+        plan = await self.prepare(undo.action_id, undo.values, undo=True)
         return replace(plan, title=f"Undo: {entry.title}", undo_of=record_id)
 
     def history(self) -> list[JournalEntry]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 
-from todotui.alerts.model import Alert, AlertSource
+from todotui.alerts.model import Alert, AlertSource, Topic
 from todotui.telemetry.model import DataState, Health, PaneSnapshot, Reading, ResourceFacts
 from todotui.telemetry.versions import AliasRouting, VersionSamples
 
@@ -136,6 +136,11 @@ class Evidence:
     period_seconds: int = 60
     api_4xx: float | None = None
     """API Gateway 4XXError in the current period, when known (no pane shows it yet)."""
+    series: Mapping[str, tuple[float | None, ...]] = field(default_factory=dict)
+    """Catalogue series over the window by query id, one value per period (None: no data)."""
+    series_start: datetime | None = None
+    """When the first period of `series` starts."""
+    alias_name: str = "PROD"
 
     @property
     def window_text(self) -> str:
@@ -192,6 +197,9 @@ def evidence_from(
     api: str = "todo-api",
     user_pool: str = "todo-users",
     api_4xx: float | None = None,
+    series: Mapping[str, tuple[float | None, ...]] | None = None,
+    series_start: datetime | None = None,
+    alias_name: str = "PROD",
 ) -> Evidence:
     """Evidence from the cockpit's pieces: the feed's log alerts last seen within the window
     before `now` (all of them when `now` is None) become `LogCount`s; other alerts are ignored.
@@ -216,6 +224,9 @@ def evidence_from(
         window_seconds=window_seconds,
         period_seconds=period_seconds,
         api_4xx=api_4xx,
+        series=dict(series or {}),
+        series_start=series_start,
+        alias_name=alias_name,
     )
 
 
@@ -245,6 +256,31 @@ class Cause:
         return f"{self.kind.value} ({self.level.value}): {self.line}"
 
 
+#: The alert topics each cause explains: an alert's own causes are ranked first for it.
+CAUSE_TOPICS: dict[CauseKind, frozenset[Topic]] = {
+    CauseKind.DYNAMODB_THROTTLING: frozenset(
+        {Topic.THROTTLING, Topic.ERRORS, Topic.LATENCY, Topic.TRAFFIC}
+    ),
+    CauseKind.BAD_VERSION: frozenset({Topic.ERRORS, Topic.LATENCY}),
+    CauseKind.LAMBDA_THROTTLING: frozenset(
+        {Topic.THROTTLING, Topic.CONCURRENCY, Topic.ERRORS, Topic.TRAFFIC}
+    ),
+    CauseKind.MEMORY_TIMEOUT: frozenset({Topic.LATENCY, Topic.ERRORS}),
+    CauseKind.SLOW_DEPENDENCY: frozenset({Topic.LATENCY}),
+    CauseKind.ATTACKER: frozenset({Topic.AUTH, Topic.TRAFFIC}),
+    CauseKind.EXTERNAL_SERVICE: frozenset({Topic.AUTH, Topic.ERRORS}),
+}
+
+#: Words in an alert that point at one cause (its log line names the exception, the user...).
+_CAUSE_WORDS: dict[CauseKind, tuple[str, ...]] = {
+    CauseKind.DYNAMODB_THROTTLING: (THROTTLING_EXCEPTION, "ThrottledRequests", "ThrottleEvents"),
+    CauseKind.MEMORY_TIMEOUT: (TIMEOUT_TEXT, "OutOfMemory", "Runtime exited"),
+    CauseKind.LAMBDA_THROTTLING: ("Throttles", "TooManyRequestsException", "Rate Exceeded"),
+    CauseKind.ATTACKER: ("Failed sign-in", "Authentication"),
+    CauseKind.EXTERNAL_SERVICE: ("Cognito", "cognito"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnosis:
     causes: tuple[Cause, ...] = ()
@@ -257,6 +293,22 @@ class Diagnosis:
     @property
     def top(self) -> Cause | None:
         return self.causes[0] if self.causes else None
+
+    def for_alert(self, alert: Alert) -> Diagnosis:
+        """The same causes, those that explain `alert` first: named by its text (the exception,
+        the user, the version) before merely sharing its topic; each group by confidence."""
+        text = f"{alert.title}\n{alert.body}"
+
+        def rank(cause: Cause) -> int:
+            named = cause.target in text or any(w in text for w in _CAUSE_WORDS.get(cause.kind, ()))
+            if named:
+                return 0
+            if alert.topic is not None and alert.topic in CAUSE_TOPICS[cause.kind]:
+                return 1
+            return 2
+
+        ranked = sorted(self.causes, key=lambda c: (rank(c), -c.confidence))
+        return Diagnosis(tuple(ranked), self.unclear, self.notes)
 
     def summary(self) -> str:
         """One line: what is wrong, or "no clear cause: <why>"."""

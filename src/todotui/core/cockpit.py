@@ -15,8 +15,10 @@ from todotui.actions.journal import Journal
 from todotui.actions.model import Outcome, OutcomeStatus, Plan
 from todotui.actions.report import outcome_alert
 from todotui.actions.runner import ActionRunner
+from todotui.alerts.diagnosis import Diagnosis, diagnose
 from todotui.alerts.feed import AlertFeed
 from todotui.alerts.model import Alert
+from todotui.alerts.remedy import Finding, findings
 from todotui.aws.session import AwsClients, StaticCredentials
 from todotui.config import AwsTarget, Settings
 from todotui.core.clock import Clock, SystemClock
@@ -120,6 +122,22 @@ class Cockpit:
             self.plans[outcome.record_id] = plan
         (alert,) = self.alerts.extend([outcome_alert(plan, outcome, self.clock())])
         return alert
+
+    # -- diagnosis ----------------------------------------------------------------------------
+
+    def diagnose(self, alert: Alert | None = None) -> tuple[Diagnosis, tuple[Finding, ...]]:
+        """What is wrong now, from what is held (no IO), and each cause's fix sized from the
+        evidence; for `alert`, the causes that explain it first."""
+        evidence = self.monitor.evidence(self.clock())
+        diagnosis = diagnose(evidence)
+        if alert is not None:
+            diagnosis = diagnosis.for_alert(alert)
+        rollout = self.rollouts.rollout
+        candidate = rollout.candidate if rollout is not None and rollout.phase.active else None
+        found = findings(
+            diagnosis, evidence, self.settings.suggestions, rollout_candidate=candidate
+        )
+        return diagnosis, found
 
     def stale_reason(self) -> str | None:
         """Why the telemetry is too old to act on now, or None when it is fresh."""

@@ -47,7 +47,7 @@ from todotui.telemetry.catalogue import (
 from todotui.telemetry.model import PaneSnapshot, ResourceFacts
 from todotui.telemetry.panes import FetchStatus, build_panes
 from todotui.telemetry.resources import nothing_read, resource_facts
-from todotui.telemetry.series import SeriesStore, align_down
+from todotui.telemetry.series import SeriesStore, align_down, period_grid
 from todotui.telemetry.versions import AliasRouting, VersionInfo, VersionSamples, samples_from
 
 #: Periods re-read on every incremental refresh: the newest is incomplete and gets revised.
@@ -60,6 +60,16 @@ USD_PER_1000_CLOUDWATCH_REQUESTS = 0.01
 
 #: How far back the cost meter looks.
 COST_WINDOW = timedelta(minutes=5)
+
+#: The catalogue series a fix is sized from (peak demand, p99 of concurrency): handed to a
+#: diagnosis over the window.
+EVIDENCE_SERIES = (
+    "ddb_consumed_rcu",
+    "ddb_consumed_wcu",
+    "ddb_read_throttles",
+    "ddb_write_throttles",
+    "lambda_concurrency",
+)
 
 
 async def _nothing() -> None:
@@ -184,6 +194,8 @@ class Monitor:
         self.alias_read_at: datetime | None = None
         """When `alias` was read (the last answer from AWS, "no such alias" included)."""
         self._watched: frozenset[str] = frozenset()
+        self._previous_primary: str | None = None
+        """The alias's primary version before it last moved (seen by this Monitor), if it did."""
         self._versions_covered: frozenset[str] = frozenset()
         """The versions whose series the last good fetch asked for (the window holds them)."""
         self._version_info: dict[str, VersionInfo] = {}
@@ -245,6 +257,7 @@ class Monitor:
         """The versions whose series the next refresh fetches, by number: those the alias
         routed to when last read, and the watched ones (published version numbers only)."""
         routed = {self.alias.primary, self.alias.additional} if self.alias else set()
+        routed.add(self._previous_primary)
         wanted = {v for v in routed | self._watched if v and is_published_version(v)}
         return tuple(sorted(wanted, key=int))
 
@@ -423,9 +436,11 @@ class Monitor:
 
     def evidence(self, now: datetime | None = None) -> Evidence:
         """What a diagnosis reads (no IO): the panes judged at `now`, the resource facts, each
-        version's samples over the window, and the feed's log entries seen within it."""
+        version's samples over the window, the series a fix is sized from, and the feed's log
+        entries seen within the last `suggestions.evidence_seconds`."""
         now = now or self._clock()
         stack = self.settings.stack
+        grid = period_grid(now, self._window, self._period)
         return evidence_from(
             panes=self.snapshot(now),
             resources=self._resources,
@@ -435,13 +450,16 @@ class Monitor:
             ],
             alerts=self.feed.entries,
             now=now,
-            window_seconds=self._window,
+            window_seconds=min(self.settings.suggestions.evidence_seconds, self._window),
             period_seconds=self._period,
             alias=self.alias,
             function=stack.function_name,
             table=stack.table_name,
             api=stack.api_name,
             user_pool=stack.user_pool_name,
+            series={sid: tuple(self._store.on_grid(sid, grid)) for sid in EVIDENCE_SERIES},
+            series_start=grid[0] if grid else None,
+            alias_name=stack.alias,
         )
 
     def fetch_range(
@@ -530,6 +548,11 @@ class Monitor:
         failed: list[str] = []
         setup: list[str] = []
         if read.answer is not None:
+            before = self.alias
+            if before is not None and before.primary != read.answer.primary:
+                # Where the alias pointed before it moved: what a rollback goes back to, so its
+                # series stay in the fetch and a diagnosis can compare the two.
+                self._previous_primary = before.primary
             self.alias, self.alias_error, self.alias_read_at = read.answer, None, self._clock()
         elif read.error_code == "ResourceNotFoundException":
             # AWS says there is no such alias (or function): no routing, rather than an old one.

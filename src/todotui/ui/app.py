@@ -29,7 +29,7 @@ from todotui.ui.commands import CockpitCommands
 from todotui.ui.keys import COCKPIT_KEYS
 from todotui.ui.messages import AlertsChanged, Connected, IdentityFailed, RefreshFinished
 from todotui.ui.screens import AlertDetailScreen, HelpScreen
-from todotui.ui.widgets import AlertFeedView, MetricPane, StatusBar
+from todotui.ui.widgets import AlertFeedView, DiagnosisLine, MetricPane, StatusBar
 from todotui.ui.widgets.layout import LayoutPlan, plan_layout
 
 if TYPE_CHECKING:
@@ -103,6 +103,9 @@ class TodoTuiApp(App[None]):
         )
         yield StatusBar(resources, id="status").data_bind(
             TodoTuiApp.paused, TodoTuiApp.refresh_seconds, TodoTuiApp.window_seconds, TodoTuiApp.now
+        )
+        yield DiagnosisLine(
+            "[$text-muted]Diagnosis: waiting for the first figures…[/]", id="diagnosis"
         )
         with Grid(id="panes"):
             for key, title in PANES:
@@ -213,6 +216,7 @@ class TodoTuiApp(App[None]):
     def on_refresh_finished(self, message: RefreshFinished) -> None:
         refresh = message.refresh
         self._show_panes(refresh.panes)  # the feed was redrawn by AlertsChanged, posted before
+        self.query_one(DiagnosisLine).show(*self.core.diagnose())
         status = self.query_one(StatusBar)
         status.cost = message.cost
         status.failing = "" if refresh.ok else (refresh.error or "refresh failed")
@@ -238,12 +242,15 @@ class TodoTuiApp(App[None]):
 
         alert = event.alert
         suggestions = tuple(info.title for info in actions_for_topic(alert.topic))
+        diagnosis, _ = self.core.diagnose(alert)
 
         def then(wants_actions: bool | None) -> None:
             if wants_actions:
                 self.desk.open_menu(alert)
 
-        self.push_screen(AlertDetailScreen(alert, suggestions=suggestions), then)
+        self.push_screen(
+            AlertDetailScreen(alert, suggestions=suggestions, diagnosis=diagnosis.summary()), then
+        )
 
     # Keys ------------------------------------------------------------------------
 

@@ -25,10 +25,11 @@ from todotui.actions import (
     catalog,
 )
 from todotui.alerts.model import Alert
+from todotui.alerts.remedy import ROLLOUT_ABORT, Suggestion
 from todotui.ui.actions.check_view import CheckScreen
 from todotui.ui.actions.dialog import ActionDialog
 from todotui.ui.actions.journal_view import JournalAsk, JournalRequest, JournalScreen
-from todotui.ui.actions.menu import ActionMenuScreen
+from todotui.ui.actions.menu import ActionMenuScreen, MenuPick
 
 if TYPE_CHECKING:
     from todotui.core.cockpit import Cockpit
@@ -61,7 +62,8 @@ class ActionDesk:
     # -- opening things ----------------------------------------------------------------------
 
     def open_menu(self, alert: Alert | None = None) -> None:
-        """Every action, or the runbook's answers to `alert` (most likely fix first)."""
+        """The diagnosis's fixes first (pre-filled), then every action, or the runbook's
+        answers to `alert` (most likely fix first) and the rest."""
         others: list = []
         if alert is not None:
             actions = actions_for_topic(alert.topic)
@@ -71,14 +73,43 @@ class ActionDesk:
         else:
             actions = catalog()
             title = "Actions · every runbook remediation and check"
+        diagnosis, findings = self.core.diagnose(alert)
 
-        def chosen(action_id: str | None) -> None:
-            if action_id:
-                self.open(action_id, alert=alert)
+        def chosen(pick: MenuPick | None) -> None:
+            if pick is None:
+                return
+            if pick.action_id == ROLLOUT_ABORT:
+                self.abort_rollout()
+            else:
+                self.open(pick.action_id, alert=alert, suggestion=pick.suggestion)
 
         self.app.push_screen(
-            ActionMenuScreen(actions, title=title, alert=alert, others=others), chosen
+            ActionMenuScreen(
+                actions,
+                title=title,
+                alert=alert,
+                others=others,
+                findings=findings,
+                unclear=diagnosis.unclear,
+                titles={i.id: i.title for i in catalog()},
+            ),
+            chosen,
         )
+
+    def abort_rollout(self) -> None:
+        """The rollout view, with its abort asked at once (y confirms: stable is known-good)."""
+        from todotui.ui.rollout import RolloutScreen
+
+        screen = RolloutScreen(self.core, self, target=self.target())
+        self.app.push_screen(screen)
+        screen.call_after_refresh(screen.action_abort)
+
+    def target(self) -> str:
+        """Where calls go, as the status bar says it (account, region, sandbox or endpoint)."""
+        from todotui.ui.widgets import StatusBar
+
+        found = self.app.screen_stack[0].query(StatusBar)
+        return str(found.first().target) if found else ""
 
     def open(
         self,
@@ -86,9 +117,11 @@ class ActionDesk:
         *,
         alert: Alert | None = None,
         values: dict[str, str] | None = None,
+        suggestion: Suggestion | None = None,
         on_close: Callable[[Outcome | None], None] | None = None,
     ) -> None:
-        """The action's dialog, prefilled with `values`; `on_close` gets its last outcome."""
+        """The action's dialog, prefilled with `values` (or `suggestion`'s, with its evidence
+        and arithmetic in the plan); `on_close` gets its last outcome."""
         runner = self.runner
         info = next((i for i in catalog() if i.id == action_id), None)
         if info is None:
@@ -98,9 +131,17 @@ class ActionDesk:
             self.app.push_screen(CheckScreen(runner, info))
             return
         reason = f"Offered for: {alert.title}" if alert is not None else ""
+        if suggestion is not None:
+            reason = f"Suggested by the diagnosis: {suggestion.why}"
         self.app.push_screen(
             ActionDialog(
-                runner, info, stale_check=self.stale_warning, values=values, reason=reason
+                runner,
+                info,
+                stale_check=self.stale_warning,
+                values=dict(suggestion.values) if suggestion is not None else values,
+                reason=reason,
+                suggestion=suggestion,
+                where=self.target(),
             ),
             on_close,
         )
@@ -108,7 +149,14 @@ class ActionDesk:
     def _open_plan(self, runner: ActionRunner, plan: Plan, reason: str) -> None:
         info = next(i for i in catalog() if i.id == plan.action_id)
         self.app.push_screen(
-            ActionDialog(runner, info, stale_check=self.stale_warning, plan=plan, reason=reason)
+            ActionDialog(
+                runner,
+                info,
+                stale_check=self.stale_warning,
+                plan=plan,
+                reason=reason,
+                where=self.target(),
+            )
         )
 
     # -- undo and verify ---------------------------------------------------------------------

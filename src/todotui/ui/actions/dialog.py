@@ -39,6 +39,7 @@ from todotui.actions import (
     Risk,
     Step,
 )
+from todotui.alerts.remedy import Suggestion
 from todotui.ui.actions.form import ActionForm
 from todotui.ui.actions.plan_view import RISK_LABEL, PlanView, outcome_markup
 
@@ -74,6 +75,22 @@ class DialogStage(Enum):
     """A run or a verify is out: nothing else can be sent and the dialog cannot close."""
     DONE = "done"
     """An outcome is shown; only verify again and close remain."""
+
+
+def title_for(plan: Plan, where: str) -> str:
+    """The dialog's title: what, on which resource, in which account (wrong-target protection)."""
+    account = next((part for part in where.split(" · ") if part.startswith("account ")), "")
+    return " · ".join(part for part in (plan.title, plan.target, account) if part)
+
+
+def confirm_label(plan: Plan) -> str:
+    """The border's subtitle: the risk and how this plan is confirmed."""
+    label, _ = RISK_LABEL[plan.risk.value]
+    if plan.confirmation is None:
+        return label
+    risk = label.split(" · ")[0]
+    how = "typed name" if plan.confirmation.typed else "one key"
+    return f"{risk} · confirm with {how}"
 
 
 def steps_markup(done: int, active: int | None) -> str:
@@ -192,10 +209,14 @@ class ActionDialog(ModalScreen[Outcome | None]):
         plan: Plan | None = None,
         values: dict[str, str] | None = None,
         reason: str = "",
+        suggestion: Suggestion | None = None,
+        where: str = "",
     ) -> None:
         """`plan` given: show and confirm exactly it (an undo); else fields, then a live plan.
 
-        `values` pre-fill fields; `reason` says why this dialog was offered (an alert)."""
+        `values` pre-fill fields; `reason` says why this dialog was offered (an alert);
+        `suggestion` is the diagnosis's fix they came from (the plan shows its arithmetic and
+        it decides the confirmation); `where` names the account the calls go to."""
         super().__init__()
         self.runner = runner
         self.info = info
@@ -204,6 +225,8 @@ class ActionDialog(ModalScreen[Outcome | None]):
         self.fixed_plan = plan is not None
         self.initial_values = dict(values or {})
         self.reason = reason
+        self.suggestion = suggestion
+        self.where = where
         self.outcome: Outcome | None = None
         self._plan_values: dict[str, str] | None = None
         self._touched = False
@@ -283,9 +306,10 @@ class ActionDialog(ModalScreen[Outcome | None]):
         self._touched = bool(self.initial_values)
         self.stage = DialogStage.EDITING
         first = form.query(Input)
-        if first:
+        if first and self.suggestion is None:
             first.first().focus()
-        self._prepare(delay=0)
+        # A suggested fix arrives ready: its plan, then the focus on the confirmation (y).
+        self._prepare(delay=0, then_confirm=self.suggestion is not None)
 
     @work(group="plan", exclusive=True, exit_on_error=False, name="action:plan")
     async def _prepare(self, delay: float = PLAN_DEBOUNCE, then_confirm: bool = False) -> None:
@@ -299,7 +323,7 @@ class ActionDialog(ModalScreen[Outcome | None]):
         self.plan, self._plan_values = None, None
         self._update_confirm()
         try:
-            plan = await self.runner.prepare(self.info.id, values)
+            plan = await self.runner.prepare(self.info.id, values, suggestion=self.suggestion)
         except InvalidInput as exc:
             form.show_errors(exc.errors, as_notes=not self._touched)
             self.query_one(PlanView).show_placeholder(
@@ -331,8 +355,8 @@ class ActionDialog(ModalScreen[Outcome | None]):
         box = self.query_one("#dialog")
         for risk in (r.value for r in Risk):
             box.set_class(self.plan.risk.value == risk, f"-risk-{risk}")
-        label, _ = RISK_LABEL[self.plan.risk.value]
-        box.border_subtitle = f"{self.plan.target} · {label}"
+        box.border_title = title_for(self.plan, self.where)
+        box.border_subtitle = confirm_label(self.plan)
         self._update_confirm()
 
     @on(Input.Changed)
@@ -375,7 +399,7 @@ class ActionDialog(ModalScreen[Outcome | None]):
         stale = self.query_one("#stale-override", Checkbox)
         confirm = self.query_one("#confirm")
         keys = self.query_one(".keys", Label)
-        needs_typing = plan is not None and plan.risk.needs_typed_confirmation
+        needs_typing = plan is not None and plan.needs_typed_confirmation
         confirm.set_class(needs_typing, "-typed")
         typed.display = needs_typing
         stale.set_class(bool(plan and plan.stale_warning), "-shown")
@@ -393,12 +417,16 @@ class ActionDialog(ModalScreen[Outcome | None]):
                 "[$text-muted]No plan yet: nothing can be sent until the fields are valid.[/]"
             )
         elif needs_typing:
+            why = plan.confirmation.why if plan.confirmation else RISK_WORDS.get(plan.risk, "")
             hint.update(
-                f"[b $error]{RISK_WORDS.get(plan.risk, plan.risk.value.capitalize())} action.[/] Type "
+                f"[b $error]Typed confirmation[/] ({escape(why)}). Type "
                 f"[b reverse] {escape(plan.confirm_text)} [/] and press enter to execute."
             )
         else:
-            hint.update("[b $success]Low risk.[/] Press [b]y[/] (or the button) to execute.")
+            why = plan.confirmation.why if plan.confirmation else "low risk"
+            hint.update(
+                f"[b $success]One key[/] ({escape(why)}). Press [b]y[/] (or the button) to execute."
+            )
         if self.stage is DialogStage.RUNNING:
             keys.update("running… the dialog stays open until the outcome is known")
         elif self.stage is DialogStage.DONE:
@@ -413,7 +441,7 @@ class ActionDialog(ModalScreen[Outcome | None]):
     def _focus_confirm(self) -> None:
         if self.plan is None:
             return
-        if self.plan.risk.needs_typed_confirmation:
+        if self.plan.needs_typed_confirmation:
             self.query_one("#confirm-input", Input).focus()
         else:
             self.query_one("#execute", Button).focus()

@@ -75,6 +75,7 @@ class PlanView(VerticalScroll):
         & > .stale { color: $warning; text-style: bold; background: $warning 15%; padding: 0 1; }
         & > .cli { background: $boost; color: $text; padding: 0 1; }
         & > .undo { color: $text-muted; margin: 1 0 0 0; }
+        & > .basis { color: $text; }
     }
     """
 
@@ -100,6 +101,11 @@ class PlanView(VerticalScroll):
             Label("Before → after", classes="section -first"),
             Static(before_after_markup(plan.before, plan.after), classes="before-after"),
         ]
+        if plan.basis:
+            widgets += [
+                Label("Where the values come from", classes="section"),
+                Static(bullets(plan.basis, "∑"), classes="basis"),
+            ]
         if plan.context:
             widgets += [
                 Label("Live facts", classes="section"),

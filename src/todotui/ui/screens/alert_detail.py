@@ -48,12 +48,17 @@ class AlertDetailScreen(ModalScreen[bool]):
         VerticalScroll { height: auto; max-height: 30; background: $boost; padding: 0 1; }
         .body { width: 1fr; }
         .hint { color: $text-muted; margin: 1 0 0 0; }
+        .diagnosis { width: 1fr; margin: 1 0 0 0; }
     }
     """
 
-    def __init__(self, alert: Alert, *, suggestions: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, alert: Alert, *, suggestions: tuple[str, ...] = (), diagnosis: str = ""
+    ) -> None:
         super().__init__()
         self.alert = alert
+        self.diagnosis = diagnosis
+        """The diagnosis's summary, its causes ranked for this alert."""
         self.suggestions = suggestions
         """Titles of the runbook actions paired with this alert, most likely fix first."""
 
@@ -73,6 +78,8 @@ class AlertDetailScreen(ModalScreen[bool]):
             yield Label(escape(seen + topic), classes="facts")
             with VerticalScroll():
                 yield Static(alert.body or "(no further text)", markup=False, classes="body")
+            if self.diagnosis:
+                yield Label(f"[b]Diagnosis[/] {escape(self.diagnosis)}", classes="diagnosis")
             if self.suggestions:
                 listed = ", ".join(self.suggestions[:3])
                 more = f" and {len(self.suggestions) - 3} more" if len(self.suggestions) > 3 else ""
