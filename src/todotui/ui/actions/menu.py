@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from todotui.actions import ActionInfo
+from todotui.actions import ActionInfo, ActionKind
 from todotui.alerts.diagnosis import Confidence
 from todotui.alerts.model import Alert
 from todotui.alerts.remedy import ROLLOUT_ABORT, Finding, Suggestion
