@@ -143,6 +143,9 @@ class Suggestions(_Section):
     shorter than the window, so an earlier incident's lines do not outvote the current one's."""
     capacity_headroom: float = Field(1.5, ge=1, le=10)
     """Peak demand over the window (consumed plus throttled) is multiplied by this, rounded up."""
+    capacity_lookahead_seconds: int = Field(600, ge=0, le=86400)
+    """While demand is still rising period on period, a capacity is sized for where its trend
+    reaches this far ahead (0: size for the peak seen so far)."""
     capacity_ceiling: int = Field(1000, ge=1)
     """A suggested read or write capacity never goes above this without saying so (units/s)."""
     memory_ceiling_mb: int = Field(3008, ge=128, le=10240)

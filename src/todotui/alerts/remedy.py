@@ -133,33 +133,50 @@ def suggest(
 
 
 @dataclass(frozen=True, slots=True)
-class _Peak:
-    demand: float
+class _Demand:
+    """One period's demand on one side of a table, per second."""
+
     consumed: float
     throttled: float
     at: datetime | None
 
+    @property
+    def total(self) -> float:
+        return self.consumed + self.throttled
 
-def _peak_demand(ev: Evidence, consumed_id: str, throttles_id: str) -> _Peak | None:
-    """The period of the window with the highest demand: consumed units plus throttled requests
-    (each counted as one unit: the least it would have consumed), per second."""
+
+def _demands(ev: Evidence, consumed_id: str, throttles_id: str) -> list[_Demand | None]:
+    """Each complete period's demand over the window: consumed units plus throttled requests
+    (counted as one unit each), per second; None where neither series has data. The newest
+    period (the one `now` is in) is left out: its sums are still growing."""
     consumed = ev.series.get(consumed_id, ())
     throttled = ev.series.get(throttles_id, ())
-    best: _Peak | None = None
-    for i, used in enumerate(consumed):
+    out: list[_Demand | None] = []
+    for i in range(max(len(consumed), len(throttled)) - 1):
+        used = consumed[i] if i < len(consumed) else None
         refused = throttled[i] if i < len(throttled) else None
         if used is None and refused is None:
+            out.append(None)
             continue
-        per_s = (used or 0.0) / ev.period_seconds
-        thr_s = (refused or 0.0) / ev.period_seconds
-        if best is None or per_s + thr_s > best.demand:
-            at = (
-                ev.series_start + timedelta(seconds=i * ev.period_seconds)
-                if ev.series_start is not None
-                else None
-            )
-            best = _Peak(per_s + thr_s, per_s, thr_s, at)
-    return best
+        at = (
+            ev.series_start + timedelta(seconds=i * ev.period_seconds)
+            if ev.series_start is not None
+            else None
+        )
+        out.append(
+            _Demand((used or 0.0) / ev.period_seconds, (refused or 0.0) / ev.period_seconds, at)
+        )
+    return out
+
+
+def _rising(demands: list[_Demand | None]) -> tuple[float, float, float] | None:
+    """(oldest, middle, newest) of the last three periods when the newest is the highest of
+    them and above the oldest by a tenth (a ramp still going), else None."""
+    last = demands[-3:]
+    if len(last) < 3 or any(d is None for d in last):
+        return None
+    a, b, c = (d.total for d in last if d is not None)
+    return (a, b, c) if c >= b and c > 1.1 * a else None
 
 
 def _capacity(cause: Cause, ev: Evidence, policy: Suggestions) -> Suggestion | None:
@@ -171,24 +188,38 @@ def _capacity(cause: Cause, ev: Evidence, policy: Suggestions) -> Suggestion | N
     values: dict[str, str] = {"table": ev.table}
     lines: list[str] = []
     capped = False
+    ahead = policy.capacity_lookahead_seconds / ev.period_seconds
     for side, unit, consumed_id, throttles_id, now in (
         ("read", "RCU", "ddb_consumed_rcu", "ddb_read_throttles", res.read_capacity),
         ("write", "WCU", "ddb_consumed_wcu", "ddb_write_throttles", res.write_capacity),
     ):
-        peak = _peak_demand(ev, consumed_id, throttles_id)
-        if peak is None or peak.throttled <= 0:
+        demands = _demands(ev, consumed_id, throttles_id)
+        known = [d for d in demands if d is not None]
+        peak = max(known, key=lambda d: d.total, default=None)
+        if peak is None or not any(d.throttled > 0 for d in known):
             values[side] = str(now)  # this side did not throttle: keep it (a decrease costs)
             lines.append(f"{side}: no throttling in the window: kept at {now} {unit}")
             continue
-        wanted = peak.demand * policy.capacity_headroom
-        value = max(math.ceil(wanted - 1e-9), now + 1)
         when = f" at {peak.at:%H:%M} UTC" if peak.at is not None else ""
         lines.append(
-            f"{side}: peak demand {_num(peak.demand)} {unit}/s{when} = consumed {_num(peak.consumed)}"
-            f" + throttled {_num(peak.throttled)} requests/s (1 unit each at least)"
+            f"{side}: peak demand {_num(peak.total)} {unit}/s{when} = consumed {_num(peak.consumed)}"
+            f" + throttled {_num(peak.throttled)} requests/s (counted as 1 unit each)"
         )
+        base = peak.total
+        ramp = _rising(demands)
+        if ramp is not None and ahead > 0:
+            slope = (ramp[2] - ramp[0]) / 2
+            projected = ramp[2] + slope * ahead
+            lines.append(
+                f"{side}: still rising ({' -> '.join(_num(d) for d in ramp)} {unit}/s over the last"
+                f" 3 periods, +{_num(slope)} a period): "
+                f"{policy.capacity_lookahead_seconds / 60:g} min ahead = {_num(projected)}"
+            )
+            base = max(base, projected)
+        wanted = base * policy.capacity_headroom
+        value = max(math.ceil(wanted - 1e-9), now + 1)
         lines.append(
-            f"{side}: {_num(peak.demand)} x {policy.capacity_headroom:g} headroom = {_num(wanted)}"
+            f"{side}: {_num(base)} x {policy.capacity_headroom:g} headroom = {_num(wanted)}"
             f" -> {value} {unit} (now {now})"
         )
         if value > policy.capacity_ceiling:
