@@ -115,7 +115,8 @@ async def test_spike_throttling_fixed_from_the_alert(world, tmp_path):
 
         menu = await actions_for(pilot, app, throttling[0])
         assert menu.paired[0].id == "dynamodb-capacity"
-        await pilot.press("1")
+        # The runbook's own answer, filled in by hand (the diagnosis's fix comes first).
+        await pilot.press(str(len(menu.fixes) + 1))
         await until(
             pilot,
             lambda: isinstance(app.screen, ActionDialog) and not busy(app.screen),
@@ -176,7 +177,7 @@ async def test_bad_deploy_rolled_back_from_the_alert(world, tmp_path):
 
             menu = await actions_for(pilot, app, errors[0])
             assert menu.paired[0].id == "rollback"
-            await pilot.press("1")
+            await pilot.press(str(len(menu.fixes) + 1))  # the runbook's, not the suggested one
             await until(
                 pilot,
                 lambda: isinstance(app.screen, ActionDialog) and not busy(app.screen),

@@ -16,8 +16,8 @@ REGULAR_MIN = (80, 30)
 FULL_COMPACT = (80, 24)
 """From this size on nothing is left out: below the regular size, the compact layout."""
 
-CHROME_LINES = 4
-"""The status bar's two lines, the diagnosis line and the footer's one."""
+CHROME_LINES = 3
+"""Compact: the status bar's one line, the diagnosis line and the footer's one."""
 
 FEED_MIN = 5
 """The feed's smallest useful height: its borders, the column header and two alerts."""

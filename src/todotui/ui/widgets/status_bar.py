@@ -76,7 +76,7 @@ class StatusBar(Vertical):
             yield Label("todotui", classes="brand")
             yield Label("", classes="target")
             yield Label("", classes="timing")
-        with Horizontal():
+        with Horizontal(classes="second"):
             yield Label(f"watching {self.resources}", classes="resources")
             yield Label("", classes="cost")
 
