@@ -12,6 +12,9 @@ Target (issue 10): at most 6 keys in every scenario. Each drill prints its key p
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,14 +60,22 @@ def world(box, monkeypatch):
     box.set_scenario("steady")
 
 
+REPORT = os.environ.get("TODOTUI_DRILL_REPORT")
+"""A file each drill appends its figures to, as a JSON line (bench/bench_drills.py reads it)."""
+
+
 @dataclass
 class Operator:
-    """Presses keys on the cockpit and counts them."""
+    """Presses keys on the cockpit and counts them (and the time from the first to the fix)."""
 
     pilot: Pilot
+    ticks_to_alert: int = 0
     keys: list[str] = field(default_factory=list)
+    started: float | None = None
 
     async def press(self, *keys: str) -> None:
+        if self.started is None:
+            self.started = time.perf_counter()
         self.keys.extend(keys)
         await self.pilot.press(*keys)
 
@@ -73,6 +84,17 @@ class Operator:
             f"drill {scenario}: {len(self.keys)} keys from the first alert: {' '.join(self.keys)}"
         )
         print(line)
+        if REPORT:
+            took = time.perf_counter() - (self.started or time.perf_counter())
+            record = {
+                "scenario": scenario,
+                "keys": len(self.keys),
+                "key_path": self.keys,
+                "seconds_to_first_alert": self.ticks_to_alert * PERIOD,
+                "wall_seconds_to_verified_fix": round(took, 2),
+            }
+            with open(REPORT, "a", encoding="utf-8") as out:
+                out.write(json.dumps(record) + "\n")
         return line
 
 
@@ -103,13 +125,19 @@ def alerts(app: TodoTuiApp) -> list[Alert]:
     return list(app.query_one(AlertFeedView).alerts)
 
 
-async def first_alert(
-    pilot: Pilot, app: TodoTuiApp, clock: SimClock
-) -> tuple[Alert, dict[str, Any]]:
-    """Tick and refresh until an alert (warning or worse) the incident raised is in the feed;
-    the alert, and the sandbox's figures of the last tick."""
+@dataclass(frozen=True)
+class FirstAlert:
+    alert: Alert
+    figures: dict[str, Any]
+    """The sandbox's figures of the tick that raised it."""
+    ticks: int
+    """Ticks (periods) from the incident's start."""
+
+
+async def first_alert(pilot: Pilot, app: TodoTuiApp, clock: SimClock) -> FirstAlert:
+    """Tick and refresh until an alert (warning or worse) the incident raised is in the feed."""
     seen = {a.key for a in alerts(app)}
-    for _ in range(MAX_TICKS):
+    for tick in range(MAX_TICKS):
         figures = clock.tick()
         await refresh(pilot, app)
         await app.core.rollouts.idle()
@@ -119,7 +147,7 @@ async def first_alert(
             if a.key not in seen and a.severity in (Severity.WARN, Severity.CRIT)
         ]
         if new:
-            return new[0], figures
+            return FirstAlert(new[0], figures, tick + 1)
     raise AssertionError(f"no alert within {MAX_TICKS} ticks")
 
 
@@ -168,8 +196,8 @@ async def test_spike_drill(world, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, app)
         box.set_scenario("spike")
-        await first_alert(pilot, app, clock)
-        op = Operator(pilot)
+        first = await first_alert(pilot, app, clock)
+        op = Operator(pilot, ticks_to_alert=first.ticks)
         dialog = await fix_from_the_feed(op, app)
         assert dialog.info.id == "dynamodb-capacity"
         suggested = int(dict(dialog.plan.values)["read"])
@@ -196,8 +224,8 @@ async def test_error_burst_drill(world, tmp_path):
             "FunctionVersion"
         ]
         box.set_scenario("error-burst")
-        await first_alert(pilot, app, clock)
-        op = Operator(pilot)
+        first = await first_alert(pilot, app, clock)
+        op = Operator(pilot, ticks_to_alert=first.ticks)
         dialog = await fix_from_the_feed(op, app)
         assert dialog.info.id == "rollback"
         assert dialog.plan.params["version"] == stable
@@ -220,10 +248,9 @@ async def test_slow_dependency_drill(world, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, app)
         box.set_scenario("slow-dependency")
-        await first_alert(pilot, app, clock)
-        before = clock.tick()
-        await refresh(pilot, app)
-        op = Operator(pilot)
+        first = await first_alert(pilot, app, clock)
+        before = first.figures
+        op = Operator(pilot, ticks_to_alert=first.ticks)
         dialog = await fix_from_the_feed(op, app)
         assert dialog.info.id == "api-cache"
         await confirm(op, dialog)
@@ -256,8 +283,8 @@ async def test_bad_deploy_drill_with_a_rollout_in_progress(world, tmp_path):
         await refresh(pilot, app)
         started = await app.core.rollouts.start(bad, strategy="linear10-every-3m")
         assert started.ok, started.message
-        await first_alert(pilot, app, clock)
-        op = Operator(pilot)
+        first = await first_alert(pilot, app, clock)
+        op = Operator(pilot, ticks_to_alert=first.ticks)
         await op.press("f", "a")
         await until(pilot, lambda: isinstance(app.screen, ActionMenuScreen), "the actions")
         menu = app.screen
@@ -288,8 +315,9 @@ async def test_auth_attack_drill(world, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, app)
         box.set_scenario("auth-attack")
-        _, during = await first_alert(pilot, app, clock)
-        op = Operator(pilot)
+        first = await first_alert(pilot, app, clock)
+        during = first.figures
+        op = Operator(pilot, ticks_to_alert=first.ticks)
         dialog = await fix_from_the_feed(op, app)
         assert dialog.info.id == "cognito-disable-user"
         user = dict(dialog.plan.values)["username"]
