@@ -55,7 +55,7 @@ def test_failed_sign_ins_fold_per_user_with_their_count():
     events += [sign_in(100, "alice@example.com")]
     feed = AlertFeed()
     feed.extend(watch.take(events))
-    feed.extend(watch.take(events + [sign_in(200, "mallory@example.com")]))  # one new
+    feed.extend(watch.take([*events, sign_in(200, "mallory@example.com")]))  # one new
     entries = {a.title: a for a in feed.entries}
     assert set(entries) == {
         "Failed sign-in · mallory@example.com",
