@@ -42,10 +42,28 @@ def sandbox(sandbox_tier):
 
 @pytest.fixture
 def steady_sandbox(sandbox):
-    """The session's sandbox in the steady scenario, put back to steady after the test."""
+    """The session's sandbox in the steady scenario, put back to steady after the test, its
+    alias on the stable version again (error-burst deploys a version to all of it)."""
     sandbox.set_scenario("steady")
     yield sandbox
     sandbox.set_scenario("steady")
+    restore_alias(sandbox)
+
+
+def restore_alias(sandbox):
+    """The alias back on the stable version with no routing, if a test moved it."""
+    lam = sandbox.client("lambda")
+    names, stable = sandbox.names, sandbox.stack.stable_version
+    alias = lam.get_alias(FunctionName=names.function_name, Name=names.alias)
+    if alias["FunctionVersion"] != stable or (alias.get("RoutingConfig") or {}).get(
+        "AdditionalVersionWeights"
+    ):
+        lam.update_alias(
+            FunctionName=names.function_name,
+            Name=names.alias,
+            FunctionVersion=stable,
+            RoutingConfig={"AdditionalVersionWeights": {}},
+        )
 
 
 # -- The two tiers: `-m sandbox` and `-m "not sandbox"` (pure: no sandbox, no moto, seconds) ----

@@ -48,3 +48,57 @@ async def test_a_spike_is_diagnosed_as_dynamodb_throttling_with_its_demand(fresh
     top = spike.causes[0]
     assert top.action_id == "dynamodb-capacity" and top.target == "todos-table"
     assert "ProvisionedThroughputExceededException" in top.line and "demand" in top.line
+
+
+async def test_an_auth_attack_is_one_feed_entry_for_its_user_and_diagnosed(fresh_box, tmp_path):
+    """The failed sign-ins reach the feed (their own FilterLogEvents, a JSON pattern), one
+    entry per user with its count, and the diagnosis names the attacker."""
+    from todotui.alerts.diagnosis import CauseKind
+    from todotui.alerts.model import Topic
+
+    box = fresh_box
+    box.set_scenario("auth-attack")
+    box.tick(2)
+    clock = SimClock(box)
+    settings = Settings().with_overrides(
+        aws={"endpoint_url": box.endpoint, "region": box.region},
+        cadence={"period_seconds": 60, "refresh_seconds": 60, "window_seconds": 900},
+    )
+    async with Cockpit(settings, clock=clock, journal=Journal(tmp_path / "j.jsonl")) as core:
+        for _ in range(5):
+            clock.tick()
+            result = await core.poller.refresh_once()
+        entries = {a.title: a for a in core.alerts.entries}
+        attacker = entries.get("Failed sign-in · mallory@example.com")
+        assert attacker is not None, sorted(entries)
+        assert attacker.count > 10 and attacker.topic is Topic.AUTH
+        sign_ins = [a for a in core.alerts.entries if a.title.startswith("Failed sign-in")]
+        assert len(sign_ins) == len({a.title for a in sign_ins})  # one entry per user
+        assert not [a for a in core.alerts.entries if "SUCCEEDED" in a.body]
+        assert not result.problems
+        diagnosis = diagnose(core.monitor.evidence(clock()))
+    top = diagnosis.causes[0]
+    assert top.kind is CauseKind.ATTACKER and top.target == "mallory@example.com"
+
+
+async def test_steady_shows_no_successful_sign_in(fresh_box, tmp_path):
+    """Legitimate users sign in all day; only a failure would show (one per user at most
+    folds with its count), a success never."""
+    box = fresh_box
+    box.set_scenario("steady")
+    box.tick(2)
+    clock = SimClock(box)
+    settings = Settings().with_overrides(
+        aws={"endpoint_url": box.endpoint, "region": box.region},
+        cadence={"period_seconds": 60, "refresh_seconds": 60, "window_seconds": 900},
+    )
+    async with Cockpit(settings, clock=clock, journal=Journal(tmp_path / "j.jsonl")) as core:
+        for _ in range(4):
+            clock.tick()
+            await core.poller.refresh_once()
+        entries = core.alerts.entries
+    sign_ins = [a for a in entries if a.title.startswith("Failed sign-in")]
+    assert all('"result": "FAILED"' in a.body for a in sign_ins)
+    assert "mallory@example.com" not in {a.title.split(" · ")[-1] for a in sign_ins}
+    assert not [a for a in entries if "SUCCEEDED" in a.body]
+    assert len(sign_ins) == len({a.title for a in sign_ins})

@@ -20,7 +20,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from support import Forwarder, SimClock
-from todotui.alerts.model import AlertSource, Severity
+from todotui.alerts.model import AlertSource, Severity, Topic
 from todotui.aws.session import AwsClients, client_config
 from todotui.config import Settings
 from todotui.core.monitor import Monitor, MonitorError
@@ -252,21 +252,25 @@ async def test_each_error_log_line_appears_once(steady_sandbox):
         for _ in range(3):
             result = await monitor.refresh()
             for alert in result.alerts:
-                if alert.source is AlertSource.LOG:
+                if alert.source is AlertSource.LOG and alert.topic is Topic.ERRORS:
                     seen[alert.body.split("event id ")[1].split("\n")[0]] += 1
             clock.tick(1)
         last = await monitor.refresh()  # reads the last tick's lines
         for alert in last.alerts:
-            if alert.source is AlertSource.LOG:
+            if alert.source is AlertSource.LOG and alert.topic is Topic.ERRORS:
                 seen[alert.body.split("event id ")[1].split("\n")[0]] += 1
         again = await monitor.refresh()  # nothing new since
         assert not [a for a in again.alerts if a.source is AlertSource.LOG]
-        log_entries = [a for a in monitor.feed.entries if a.source is AlertSource.LOG]
+        log_entries = [
+            a
+            for a in monitor.feed.entries
+            if a.source is AlertSource.LOG and a.topic is Topic.ERRORS
+        ]
     logs = sb.client("logs")
     expected = set()
     for page in logs.get_paginator("filter_log_events").paginate(
         logGroupName="/aws/lambda/todo-handler",
-        filterPattern="ERROR",
+        filterPattern=Settings().logs.errors,
         startTime=int(first_start.timestamp() * 1000),
     ):
         expected |= {e["eventId"] for e in page["events"]}

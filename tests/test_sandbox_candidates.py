@@ -259,3 +259,56 @@ def test_todotui_scenario_names_the_candidate_it_published(box, lam):
         f"candidate: version {version} published; PROD's routing is unchanged "
         "(shift traffic with update-alias)"
     ) in done.stdout
+
+
+def test_error_burst_deploys_a_failing_version_to_all_traffic_and_a_rollback_fixes_it(box, lam):
+    """error-burst is a bad version deployed to all of PROD (update-alias --function-version N
+    after a CLI deploy): the new version serves everything and fails about one in eight;
+    pointing the alias back at the version before brings the error rate back to normal."""
+    names = box.names
+    fn = names.function_name
+    before = last_tick(box, 2)  # steady on stable: the version before has its history
+    assert before["routing"] == {"1": 1.0}
+    status = box.set_scenario("error-burst")
+    deployed = status["stack"]["candidate_version"]
+    assert deployed not in ("1", "2")  # published now, the next version
+    alias = lam.get_alias(FunctionName=fn, Name=names.alias)
+    assert alias["FunctionVersion"] == deployed and "RoutingConfig" not in alias
+    description = lam.get_function_configuration(FunctionName=fn, Qualifier=deployed)
+    assert description["Description"] == "candidate: todo validation rewrite"
+
+    ticks = [last_tick(box) for _ in range(3)]
+    assert all(t["routing"] == {deployed: 1.0} for t in ticks)
+    errors = sum(t["errors"] for t in ticks)
+    invocations = sum(t["invocations"] for t in ticks)
+    assert 0.09 <= errors / invocations <= 0.15
+    assert set(per_version(box, "Invocations", "Sum", ticks[-1]["at"])) == {deployed}
+    assert set(per_version(box, "Invocations", "Sum", before["at"])) == {"1"}
+    found = box.client("logs").filter_log_events(
+        logGroupName=names.log_group,
+        filterPattern="\"KeyError: 'title'\"",
+        startTime=int(datetime.fromisoformat(ticks[0]["at"]).timestamp() * 1000),
+    )["events"]
+    assert found and all(f"[{deployed}]" in e["logStreamName"] for e in found)
+
+    lam.update_alias(FunctionName=fn, Name=names.alias, FunctionVersion="1")  # the rollback
+    after = [last_tick(box) for _ in range(3)]
+    assert all(t["routing"] == {"1": 1.0} for t in after)
+    assert sum(t["errors"] for t in after) / sum(t["invocations"] for t in after) < 0.01
+
+
+def test_error_burst_chosen_at_start_deploys_after_the_backfill(sandbox_tier):
+    """Started in error-burst, the history is the version before serving steady traffic; the
+    deploy comes at its end, so both versions have ExecutedVersion samples."""
+    with Sandbox(manual=True, period=PERIOD, seed=3, backfill=3, scenario="error-burst") as sb:
+        status = sb.wait_for_history()
+        assert status["scenario"] == "error-burst"
+        assert status["stack"]["candidate_version"] == "2"
+        alias = sb.client("lambda").get_alias(
+            FunctionName=sb.names.function_name, Name=sb.names.alias
+        )
+        assert alias["FunctionVersion"] == "2"
+        history = datetime.fromisoformat(status["sim_time"]) - timedelta(seconds=PERIOD)
+        assert set(per_version(sb, "Invocations", "Sum", history.isoformat())) == {"1"}
+        tick = last_tick(sb)
+        assert set(per_version(sb, "Invocations", "Sum", tick["at"])) == {"2"}

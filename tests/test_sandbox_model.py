@@ -22,6 +22,7 @@ from todotui.sandbox.scenarios import (
     GOOD_CANDIDATE,
     SCENARIOS,
     SUBTLE_CANDIDATE,
+    VALIDATION_CANDIDATE,
     Scenario,
     Traffic,
     scenario_named,
@@ -275,14 +276,19 @@ def test_concurrency_throttles_are_split_across_versions_by_their_share():
     assert 0.25 <= versions["2"].throttles / outcome.function.throttles <= 0.35
 
 
-def test_error_burst_raises_errors_and_5xx():
-    outcome = run(scenario="error-burst")
+def test_error_burst_is_a_failing_version_on_all_traffic():
+    """error-burst deploys the validation rewrite to all traffic: the version that runs it
+    fails about one in eight with the 'validation' kind; the stable code, under the same
+    scenario, errs as on a calm weekday (rolling back is the fix)."""
+    deployed = replace(BASE, primary_version="2", candidate_code={"2": VALIDATION_CANDIDATE})
+    outcome = run(deployed, "error-burst")
     assert 0.08 <= error_rate(outcome) <= 0.16
-    assert (
-        outcome.function.error_kinds["exception"]
-        == outcome.function.errors - outcome.function.error_kinds["throttled"]
-    )
+    kinds = outcome.function.error_kinds
+    assert kinds["validation"] > 0.9 * (outcome.function.errors - kinds["throttled"])
     assert outcome.api.errors_5xx / outcome.api.count > 0.04
+    assert [v.version for v in outcome.function.versions] == ["2"]
+    rolled_back = run(BASE, "error-burst")
+    assert error_rate(rolled_back) < 0.01
 
 
 def test_slow_dependency_adds_latency_without_errors():

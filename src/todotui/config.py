@@ -107,6 +107,20 @@ class Cadence(_Section):
     """The time window shown when the app opens."""
 
 
+class LogPatterns(_Section):
+    """The CloudWatch Logs filter patterns the alert feed polls the function's log group with
+    (FilterLogEvents; AWS's filter pattern syntax)."""
+
+    errors: str = Field('?ERROR ?"Task timed out"', min_length=1, max_length=1024)
+    """Error lines: Lambda's "[ERROR]" lines and its "Task timed out after N seconds" line
+    (which has no ERROR in it)."""
+    failed_sign_ins: str = Field(
+        '{ $.message = "Authentication:*" && $.result = "FAILED" }', min_length=1, max_length=1024
+    )
+    """Failed sign-ins: the app's `Authentication:` JSON lines whose result is FAILED; the feed
+    shows one entry per user."""
+
+
 class Limits(_Section):
     """How far a remediation may move a value before it needs a typed confirmation, and what
     it costs. Hard ceilings come from AWS (quotas read once, else AWS's documented defaults)."""
@@ -224,6 +238,7 @@ class Settings(_Section):
     stack: StackNames = StackNames()
     thresholds: Thresholds = Thresholds()
     cadence: Cadence = Cadence()
+    logs: LogPatterns = LogPatterns()
     limits: Limits = Limits()
     rollouts: Rollouts = Rollouts()
     suggestions: Suggestions = Suggestions()

@@ -1,4 +1,8 @@
-"""ERROR lines from the function's log group, each shown once, summarised and folded.
+"""Log lines from the function's log group, each shown once, summarised and folded.
+
+Two watches: `LogWatch` for error lines (ERROR, "Task timed out"), folded by their text less
+request ids and timestamps; `SignInWatch` for failed sign-ins (the app's `Authentication:`
+JSON lines), folded per user, so the feed shows one entry per user with its count.
 
 Pure. A cursor remembers the newest timestamp seen and the event ids seen at it, so events
 that share a millisecond are neither lost nor repeated across polls.
@@ -11,6 +15,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from todotui.alerts.model import Alert, AlertSource, Severity, Topic
+from todotui.config import LogPatterns
 from todotui.telemetry.aws_types import LogEvent
 
 #: Request ids, hex ids and timestamps vary between otherwise identical lines.
@@ -20,6 +25,13 @@ _VARYING = re.compile(
     r"|\b[0-9a-f]{16,}\b",
     re.IGNORECASE,
 )
+
+
+DEFAULT_ERROR_PATTERN = LogPatterns().errors
+"""Error lines: Lambda's "[ERROR]" lines, and its "Task timed out after N seconds" line
+(which has no ERROR in it, on AWS too)."""
+DEFAULT_SIGN_IN_PATTERN = LogPatterns().failed_sign_ins
+"""Failed sign-ins: the app's `Authentication:` JSON lines whose result is FAILED."""
 
 
 def summarize(message: str) -> str:
@@ -75,10 +87,35 @@ class LogCursor:
             self.ids_at_timestamp.add(eid)
 
 
+def sign_in_of(message: str) -> tuple[str, str] | None:
+    """(user, result) of a sign-in line (`{"message": "Authentication:", "user": ...,
+    "result": ...}`), or None for any other line."""
+    text = message.strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    if not str(record.get("message", "")).startswith("Authentication"):
+        return None
+    user = str(record.get("user") or "").strip()
+    if not user:
+        return None
+    return user, str(record.get("result") or "").upper()
+
+
 class LogWatch:
     """Turns one log group's matching events into alerts, each event once (behind a cursor)."""
 
-    def __init__(self, log_group: str, *, pattern: str = "ERROR", max_events: int = 1000) -> None:
+    label = ""
+    """What this watch reads, when it is not the group's error lines (for failed reads)."""
+
+    def __init__(
+        self, log_group: str, *, pattern: str = DEFAULT_ERROR_PATTERN, max_events: int = 1000
+    ) -> None:
         self.log_group = log_group
         self.pattern = pattern
         self.max_events = max_events
@@ -99,18 +136,25 @@ class LogWatch:
         alerts = []
         for event in new:
             self.cursor.advance(event)
-            alerts.append(self._alert(event))
+            alert = self._alert(event)
+            if alert is not None:
+                alerts.append(alert)
         return alerts
 
-    def _alert(self, event: LogEvent) -> Alert:
+    def _alert(self, event: LogEvent) -> Alert | None:
+        summary = summarize(event.get("message", "").rstrip())
+        return self._make(event, f"log:{self.log_group}:{fold_key(summary)}", summary, Topic.ERRORS)
+
+    def _make(self, event: LogEvent, key: str, title: str, topic: Topic) -> Alert:
+        """The alert for `event`: its header, a blank line, then the raw line (which
+        diagnosis reads back)."""
         message = event.get("message", "").rstrip()
         when = datetime.fromtimestamp(event.get("timestamp", 0) / 1000, tz=UTC)
-        summary = summarize(message)
         return Alert(
-            key=f"log:{self.log_group}:{fold_key(summary)}",
+            key=key,
             source=AlertSource.LOG,
             severity=Severity.WARN,
-            title=summary[:200],
+            title=title[:200],
             body=(
                 f"{self.log_group} {event.get('logStreamName', '')}\n"
                 f"{when:%Y-%m-%d %H:%M:%S}.{when.microsecond // 1000:03d} UTC\n"
@@ -118,5 +162,29 @@ class LogWatch:
             ),
             first_seen=when,
             last_seen=when,
-            topic=Topic.ERRORS,
+            topic=topic,
+        )
+
+
+class SignInWatch(LogWatch):
+    """Failed sign-ins, one feed entry per user: `Failed sign-in · <user>`, topic AUTH.
+
+    Only the app's sign-in lines that failed become alerts: a line the pattern let through
+    that does not say who failed (an endpoint that matches loosely, a pattern set wider) is
+    passed over, as is a sign-in that succeeded."""
+
+    label = "failed sign-ins"
+
+    def __init__(
+        self, log_group: str, *, pattern: str = DEFAULT_SIGN_IN_PATTERN, max_events: int = 1000
+    ) -> None:
+        super().__init__(log_group, pattern=pattern, max_events=max_events)
+
+    def _alert(self, event: LogEvent) -> Alert | None:
+        who = sign_in_of(event.get("message", ""))
+        if who is None or who[1] != "FAILED":
+            return None
+        user = who[0]
+        return self._make(
+            event, f"signin:{self.log_group}:failed:{user}", f"Failed sign-in · {user}", Topic.AUTH
         )

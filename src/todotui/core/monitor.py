@@ -1,7 +1,7 @@
 """Fetch everything for one refresh and turn it into panes and alerts.
 
 No Textual here: the poller schedules refreshes, the UI renders what they leave behind. `refresh()` makes one GetMetricData call for every series on screen
-(incremental after the first fill), polls alarms and ERROR log lines, re-reads resource
+(incremental after the first fill), polls alarms, error log lines and failed sign-ins, re-reads resource
 facts on their slower cadence, and never raises on an AWS or network error: the
 returned `Refresh` says what failed, and the panes say how old their data is.
 
@@ -26,7 +26,7 @@ from botocore.exceptions import ClientError
 from todotui.alerts.alarms import AlarmTransitions
 from todotui.alerts.diagnosis import Evidence, evidence_from
 from todotui.alerts.feed import AlertFeed, BreachDetector, ConnectionWatch
-from todotui.alerts.logs import LogWatch
+from todotui.alerts.logs import LogWatch, SignInWatch
 from todotui.alerts.model import Alert, AlertSource, Severity
 from todotui.aws.alarms import fetch_alarms
 from todotui.aws.errors import AWS_ERRORS, describe_error, describe_missing_setup
@@ -170,7 +170,10 @@ class Monitor:
         self._resources = ResourceFacts()
         self._resources_due: datetime | None = None
         self._alarms = AlarmTransitions(settings.stack)
-        self._logs = LogWatch(settings.stack.log_group)
+        self._logs = LogWatch(settings.stack.log_group, pattern=settings.logs.errors)
+        self._sign_ins = SignInWatch(
+            settings.stack.log_group, pattern=settings.logs.failed_sign_ins
+        )
         self._breaches = BreachDetector()
         self._connection = ConnectionWatch(lambda: self._clients.target.describe())
         self._reported_problems: set[str] = set()
@@ -361,7 +364,7 @@ class Monitor:
             self._poll_logs(started),
             self._refresh_resources(started) if resources_due else _nothing(),
         )
-        (metric_error, metrics_requested), (alarm_alerts, alarm_error), (log_alerts, log_error) = (
+        (metric_error, metrics_requested), (alarm_alerts, alarm_error), (log_alerts, log_errors) = (
             metrics,
             alarms,
             logs,
@@ -382,7 +385,7 @@ class Monitor:
             new_alerts.append(alert)
         new_alerts += alarm_alerts + log_alerts
 
-        problems = [p for p in (alarm_error, log_error) if p] + alias_problems
+        problems = [p for p in (alarm_error, *log_errors) if p] + alias_problems
         if metric_error is None:  # during an outage the connection alert says it all
             new_alerts += self._problem_alerts(problems, finished, Severity.WARN)
             new_alerts += self._problem_alerts(alias_setup, finished, Severity.INFO)
@@ -588,8 +591,15 @@ class Monitor:
             return [], f"DescribeAlarms: {describe_error(exc)}"
         return self._alarms.update(found, now), None
 
-    async def _poll_logs(self, now: datetime) -> tuple[list[Alert], str | None]:
-        watch = self._logs
+    async def _poll_logs(self, now: datetime) -> tuple[list[Alert], list[str]]:
+        """Error lines and failed sign-ins, fetched concurrently; each failure in AWS's words."""
+        results = await asyncio.gather(
+            self._poll_watch(self._logs, now), self._poll_watch(self._sign_ins, now)
+        )
+        alerts = [a for found, _ in results for a in found]
+        return alerts, [error for _, error in results if error]
+
+    async def _poll_watch(self, watch: LogWatch, now: datetime) -> tuple[list[Alert], str | None]:
         try:
             logs = await self._clients.client("logs")
             events = await fetch_log_events(
@@ -600,7 +610,8 @@ class Monitor:
                 limit=watch.max_events,
             )
         except AWS_ERRORS as exc:
-            return [], f"FilterLogEvents {watch.log_group}: {describe_error(exc)}"
+            what = f" ({watch.label})" if watch.label else ""
+            return [], f"FilterLogEvents {watch.log_group}{what}: {describe_error(exc)}"
         return watch.take(events), None
 
     async def _refresh_resources(self, now: datetime) -> None:

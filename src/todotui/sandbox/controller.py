@@ -343,8 +343,16 @@ def scenario_command(args: argparse.Namespace) -> int:
         raise UsageError(str(NotASandbox(endpoint)))
     print(f"{endpoint}: scenario {status['scenario']}: {status.get('scenario_summary', '')}")
     stack = status.get("stack") or {}
-    if SCENARIOS[args.name].traffic.candidate is not None and stack.get("candidate_version"):
+    traffic = SCENARIOS[args.name].traffic
+    if traffic.candidate is not None and stack.get("candidate_version"):
         alias = (status.get("names") or {}).get("alias", "the alias")
+        if traffic.deployed:
+            print(
+                f"deployed: version {stack['candidate_version']} published and {alias} points "
+                "at it with all traffic (roll back with update-alias --function-version "
+                "<the version before>)"
+            )
+            return 0
         print(
             f"candidate: version {stack['candidate_version']} published; {alias}'s routing is "
             "unchanged (shift traffic with update-alias)"

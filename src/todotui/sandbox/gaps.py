@@ -12,6 +12,9 @@
   to 1.0, a published version that exists and is not the primary, never $LATEST.
 - Lambda PublishVersion: moto ignores CodeSha256. Here a CodeSha256 that is not $LATEST's is
   refused, so the version published is the code that was reviewed.
+- CloudWatch Logs FilterLogEvents: moto matches one term or one quoted phrase and every event
+  for anything else (`?ERROR ?"Task timed out"`, JSON patterns). Here the pattern is matched
+  as AWS matches it (`filter_patterns`), and one it cannot parse is refused with AWS's error.
 - DynamoDB UpdateTable: moto accepts throughput on a PAY_PER_REQUEST table and "changes" that
   equal the current capacity; AWS refuses both.
 - API Gateway UpdateStage: moto accepts any patch path and ignores unknown ones (the runbook's
@@ -38,6 +41,7 @@ from botocore.exceptions import ClientError
 from werkzeug.wrappers import Response
 
 from todotui.sandbox import SANDBOX_REGION
+from todotui.sandbox.filter_patterns import InvalidFilterPattern, compile_pattern
 
 PROVISIONING_TIME = timedelta(seconds=60)
 """How long, in simulated time, provisioned concurrency takes to go from IN_PROGRESS to READY."""
@@ -182,10 +186,17 @@ class GapFiller:
             if service == "lambda" and method == "POST" and (match := _VERSIONS_PATH.match(path)):
                 self._check_publish_version(_json_body(environ), match["function"], region)
             target = environ.get("HTTP_X_AMZ_TARGET", "")
+            if target == "Logs_20140328.FilterLogEvents":
+                return self._filter_log_events(environ)(environ, start_response)
             if target == "DynamoDB_20120810.UpdateTable":
                 self._check_update_table(_json_body(environ), region)
             elif service == "apigateway" and method == "PATCH" and _STAGE_PATH.match(path):
                 self._check_stage_patch(_json_body(environ))
+        except InvalidFilterPattern as refused:
+            error = AwsError(400, "InvalidParameterException", refused.message)
+            return _error_response(error, service, target_header=environ.get("HTTP_X_AMZ_TARGET"))(
+                environ, start_response
+            )
         except AwsError as error:
             return _error_response(error, service, target_header=environ.get("HTTP_X_AMZ_TARGET"))(
                 environ, start_response
@@ -498,6 +509,33 @@ class GapFiller:
             raise _as_aws_error(exc) from None
         return f"{function_arn}:{qualifier}"
 
+    # -- CloudWatch Logs FilterLogEvents ---------------------------------------------------------
+
+    def _filter_log_events(self, environ: dict[str, Any]) -> Response:
+        """moto's answer without a pattern (all events in the range), then filtered as AWS
+        filters. moto's nextToken names the last event of its unfiltered page, so paging goes
+        on from there; a page may hold fewer events than `limit`, or none with a nextToken
+        (as on AWS)."""
+        body = _json_body(environ)
+        pattern = compile_pattern(_pattern_text(body.get("filterPattern")))
+        body.pop("filterPattern", None)
+        raw_body = json.dumps(body).encode()
+        environ["wsgi.input"] = io.BytesIO(raw_body)
+        environ["CONTENT_LENGTH"] = str(len(raw_body))
+        status, headers, raw = self._forward(environ)
+        if not 200 <= status < 300:
+            return _passed_on(status, headers, raw)
+        answer = json.loads(raw)
+        answer["events"] = [
+            e for e in answer.get("events", []) if pattern.matches(str(e.get("message", "")))
+        ]
+        return Response(
+            json.dumps(answer),
+            status=status,
+            mimetype="application/x-amz-json-1.1",
+            headers=_kept_headers(headers),
+        )
+
     # -- DynamoDB --------------------------------------------------------------------------------
 
     def _check_update_table(self, body: dict[str, Any], region: str) -> None:
@@ -564,6 +602,12 @@ class GapFiller:
                 "BadRequestException",
                 f"Invalid method setting path: {path}. Must be one of: [{', '.join(valid)}]",
             )
+
+
+def _pattern_text(value: Any) -> str:
+    if value is None or isinstance(value, str):
+        return value or ""
+    raise AwsError(400, "SerializationException", "filterPattern must be a string")
 
 
 def _requested_executions(body: dict[str, Any]) -> int:
@@ -649,6 +693,13 @@ def _error_response(error: AwsError, service: str, target_header: str | None) ->
             json.dumps(body),
             status=error.status,
             mimetype="application/x-amz-json-1.0",
+            headers=request_id,
+        )
+    if target_header and target_header.startswith("Logs_"):
+        return Response(
+            json.dumps({"__type": error.code, "message": error.message}),
+            status=error.status,
+            mimetype="application/x-amz-json-1.1",
             headers=request_id,
         )
     body = {"message": error.message}

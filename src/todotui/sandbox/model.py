@@ -265,8 +265,8 @@ class LambdaFigures:
     versions: tuple[VersionFigures, ...]
     provisioned: tuple[ProvisionedFigures, ...]
     error_kinds: Mapping[str, int]
-    """Why invocations failed: "throttled" (DynamoDB), "exception", "timeout", "candidate"
-    (the candidate code's own failures)."""
+    """Why invocations failed: "throttled" (DynamoDB), "exception", "timeout", and a candidate
+    code's own failures under its `failure` kind ("candidate", "validation")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -566,7 +566,10 @@ def simulate(
             error_kinds["throttled"] += throttled
             error_kinds["timeout"] += timed_out
             error_kinds["exception"] += exceptions
-            error_kinds["candidate"] += candidate_errors
+            if candidate_errors:
+                assert candidate is not None
+                kind = candidate.failure
+                error_kinds[kind] = error_kinds.get(kind, 0) + candidate_errors
             if route.audited:
                 audit_writes += ok_calls - timed_out
             fast_ms = min(ms, timeout_ms)

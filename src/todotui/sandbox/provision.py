@@ -242,6 +242,20 @@ def publish_candidate(lam: Any, function_name: str, candidate: Candidate) -> str
     )
 
 
+def deploy_to_alias(lam: Any, function_name: str, alias: str, version: str) -> str:
+    """Point `alias` at `version` with all traffic, as `aws lambda update-alias
+    --function-version N` does after a CLI deploy (any weighted routing is cleared). Returns
+    the version the alias served before."""
+    before = str(lam.get_alias(FunctionName=function_name, Name=alias)["FunctionVersion"])
+    lam.update_alias(
+        FunctionName=function_name,
+        Name=alias,
+        FunctionVersion=version,
+        RoutingConfig={"AdditionalVersionWeights": {}},
+    )
+    return before
+
+
 def _error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 

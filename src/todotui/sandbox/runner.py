@@ -5,7 +5,9 @@ Simulated time advances one period per tick: on a wall-clock-aligned timer (auto
 through the control API (--manual, for tests that advance time without sleeping).
 
 Choosing a deploy scenario (at start or later) publishes its candidate code as the next
-version; the alias stays where it is, for the operator to shift.
+version; the alias stays where it is, for the operator to shift. A scenario that deploys its
+candidate (error-burst) also points the alias at it with all traffic; chosen at start, that
+deploy happens after the backfill, so the version before has history from before it.
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ class SandboxRuntime:
         self._scenario = scenario
         self._now = start
         self._lock = threading.Lock()
+        self.pending_scenario: str | None = None
+        """A deploying scenario chosen at start: switched to once the backfill is done."""
 
     @property
     def now(self) -> datetime:
@@ -130,6 +134,7 @@ class SandboxRuntime:
     def _publish_candidate(self, scenario: Scenario) -> None:
         """The scenario's candidate code as the next version (unless the newest already runs it)."""
         from todotui.sandbox.provision import (
+            deploy_to_alias,
             publish_candidate,
             published_versions,
             sandbox_client,
@@ -139,6 +144,8 @@ class SandboxRuntime:
         lam = sandbox_client("lambda", self.endpoint, self.region)
         fn = self.names.function_name
         candidate_version = publish_candidate(lam, fn, scenario.traffic.candidate)
+        if scenario.traffic.deployed:
+            deploy_to_alias(lam, fn, self.names.alias, candidate_version)
         self.stack = replace(
             self.stack,
             versions=published_versions(lam, fn),
@@ -157,7 +164,7 @@ class SandboxRuntime:
             "ticks": self.ticks,
             "sim_time": self.now.isoformat(),
             "mode": "manual" if self.manual else "auto",
-            "backfill_remaining": self.backfill_remaining,
+            "backfill_remaining": self.backfill_remaining + (1 if self.pending_scenario else 0),
             "simulator": self.simulator is not None,
             "endpoint": self.endpoint,
             "region": self.region,
@@ -256,6 +263,7 @@ def _serve(
         start = align_down(datetime.now(UTC), args.period) - timedelta(
             seconds=backfill * args.period
         )
+        chosen, scenario = scenario, _before_deploy(scenario)
         simulator_class = _simulator_class()
         simulator = None
         if simulator_class is not None:
@@ -281,6 +289,11 @@ def _serve(
             simulator=simulator,
         )
         runtime.backfill_remaining = backfill
+        if chosen is not scenario:  # deployed after the backfill, or now if there is none
+            if backfill:
+                runtime.pending_scenario = chosen.name
+            else:
+                runtime.set_scenario(chosen.name)
         gaps.clock = lambda: runtime.now
         control.attach(runtime)
         _announce(endpoint, region, runtime)
@@ -309,7 +322,10 @@ def _announce(endpoint: str, region: str, runtime: SandboxRuntime) -> None:
     environment = client_environment(endpoint, region)
     lines += [f"export {key}={value}" for key, value in environment.items()]
     mode = "manual (POST /_sandbox/tick advances time)" if runtime.manual else "auto"
-    lines.append(f"scenario: {runtime.scenario.name}: {runtime.scenario.summary}")
+    scenario = runtime.scenario
+    if runtime.pending_scenario is not None:  # deployed once the backfill is done
+        scenario = SCENARIOS[runtime.pending_scenario]
+    lines.append(f"scenario: {scenario.name}: {scenario.summary}")
     lines.append(f"period: {runtime.period:g}s, {mode}; Ctrl-C stops")
     print("\n".join(lines), flush=True)
 
@@ -323,6 +339,8 @@ def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
             break
         runtime.backfill_remaining -= chunk
     runtime.backfill_remaining = 0
+    if runtime.pending_scenario is not None:
+        _start_pending(runtime)
     if runtime.manual:
         return
     while not stopping.is_set():
@@ -331,6 +349,24 @@ def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
             stopping.wait(wait)
             continue
         _safe_tick(runtime)
+
+
+def _before_deploy(scenario: Scenario) -> Scenario:
+    """What runs before a deploying scenario's deploy: steady (the version before it serves)."""
+    return SCENARIOS["steady"] if scenario.traffic.deployed else scenario
+
+
+def _start_pending(runtime: SandboxRuntime) -> None:
+    name = runtime.pending_scenario
+    if name is None:
+        return
+    try:
+        runtime.set_scenario(name)
+    except Exception as exc:  # reported, as a failed tick is: the sandbox keeps serving
+        runtime.tick_error = f"scenario {name}: {type(exc).__name__}: {exc}"
+        traceback.print_exc(file=sys.stderr)
+    finally:  # only now is the history ready (the status counts the pending deploy)
+        runtime.pending_scenario = None
 
 
 def _safe_tick(runtime: SandboxRuntime, *, backfill: int = 0) -> bool:

@@ -6,7 +6,10 @@ a normal weekday.
 
 A deploy scenario also describes a *candidate* code change (`Candidate`). The sandbox
 uploads that code and publishes it as the next version, leaving the alias where it was:
-it is the operator (or the cockpit's rollout) that shifts traffic to it. The behaviour
+it is the operator (or the cockpit's rollout) that shifts traffic to it. A scenario whose
+traffic says `deployed` goes one step further, as a CLI deploy does (`update-function-code`,
+`publish-version`, `update-alias --function-version N`): the alias is pointed at the new
+version with all traffic, and rolling the alias back to the version before is the fix. The behaviour
 belongs to the code, not to the scenario: any version whose CodeSha256 is the candidate
 code's behaves as the candidate, for the share of traffic the alias's live routing sends it.
 """
@@ -39,6 +42,9 @@ class Candidate:
     """Multiplies the handler's own work (everything but the runtime's fixed overhead): the
     slow tail stretches most, so the p99 rises by about this factor and the average a little
     less (1.0 = no change)."""
+    failure: str = "candidate"
+    """The error kind its failures are counted and logged as (a key of the simulator's
+    ERROR_MESSAGES): which exception its ERROR lines show."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +64,10 @@ class Traffic:
     candidate: Candidate | None = None
     """The code change this scenario publishes as the next version (deploy scenarios only);
     None leaves the versions as they are."""
+    deployed: bool = False
+    """The candidate goes straight to all traffic: when the scenario starts, the alias is
+    pointed at the candidate's version with no routing (the version before keeps its history
+    and is what a rollback goes back to)."""
     failed_signins_rps: float = 0.0
     """Failed sign-ins per second from the attacker (auth-attack only)."""
     attacker: str = ATTACKER
@@ -78,10 +88,18 @@ GOOD_CANDIDATE = Candidate("todo list query tuned", tail_factor=0.96)
 """As reliable as stable and a little faster."""
 SUBTLE_CANDIDATE = Candidate("audit trail for every request", tail_factor=1.33)
 """Errs no more than stable; its handler does a third more work (average +30%, p99 +33%)."""
+VALIDATION_CANDIDATE = Candidate("todo validation rewrite", error_rate=0.12, failure="validation")
+"""Fails about one request in eight with `KeyError: 'title'` (the rewrite reads a field the
+clients do not always send); deployed straight to all traffic by error-burst."""
 DEFAULT_CANDIDATE = GOOD_CANDIDATE
 """What provisioning publishes as version 2 when the first scenario has no candidate of its own
 (a blue-green shift then always has a published version to go to)."""
-CANDIDATES: tuple[Candidate, ...] = (BAD_CANDIDATE, GOOD_CANDIDATE, SUBTLE_CANDIDATE)
+CANDIDATES: tuple[Candidate, ...] = (
+    BAD_CANDIDATE,
+    GOOD_CANDIDATE,
+    SUBTLE_CANDIDATE,
+    VALIDATION_CANDIDATE,
+)
 """Every candidate code the sandbox can publish (the simulator knows each by its CodeSha256)."""
 
 
@@ -101,9 +119,11 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "error-burst",
-            "A share of requests fail with exceptions: error rate and API 5XX rise, ERROR log "
-            "lines flood in. Runbook: High Error Rate Alert.",
-            Traffic(handler_error_rate=0.12, ramp_ticks=2),
+            "A new version (todo validation rewrite) is deployed to all traffic and about one "
+            "request in eight fails with KeyError: 'title': error rate and API 5XX rise, ERROR "
+            "lines name the version. Runbook: High Error Rate Alert -> roll the alias back to "
+            "the previous version.",
+            Traffic(candidate=VALIDATION_CANDIDATE, deployed=True),
         ),
         Scenario(
             "slow-dependency",

@@ -697,6 +697,10 @@ ERROR_MESSAGES = {
         "KeyError: 'title'",
         'File "/var/task/todos/validate.py", line 31, in parse_todo\n    title = body["title"].strip()',
     ),
+    "validation": (  # the error-burst candidate's: the same failure, now a release's
+        "KeyError: 'title'",
+        'File "/var/task/todos/validate.py", line 31, in parse_todo\n    title = body["title"].strip()',
+    ),
     "candidate": (
         "TypeError: serialize_todo() got an unexpected keyword argument 'due_date'",
         'File "/var/task/todos/serialize.py", line 12, in dump\n    return serialize_todo(item, due_date=item.get("due"))',
@@ -720,15 +724,19 @@ def _log_lines(
     versions = [v for v in f.versions if v.invocations]
     if not versions:
         return
-    failing = [v for v in versions if v.candidate and v.candidate.error_rate > 0]
+    failing = {
+        kind: [v for v in versions if v.candidate and v.candidate.failure == kind and v.errors]
+        for kind in f.error_kinds
+    }
 
     def stamp(offset: int) -> str:
         moment = outcome.at + timedelta(milliseconds=offset)
         return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
     def version_for(kind: str) -> str:
-        if kind == "candidate" and failing:
-            return rng.choices([v.version for v in failing], weights=[v.errors for v in failing])[0]
+        if failing.get(kind):
+            who = failing[kind]
+            return rng.choices([v.version for v in who], weights=[v.errors for v in who])[0]
         weights = [v.invocations for v in versions]
         return rng.choices([v.version for v in versions], weights=weights)[0]
 
