@@ -79,8 +79,7 @@ RUNBOOK: dict[str, tuple[str, ...]] = {
         'aws logs filter-log-events --log-group-name "/aws/lambda/todo-handler" '
         '--filter-pattern "{ $.level = \\"INFO\\" && $.message = \\"Authentication:\\" }" '
         "--start-time 1796180400000",
-        f"aws cognito-idp admin-disable-user --user-pool-id {POOL} "
-        "--username mallory@example.com",
+        f"aws cognito-idp admin-disable-user --user-pool-id {POOL} --username mallory@example.com",
         f"aws cognito-idp admin-user-global-sign-out --user-pool-id {POOL} "
         "--username mallory@example.com",
     ),

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from todotui.alerts.model import Alert, AlertSource, Severity, Topic
@@ -145,7 +147,14 @@ class LogWatch:
         summary = summarize(event.get("message", "").rstrip())
         return self._make(event, f"log:{self.log_group}:{fold_key(summary)}", summary, Topic.ERRORS)
 
-    def _make(self, event: LogEvent, key: str, title: str, topic: Topic) -> Alert:
+    def _make(
+        self,
+        event: LogEvent,
+        key: str,
+        title: str,
+        topic: Topic,
+        severity: Severity = Severity.WARN,
+    ) -> Alert:
         """The alert for `event`: its header, a blank line, then the raw line (which
         diagnosis reads back)."""
         message = event.get("message", "").rstrip()
@@ -153,7 +162,7 @@ class LogWatch:
         return Alert(
             key=key,
             source=AlertSource.LOG,
-            severity=Severity.WARN,
+            severity=severity,
             title=title[:200],
             body=(
                 f"{self.log_group} {event.get('logStreamName', '')}\n"
@@ -180,11 +189,28 @@ class SignInWatch(LogWatch):
     ) -> None:
         super().__init__(log_group, pattern=pattern, max_events=max_events)
 
+    def take(self, events: list[LogEvent]) -> list[Alert]:
+        """As `LogWatch.take`; a user with `BURST` or more failures in one poll is a warning."""
+        alerts = super().take(events)
+        per_user = Counter(a.key for a in alerts)
+        return [
+            replace(a, severity=Severity.WARN) if per_user[a.key] >= self.BURST else a
+            for a in alerts
+        ]
+
+    BURST = 10
+    """Failed sign-ins of one user in one poll from which it is a warning, not information."""
+
     def _alert(self, event: LogEvent) -> Alert | None:
         who = sign_in_of(event.get("message", ""))
         if who is None or who[1] != "FAILED":
             return None
         user = who[0]
+        # Information, not a warning: anyone mistypes a password (many at once: see `take`).
         return self._make(
-            event, f"signin:{self.log_group}:failed:{user}", f"Failed sign-in · {user}", Topic.AUTH
+            event,
+            f"signin:{self.log_group}:failed:{user}",
+            f"Failed sign-in · {user}",
+            Topic.AUTH,
+            Severity.INFO,
         )

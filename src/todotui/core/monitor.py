@@ -369,6 +369,11 @@ class Monitor:
             alarms,
             logs,
         )
+        if metric_error is None and not set(self.versions) <= self._versions_covered:
+            # The alias moved to a version this fetch did not ask for (a deploy, a rollback):
+            # its series now, not a refresh later: the deploy is when its split matters most.
+            metric_error, more = await self._refresh_metrics(started)
+            metrics_requested += more
 
         finished = self._clock()
         new_alerts: list[Alert] = []

@@ -51,7 +51,9 @@ MAX_RETAINED_PERIODS = 720
 MAX_LOG_LINES = 30
 MAX_ERROR_SAMPLES = 3
 """Failed requests logged per tick (six lines each: START, ERROR, traceback, JSON, END, REPORT)."""
-MAX_AUTH_LINES = 5
+MAX_AUTH_LINES = 40
+"""Sign-in lines logged per tick: an attacker's burst shows as dozens of failures, as it
+would in a real log (every attempt is a line there; a sample is enough here)."""
 NORMAL_SAMPLES = 2
 """Successful requests logged per tick when nothing failed (one when something did)."""
 TRACES_PER_TICK = 2
