@@ -5,7 +5,8 @@
 Runs the five drills of tests/test_drills.py (the real cockpit, driven by Textual's Pilot, on
 a manual sandbox) and reads back what each recorded: the keys pressed from the first alert
 to the verified fix, the simulated seconds from the incident's start to that first alert,
-and the wall time from the first key to the verified outcome.
+the simulated seconds after it before the diagnosis named a cause (the operator waits,
+pressing nothing), and the wall time from the first key to the verified outcome.
 
 Beside each, the runbook's way: the commands its page has the operator type for the same
 incident (investigation, then fix), with the ids and values filled in as the sandbox has
@@ -107,7 +108,8 @@ def main() -> int:
         )
     by_scenario = {r["scenario"]: r for r in records}
     print(
-        f"{'scenario':<16} {'keys':>4} {'to alert':>9} {'to fix (wall)':>13} {'operator':>9}"
+        f"{'scenario':<16} {'keys':>4} {'to alert':>9} {'to cause':>9} {'to fix (wall)':>13}"
+        f" {'operator':>9}"
         f" | {'runbook chars':>13} {'commands':>8} {'operator':>9} {'ratio':>6}"
     )
     for scenario, commands in RUNBOOK.items():
@@ -120,6 +122,7 @@ def main() -> int:
         ours = r["keys"] * SECONDS_PER_KEY + r["wall_seconds_to_verified_fix"]
         print(
             f"{scenario:<16} {r['keys']:>4} {r['seconds_to_first_alert']:>8}s "
+            f"{r['seconds_waiting_for_a_cause']:>8}s "
             f"{r['wall_seconds_to_verified_fix']:>12.1f}s {ours:>8.1f}s"
             f" | {chars:>13} {len(commands):>8} {runbook_s:>8.0f}s {runbook_s / ours:>5.0f}x"
         )

@@ -3,7 +3,8 @@
     .venv/bin/python screenshots/make_screenshots.py
 
 Starts a sandbox (manual time, fixed seed), plays steady traffic then the spike scenario,
-opens the cockpit on it with the sandbox's simulated clock, and saves SVGs here; PNGs too
+opens the cockpit on it with the sandbox's simulated clock (the diagnosis line, its menu and
+the suggested fix's pre-filled dialog too), and saves SVGs here; PNGs too
 when `rsvg-convert` is installed (apt-get install librsvg2-bin). Then, on a sandbox of its
 own, a rollout started with the keys: a healthy canary mid-way, then a bad deploy's
 automatic abort counting down. Then runs make_action_screenshots.py (alert -> actions,
@@ -26,6 +27,7 @@ from todotui.config import Settings
 from todotui.core.cockpit import Cockpit
 from todotui.rollout.model import Phase
 from todotui.sandbox.controller import Sandbox
+from todotui.ui.actions import ActionDialog
 from todotui.ui.app import TodoTuiApp, make_app
 from todotui.ui.rollout import RolloutScreen, StartRolloutScreen
 
@@ -46,6 +48,19 @@ async def shoot(sandbox: Sandbox, clock: SimClock) -> list[Path]:
             await pilot.pause(0.1)
         await pilot.pause(0.5)
         saved.append(save(app, "cockpit-spike", HERE, ""))
+        # The diagnosis's fix: the menu, then its dialog arriving pre-filled with the arithmetic.
+        await pilot.press("a")
+        await pilot.pause(0.5)
+        saved.append(save(app, "diagnosis-menu", HERE, ""))
+        await pilot.press("enter")
+        await wait(
+            pilot,
+            lambda: isinstance(app.screen, ActionDialog) and app.screen.plan is not None,
+        )
+        await pilot.pause(0.5)
+        saved.append(save(app, "action-suggested", HERE, ""))
+        await pilot.press("escape")
+        await pilot.pause(0.3)
         await pilot.press("f", "enter")
         await pilot.pause(0.3)
         saved.append(save(app, "alert-detail", HERE, ""))
