@@ -126,9 +126,11 @@ class Cockpit:
     # -- diagnosis ----------------------------------------------------------------------------
 
     def diagnose(self, alert: Alert | None = None) -> tuple[Diagnosis, tuple[Finding, ...]]:
-        """What is wrong now, from what is held (no IO), and each cause's fix sized from the
-        evidence; for `alert`, the causes that explain it first."""
-        evidence = self.monitor.evidence(self.clock())
+        """What is wrong now, from what is held (no IO; the last refresh's panes, not rebuilt),
+        and each cause's fix sized from the evidence; for `alert`, the causes that explain it
+        first."""
+        monitor = self.monitor
+        evidence = monitor.evidence(self.clock(), panes=monitor.panes or None)
         diagnosis = diagnose(evidence)
         if alert is not None:
             diagnosis = diagnosis.for_alert(alert)

@@ -442,15 +442,18 @@ class Monitor:
             refresh_seconds=self.refresh_seconds,
         )
 
-    def evidence(self, now: datetime | None = None) -> Evidence:
+    def evidence(
+        self, now: datetime | None = None, *, panes: dict[str, PaneSnapshot] | None = None
+    ) -> Evidence:
         """What a diagnosis reads (no IO): the panes judged at `now`, the resource facts, each
         version's samples over the window, the series a fix is sized from, and the feed's log
-        entries seen within the last `suggestions.evidence_seconds`."""
+        entries seen within the last `suggestions.evidence_seconds`. `panes` are the last
+        refresh's (`self.panes`), when the caller has them: not built a second time."""
         now = now or self._clock()
         stack = self.settings.stack
         grid = period_grid(now, self._window, self._period)
         return evidence_from(
-            panes=self.snapshot(now),
+            panes=panes if panes is not None else self.snapshot(now),
             resources=self._resources,
             versions=[
                 self.version_samples(v, since=now - timedelta(seconds=self._window))

@@ -308,8 +308,7 @@ class TodoTuiApp(App[None]):
 
         if isinstance(self.screen, RolloutScreen):
             return
-        target = str(self.screen_stack[0].query_one(StatusBar).target)
-        self.push_screen(RolloutScreen(self.core, self.desk, target=target))
+        self.push_screen(RolloutScreen(self.core, self.desk, target=self.desk.target()))
 
     @on(ActionDialog.Finished)
     def _action_finished(self, event: ActionDialog.Finished) -> None:

@@ -30,6 +30,7 @@ from todotui.ui.actions.check_view import CheckScreen
 from todotui.ui.actions.dialog import ActionDialog
 from todotui.ui.actions.journal_view import JournalAsk, JournalRequest, JournalScreen
 from todotui.ui.actions.menu import ActionMenuScreen, MenuPick
+from todotui.ui.widgets import StatusBar
 
 if TYPE_CHECKING:
     from todotui.core.cockpit import Cockpit
@@ -106,8 +107,6 @@ class ActionDesk:
 
     def target(self) -> str:
         """Where calls go, as the status bar says it (account, region, sandbox or endpoint)."""
-        from todotui.ui.widgets import StatusBar
-
         found = self.app.screen_stack[0].query(StatusBar)
         return str(found.first().target) if found else ""
 
