@@ -1,0 +1,1 @@
+"""Rich renderings for the terminal outside the cockpit (the headless verbs' tables)."""
