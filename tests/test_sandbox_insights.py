@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from actions_support import sandbox_settings, use_sandbox_credentials
 from botocore.exceptions import ClientError
 
+from actions_support import sandbox_settings, use_sandbox_credentials
 from todotui.aws.insights import run_query
 from todotui.aws.session import AwsClients, client_config
 from todotui.sandbox.controller import Sandbox
