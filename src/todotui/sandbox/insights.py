@@ -32,6 +32,7 @@ sandbox never answers a query it does not understand with rows.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 import re
@@ -264,6 +265,8 @@ def _compare(op: str, left: Any, right: Any) -> bool:
     numeric = a is not None and b is not None
     if numeric and not (isinstance(left, str) and isinstance(right, str)):
         x, y = a, b
+    elif op not in ("=", "!=") and (_number(left) is None) != (_number(right) is None):
+        return False  # a number is neither less nor more than a word
     else:
         x, y = _text(left), _text(right)  # type: ignore[assignment]
     if op == "=":
@@ -494,19 +497,61 @@ def _timestamp_text(ms: int) -> str:
 
 
 def _sorted(rows: list[Row], keys: list[tuple[Expr, bool]]) -> list[Row]:
+    """Stable sorts, last key first; rows without a value for a key go last either way."""
     out = list(rows)
-    for key, descending in reversed(keys):  # stable sorts, last key first
+    for key, descending in reversed(keys):
         present = [(key(r), r) for r in out]
         have = [(v, r) for v, r in present if v is not None]
         missing = [r for v, r in present if v is None]
-        numeric = all(_number(v) is not None for v, _ in have)
-
-        def order(item: tuple[Any, Row], numeric: bool = numeric) -> Any:
-            return _number(item[0]) if numeric else _text(item[0])
-
-        have.sort(key=order, reverse=descending)
+        have.sort(key=lambda item: _natural(item[0]), reverse=descending)
         out = [r for _, r in have] + missing
     return out
+
+
+_CHUNKS = re.compile(r"\d+|\D+")
+
+
+@functools.total_ordering
+class _NaturalKey:
+    """AWS's sort order (the `sort` reference): every non-number before every number;
+    numbers by value; other values chunk by chunk, runs of digits by length then value,
+    anything else by Unicode."""
+
+    __slots__ = ("chunks", "number")
+
+    def __init__(self, value: Any) -> None:
+        self.number = (
+            _number(value) if not isinstance(value, str) or _NUMERIC.match(value) else None
+        )
+        self.chunks = [] if self.number is not None else _CHUNKS.findall(_text(value))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _NaturalKey) and self._cmp(other) == 0
+
+    def __lt__(self, other: _NaturalKey) -> bool:
+        return self._cmp(other) < 0
+
+    def _cmp(self, other: _NaturalKey) -> int:
+        if (self.number is None) != (other.number is None):
+            return -1 if self.number is None else 1
+        if self.number is not None and other.number is not None:
+            return (self.number > other.number) - (self.number < other.number)
+        for a, b in zip(self.chunks, other.chunks, strict=False):
+            if a.isdigit() and b.isdigit():
+                x: tuple[int, int] | str = (len(a), int(a))
+                y: tuple[int, int] | str = (len(b), int(b))
+            else:
+                x, y = a, b
+            if x != y:
+                return -1 if x < y else 1  # type: ignore[operator]
+        return (len(self.chunks) > len(other.chunks)) - (len(self.chunks) < len(other.chunks))
+
+
+_NUMERIC = re.compile(r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
+
+
+def _natural(value: Any) -> _NaturalKey:
+    return _NaturalKey(value)
 
 
 def _aggregate(rows: list[Row], stats: _Stats) -> list[Row]:
