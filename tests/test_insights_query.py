@@ -223,3 +223,8 @@ def test_refusals_name_what_and_where(text, words, at):
         parse_query(text)
     assert words in excinfo.value.message
     assert excinfo.value.start == at
+
+
+def test_timestamps_show_as_timestamps_under_an_alias_too():
+    rows, _ = run("fields @timestamp as at, @timestamp + 0 as ms | sort at asc | limit 1")
+    assert rows[0]["at"] == "1970-01-01 00:00:01.000" and rows[0]["ms"] == "1000"

@@ -482,7 +482,7 @@ class Query:
 
 
 def _show(name: str, value: Any) -> str:
-    if name == "@timestamp" or name == "@ingestionTime" or isinstance(value, _Instant):
+    if isinstance(value, _Instant):
         return _timestamp_text(int(value))
     return _text(value)
 
@@ -951,14 +951,14 @@ def event_fields(event: Mapping[str, Any], account: str) -> Row:
     timestamp = int(event.get("timestamp", 0))
     row.update(
         {
-            "@timestamp": timestamp,
+            "@timestamp": _Instant(timestamp),
             "@message": message,
             "@logStream": str(event.get("logStreamName", "")),
             "@log": f"{account}:{group}",
         }
     )
     if event.get("ingestionTime") is not None:
-        row["@ingestionTime"] = int(event["ingestionTime"])
+        row["@ingestionTime"] = _Instant(int(event["ingestionTime"]))
     if group.startswith("/aws/lambda/") and (line := _LAMBDA_LINE.match(message)):
         row["@type"], row["@requestId"] = line.group(1), line.group(2)
         if line.group(1) == "REPORT":
