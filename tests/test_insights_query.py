@@ -228,3 +228,17 @@ def test_refusals_name_what_and_where(text, words, at):
 def test_timestamps_show_as_timestamps_under_an_alias_too():
     rows, _ = run("fields @timestamp as at, @timestamp + 0 as ms | sort at asc | limit 1")
     assert rows[0]["at"] == "1970-01-01 00:00:01.000" and rows[0]["ms"] == "1000"
+
+
+@pytest.mark.parametrize(("span", "ms"), [("90s", 90_000), ("2hrs", 7_200_000), ("1w", 604_800_000),
+                                          ("30mins", 1_800_000), ("500msec", 500)])  # fmt: skip
+def test_bin_units(span, ms):
+    events = [event(0, "a"), event(ms - 1, "b"), event(ms, "c")]
+    rows, _ = run(f"stats count(*) as n by bin({span})", events)
+    assert [r["n"] for r in rows] == ["2", "1"]
+
+
+@pytest.mark.parametrize("span", ["1mo", "1q", "1yr"])
+def test_calendar_bins_are_refused(span):
+    with pytest.raises(MalformedQuery, match="calendar"):
+        parse_query(f"stats count(*) by bin({span})")

@@ -14,7 +14,8 @@ The subset (what the runbook and the weekly review use), commands joined by `|`,
   `strlen`, `abs`, `floor`, `ceil`.
 - `sort field [asc|desc], ...` (asc when not said), `limit N` (1 to 10,000).
 - `stats agg [as alias], ... [by expr [as alias], ...]` with `count(*)`, `count(field)`,
-  `avg`, `sum`, `min`, `max`, `pct(field, N)`, grouped by fields or `bin(5m)` (ms, s, m, h, d).
+  `avg`, `sum`, `min`, `max`, `pct(field, N)`, grouped by fields or `bin(5m)` (ms, s, m, h,
+  d, w and their long names; rows in ascending order of the groups).
 
 Fields: `@timestamp`, `@message`, `@logStream`, `@log`, `@ingestionTime`; the keys of JSON
 messages (nested keys with dots: `latency.ms`); and, in `/aws/lambda/` groups, what AWS
@@ -45,7 +46,23 @@ DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10000
 MAX_QUERY_LENGTH = 10000
 
-_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
+_UNIT_NAMES = {
+    1: ("ms", "msec", "millisecond"),
+    1000: ("s", "sec", "second"),
+    60_000: ("m", "min", "minute"),
+    3_600_000: ("h", "hr", "hour"),
+    86_400_000: ("d", "day"),
+    604_800_000: ("w", "week"),
+}
+_UNITS_MS = {
+    name + plural: ms
+    for ms, names in _UNIT_NAMES.items()
+    for name in names
+    for plural in (("", "s") if len(name) > 1 and name != "ms" else ("",))
+}
+"""bin()'s units as the stats reference lists them (a unit of more than one letter may take
+an s). Calendar units (mo, q, y) are not a fixed span and are refused."""
+_CALENDAR_UNITS = {"mo", "mon", "month", "q", "qtr", "quarter", "y", "yr", "year"}
 _REFUSED_COMMANDS = {
     "parse": "parse",
     "dedup": "dedup",
@@ -161,10 +178,18 @@ def _tokens(text: str) -> list[_Token]:
             i = match.end()
             unit = re.match(r"[A-Za-z]+", text[i:])
             if unit:
+                if unit.group(0).rstrip("s") in _CALENDAR_UNITS or unit.group(0) in _CALENDAR_UNITS:
+                    raise MalformedQuery(
+                        f"the sandbox does not support calendar spans such as "
+                        f"{text[start : i + unit.end()]} (position {start}); use ms, s, m, h, "
+                        "d or w",
+                        start,
+                        i + unit.end(),
+                    )
                 if unit.group(0) not in _UNITS_MS:
                     raise MalformedQuery(
                         f"unexpected symbol found {text[start : i + unit.end()]} at position "
-                        f"{start}: a time span takes ms, s, m, h or d",
+                        f"{start}: a time span takes ms, s, m, h, d or w",
                         start,
                         i + unit.end(),
                     )
@@ -564,9 +589,7 @@ def _aggregate(rows: list[Row], stats: _Stats) -> list[Row]:
     if not stats.groups and not groups:
         groups[()] = []
     out: list[Row] = []
-    for key in sorted(
-        groups, key=lambda k: tuple(_text(v) if not isinstance(v, int) else v for v in k)
-    ):
+    for key in sorted(groups, key=lambda k: tuple(_natural(v) for v in k)):
         members = groups[key]
         row: Row = {name: value for (name, _), value in zip(stats.groups, key, strict=True)}
         for name, aggregate in stats.aggregates:
