@@ -12,7 +12,9 @@ The subset (what the runbook and the weekly review use), commands joined by `|`,
   `+ - * / %`, `like "substring"`, `like /regex/` (also `=~`), `not like`, `in [...]`,
   `not in [...]`; functions `ispresent`, `isempty`, `isblank`, `tolower`, `toupper`,
   `strlen`, `abs`, `floor`, `ceil`.
-- `sort field [asc|desc], ...` (asc when not said), `limit N` (1 to 10,000).
+- `sort field [asc|desc], ...` (asc when not said) in AWS's natural order (words before
+  numbers, runs of digits by length then value; rows without the field last), `limit N`
+  (1 to 10,000).
 - `stats agg [as alias], ... [by expr [as alias], ...]` with `count(*)`, `count(field)`,
   `avg`, `sum`, `min`, `max`, `pct(field, N)`, grouped by fields or `bin(5m)` (ms, s, m, h,
   d, w and their long names; rows in ascending order of the groups).
