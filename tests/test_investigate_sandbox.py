@@ -77,7 +77,7 @@ async def test_log_lines_around_an_error_alert_satisfy_a_json_pattern(box, tmp_p
         # A plain-term pattern: every line holds one of the terms.
         plain = await inv.log_lines(window, core.settings.logs.errors)
         assert plain.lines
-        assert all("ERROR" in l.message or "Task timed out" in l.message for l in plain.lines)
+        assert all("ERROR" in x.message or "Task timed out" in x.message for x in plain.lines)
         assert "filter-log-events" in result.cli and "--filter-pattern" in result.cli
     finally:
         await core.aclose()
@@ -146,10 +146,14 @@ async def test_failing_traces_in_a_spike_carry_the_throttle_and_its_cause(box, t
         # unfiltered listing holds as many failures as the filtered one.
         xray = box.client("xray")
         every = xray.get_trace_summaries(StartTime=window.start, EndTime=window.end)
-        failing = [s for s in every["TraceSummaries"] if s["HasFault"] or s["HasError"] or s["HasThrottle"]]
+        failing = [
+            s for s in every["TraceSummaries"] if s["HasFault"] or s["HasError"] or s["HasThrottle"]
+        ]
         assert len(failing) == len(
             xray.get_trace_summaries(
-                StartTime=window.start, EndTime=window.end, FilterExpression="fault OR error OR throttle"
+                StartTime=window.start,
+                EndTime=window.end,
+                FilterExpression="fault OR error OR throttle",
             )["TraceSummaries"]
         )
     finally:
