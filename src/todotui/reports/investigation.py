@@ -90,13 +90,19 @@ def suggest_patterns(alert: Alert, errors_pattern: str) -> list[PatternSuggestio
                 "every failed sign-in",
             )
         )
+    out.append(PatternSuggestion(errors_pattern, "error lines and timeouts"))
     request = _REQUEST_ID.search(alert.body) if alert.source is AlertSource.LOG else None
     if request is not None:
         out.append(PatternSuggestion(f'"{request.group(0)}"', "every line of this request"))
-    out.append(PatternSuggestion(errors_pattern, "error lines and timeouts"))
     out.append(PatternSuggestion('{ $.level = "ERROR" }', "the app's JSON error lines"))
     if alert.topic is Topic.LATENCY:
-        out.append(PatternSuggestion('"Task timed out"', "timeouts"))
+        out.insert(
+            0,
+            PatternSuggestion(
+                '"REPORT RequestId"', "each request's duration (Lambda's REPORT lines)"
+            ),
+        )
+        out.insert(1, PatternSuggestion('"Task timed out"', "timeouts"))
     unique: dict[str, PatternSuggestion] = {}
     for suggestion in out:
         unique.setdefault(suggestion.pattern, suggestion)
@@ -127,7 +133,9 @@ def pattern_problem(pattern: str) -> str | None:
         return 'a double quote is not closed (phrases go in "double quotes")'
     unquoted = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
     if text.startswith("{") or text.endswith("}"):
-        if not (text.startswith("{") and text.endswith("}")):
+        if not text.startswith("{"):
+            return "a JSON pattern is the whole pattern, in braces: { $.field = value }"
+        if not text.endswith("}"):
             return "a JSON pattern starts with { and ends with }"
         inner = unquoted[1:-1].strip()
         if not inner:
@@ -160,6 +168,22 @@ class LogLine:
     """The message as logged (one line of it per line)."""
     fields: dict[str, Any] | None = None
     """The message's JSON object, when it is one."""
+
+    def summary(self) -> str:
+        """One line: a JSON object's level and message first, then its other fields (not the
+        timestamp, which is shown beside it); any other message's first line."""
+        if self.fields is None:
+            lines = self.message.strip().splitlines()
+            return lines[0] if lines else ""
+        head = " ".join(
+            str(self.fields[k]) for k in ("level", "message") if self.fields.get(k) is not None
+        )
+        rest = [
+            f"{k}={_value(v)}"
+            for k, v in self.fields.items()
+            if k not in ("level", "message", "timestamp")
+        ]
+        return " · ".join([head, *rest]) if head else " · ".join(rest)
 
     def readable(self) -> str:
         """The message for a person: a JSON object one `key: value` per line, else as it is."""
@@ -313,6 +337,22 @@ class Waterfall:
     """The downstream call (or the cold start) that took the most time, if there is one."""
     failures: tuple[WaterfallRow, ...] = field(default_factory=tuple)
     """Rows that faulted, erred or were throttled, deepest first (the origin of the failure)."""
+
+    def brief(self) -> str:
+        """The verdict in a few words: the call that took the time and its share, a failure."""
+        parts = []
+        culprit = self.culprit
+        if culprit is not None and culprit.duration_ms is not None and self.total_ms > 0:
+            share = culprit.duration_ms / self.total_ms
+            parts.append(f"{culprit.name} {_ms(culprit.duration_ms)} ({share:.0%})")
+        elif culprit is not None:
+            parts.append(f"{culprit.name} still running")
+        if self.failures:
+            failure = self.failures[0]
+            parts.append(
+                failure.cause.split(":", 1)[0] if failure.cause else f"{failure.name} failed"
+            )
+        return " · ".join(parts) or "no downstream call stands out"
 
     def verdict(self) -> str:
         """One line: where the time went, and what failed."""

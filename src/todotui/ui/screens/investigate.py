@@ -33,6 +33,8 @@ from todotui.reports.investigation import (
     bar,
 )
 
+MESSAGE_WIDTH = 96
+"""Characters of a log line shown in the list (the whole line is shown below it)."""
 TRAIL_HOURS = 24
 """The runbook's CloudTrail look-back: the last 24 hours."""
 
@@ -67,14 +69,18 @@ class _InvestigationScreen(ModalScreen[None]):
         .controls Label { padding: 1 1 0 0; }
         .controls Input { width: 1fr; }
         .controls #minutes, .controls #hours { width: 10; }
-        .controls Select { width: 44; }
+        .controls Select { width: 1fr; }
         .status { width: 1fr; margin: 1 0 0 0; }
         .status.-error { color: $error; }
         DataTable { height: 1fr; min-height: 5; }
+        DataTable.-list { height: auto; max-height: 13; }
+        #waterfall-box { height: 1fr; max-height: 100%; margin: 1 0 0 0; }
         .detail { height: auto; max-height: 14; background: $boost; padding: 0 1; }
         .cli { color: $text-muted; width: 1fr; height: auto; }
         .hint { color: $text-muted; width: 1fr; }
     }
+    SignInTestScreen #investigation { height: auto; }
+    SignInTestScreen #results { margin: 1 0 0 0; }
     """
 
     title_text = ""
@@ -208,8 +214,8 @@ class LogLinesScreen(_InvestigationScreen):
             detail.update("")
             return
         for i, line in enumerate(result.lines):
-            first = line.readable().replace("\n", " · ") if line.fields else line.message
-            message = Text(first.splitlines()[0] if first else "")
+            summary = line.summary()
+            message = Text(summary[:MESSAGE_WIDTH] + ("…" if len(summary) > MESSAGE_WIDTH else ""))
             if (
                 (line.fields and str(line.fields.get("level", "")).upper() == "ERROR")
                 or "ERROR" in line.message
@@ -338,10 +344,11 @@ class TracesScreen(_InvestigationScreen):
                 f"{row.method} {row.path}"[:28],
                 str(row.status) if row.status is not None else "?",
                 outcome,
-                fall.verdict() if fall else "segments not returned",
+                fall.brief() if fall else "segments not returned",
                 key=row.trace_id,
             )
             self._order.append(row.trace_id)
+        table.styles.height = max(2, len(listed) + 1)  # the rows, not more
         failing = len(result.failing)
         self.say(
             f"{len(result.slowest)} slowest and {failing} failing trace"
@@ -366,18 +373,32 @@ class TracesScreen(_InvestigationScreen):
         if fall is None:
             target.update(Text(f"{trace_id}: BatchGetTraces returned no segments"))
             return
-        width = max(20, self.size.width - 76)
+        width = max(20, self.query_one("#waterfall-box").size.width - LABEL_WIDTH - 14)
         target.update(render_waterfall(fall, width))
+
+
+LABEL_WIDTH = 46
+_KINDS = {
+    "AWS::ApiGateway::Stage": "API Gateway",
+    "AWS::Lambda": "Lambda service",
+    "AWS::Lambda::Function": "function",
+}
 
 
 def render_waterfall(fall: Waterfall, width: int) -> Text:
     """The trace's rows: name (indented by depth), a bar on the trace's time axis, the time."""
     out = Text()
-    out.append(f"Trace {fall.trace_id} · {fall.verdict()}\n", style="bold")
+    out.append(f"Trace {fall.trace_id}\n", style="dim")
+    out.append(f"{fall.verdict()}\n", style="bold")
+    end = _ms(fall.total_ms)
+    axis = "0" + " " * max(1, width - 1 - len(end)) + end
+    out.append(" " * (LABEL_WIDTH + 1) + axis + "\n", style="dim")
     culprit = fall.culprit
     origins = set(fall.failures[:1])
     for row in fall.rows:
-        label = ("  " * row.depth + row.label)[:44].ljust(44)
+        kind = _KINDS.get(row.kind)
+        name = f"{row.name} ({kind})" if kind else row.label
+        label = ("  " * row.depth + name)[:LABEL_WIDTH].ljust(LABEL_WIDTH)
         first, length = bar(row.offset_ms, row.duration_ms, fall.total_ms, width)
         style = "cyan"
         if row.fault or row.error or row.throttle:
@@ -391,9 +412,9 @@ def render_waterfall(fall: Waterfall, width: int) -> Text:
         out.append(" " * (width - first - length))
         out.append(f" {took:>9}", style=style if row is culprit else "")
         if row in origins and row.cause:
-            out.append(f"  {row.cause}", style="red")
+            out.append(f"  ✗ {row.cause.split(':', 1)[0]}", style="red")
         elif row.throttle:
-            out.append("  throttled", style="red")
+            out.append("  ✗ throttled", style="red")
         out.append("\n")
     return out
 
