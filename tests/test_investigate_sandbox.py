@@ -212,6 +212,8 @@ async def test_the_test_sign_in_succeeds_and_fails_without_ever_echoing_the_pass
         caplog.text,
         "\n".join(r.getMessage() for r in caplog.records),
     ]
+    assert "AdminInitiateAuth" in caplog.text  # botocore logged the calls...
+    assert "********" in caplog.text  # ...with the password in them, rewritten
     for text in outputs:
         assert TEST_PASSWORD not in text and wrong not in text
         assert json.dumps(TEST_PASSWORD)[1:-1] not in text

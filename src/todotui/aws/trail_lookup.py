@@ -1,8 +1,8 @@
 """CloudTrail LookupEvents for one user over a time range (the runbook's security investigation).
 
-The narrow interface the investigation needs: `lookup_events(cloudtrail, username, start,
-end)`. botocore's paginator pages through (LookupEvents answers 50 events a page, 2 calls a
-second per account and region).
+The narrow interface the investigation needs: `TrailLookup(clients).lookup_events(username,
+start, end)` (the core's `TrailSource`). botocore's paginator pages through (LookupEvents
+answers 50 events a page, 2 calls a second per account and region).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from todotui.aws.session import AwsClients
 from todotui.reports.investigation import LookupEvent
 
 MAX_EVENTS = 500
@@ -31,3 +32,17 @@ async def lookup_events(
         if len(events) >= limit:
             return events[:limit], True
     return events, False
+
+
+class TrailLookup:
+    """`lookup_events(username, start, end)` on the clients' CloudTrail client."""
+
+    def __init__(self, clients: AwsClients, *, limit: int = MAX_EVENTS) -> None:
+        self._clients = clients
+        self._limit = limit
+
+    async def lookup_events(
+        self, username: str, start: datetime, end: datetime
+    ) -> tuple[list[LookupEvent], bool]:
+        trail = await self._clients.client("cloudtrail")
+        return await lookup_events(trail, username, start, end, limit=self._limit)

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from todotui.actions.base import StackResolver
 from todotui.actions.cli_preview import ShellVar, aws_command, read_secret_line
@@ -35,11 +35,12 @@ from todotui.aws.logs import fetch_log_events
 from todotui.aws.session import AwsClients, ResolvedTarget
 from todotui.aws.sign_in import admin_sign_in, password_flow
 from todotui.aws.traces import batch_get_traces, trace_summaries
-from todotui.aws.trail_lookup import lookup_events
+from todotui.aws.trail_lookup import TrailLookup
 from todotui.config import Settings
 from todotui.core.clock import Clock
 from todotui.reports.investigation import (
     LogLine,
+    LookupEvent,
     PatternSuggestion,
     SignInOutcome,
     TraceRow,
@@ -104,6 +105,16 @@ class TrailResult:
     cli: str = ""
 
 
+class TrailSource(Protocol):
+    """Where CloudTrail events by user come from (LookupEvents; see aws/trail_lookup.py)."""
+
+    async def lookup_events(
+        self, username: str, start: datetime, end: datetime
+    ) -> tuple[list[LookupEvent], bool]:
+        """Events by `username` in [start, end]; (events, True when the listing was cut short)."""
+        ...
+
+
 class Investigator:
     """The reads an alert's investigations make, on the cockpit's clients."""
 
@@ -115,8 +126,10 @@ class Investigator:
         clock: Clock,
         journal: Journal | None = None,
         read_only: Callable[[], bool] | None = None,
+        trail: TrailSource | None = None,
     ) -> None:
         self.settings = settings
+        self.trail: TrailSource = trail or TrailLookup(clients)
         self.clients = clients
         self.clock = clock
         self.journal = journal
@@ -263,8 +276,7 @@ class Investigator:
             self._target(),
         )
         try:
-            trail = await self.clients.client("cloudtrail")
-            events, truncated = await lookup_events(trail, user, window.start, window.end)
+            events, truncated = await self.trail.lookup_events(user, window.start, window.end)
         except AWS_ERRORS as exc:
             return TrailResult(user, window, error=describe_error(exc), cli=cli)
         rows = tuple(trail_row(e) for e in events)

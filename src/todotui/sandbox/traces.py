@@ -33,8 +33,9 @@ from typing import Any
 
 PAGE_SIZE = 100
 MAX_RANGE_SECONDS = 24 * 3600
-_LOOKAHEAD_SECONDS = 3600
-"""How far past EndTime a trace that started in the range may end (a 15-minute timeout fits)."""
+_LOOKAHEAD_SECONDS = 960
+"""How far past EndTime a trace that started in the range may end (Lambda's longest timeout,
+15 minutes, and API Gateway's own time)."""
 
 App = Callable[..., Iterable[bytes]]
 
