@@ -178,11 +178,11 @@ class LogLine:
         head = " ".join(
             str(self.fields[k]) for k in ("level", "message") if self.fields.get(k) is not None
         )
-        rest = [
-            f"{k}={_value(v)}"
-            for k, v in self.fields.items()
-            if k not in ("level", "message", "timestamp")
-        ]
+        keys = [k for k in self.fields if k not in ("level", "message", "timestamp")]
+        keys.sort(
+            key=lambda k: _FIRST_FIELDS.index(k) if k in _FIRST_FIELDS else len(_FIRST_FIELDS)
+        )
+        rest = [f"{k}={_value(self.fields[k])}" for k in keys]
         return " · ".join([head, *rest]) if head else " · ".join(rest)
 
     def readable(self) -> str:
@@ -190,6 +190,10 @@ class LogLine:
         if self.fields is None:
             return self.message.rstrip()
         return "\n".join(f"{k}: {_value(v)}" for k, v in self.fields.items())
+
+
+_FIRST_FIELDS = ("errorType", "statusCode", "user", "result", "reason", "route", "durationMs")
+"""Fields a person reads first in a one-line summary (the rest keep their order after them)."""
 
 
 def _value(value: Any) -> str:

@@ -79,8 +79,6 @@ class _InvestigationScreen(ModalScreen[None]):
         .cli { color: $text-muted; width: 1fr; height: auto; }
         .hint { color: $text-muted; width: 1fr; }
     }
-    SignInTestScreen #investigation { height: auto; }
-    SignInTestScreen #results { margin: 1 0 0 0; }
     """
 
     title_text = ""
@@ -527,6 +525,13 @@ class SignInTestScreen(_InvestigationScreen):
     """The runbook's "Test Authentication Flow": AdminInitiateAuth, the password masked."""
 
     title_text = "Test authentication flow"
+
+    DEFAULT_CSS = """
+    SignInTestScreen {
+        #investigation { height: auto; padding: 0 1 1 1; }
+        #results { margin: 1 0 0 0; height: auto; }
+    }
+    """
 
     def __init__(self, investigator: Investigator, alert: Alert | None) -> None:
         super().__init__(investigator, alert)
