@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from todotui.alerts.model import Alert, Severity
+from todotui.ui.keys import ALERT_KEYS
 from todotui.ui.widgets.alert_feed import SEVERITY_LABEL
 
 if TYPE_CHECKING:
@@ -32,11 +33,7 @@ class AlertDetailScreen(ModalScreen[bool]):
 
     BINDINGS = [
         Binding("escape,q,enter", "dismiss", "Close"),
-        Binding("a", "actions", "Runbook actions"),
-        Binding("l", "investigate('logs')", "Log lines"),
-        Binding("t", "investigate('traces')", "Traces"),
-        Binding("u", "investigate('user')", "User activity"),
-        Binding("s", "investigate('sign_in')", "Test sign-in"),
+        *(key.binding() for key in ALERT_KEYS),
     ]
 
     DEFAULT_CSS = """
