@@ -195,6 +195,16 @@ async def test_from_a_sign_in_alert_the_trail_and_a_test_sign_in(box, tmp_path):
         assert "NotAuthorizedException" in text_of(screen, "#outcome")
         assert "not-the-password-1A!" not in app.export_screenshot()
         await pilot.press("escape")
+        await pilot.press("escape")
+
+        # The journal lists both attempts (they issued tokens, or tried to), passwords masked.
+        await pilot.press("j")
+        await until(pilot, lambda: type(app.screen).__name__ == "JournalScreen", "the journal")
+        await pilot.pause(0.2)
+        shot = app.export_screenshot().replace("&#160;", " ")
+        assert "Test authentication flow" in shot
+        assert TEST_PASSWORD not in shot and "not-the-password-1A!" not in shot
+        await pilot.press("escape")
     box.set_scenario("steady")
 
 
