@@ -45,7 +45,7 @@ def _minutes(text: str, default: float) -> float | None:
         value = float(text.strip() or default)
     except ValueError:
         return None
-    return value if 1 <= value <= MAX_MINUTES * 8 else None
+    return value if 1 <= value <= MAX_MINUTES else None
 
 
 class _InvestigationScreen(ModalScreen[None]):
@@ -183,7 +183,7 @@ class LogLinesScreen(_InvestigationScreen):
     def run_query(self) -> None:
         minutes = _minutes(self.query_one("#minutes", Input).value, DEFAULT_MINUTES)
         if minutes is None:
-            self.say(f"± minutes: a number from 1 to {MAX_MINUTES * 8}", error=True)
+            self.say(f"± minutes: a number from 1 to {MAX_MINUTES}", error=True)
             return
         assert self.alert is not None
         window = self.investigator.window(self.alert, minutes)
@@ -303,7 +303,7 @@ class TracesScreen(_InvestigationScreen):
     def run_query(self) -> None:
         minutes = _minutes(self.query_one("#minutes", Input).value, DEFAULT_MINUTES)
         if minutes is None:
-            self.say(f"± minutes: a number from 1 to {MAX_MINUTES * 8}", error=True)
+            self.say(f"± minutes: a number from 1 to {MAX_MINUTES}", error=True)
             return
         assert self.alert is not None
         self._fetch(self.investigator.window(self.alert, minutes))
