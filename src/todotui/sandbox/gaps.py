@@ -24,6 +24,10 @@
   equal the current capacity; AWS refuses both.
 - API Gateway UpdateStage: moto accepts any patch path and ignores unknown ones (the runbook's
   `/caching/enabled`); AWS refuses them. Valid paths go on to moto.
+- X-Ray GetTraceSummaries and BatchGetTraces: moto answers 500 for any filter expression,
+  counts `"fault": false` as a fault, gives durations in whole seconds and leaves out Http,
+  Annotations and paging. Here both are answered from moto's stored segment documents, with
+  the filter expressions the cockpit uses and refusals for the rest (`traces`).
 
 Where the sandbox cannot be faithful it answers an error, never silently wrong data. Lookups
 (does this version exist?) go through the sandbox's own AWS API, as any client's would.
@@ -45,7 +49,7 @@ from urllib.parse import parse_qs, unquote
 from botocore.exceptions import ClientError
 from werkzeug.wrappers import Response
 
-from todotui.sandbox import SANDBOX_REGION
+from todotui.sandbox import SANDBOX_REGION, traces
 from todotui.sandbox.filter_patterns import InvalidFilterPattern, compile_pattern
 from todotui.sandbox.insights_api import TARGETS as INSIGHTS_TARGETS
 from todotui.sandbox.insights_api import InsightsApi, InsightsError
@@ -74,6 +78,10 @@ _VERSION_KEY_CONSTRAINT = (
 ACCOUNT_CONCURRENCY = 1000
 """Lambda's default concurrency limit per account and region."""
 _STAGE_PATH = re.compile(r"^/restapis/(?P<api>[^/]+)/stages/(?P<stage>[^/]+)/?$")
+_XRAY_PATHS = {
+    "/TraceSummaries": traces.get_trace_summaries,
+    "/Traces": traces.batch_get_traces,
+}
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
 
 # Stage patch paths AWS accepts (API Gateway's UpdateStage reference); anything else is refused.
@@ -193,6 +201,8 @@ class GapFiller:
                 return self._aliases(environ, method, function, region)(environ, start_response)
             if service == "lambda" and method == "POST" and (match := _VERSIONS_PATH.match(path)):
                 self._check_publish_version(_json_body(environ), match["function"], region)
+            if service == "xray" and method == "POST" and path in _XRAY_PATHS:
+                return self._xray(environ, path)(environ, start_response)
             target = environ.get("HTTP_X_AMZ_TARGET", "")
             if target == "Logs_20140328.FilterLogEvents":
                 return self._filter_log_events(environ)(environ, start_response)
@@ -216,6 +226,9 @@ class GapFiller:
                 mimetype="application/x-amz-json-1.1",
                 headers={"x-amzn-RequestId": str(uuid.uuid4())},
             )(environ, start_response)
+        except traces.XRayRefusal as refused:
+            error = AwsError(400, refused.code, refused.message)
+            return _error_response(error, service, target_header=None)(environ, start_response)
         except InvalidFilterPattern as refused:
             error = AwsError(400, "InvalidParameterException", refused.message)
             return _error_response(error, service, target_header=environ.get("HTTP_X_AMZ_TARGET"))(
@@ -558,6 +571,18 @@ class GapFiller:
             status=status,
             mimetype="application/x-amz-json-1.1",
             headers=_kept_headers(headers),
+        )
+
+    # -- X-Ray -----------------------------------------------------------------------------------
+
+    def _xray(self, environ: dict[str, Any], path: str) -> Response:
+        handler = _XRAY_PATHS[path]
+        answer = handler(self.app, environ, _json_body(environ))
+        return Response(
+            json.dumps(answer),
+            status=200,
+            mimetype="application/json",
+            headers={"x-amzn-RequestId": str(uuid.uuid4())},
         )
 
     # -- DynamoDB --------------------------------------------------------------------------------
