@@ -7,6 +7,9 @@ then keeps ticking and refreshing until the panes are back to normal.
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import pytest
 
 from support import SimClock, until
@@ -31,7 +34,7 @@ from todotui.ui.screens.timeline import EventDetailScreen, TimelineTable
 pytestmark = pytest.mark.sandbox
 
 
-async def test_spike_drill_timeline_and_postmortem(world, tmp_path):
+async def test_spike_drill_timeline_and_postmortem(world, tmp_path):  # noqa: F811
     clock = SimClock(world)
     app = cockpit(world, clock, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -112,7 +115,7 @@ async def test_spike_drill_timeline_and_postmortem(world, tmp_path):
         await pilot.press("e")
         await until(pilot, lambda: screen.exported is not None, "the export")
         assert screen.exported is not None
-        markdown = open(screen.exported, encoding="utf-8").read()
+        markdown = await asyncio.to_thread(Path(screen.exported).read_text, encoding="utf-8")
         print(markdown)
         assert screen.exported.startswith(str(app.core.export_dir))
         for line in cli:

@@ -238,27 +238,8 @@ class IncidentRecorder:
         return tuple(sorted((self._action(e) for e in entries), key=lambda a: a.at))
 
     def _action(self, entry: JournalEntry) -> ActionTaken:
-        outcome: dict[str, Any] = entry.outcome or {}
-        after = outcome.get("after") or entry.intent.get("planned_after") or []
-        if entry.verifications and entry.verifications[-1].get("after"):
-            after = entry.verifications[-1]["after"]
-        at = self._reported.get(entry.record_id) or _parse_time(entry.time) or self.started_at
-        return ActionTaken(
-            at=at,
-            record_id=entry.record_id,
-            action_id=entry.action_id,
-            title=entry.title,
-            target=entry.target,
-            actor=entry.actor,
-            result=entry.result,
-            verified=entry.verified,
-            cli=tuple(str(line) for line in entry.intent.get("cli") or ()),
-            reason=entry.reason,
-            before=_pairs(entry.intent.get("before")),
-            after=_pairs(after),
-            error=str(outcome.get("error") or ""),
-            request_ids=tuple(str(r) for r in outcome.get("request_ids") or ()),
-            undo_of=str(entry.intent.get("undo_of") or ""),
+        return action_from_entry(
+            entry, at=self._reported.get(entry.record_id), default=self.started_at
         )
 
     def _rollout_notes(self) -> list[RolloutNote]:
@@ -370,6 +351,35 @@ def _write_new(directory: Path, stem: str, text: str) -> Path:
             out.write(text)
         return path
     raise FileExistsError(f"{directory / stem}.md and 98 numbered copies already exist")
+
+
+def action_from_entry(
+    entry: JournalEntry, *, at: datetime | None = None, default: datetime | None = None
+) -> ActionTaken:
+    """One journal entry as the timeline shows it: at `at` (the cockpit's clock when it saw
+    the outcome) or the journal's own time; after-state as last read back."""
+    outcome: dict[str, Any] = entry.outcome or {}
+    after = outcome.get("after") or entry.intent.get("planned_after") or []
+    if entry.verifications and entry.verifications[-1].get("after"):
+        after = entry.verifications[-1]["after"]
+    when = at or _parse_time(entry.time) or default or datetime.now(UTC)
+    return ActionTaken(
+        at=when,
+        record_id=entry.record_id,
+        action_id=entry.action_id,
+        title=entry.title,
+        target=entry.target,
+        actor=entry.actor,
+        result=entry.result,
+        verified=entry.verified,
+        cli=tuple(str(line) for line in entry.intent.get("cli") or ()),
+        reason=entry.reason,
+        before=_pairs(entry.intent.get("before")),
+        after=_pairs(after),
+        error=str(outcome.get("error") or ""),
+        request_ids=tuple(str(r) for r in outcome.get("request_ids") or ()),
+        undo_of=str(entry.intent.get("undo_of") or ""),
+    )
 
 
 def _parse_time(text: str) -> datetime | None:

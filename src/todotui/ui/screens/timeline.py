@@ -204,6 +204,7 @@ class TimelineTable(KindStyles, DataTable[object]):
     """The events, oldest first; rows keyed by the event's key."""
 
     COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | KindStyles.COMPONENT_CLASSES
+    can_focus = True  # KindStyles, a plain Widget first in the bases, would hide DataTable's
 
     DEFAULT_CSS = (
         """
@@ -313,6 +314,20 @@ class EventDetailScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+_DASHBOARD_KEYS = (
+    Binding("p", "app.toggle_pause", show=False),
+    Binding("r", "app.refresh_now", show=False),
+    Binding("plus,equals_sign", "app.faster", show=False),
+    Binding("minus", "app.slower", show=False),
+    Binding("w", "app.cycle_window", show=False),
+    Binding("u", "app.undo_last", show=False),
+    Binding("f", "dashboard('focus_feed')", show=False),
+    Binding("a", "dashboard('actions')", show=False),
+)
+"""Dashboard keys that still work here without crowding the footer (the palette has them);
+those about the dashboard's own widgets go back to it first."""
+
+
 class TimelineScreen(Screen[None]):
     """Lanes on a time axis, the events in order, the impact in one line; `e` exports."""
 
@@ -325,6 +340,7 @@ class TimelineScreen(Screen[None]):
         ),
         Binding("0", "all_kinds", "All kinds"),
         Binding("escape,t", "back", "Back"),
+        *_DASHBOARD_KEYS,
     ]
 
     DEFAULT_CSS = """
@@ -477,6 +493,12 @@ class TimelineScreen(Screen[None]):
     def action_back(self) -> None:
         self.dismiss(None)
 
+    async def action_dashboard(self, action: str) -> None:
+        """Back to the dashboard, then its key (the feed, the actions menu live there)."""
+        app = self.app
+        self.dismiss(None)
+        await app.run_action(action)
+
     def action_export(self) -> None:
         self.run_worker(
             self._export(), name="timeline:export", group="timeline", exit_on_error=False
@@ -514,8 +536,19 @@ _KIND_COLOUR = {
 }
 
 
+_SCREEN_FIGURES = (
+    "Peak Lambda error rate",
+    "Lambda errors",
+    "DynamoDB throttled requests",
+    "Lambda throttles",
+    "Peak p99 latency",
+    "Peak maximum duration",
+)
+"""The impact figures on the screen's line (the post-mortem draft has them all)."""
+
+
 def impact_line(impact: Impact, now: datetime) -> str:
-    """The impact in one line: its span, then the figures that have data."""
+    """The impact in one line: its span, then the main figures ("no data" said as such)."""
     if impact.start is None:
         head = "[b $success]No threshold breached this session[/]"
     elif impact.ongoing:
@@ -529,15 +562,14 @@ def impact_line(impact: Impact, now: datetime) -> str:
             f"[b $warning]Impact[/] {impact.start:%H:%M:%S} → {impact.end:%H:%M:%S} UTC "
             f"({offset((impact.end - impact.start).total_seconds()).lstrip('+')}), recovered"
         )
-    figures = []
+    parts = [head]
     for figure in impact.figures:
+        if figure.label not in _SCREEN_FIGURES:
+            continue
         if figure.value is None:
+            parts.append(f"{figure.label} [$text-muted]no data[/]")
             continue
         value = figure.value
         text = f"{value:.1f}%" if figure.unit == "%" else f"{value:,.0f}{figure.unit}"
-        figures.append(f"{figure.label.lower()} [b]{escape(text)}[/]")
-    missing = [f.label.lower() for f in impact.figures if f.value is None]
-    line = head + (" · " + " · ".join(figures[:6]) if figures else "")
-    if missing:
-        line += f" · [$text-muted]no data: {escape(', '.join(missing))}[/]"
-    return line
+        parts.append(f"{figure.label} [b]{escape(text)}[/]")
+    return " · ".join(parts)
