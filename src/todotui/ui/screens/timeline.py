@@ -50,13 +50,32 @@ LANE_LABEL = 12
 
 
 def offset(seconds: float) -> str:
-    """ "+4m05s" from the first event (hours when it is long)."""
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
+    """ "+4m05s" after the origin, "-0m47s" before it (hours when it is long)."""
+    sign = "-" if seconds < 0 else "+"
+    hours, rest = divmod(abs(int(seconds)), 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        return f"+{hours}h{minutes:02d}m"
-    return f"+{minutes}m{secs:02d}s"
+        return f"{sign}{hours}h{minutes:02d}m"
+    return f"{sign}{minutes}m{secs:02d}s"
+
+
+_TICK_MINUTES = (1, 2, 5, 10, 15, 30, 60, 120, 360, 720, 1440)
+
+
+def ticks(first: datetime, last: datetime, width: int) -> list[datetime]:
+    """Round times of day across [first, last], at least a dozen columns apart on `width`."""
+    total = max((last - first).total_seconds(), 1.0)
+    minutes = next((m for m in _TICK_MINUTES if m * 60 / total * width >= 12), _TICK_MINUTES[-1])
+    step = timedelta(minutes=minutes)
+    epoch = datetime(1970, 1, 1, tzinfo=first.tzinfo)
+    moment = epoch + ((first - epoch) // step) * step
+    if moment < first:
+        moment += step
+    out = []
+    while moment <= last:
+        out.append(moment)
+        moment += step
+    return out
 
 
 class KindStyles(Widget):
@@ -76,12 +95,12 @@ class KindStyles(Widget):
 _STYLES_CSS = """
     & > .tl--breach { color: $warning; text-style: bold; }
     & > .tl--alarm { color: $error; text-style: bold; }
-    & > .tl--log { color: $secondary; }
-    & > .tl--diagnosis { color: $accent; text-style: bold; }
+    & > .tl--log { color: $foreground; text-style: dim; }
+    & > .tl--diagnosis { color: $primary-lighten-2; text-style: bold; }
     & > .tl--deploy { color: $primary; text-style: bold; }
     & > .tl--rollout { color: $primary; }
     & > .tl--action { color: $success; text-style: bold; }
-    & > .tl--connection { color: $text-muted; }
+    & > .tl--connection { color: $foreground; text-style: dim italic; }
     & > .tl--sev-crit { color: $error; text-style: bold; }
     & > .tl--sev-warn { color: $warning; text-style: bold; }
     & > .tl--sev-info { color: $primary; }
@@ -188,23 +207,24 @@ class TimelineStrip(KindStyles):
         out.append(f"{'impact':<{LANE_LABEL - 1}} ", style=self.kind_style(EventKind.ALARM))
         out.append("".join(impact_lane), style=self.severity_style(Severity.CRIT))
         out.append("\n")
-        # the axis's labels: a time of day every dozen columns or so
+        # the axis: a time of day at round minutes, far enough apart to read
         axis = [" "] * width
-        step = max(12, width // 8)
-        for col in range(0, width - 5, step):
-            moment = first + timedelta(seconds=total * col / (width - 1))
-            for i, char in enumerate(f"{moment:%H:%M}"):
-                axis[col + i] = char
+        for moment in ticks(first, last, width):
+            col = column(moment)
+            if col + 5 <= width and all(c == " " for c in axis[max(0, col - 1) : col + 6]):
+                axis[col : col + 5] = f"{moment:%H:%M}"
         out.append(" " * LANE_LABEL)
         out.append("".join(axis), style=muted)
         return out
 
 
-class TimelineTable(KindStyles, DataTable[object]):
+_COLUMNS = ("time", "since", "kind", "severity", "title")
+
+
+class TimelineTable(DataTable[object], KindStyles):
     """The events, oldest first; rows keyed by the event's key."""
 
     COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | KindStyles.COMPONENT_CLASSES
-    can_focus = True  # KindStyles, a plain Widget first in the bases, would hide DataTable's
 
     DEFAULT_CSS = (
         """
@@ -222,35 +242,50 @@ class TimelineTable(KindStyles, DataTable[object]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.shown: tuple[TimelineEvent, ...] = ()
+        self.origin: datetime | None = None
+        """What T+ counts from: the first breach, else the first event shown."""
 
     def on_mount(self) -> None:
         self.add_column("time UTC", key="time", width=8)
-        self.add_column("since", key="since", width=7)
+        self.add_column("T+", key="since", width=7)
         self.add_column("kind", key="kind", width=10)
         self.add_column("lvl", key="severity", width=4)
         self.add_column("event", key="title")
 
-    def show(self, events: tuple[TimelineEvent, ...]) -> None:
-        """Draw `events`: only what is new is added when the old rows are still the first ones
-        (the usual case: the timeline grew); rebuilt when a filter changed them."""
-        if events == self.shown:
+    def show(self, events: tuple[TimelineEvent, ...], origin: datetime | None = None) -> None:
+        """Draw `events`, their T+ counted from `origin` (the first breach; else the first
+        event). When the rows shown are still the first ones (the timeline grew), changed rows
+        are updated in place and new ones added; otherwise (a filter, an event that landed
+        earlier) the rows are drawn again with the cursor kept on its event."""
+        origin = origin or (events[0].at if events else None)
+        if events == self.shown and origin == self.origin:
             return
+        current = self.current
         at_bottom = not self.shown or self.cursor_row >= len(self.shown) - 1
         keys = [e.key for e in self.shown]
-        if [e.key for e in events[: len(keys)]] == keys:
-            new = events[len(keys) :]
+        if origin == self.origin and [e.key for e in events[: len(keys)]] == keys:
+            for old, new in zip(self.shown, events, strict=False):
+                if old != new:
+                    for column, value in zip(_COLUMNS, self._cells(new, origin), strict=True):
+                        self.update_cell(new.key, column, value)
+            added = events[len(keys) :]
         else:
             self.clear()
-            new = events
-        start = events[0].at if events else None
-        for event in new:
-            self.add_row(*self._cells(event, start), key=event.key)
-        self.shown = events
-        if at_bottom and events:
+            added = events
+        for event in added:
+            self.add_row(*self._cells(event, origin), key=event.key)
+        self.shown, self.origin = events, origin
+        if not events:
+            return
+        if at_bottom:
             self.move_cursor(row=len(events) - 1, scroll=True)
+        elif current is not None:
+            row = next((i for i, e in enumerate(events) if e.key == current.key), None)
+            if row is not None and row != self.cursor_row:
+                self.move_cursor(row=row, scroll=True)
 
-    def _cells(self, event: TimelineEvent, start: datetime | None) -> list[object]:
-        since = offset((event.at - start).total_seconds()) if start else ""
+    def _cells(self, event: TimelineEvent, origin: datetime | None) -> list[object]:
+        since = offset((event.at - origin).total_seconds()) if origin else ""
         severity = self.severity_style(event.severity)
         return [
             Text(f"{event.at:%H:%M:%S}"),
@@ -431,7 +466,7 @@ class TimelineScreen(Screen[None]):
         shown = self.events
         kinds = tuple(k for k in KINDS if k not in self.hidden)
         table = self.query_one(TimelineTable)
-        table.show(shown)
+        table.show(shown, impact.start)
         current = table.current
         self.query_one(TimelineStrip).show(
             shown, kinds, impact, now, current.at if current else None
@@ -457,7 +492,7 @@ class TimelineScreen(Screen[None]):
             counts[event.kind] = counts.get(event.kind, 0) + 1
         for i, kind in enumerate(KINDS, start=1):
             if kind in self.hidden:
-                parts.append(f"[$text-muted][b]{i}[/b] [s]{kind.value}[/s] ({counts[kind]})[/]")
+                parts.append(f"[dim][b]{i}[/b] [s]{kind.value}[/s] ({counts[kind]})[/]")
             else:
                 parts.append(f"[b]{i}[/b] [{_KIND_COLOUR[kind]}]{kind.value}[/] ({counts[kind]})")
         return "Show: " + "  ".join(parts) + "   [$text-muted]0 all[/]"
@@ -527,23 +562,23 @@ class TimelineScreen(Screen[None]):
 _KIND_COLOUR = {
     EventKind.BREACH: "b $warning",
     EventKind.ALARM: "b $error",
-    EventKind.LOG: "$secondary",
-    EventKind.DIAGNOSIS: "b $accent",
+    EventKind.LOG: "dim",
+    EventKind.DIAGNOSIS: "b $primary-lighten-2",
     EventKind.DEPLOY: "b $primary",
     EventKind.ROLLOUT: "$primary",
     EventKind.ACTION: "b $success",
-    EventKind.CONNECTION: "$text-muted",
+    EventKind.CONNECTION: "dim i",
 }
 
 
-_SCREEN_FIGURES = (
-    "Peak Lambda error rate",
-    "Lambda errors",
-    "DynamoDB throttled requests",
-    "Lambda throttles",
-    "Peak p99 latency",
-    "Peak maximum duration",
-)
+_SCREEN_FIGURES = {
+    "Peak Lambda error rate": "peak error rate",
+    "Lambda errors": "errors",
+    "DynamoDB throttled requests": "DynamoDB throttled",
+    "Lambda throttles": "Lambda throttles",
+    "Peak p99 latency": "p99 peak",
+    "Peak maximum duration": "max duration peak",
+}
 """The impact figures on the screen's line (the post-mortem draft has them all)."""
 
 
@@ -564,12 +599,13 @@ def impact_line(impact: Impact, now: datetime) -> str:
         )
     parts = [head]
     for figure in impact.figures:
-        if figure.label not in _SCREEN_FIGURES:
+        label = _SCREEN_FIGURES.get(figure.label)
+        if label is None:
             continue
         if figure.value is None:
-            parts.append(f"{figure.label} [$text-muted]no data[/]")
+            parts.append(f"{label} [$text-muted]no data[/]")
             continue
         value = figure.value
         text = f"{value:.1f}%" if figure.unit == "%" else f"{value:,.0f}{figure.unit}"
-        parts.append(f"{figure.label} [b]{escape(text)}[/]")
+        parts.append(f"{label} [b]{escape(text)}[/]")
     return " · ".join(parts)
