@@ -123,3 +123,44 @@ async def test_spike_drill_timeline_and_postmortem(world, tmp_path):  # noqa: F8
         assert "aws dynamodb update-table" in markdown
         assert "## Impact" in markdown and "## Open questions" in markdown
         assert "DynamoDB throttling" in markdown
+
+
+async def test_bad_deploy_rollout_steps_and_alias_moves_on_the_timeline(world, tmp_path):  # noqa: F811
+    """A canary of the bad version, aborted from the feed: the rollout's own steps, the alias's
+    weights moving (and back), and the abort, in time order."""
+    lam = world.client("lambda")
+    names = world.names
+    clock = SimClock(world)
+    app = cockpit(world, clock, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, app)
+        bad = world.set_scenario("bad-deploy")["stack"]["candidate_version"]
+        stable = lam.get_alias(FunctionName=names.function_name, Name=names.alias)[
+            "FunctionVersion"
+        ]
+        clock.tick()
+        await refresh(pilot, app)
+        started = await app.core.rollouts.start(bad, strategy="linear10-every-3m")
+        assert started.ok, started.message
+        await first_alert(pilot, app, clock)
+        aborted = await app.core.rollouts.abort()
+        assert aborted.ok, aborted.message
+        for _ in range(2):
+            clock.tick()
+            await refresh(pilot, app)
+
+        events = app.core.timeline.events()
+        print("\n".join(f"{e.at:%H:%M:%S} {e.kind.value:<10} {e.title}" for e in events))
+        assert [e.at for e in events] == sorted(e.at for e in events)
+        rollout = [e for e in events if e.kind is EventKind.ROLLOUT]
+        assert rollout[0].subject == "start" and rollout[-1].subject == "end"
+        assert rollout[-1].severity is Severity.WARN  # aborted, not promoted
+        deploys = [e for e in events if e.kind is EventKind.DEPLOY]
+        assert any(f"version {bad} (" in e.title for e in deploys), "the canary's weight"
+        assert deploys[-1].title.endswith(f"→ version {stable} (weights changed)")
+        actions = [e for e in events if e.kind is EventKind.ACTION]
+        assert actions and all(
+            "rollout controller" in e.detail or "operator" in e.detail for e in actions
+        )
+        first_shift = next(e for e in deploys if f"version {bad} (" in e.title)
+        assert rollout[0].at <= first_shift.at <= deploys[-1].at

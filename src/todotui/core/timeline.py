@@ -134,6 +134,7 @@ class IncidentRecorder:
         self._listeners: list[Callable[[], None]] = []
         poller.subscribe(self._after_poll)
         alerts.subscribe(self._alerts_changed)
+        rollouts.subscribe(self._rollout_changed)
 
     def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call `listener` whenever something new was recorded; returns the unsubscribe."""
@@ -170,6 +171,13 @@ class IncidentRecorder:
         if outcome.record_id:
             self._reported.setdefault(outcome.record_id, at)
         self._entries = None
+        self._note_routing(at)
+        self._changed()
+
+    def _rollout_changed(self) -> None:
+        """The rollout moved: its alias writes are read back at once (`Monitor.note_alias`),
+        so a weight change is on the axis when it was made, not at the next refresh."""
+        self._note_routing(self.clock())
         self._changed()
 
     def _after_poll(self, event: PollEvent) -> None:
@@ -194,6 +202,7 @@ class IncidentRecorder:
                 del kept[t]
 
     def _note_routing(self, at: datetime) -> None:
+        """The alias's routing, if it moved since last seen: at when it was read."""
         routing = self.monitor.alias
         if routing is None:
             return

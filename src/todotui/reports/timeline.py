@@ -23,16 +23,17 @@ from todotui.telemetry.versions import AliasRouting, VersionInfo
 
 class EventKind(StrEnum):
     """What an event is; the order is the order of events at the same moment (a breach is
-    seen before the alarm it trips, the diagnosis reads both, an action answers it)."""
+    seen before the alarm it trips, the diagnosis reads both, a rollout decides, an action
+    answers, and the alias read after it shows the move)."""
 
     CONNECTION = "connection"
     BREACH = "breach"
     ALARM = "alarm"
     LOG = "log"
     DIAGNOSIS = "diagnosis"
-    DEPLOY = "deploy"
     ROLLOUT = "rollout"
     ACTION = "action"
+    DEPLOY = "deploy"
 
     @property
     def rank(self) -> int:
