@@ -45,14 +45,17 @@ KINDS: tuple[EventKind, ...] = (
 
 _MARK = {Severity.CRIT: "●", Severity.WARN: "●", Severity.INFO: "◆", Severity.OK: "○"}
 _WORST = {Severity.CRIT: 3, Severity.WARN: 2, Severity.OK: 1, Severity.INFO: 0}
+SHORT_SCREEN = 40
+"""Below this many lines the time axis shows only the lanes that have events."""
 LANE_LABEL = 12
 """Columns the lane names take, left of the axis."""
 
 
 def offset(seconds: float) -> str:
     """ "+4m05s" after the origin, "-0m47s" before it (hours when it is long)."""
-    sign = "-" if seconds < 0 else "+"
-    hours, rest = divmod(abs(int(seconds)), 3600)
+    whole = round(seconds)
+    sign = "-" if whole < 0 else "+"
+    hours, rest = divmod(abs(whole), 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
         return f"{sign}{hours}h{minutes:02d}m"
@@ -389,7 +392,7 @@ class TimelineScreen(Screen[None]):
             text-wrap: nowrap;
             text-overflow: ellipsis;
         }
-        #timeline-kinds { width: 1fr; height: 1; padding: 0 1; text-wrap: nowrap; }
+        #timeline-kinds { width: 1fr; height: auto; padding: 0 1; }
         #strip-box, #events-box {
             border: round $primary 50%;
             border-title-color: $text;
@@ -453,6 +456,10 @@ class TimelineScreen(Screen[None]):
     def on_timeline_screen_changed(self, _message: Changed) -> None:
         self.show()
 
+    def on_resize(self) -> None:
+        if self.is_mounted:
+            self.show()
+
     @property
     def events(self) -> tuple[TimelineEvent, ...]:
         """The events shown (the kinds not hidden), oldest first."""
@@ -465,6 +472,9 @@ class TimelineScreen(Screen[None]):
         now = self.core.clock()
         shown = self.events
         kinds = tuple(k for k in KINDS if k not in self.hidden)
+        if self.size.height < SHORT_SCREEN:  # lanes with nothing on them make room for rows
+            present = {e.kind for e in shown}
+            kinds = tuple(k for k in kinds if k in present) or kinds[:1]
         table = self.query_one(TimelineTable)
         table.show(shown, impact.start)
         current = table.current
