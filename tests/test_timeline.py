@@ -287,3 +287,39 @@ def test_the_draft_gives_each_actions_cli_and_never_a_secret(tmp_path):
     assert (
         'carry "Change DynamoDB capacity" on dynamodb todos-table into the infrastructure' in text
     )
+
+
+# -- the core's recorder (no IO: nothing is fetched, the diagnosis is handed to it) -------------
+
+
+async def test_the_recorder_opens_raises_and_clears_causes(tmp_path):
+    from todotui.alerts.diagnosis import Cause, CauseKind, Diagnosis
+    from todotui.config import Settings
+    from todotui.core.clock import ManualClock
+    from todotui.core.cockpit import Cockpit
+
+    clock = ManualClock(at(0))
+    core = Cockpit(Settings(), clock=clock, journal=Journal(tmp_path / "j.jsonl"))
+    recorder = core.timeline
+
+    def throttling(confidence: float, line: str) -> Diagnosis:
+        cause = Cause(CauseKind.DYNAMODB_THROTTLING, confidence, line, "dynamodb-capacity", "t")
+        return Diagnosis((cause,))
+
+    recorder.note_diagnosis(throttling(0.3, "12 throttled"), at(1))
+    recorder.note_diagnosis(throttling(0.4, "20 throttled"), at(2))  # still low: no rise
+    recorder.note_diagnosis(throttling(0.9, "444 throttled"), at(3))
+    recorder.note_diagnosis(Diagnosis(unclear="every figure normal"), at(6))
+    recorder.note_diagnosis(throttling(0.6, "30 throttled"), at(8))  # back: a new span
+    (first, second) = recorder.causes
+    assert (first.first_seen, first.cleared, first.confidence) == (at(1), at(6), "high")
+    assert (first.first_line, first.line, first.first_confidence) == (
+        "12 throttled",
+        "444 throttled",
+        "low",
+    )
+    assert first.rises == ((at(3), "high", "444 throttled"),)
+    assert (second.first_seen, second.cleared) == (at(8), None)
+    titles = [e.title for e in recorder.events() if e.kind is EventKind.DIAGNOSIS]
+    assert len(titles) == 4 and "no longer names" in titles[2]
+    await core.aclose()

@@ -187,7 +187,7 @@ class IncidentRecorder:
         self.health.observe(at, {k: p.primary.health for k, p in event.refresh.panes.items()})
         self._keep_series(at)
         self._note_routing(at)
-        self._note_diagnosis(self._diagnose(), at)
+        self.note_diagnosis(self._diagnose(), at)
         self._changed()
 
     def _keep_series(self, now: datetime) -> None:
@@ -217,7 +217,9 @@ class IncidentRecorder:
         when = self.monitor.alias_read_at or at
         self._routing.append(RoutingChange(min(when, at), before, routing, infos))
 
-    def _note_diagnosis(self, diagnosis: Diagnosis, at: datetime) -> None:
+    def note_diagnosis(self, diagnosis: Diagnosis, at: datetime) -> None:
+        """A refresh's diagnosis: causes new to it open, a higher level is a rise, causes it no
+        longer names close."""
         named = {cause.kind.value: cause for cause in diagnosis.causes}
         for name, cause in named.items():
             level = cause.level.value
