@@ -6,7 +6,8 @@ Starts a sandbox (manual time, fixed seed), opens the cockpit on steady traffic,
 spike, refreshes period by period until the diagnosis names its cause, applies the suggested
 fix the way an operator would (f, a, enter, y), then lets the sandbox recover. Opens the
 timeline (t), writes the post-mortem draft (e) and saves `timeline.svg`; then the detail of
-the action (`timeline-detail.svg`). PNGs too when `rsvg-convert` is installed.
+the action (`timeline-detail.svg`), and the draft itself as `postmortem-example.md`. PNGs too
+when `rsvg-convert` is installed.
 """
 
 from __future__ import annotations
@@ -103,7 +104,10 @@ async def shoot(sandbox: Sandbox, clock: SimClock, scratch: Path) -> list[Path]:
         await pilot.pause(0.5)
         saved.append(save(app, "timeline-detail", HERE, ""))
         exported = screen.exported
-    print(Path(exported or "").read_text(encoding="utf-8"))  # noqa: ASYNC240 (the app is done)
+    # The draft beside the screenshots, as an example of what `e` writes.
+    example = HERE / "postmortem-example.md"
+    example.write_text(Path(exported or "").read_text(encoding="utf-8"), encoding="utf-8")  # noqa: ASYNC240
+    print(example)
     return saved
 
 

@@ -122,6 +122,7 @@ class IncidentRecorder:
         self.changes = 0
         """Counts up whenever something new was recorded (a view redraws when it moved)."""
         self.health = HealthSpans()
+        self._pane_titles: dict[str, str] = {}
         self._occurrences: list[TimelineEvent] = []
         self._open: dict[str, _Open] = {}
         self._closed: list[CauseSpan] = []
@@ -184,7 +185,9 @@ class IncidentRecorder:
         if not isinstance(event, Refreshed) or not event.refresh.ok:
             return  # a failed refresh's judgement is on old data: nothing to learn from it
         at = event.refresh.finished_at
-        self.health.observe(at, {k: p.primary.health for k, p in event.refresh.panes.items()})
+        panes = event.refresh.panes
+        self.health.observe(at, {k: p.primary.health for k, p in panes.items()})
+        self._pane_titles.update({k: p.title for k, p in panes.items()})
         self._keep_series(at)
         self._note_routing(at)
         self.note_diagnosis(self._diagnose(), at)
@@ -293,12 +296,15 @@ class IncidentRecorder:
         )
 
     def impact(self) -> Impact:
-        return impact_figures(
+        """The impact so far: its span from the panes' health, its figures from the series."""
+        impact = impact_figures(
             self._series,
             self.health,
             period_seconds=self.settings.cadence.period_seconds,
             now=self.clock(),
         )
+        titles = tuple(self._pane_titles.get(key, key) for key in impact.breached)
+        return replace(impact, breached=titles)
 
     # -- the post-mortem -----------------------------------------------------------------------
 

@@ -430,7 +430,7 @@ class Impact:
     """The span the figures cover (the impact's periods, or all held when there was none)."""
     measured_to: datetime | None
     breached: tuple[str, ...] = ()
-    """The panes that went to warn or critical, worst first."""
+    """The panes that went to warn or critical, worst first (keys; the core gives titles)."""
     notes: tuple[str, ...] = ()
 
     @property
