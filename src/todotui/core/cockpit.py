@@ -138,7 +138,7 @@ class Cockpit:
             self.plans[outcome.record_id] = plan
         now = self.clock()
         (alert,) = self.alerts.extend([outcome_alert(plan, outcome, now)])
-        self.timeline.note_action(plan, outcome, now)
+        self.timeline.note_action(outcome, now)
         return alert
 
     # -- diagnosis ----------------------------------------------------------------------------

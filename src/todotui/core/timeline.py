@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from todotui.actions.journal import Journal, JournalEntry
-from todotui.actions.model import Outcome, Plan
+from todotui.actions.model import Outcome
 from todotui.alerts.alarms import definition
 from todotui.alerts.diagnosis import Cause, Diagnosis
 from todotui.alerts.feed import AlertFeed
@@ -165,10 +165,9 @@ class IncidentRecorder:
         if added:
             self._changed()
 
-    def note_action(self, plan: Plan, outcome: Outcome, at: datetime) -> None:
+    def note_action(self, outcome: Outcome, at: datetime) -> None:
         """An action's outcome reported by the cockpit: its time on the cockpit's clock (the
         journal's own stamp is the wall clock), and the journal to be read again."""
-        del plan
         if outcome.record_id:
             self._reported.setdefault(outcome.record_id, at)
         self._entries = None
