@@ -84,9 +84,11 @@ ROLLOUT_KEYS: tuple[CockpitKey, ...] = (
 
 TIMELINE_KEYS: tuple[CockpitKey, ...] = (
     CockpitKey("enter", "detail", "Detail", "Timeline: the highlighted event in full", "enter"),
-    CockpitKey("e", "export", "Export", "Timeline: write the post-mortem draft (Markdown)", "e"),
+    CockpitKey(
+        "e", "export", "Export post-mortem", "Timeline: write the post-mortem draft (Markdown)", "e"
+    ),
     CockpitKey("1,2,3,4,5,6,7,8", "toggle_kind", "Kinds", "Timeline: show or hide a kind", "1-8"),
     CockpitKey("0", "all_kinds", "All", "Timeline: show every kind again", "0"),
     CockpitKey("escape,t", "back", "Back", "Timeline: back to the dashboard", "esc"),
 )
-"""The timeline's keys (its help lines; the screen binds each digit to its kind)."""
+"""The timeline's keys: its bindings and help lines (the screen binds each digit to its kind)."""

@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 
 from todotui.alerts.model import Severity
 from todotui.reports.timeline import EventKind, Impact, TimelineEvent
+from todotui.ui.keys import TIMELINE_KEYS
 from todotui.ui.widgets.alert_feed import SEVERITY_LABEL
 from todotui.ui.widgets.redraw import update_if_changed
 
@@ -370,14 +371,11 @@ class TimelineScreen(Screen[None]):
     """Lanes on a time axis, the events in order, the impact in one line; `e` exports."""
 
     BINDINGS = [
-        Binding("enter", "detail", "Detail"),
-        Binding("e", "export", "Export post-mortem"),
+        *(key.binding() for key in TIMELINE_KEYS if key.action != "toggle_kind"),
         *(
-            Binding(str(i), f"toggle_kind({i})", f"{kind.value}", show=False)
+            Binding(str(i), f"toggle_kind({i})", kind.value, show=False)
             for i, kind in enumerate(KINDS, start=1)
         ),
-        Binding("0", "all_kinds", "All kinds"),
-        Binding("escape,t", "back", "Back"),
         *_DASHBOARD_KEYS,
     ]
 
