@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
 
+from todotui import locations
 from todotui.actions.journal import Journal
 from todotui.actions.model import Outcome, OutcomeStatus, Plan
 from todotui.actions.report import outcome_alert
@@ -25,6 +26,7 @@ from todotui.core.clock import Clock, SystemClock
 from todotui.core.monitor import Monitor
 from todotui.core.poller import Poller, PollEvent, Refreshed
 from todotui.core.rollouts import RolloutDriver
+from todotui.core.timeline import IncidentRecorder
 from todotui.rollout.store import RolloutStore
 
 Connect = Callable[[], Awaitable[tuple[AwsTarget, StaticCredentials | None]]]
@@ -55,13 +57,15 @@ class Cockpit:
         self.alerts = AlertFeed()
         """The one alert store: refreshes and action outcomes alike; the feed renders it."""
         self.journal = journal or Journal()
+        self.export_dir = export_dir or locations.data_dir() / "exports"
+        """Where files the operator asks for go (exports, the post-mortem draft)."""
         self.monitor = Monitor(settings, clients=self.clients, clock=self.clock, alerts=self.alerts)
         self.runner = ActionRunner(
             settings,
             self.clients,
             journal=self.journal,
             poll_interval=verify_poll_interval,
-            export_dir=export_dir,
+            export_dir=self.export_dir,
             now=self.clock,
         )
         self._connect = connect
@@ -83,6 +87,18 @@ class Cockpit:
         )
         """The alias's rollout: ticked after every refresh, acted on by keys and verbs."""
         self.poller.subscribe(self._after_poll)
+        self.timeline = IncidentRecorder(
+            settings,
+            monitor=self.monitor,
+            poller=self.poller,
+            alerts=self.alerts,
+            journal=self.journal,
+            rollouts=self.rollouts,
+            diagnose=lambda: self.diagnose()[0],
+            clock=self.clock,
+            export_dir=self.export_dir,
+        )
+        """This session's incident timeline; `timeline.export()` writes the post-mortem draft."""
 
     # -- lifetime -----------------------------------------------------------------------------
 
@@ -120,7 +136,9 @@ class Cockpit:
             return None
         if outcome.record_id:
             self.plans[outcome.record_id] = plan
-        (alert,) = self.alerts.extend([outcome_alert(plan, outcome, self.clock())])
+        now = self.clock()
+        (alert,) = self.alerts.extend([outcome_alert(plan, outcome, now)])
+        self.timeline.note_action(outcome, now)
         return alert
 
     # -- diagnosis ----------------------------------------------------------------------------

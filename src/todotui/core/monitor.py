@@ -239,6 +239,12 @@ class Monitor:
         """Datapoints held in the series buffers (flat once the window is full)."""
         return self._store.point_count()
 
+    def held_series(self, series_id: str) -> dict[datetime, float]:
+        """One series' datapoints as held now, by period start (a copy; no IO): what the
+        incident recorder keeps beyond the window."""
+        buffer = self._store.held(series_id)
+        return {t: v for t in buffer.timestamps() if (v := buffer.get(t)) is not None}
+
     @property
     def specs(self) -> tuple[MetricSpec, ...]:
         """The series the next refresh fetches: the catalogue and each of `versions`' series."""

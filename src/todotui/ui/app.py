@@ -331,6 +331,13 @@ class TodoTuiApp(App[None]):
     def _action_finished(self, event: ActionDialog.Finished) -> None:
         self.core.report(event.plan, event.outcome)
 
+    def action_timeline(self) -> None:
+        """The incident timeline (escape comes back here; e there writes the post-mortem)."""
+        from todotui.ui.screens import TimelineScreen
+
+        if not isinstance(self.screen, TimelineScreen):
+            self.push_screen(TimelineScreen(self.core))
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             # Installed once: opening help again costs no compose of its content.

@@ -52,6 +52,13 @@ COCKPIT_KEYS: tuple[CockpitKey, ...] = (
         "Rollout view: stable vs candidate; start, promote or abort a rollout",
         "b",
     ),
+    CockpitKey(
+        "t",
+        "timeline",
+        "Timeline",
+        "Incident timeline: alarms, breaches, diagnoses, actions, deploys; e exports a post-mortem",
+        "t",
+    ),
     CockpitKey("question_mark", "help", "Help", "Show keys and what the pane states mean", "?"),
     CockpitKey("q", "quit", "Quit", "Quit todotui", "q"),
 )
@@ -107,3 +114,15 @@ ROLLOUT_KEYS: tuple[CockpitKey, ...] = (
     CockpitKey("escape,b", "back", "Back", "Rollout: back to the dashboard", "esc"),
 )
 """The rollout view's keys (they shadow the dashboard's p, r and f while it is open)."""
+
+
+TIMELINE_KEYS: tuple[CockpitKey, ...] = (
+    CockpitKey("enter", "detail", "Detail", "Timeline: the highlighted event in full", "enter"),
+    CockpitKey(
+        "e", "export", "Export post-mortem", "Timeline: write the post-mortem draft (Markdown)", "e"
+    ),
+    CockpitKey("1,2,3,4,5,6,7,8", "toggle_kind", "Kinds", "Timeline: show or hide a kind", "1-8"),
+    CockpitKey("0", "all_kinds", "All", "Timeline: show every kind again", "0"),
+    CockpitKey("escape,t", "back", "Back", "Timeline: back to the dashboard", "esc"),
+)
+"""The timeline's keys: its bindings and help lines (the screen binds each digit to its kind)."""

@@ -9,7 +9,7 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from todotui.ui.keys import ALERT_KEYS, COCKPIT_KEYS, ROLLOUT_KEYS
+from todotui.ui.keys import ALERT_KEYS, COCKPIT_KEYS, ROLLOUT_KEYS, TIMELINE_KEYS
 
 PANE_STATES: tuple[tuple[str, str], ...] = (
     ("loading…", "nothing fetched yet"),
@@ -34,6 +34,11 @@ def help_text() -> str:
     lines += [
         f"  [b $accent]{escape(key.display):>5}[/]   {escape(key.help.removeprefix('Rollout: '))}"
         for key in ROLLOUT_KEYS
+    ]
+    lines += ["", "[b $accent]On the timeline[/]  [$text-muted](t)[/]", ""]
+    lines += [
+        f"  [b $accent]{escape(key.display):>5}[/]   {escape(key.help.removeprefix('Timeline: '))}"
+        for key in TIMELINE_KEYS
     ]
     lines += ["", "[b $accent]On a pane[/]", ""]
     lines += [
