@@ -431,8 +431,8 @@ def _filter(expression: Any) -> Callable[[Line], bool]:
     dims = expression.get("Dimensions") if isinstance(expression, dict) else None
     if not isinstance(dims, dict) or set(expression) != {"Dimensions"}:
         raise CostError(
-            "This Filter is not supported by the sandbox: use {\"Dimensions\": {\"Key\": "
-            "SERVICE|USAGE_TYPE|REGION, \"Values\": [...]}} (no And, Or, Not, Tags or "
+            'This Filter is not supported by the sandbox: use {"Dimensions": {"Key": '
+            'SERVICE|USAGE_TYPE|REGION, "Values": [...]}} (no And, Or, Not, Tags or '
             "CostCategories)"
         )
     key, values = dims.get("Key"), dims.get("Values") or []

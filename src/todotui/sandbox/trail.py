@@ -114,7 +114,10 @@ _REST_SERVICES = ("lambda", "apigateway", "xray")
 _RESOURCE_PARAMETERS: Mapping[str, tuple[tuple[str, str], ...]] = {
     "lambda": (("FunctionName", "AWS::Lambda::Function"),),
     "dynamodb": (("TableName", "AWS::DynamoDB::Table"),),
-    "apigateway": (("restApiId", "AWS::ApiGateway::RestApi"), ("stageName", "AWS::ApiGateway::Stage")),
+    "apigateway": (
+        ("restApiId", "AWS::ApiGateway::RestApi"),
+        ("stageName", "AWS::ApiGateway::Stage"),
+    ),
     "cognito-idp": (("UserPoolId", "AWS::Cognito::UserPool"),),
     "iam": (
         ("UserName", "AWS::IAM::User"),
