@@ -324,7 +324,7 @@ class Trail:
     ) -> TrailEvent:
         event_id = event_id or str(uuid.uuid4())
         at = at.astimezone(UTC)
-        identity = {
+        identity: dict[str, Any] = {
             "type": "IAMUser",
             "principalId": _principal_id(username),
             "arn": f"arn:aws:iam::{self.account_id}:user/{username}",

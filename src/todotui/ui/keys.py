@@ -52,6 +52,13 @@ COCKPIT_KEYS: tuple[CockpitKey, ...] = (
         "Rollout view: stable vs candidate; start, promote or abort a rollout",
         "b",
     ),
+    CockpitKey(
+        "W",
+        "review",
+        "Review",
+        "Weekly review: cost, CloudTrail events, slow requests, sign-in failures",
+        "W",
+    ),
     CockpitKey("question_mark", "help", "Help", "Show keys and what the pane states mean", "?"),
     CockpitKey("q", "quit", "Quit", "Quit todotui", "q"),
 )
