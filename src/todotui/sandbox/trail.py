@@ -601,6 +601,7 @@ class Trail:
             and (start is None or e.event_time >= start)
             and (end is None or e.event_time <= end)
         ]
+        found.reverse()  # the later recorded first among events of the same moment
         found.sort(key=lambda e: e.event_time, reverse=True)
         page = found[offset : offset + limit]
         answer: dict[str, Any] = {"Events": [e.to_api() for e in page]}
