@@ -151,7 +151,7 @@ def test_monthly_granularity_and_a_service_filter(sandbox):
         GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}],
         Filter={"Dimensions": {"Key": "SERVICE", "Values": ["Amazon DynamoDB"]}},
     )
-    assert [r["TimePeriod"]["Start"] for r in answer["ResultsByTime"]][0] == str(start)
+    assert answer["ResultsByTime"][0]["TimePeriod"]["Start"] == str(start)
     for result in answer["ResultsByTime"]:
         assert {g["Keys"][0] for g in result["Groups"]} <= {"Amazon DynamoDB"}
 
