@@ -124,7 +124,11 @@ class ReviewScreen(Screen[None]):
 
     @work(group="review", exit_on_error=False)
     async def _load(self, view: ReviewSection, review: WeeklyReview) -> None:
-        section = await review.section(view.key)
+        try:
+            section = await review.section(view.key)
+        except Exception as exc:  # a bug must not leave the section loading for ever: say it
+            error = f"{type(exc).__name__}: {exc}"
+            section = Section(view.key, TITLES[view.key], "todotui", (), "failed", error=error)
         if review is self.review:  # a reload since then has its own answer coming
             view.show(section)
 
