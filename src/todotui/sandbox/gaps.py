@@ -47,7 +47,7 @@ from werkzeug.wrappers import Response
 from todotui.sandbox import SANDBOX_REGION
 from todotui.sandbox.costs import CostError, CostExplorer
 from todotui.sandbox.filter_patterns import InvalidFilterPattern, compile_pattern
-from todotui.sandbox.trail import Trail, TrailError, call_of
+from todotui.sandbox.trail import Trail, TrailError, recorded_call
 
 PROVISIONING_TIME = timedelta(seconds=60)
 """How long, in simulated time, provisioned concurrency takes to go from IN_PROGRESS to READY."""
@@ -194,8 +194,8 @@ class GapFiller:
             return self._cost_and_usage(environ)(environ, start_response)
         if target.endswith("CloudTrail_20131101.LookupEvents"):
             return self._lookup_events(environ)(environ, start_response)
-        call = call_of(environ)
-        if call is None or not call.recorded:
+        call = recorded_call(environ)
+        if call is None:
             return self._serve(environ, start_response)
         status, headers, body = _captured(self._serve, environ)
         self.trail.observe(call, status, headers, body)

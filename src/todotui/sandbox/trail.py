@@ -613,40 +613,41 @@ class Trail:
 # -- what a call was ---------------------------------------------------------------------------
 
 
-def call_of(environ: dict[str, Any]) -> Call | None:
-    """The AWS call a request makes (operation and parameters), or None if it is not one the
-    sandbox can name. Reads the body and leaves it readable for the next application."""
+def recorded_call(environ: dict[str, Any]) -> Call | None:
+    """The call a request makes, when event history keeps a record of it (a management
+    write): its operation and parameters. None for every other request, decided before
+    the body is decoded (the simulator's PutMetricData is large and not recorded). Leaves
+    the body readable for the next application."""
     credential = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
     if credential is None:
         return None
     service, region, key = credential["service"], credential["region"], credential["key"]
     path = environ.get("PATH_INFO", "")
     method = environ.get("REQUEST_METHOD", "GET")
-    raw = _body(environ)
     target = environ.get("HTTP_X_AMZ_TARGET", "")
-    operation: str | None = None
+    decode: Callable[[bytes], dict[str, Any]] = _json
     parameters: dict[str, Any] = {}
+    operation: str | None = None
     if target:
         operation = target.rsplit(".", 1)[-1]
-        parameters = _json(raw)
     elif match := _RPC_V2_PATH.match(path):
-        operation = match["operation"]
-        parameters = _cbor(raw)
+        operation, decode = match["operation"], _cbor
     elif service in _REST_SERVICES:
+        if method in ("GET", "HEAD"):
+            return None  # a REST read
         found = _rest_operation(service, method, path)
         if found is not None:
             operation, parameters = found
-            parameters.update(_json(raw))
     else:
         form = dict(parse_qsl(environ.get("QUERY_STRING", "")))
         if "x-www-form-urlencoded" in environ.get("CONTENT_TYPE", ""):
-            form.update(parse_qsl(raw.decode("utf-8", "replace")))
+            form.update(parse_qsl(_body(environ).decode("utf-8", "replace")))
         operation = form.pop("Action", None)
         form.pop("Version", None)
-        parameters = dict(form)
+        parameters, decode = dict(form), _no_body
     if not operation:
         return None
-    return Call(
+    call = Call(
         service=service,
         operation=operation,
         region=region,
@@ -655,6 +656,14 @@ def call_of(environ: dict[str, Any]) -> Call | None:
         source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"),
         user_agent=environ.get("HTTP_USER_AGENT", ""),
     )
+    if not call.recorded:
+        return None
+    parameters.update(decode(_body(environ)))
+    return call
+
+
+def _no_body(raw: bytes) -> dict[str, Any]:
+    return {}
 
 
 def _event_name(call: Call) -> str:
