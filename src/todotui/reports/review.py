@@ -127,10 +127,22 @@ class Finding:
     """The oldest of them, when there are several."""
 
 
+STACK_CHANGE = "monitored resource changed"
+
+
 @dataclass(frozen=True, slots=True)
 class TrailReview:
     findings: tuple[Finding, ...]
     """Newest first."""
+
+    @property
+    def security(self) -> tuple[Finding, ...]:
+        """Identity and sign-in findings (users, keys, policies, console sign-ins)."""
+        return tuple(f for f in self.findings if f.kind != STACK_CHANGE)
+
+    @property
+    def stack_changes(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.kind == STACK_CHANGE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +279,7 @@ def trail_review(
     for finding in sorted(found, key=lambda f: f.event.time, reverse=True):
         event = finding.event
         key: tuple[object, ...] = (event.event_id,)
-        if finding.kind == "monitored resource changed":
+        if finding.kind == STACK_CHANGE:
             key = (finding.kind, event.name, event.username, event.resources, event.error_code)
         if key in grouped:
             kept = grouped[key]
@@ -293,7 +305,7 @@ def _finding(event: TrailEvent, monitored: Mapping[str, str]) -> Finding | None:
             or _param(event, "policyArn")
         )
         policy = _param(event, "policyArn", None) or _param(event, "policyName", None)
-        detail = f"{event.name} on {target}" + (f": {policy}" if policy else "") + failed
+        detail = f"{target}" + (f": {policy}" if policy and policy != target else "") + failed
         return Finding("IAM policy change", event, detail)
     if event.name == SIGN_IN_EVENT:
         if event.console_result == "Failure":
@@ -308,7 +320,7 @@ def _finding(event: TrailEvent, monitored: Mapping[str, str]) -> Finding | None:
     touched = [name for name in event.resource_names if name in monitored]
     if touched:
         what = ", ".join(monitored[name] for name in touched)
-        return Finding("monitored resource changed", event, f"{what}{failed}")
+        return Finding(STACK_CHANGE, event, f"{what}{failed}")
     return None
 
 

@@ -19,7 +19,7 @@ from textual.widgets import Footer, Label, LoadingIndicator, Static
 
 from todotui.core.review import SECTION_KEYS, TITLES, WeeklyReview
 from todotui.reports.review import Section
-from todotui.ui.text.review import section_body, section_footer
+from todotui.ui.text.review import section_body, section_footer, section_summary
 
 if TYPE_CHECKING:
     from todotui.core.cockpit import Cockpit
@@ -70,7 +70,7 @@ class ReviewSection(Vertical):
         self.query_one(".body", Static).update(section_body(section))
         self.query_one(".footer", Static).update(section_footer(section))
         self.set_class(section.status == "failed", "-failed")
-        self.border_subtitle = "failed" if section.status == "failed" else section.source
+        self.border_subtitle = section_summary(section)
 
 
 class ReviewScreen(Screen[None]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
+from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -13,6 +14,7 @@ from rich.text import Text
 from todotui.reports.review import (
     AuthReview,
     CostReview,
+    Finding,
     Review,
     Section,
     SlowReview,
@@ -20,6 +22,7 @@ from todotui.reports.review import (
 )
 
 NO_DATA = "no data"
+ALARMING = ("console sign-in without MFA", "console sign-in failed", "IAM policy change")
 _ATTRIBUTE_VALUE = re.compile(r"AttributeValue=(\S+)")
 
 
@@ -37,7 +40,14 @@ def change(value: float | None) -> Text:
 
 
 def cost_table(data: CostReview) -> Table:
-    table = Table(expand=False, show_footer=True, header_style="bold", footer_style="bold")
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        expand=False,
+        show_footer=True,
+        header_style="bold",
+        footer_style="bold",
+        pad_edge=False,
+    )
     table.add_column("Service", footer="Total")
     for i, day in enumerate(data.days):
         mark = "*" if day in data.estimated_days else ""
@@ -58,35 +68,56 @@ def cost_table(data: CostReview) -> Table:
     return table
 
 
-def trail_table(data: TrailReview) -> RenderableType:
-    if not data.findings:
-        return Text(
-            "No user or key creation, policy change, sign-in without MFA or change "
-            "to the stack's resources in the window."
-        )
-    table = Table(header_style="bold")
-    for name in ("When (UTC)", "What", "Event", "Who", "From", "Detail"):
+def _when(finding: Finding) -> str:
+    last = finding.event.time
+    first = finding.first
+    if first is None or f"{first:%a %d %H:%M}" == f"{last:%a %d %H:%M}":
+        return f"{last:%a %d %H:%M}"
+    if first.date() == last.date():
+        return f"{first:%a %d %H:%M}–{last:%H:%M}"
+    return f"{first:%a %d %H:%M} – {last:%a %d %H:%M}"
+
+
+def _findings_table(findings: tuple[Finding, ...], *, with_kind: bool) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, expand=False)
+    columns = ["When (UTC)", *(["What"] if with_kind else []), "Event", "Who", "From", "Detail"]
+    for name in columns:
         table.add_column(name, overflow="fold")
-    for f in data.findings:
-        style = "red" if f.kind in ("console sign-in without MFA", "console sign-in failed") else ""
-        when = f.event.time.strftime("%a %d %H:%M")
-        if f.count > 1 and f.first is not None:
-            when = f"{f.first:%a %d %H:%M}–{f.event.time:%H:%M}"
-        table.add_row(
-            when,
-            Text(f.kind, style=style),
-            f.event.name + (f" ×{f.count}" if f.count > 1 else ""),
+    for f in findings:
+        style = "bold red" if f.kind in ALARMING else ""
+        event = f.event.name + (f" ×{f.count}" if f.count > 1 else "")
+        row = [
+            _when(f),
+            *([Text(f.kind, style=style)] if with_kind else []),
+            event,
             f.event.username or "(not named)",
             f.event.source_ip or "",
             f.detail,
-        )
+        ]
+        table.add_row(*row)
     return table
+
+
+def trail_table(data: TrailReview) -> RenderableType:
+    parts: list[RenderableType] = [Text("Identity and sign-in", style="bold underline")]
+    if data.security:
+        parts.append(_findings_table(data.security, with_kind=True))
+    else:
+        parts.append(
+            Text("No user or key created, no IAM policy change, no console sign-in without MFA.")
+        )
+    parts.append(Text("Changes to the stack's resources", style="bold underline"))
+    if data.stack_changes:
+        parts.append(_findings_table(data.stack_changes, with_kind=False))
+    else:
+        parts.append(Text("No write to the function, alias, table, API or user pool."))
+    return Group(*parts)
 
 
 def slow_table(data: SlowReview) -> RenderableType:
     if not data.rows:
         return Text(f"No request took longer than {data.threshold_ms:g} ms in the window.")
-    table = Table(header_style="bold")
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
     table.add_column("When")
     table.add_column("Request id")
     table.add_column("Duration", justify="right")
@@ -98,7 +129,7 @@ def slow_table(data: SlowReview) -> RenderableType:
 def auth_table(data: AuthReview) -> RenderableType:
     if not data.users:
         return Text(f"No failed sign-in in {data.events_read} matching lines.")
-    table = Table(header_style="bold")
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
     table.add_column("User")
     table.add_column("Failures", justify="right")
     table.add_column("From")
@@ -166,6 +197,8 @@ def section_panel(section: Section) -> Panel:
         Group(section_body(section), Text(""), section_footer(section)),
         title=f"[bold]{section.title}[/]",
         title_align="left",
+        subtitle=section_summary(section),
+        subtitle_align="right",
         border_style="red" if section.status == "failed" else "blue",
     )
 
@@ -178,3 +211,23 @@ def print_review(review: Review, out: TextIO, *, width: int | None = None) -> No
     )
     for section in review.sections:
         console.print(section_panel(section))
+
+
+def section_summary(section: Section) -> str:
+    """One line for a section's border: what it found, or that it failed."""
+    if section.status == "failed":
+        return "failed"
+    data = section.data
+    if isinstance(data, CostReview):
+        shift = "" if data.change_pct is None else f" ({data.change_pct:+.1f}% on the week before)"
+        return f"week {money(data.week_total)}{shift}"
+    if isinstance(data, TrailReview):
+        return (
+            f"{len(data.security)} identity and sign-in · {len(data.stack_changes)} stack changes"
+        )
+    if isinstance(data, SlowReview):
+        return f"{len(data.rows)} over {data.threshold_ms:g} ms"
+    if isinstance(data, AuthReview):
+        total = sum(u.failures for u in data.users)
+        return f"{total} failures · {len(data.users)} users"
+    return NO_DATA
