@@ -110,6 +110,10 @@ class WeeklyReview:
     # -- CloudTrail -----------------------------------------------------------------------------
 
     async def _cloudtrail(self) -> Section:
+        try:  # where calls go is known once this returns (the demo's sandbox may be starting)
+            await self.clients.client("cloudtrail")
+        except AWS_ERRORS as exc:
+            return self._failed("cloudtrail", "CloudTrail LookupEvents", (), exc)
         region = self.clients.target.region or GLOBAL_REGION
         monitored, notes = await self._monitored()
         lookups = [("EventName", name, GLOBAL_REGION) for name in WATCHED_EVENTS]
