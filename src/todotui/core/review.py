@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from todotui.aws.cloudtrail import GLOBAL_REGION, lookup_command, lookup_events
 from todotui.aws.cost import CE_REGION, cost_command, fetch_costs
 from todotui.aws.errors import AWS_ERRORS, describe_error
+from todotui.aws.insights import run_query
 from todotui.aws.logs import fetch_log_events
 from todotui.aws.session import AwsClients
 from todotui.config import Settings
@@ -176,8 +177,6 @@ class WeeklyReview:
     # -- slow requests ------------------------------------------------------------------------
 
     async def _slow_requests(self) -> Section:
-        from todotui.aws.insights import run_query
-
         review = self.settings.review
         group = self.settings.stack.log_group
         query = slow_query(review.slow_request_ms, review.slow_request_limit)

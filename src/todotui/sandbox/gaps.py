@@ -15,6 +15,11 @@
 - CloudWatch Logs FilterLogEvents: moto matches one term or one quoted phrase and every event
   for anything else (`?ERROR ?"Task timed out"`, JSON patterns). Here the pattern is matched
   as AWS matches it (`filter_patterns`), and one it cannot parse is refused with AWS's error.
+- CloudWatch Logs Insights (StartQuery, GetQueryResults, StopQuery, DescribeQueries): moto
+  returns every line, with no `@duration`, whatever the query. Here the query is parsed and
+  evaluated as AWS does (`insights`, `insights_api`): fields Lambda's REPORT lines and JSON
+  messages carry, `filter`, `sort`, `limit`, `stats ... by bin()`; anything outside that
+  subset is refused with MalformedQueryException, never answered with wrong rows.
 - DynamoDB UpdateTable: moto accepts throughput on a PAY_PER_REQUEST table and "changes" that
   equal the current capacity; AWS refuses both.
 - API Gateway UpdateStage: moto accepts any patch path and ignores unknown ones (the runbook's
@@ -47,6 +52,8 @@ from werkzeug.wrappers import Response
 from todotui.sandbox import SANDBOX_REGION
 from todotui.sandbox.costs import CostError, CostExplorer
 from todotui.sandbox.filter_patterns import InvalidFilterPattern, compile_pattern
+from todotui.sandbox.insights_api import TARGETS as INSIGHTS_TARGETS
+from todotui.sandbox.insights_api import InsightsApi, InsightsError
 from todotui.sandbox.trail import Trail, TrailError, recorded_call
 
 PROVISIONING_TIME = timedelta(seconds=60)
@@ -163,6 +170,7 @@ class GapFiller:
         """(region, function name, alias name) -> the alias's RevisionId."""
         self._alias_writes = threading.Lock()
         """Held from an alias write's revision check until its new revision is set."""
+        self._insights = InsightsApi(self._client, lambda: self.clock())
         self._trail: Trail | None = None
         self._costs: CostExplorer | None = None
 
@@ -228,10 +236,26 @@ class GapFiller:
             target = environ.get("HTTP_X_AMZ_TARGET", "")
             if target == "Logs_20140328.FilterLogEvents":
                 return self._filter_log_events(environ)(environ, start_response)
+            if target in INSIGHTS_TARGETS:
+                answer = self._insights.answer(target, _json_body(environ), region)
+                return Response(
+                    json.dumps(answer),
+                    status=200,
+                    mimetype="application/x-amz-json-1.1",
+                    headers={"x-amzn-RequestId": str(uuid.uuid4())},
+                )(environ, start_response)
             if target == "DynamoDB_20120810.UpdateTable":
                 self._check_update_table(_json_body(environ), region)
             elif service == "apigateway" and method == "PATCH" and _STAGE_PATH.match(path):
                 self._check_stage_patch(_json_body(environ))
+        except InsightsError as refused:
+            body = {"__type": refused.code, "message": refused.message, **refused.extra}
+            return Response(
+                json.dumps(body),
+                status=refused.status,
+                mimetype="application/x-amz-json-1.1",
+                headers={"x-amzn-RequestId": str(uuid.uuid4())},
+            )(environ, start_response)
         except InvalidFilterPattern as refused:
             error = AwsError(400, "InvalidParameterException", refused.message)
             return _error_response(error, service, target_header=environ.get("HTTP_X_AMZ_TARGET"))(
