@@ -160,15 +160,16 @@ def test_review_json_has_the_documented_schema():
 # -- against the sandbox --------------------------------------------------------------------------
 
 
-def sandbox_settings(sandbox, **stack: str) -> Settings:
+def sandbox_settings(sandbox, read_only: bool = False, **stack: str) -> Settings:
     return Settings().with_overrides(
-        aws={"endpoint_url": sandbox.endpoint, "region": sandbox.region}, stack=stack
+        aws={"endpoint_url": sandbox.endpoint, "region": sandbox.region, "read_only": read_only},
+        stack=stack,
     )
 
 
-def sandbox_core(sandbox, clock, **stack: str) -> Cockpit:
+def sandbox_core(sandbox, clock, read_only: bool = False, **stack: str) -> Cockpit:
     return Cockpit(
-        sandbox_settings(sandbox, **stack),
+        sandbox_settings(sandbox, read_only, **stack),
         clock=clock,
         credentials=StaticCredentials("testing", "testing"),
     )
@@ -265,8 +266,9 @@ async def test_a_section_that_fails_says_why_and_the_others_still_show(reviewed)
 async def test_the_verbs_json_follows_the_schema_and_exits_0(reviewed):
     sandbox, clock = reviewed
     out = io.StringIO()
-    settings = sandbox_settings(sandbox)
-    code = await run_review(settings, 7, as_json=True, out=out, core=sandbox_core(sandbox, clock))
+    settings = sandbox_settings(sandbox, read_only=True)  # a review changes nothing
+    core = sandbox_core(sandbox, clock, read_only=True)
+    code = await run_review(settings, 7, as_json=True, out=out, core=core)
     assert code == EXIT_SHOWN
     answer = json.loads(out.getvalue())
     assert answer["schema"] == "todotui.review/1"

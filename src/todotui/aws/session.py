@@ -29,11 +29,17 @@ from todotui.config import AwsTarget
 _READ_PREFIXES = ("Get", "Describe", "List", "Filter", "Lookup", "Query", "Scan", "Test")
 
 
+#: Reads whose names say otherwise: a Logs Insights query (started, stopped) changes nothing.
+_READS = frozenset({"StartQuery", "StopQuery", "StartLiveTail"})
+
+
 def is_mutating(operation: str) -> bool:
     """True for an operation that changes state in AWS (PutX, UpdateX, CreateX, ...).
 
     Cognito prefixes its admin reads with "Admin" (AdminGetUser): judged by the verb after it.
     """
+    if operation in _READS:
+        return False
     return not operation.removeprefix("Admin").startswith(_READ_PREFIXES)
 
 

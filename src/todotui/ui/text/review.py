@@ -22,6 +22,7 @@ from todotui.reports.review import (
 )
 
 NO_DATA = "no data"
+PIPED_WIDTH = 160
 ALARMING = ("console sign-in without MFA", "console sign-in failed", "IAM policy change")
 _ATTRIBUTE_VALUE = re.compile(r"AttributeValue=(\S+)")
 
@@ -86,7 +87,7 @@ def _findings_table(findings: tuple[Finding, ...], *, with_kind: bool) -> Table:
     for f in findings:
         style = "bold red" if f.kind in ALARMING else ""
         event = f.event.name + (f" ×{f.count}" if f.count > 1 else "")
-        row = [
+        row: list[RenderableType] = [
             _when(f),
             *([Text(f.kind, style=style)] if with_kind else []),
             event,
@@ -204,6 +205,8 @@ def section_panel(section: Section) -> Panel:
 
 
 def print_review(review: Review, out: TextIO, *, width: int | None = None) -> None:
+    if width is None and not (hasattr(out, "isatty") and out.isatty()):
+        width = PIPED_WIDTH  # a file or a pipe: wide enough for a week of days
     console = Console(file=out, width=width, soft_wrap=False)
     console.print(
         f"[bold]Weekly review[/] {review.start:%Y-%m-%d %H:%M} → {review.end:%Y-%m-%d %H:%M} UTC "
