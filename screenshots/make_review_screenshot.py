@@ -24,7 +24,8 @@ from todotui.ui.app import make_app
 from todotui.ui.screens.review import ReviewScreen, ReviewSection
 
 HERE = Path(__file__).resolve().parent
-SIZE = (180, 62)
+SIZE = (180, 98)
+"""Tall enough for all four sections at once."""
 
 
 def play_a_week(sandbox: Sandbox) -> None:
