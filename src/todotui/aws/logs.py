@@ -8,13 +8,22 @@ from todotui.telemetry.aws_types import LogEvent
 
 
 async def fetch_log_events(
-    logs: Any, log_group: str, *, pattern: str, start_ms: int, limit: int
+    logs: Any,
+    log_group: str,
+    *,
+    pattern: str,
+    start_ms: int,
+    limit: int,
+    end_ms: int | None = None,
 ) -> list[LogEvent]:
-    """Matching events from `start_ms` on (paginated), stopping after about `limit` events."""
+    """Matching events from `start_ms` on (to `end_ms` if given; paginated), stopping after
+    about `limit` events."""
     events: list[LogEvent] = []
-    pages = logs.get_paginator("filter_log_events").paginate(
-        logGroupName=log_group, filterPattern=pattern, startTime=start_ms
-    )
+    params: dict[str, Any] = {"logGroupName": log_group, "filterPattern": pattern}
+    params["startTime"] = start_ms
+    if end_ms is not None:
+        params["endTime"] = end_ms
+    pages = logs.get_paginator("filter_log_events").paginate(**params)
     async for page in pages:
         events += page.get("events", [])
         if len(events) >= limit:

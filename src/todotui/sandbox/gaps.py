@@ -28,6 +28,10 @@
   the simulated usage at public prices (`costs.py`).
 - CloudTrail LookupEvents: moto answers 500. Here every write the sandbox serves is recorded
   on the way through (`__call__`), with a week of seeded history (`trail.py`).
+- X-Ray GetTraceSummaries and BatchGetTraces: moto answers 500 for any filter expression,
+  counts `"fault": false` as a fault, gives durations in whole seconds and leaves out Http,
+  Annotations and paging. Here both are answered from moto's stored segment documents, with
+  the filter expressions the cockpit uses and refusals for the rest (`traces`).
 
 Where the sandbox cannot be faithful it answers an error, never silently wrong data. Lookups
 (does this version exist?) go through the sandbox's own AWS API, as any client's would.
@@ -49,7 +53,7 @@ from urllib.parse import parse_qs, unquote
 from botocore.exceptions import ClientError
 from werkzeug.wrappers import Response
 
-from todotui.sandbox import SANDBOX_REGION
+from todotui.sandbox import SANDBOX_REGION, traces
 from todotui.sandbox.costs import CostError, CostExplorer
 from todotui.sandbox.filter_patterns import InvalidFilterPattern, compile_pattern
 from todotui.sandbox.insights_api import TARGETS as INSIGHTS_TARGETS
@@ -80,6 +84,10 @@ _VERSION_KEY_CONSTRAINT = (
 ACCOUNT_CONCURRENCY = 1000
 """Lambda's default concurrency limit per account and region."""
 _STAGE_PATH = re.compile(r"^/restapis/(?P<api>[^/]+)/stages/(?P<stage>[^/]+)/?$")
+_XRAY_PATHS = {
+    "/TraceSummaries": traces.get_trace_summaries,
+    "/Traces": traces.batch_get_traces,
+}
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
 
 # Stage patch paths AWS accepts (API Gateway's UpdateStage reference); anything else is refused.
@@ -233,6 +241,8 @@ class GapFiller:
                 return self._aliases(environ, method, function, region)(environ, start_response)
             if service == "lambda" and method == "POST" and (match := _VERSIONS_PATH.match(path)):
                 self._check_publish_version(_json_body(environ), match["function"], region)
+            if service == "xray" and method == "POST" and path in _XRAY_PATHS:
+                return self._xray(environ, path)(environ, start_response)
             target = environ.get("HTTP_X_AMZ_TARGET", "")
             if target == "Logs_20140328.FilterLogEvents":
                 return self._filter_log_events(environ)(environ, start_response)
@@ -256,6 +266,9 @@ class GapFiller:
                 mimetype="application/x-amz-json-1.1",
                 headers={"x-amzn-RequestId": str(uuid.uuid4())},
             )(environ, start_response)
+        except traces.XRayRefusal as refused:
+            error = AwsError(400, refused.code, refused.message)
+            return _error_response(error, service, target_header=None)(environ, start_response)
         except InvalidFilterPattern as refused:
             error = AwsError(400, "InvalidParameterException", refused.message)
             return _error_response(error, service, target_header=environ.get("HTTP_X_AMZ_TARGET"))(
@@ -641,6 +654,18 @@ class GapFiller:
             return 0, 0
         high = sum(1 for a in alarms if int(a.get("Period") or 60) < 60)
         return len(alarms) - high, high
+
+    # -- X-Ray -----------------------------------------------------------------------------------
+
+    def _xray(self, environ: dict[str, Any], path: str) -> Response:
+        handler = _XRAY_PATHS[path]
+        answer = handler(self.app, environ, _json_body(environ))
+        return Response(
+            json.dumps(answer),
+            status=200,
+            mimetype="application/json",
+            headers={"x-amzn-RequestId": str(uuid.uuid4())},
+        )
 
     # -- DynamoDB --------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from todotui.sandbox.model import (
     Stat,
     TableState,
     TickOutcome,
+    ramp,
     simulate,
 )
 from todotui.sandbox.provision import (
@@ -38,6 +39,7 @@ from todotui.sandbox.provision import (
     sandbox_client,
 )
 from todotui.sandbox.scenarios import Candidate, Scenario, scenario_named
+from todotui.sandbox.trace_segments import trace_documents
 from todotui.telemetry.catalogue import APIGATEWAY, DYNAMODB, LAMBDA, PUBLISHED_UNITS, series_key
 from todotui.telemetry.series import align_down
 
@@ -56,7 +58,6 @@ MAX_AUTH_LINES = 40
 would in a real log (every attempt is a line there; a sample is enough here)."""
 NORMAL_SAMPLES = 2
 """Successful requests logged per tick when nothing failed (one when something did)."""
-TRACES_PER_TICK = 2
 LOG_STREAM_TICKS = 60
 """A log stream stands for one execution environment; a new one starts every this many ticks."""
 ACCOUNT_FALLBACK = "123456789012"
@@ -299,6 +300,7 @@ class Simulator:
         self.retention = retention_for(self.period)
         self._rng = random.Random(seed)
         self._text_rng = random.Random(f"{seed}/logs")
+        self._trace_rng = random.Random(f"{seed}/traces")
         self._lock = threading.RLock()
         self._clients = _Clients(endpoint_url, region)
         self._record = MetricRecord()
@@ -583,7 +585,19 @@ class Simulator:
                 self.problems.append(f"put_log_events: {_aws_words(exc)}")
 
     def _write_traces(self, outcome: TickOutcome, state: StackState, at: datetime) -> None:
-        documents = list(_trace_documents(outcome, state, self.names, self.stack, self._text_rng))
+        traffic = self.scenario.traffic
+        documents = list(
+            trace_documents(
+                outcome,
+                state,
+                self.names,
+                self.stack,
+                self._trace_rng,
+                traffic=traffic,
+                grown=ramp(traffic, max(0, self._ticks_in_scenario - 1)),
+                error_messages=ERROR_MESSAGES,
+            )
+        )
         if not documents:
             return
         try:
@@ -878,67 +892,3 @@ def _log_lines(
             ),
         )
         yield from report(v.version, rid, offset, ms, cold)
-
-
-# -- X-Ray ----------------------------------------------------------------------------------------
-
-
-def _trace_documents(
-    outcome: TickOutcome, state: StackState, names: StackNames, stack: Stack, rng: random.Random
-) -> Iterator[str]:
-    """Segments for a sample of requests: API Gateway -> Lambda -> DynamoDB."""
-    f = outcome.function
-    versions = [v for v in f.versions if v.invocations and v.duration]
-    if not versions:
-        return
-    base = outcome.at.timestamp()
-    for _ in range(TRACES_PER_TICK):
-        v = rng.choices(versions, weights=[x.invocations for x in versions])[0]
-        route = rng.choice([r for r in ROUTES if r.operation])
-        start = base + rng.uniform(0, outcome.period * 0.8)
-        duration = (v.duration.average if v.duration else 100.0) / 1000 * rng.uniform(0.7, 1.4)
-        failed = rng.random() < (v.errors / v.invocations)
-        trace_id = f"1-{int(start):08x}-{rng.getrandbits(96):024x}"
-        api_id, fn_id, ddb_id = (f"{rng.getrandbits(64):016x}" for _ in range(3))
-        api_segment = {
-            "name": f"{names.api_name}/{names.stage_name}",
-            "id": api_id,
-            "trace_id": trace_id,
-            "start_time": start,
-            "end_time": start + duration + 0.02,
-            "origin": "AWS::ApiGateway::Stage",
-            "http": {
-                "request": {
-                    "method": route.method,
-                    "url": f"https://{stack.api_id}.execute-api."
-                    f"{stack.region}.amazonaws.com/{names.stage_name}{route.name.split(' ', 1)[1]}",
-                },
-                "response": {"status": 502 if failed else 200},
-            },
-            "fault": failed,
-        }
-        ddb_ms = 0.006 * rng.uniform(0.8, 1.5)
-        fn_segment = {
-            "name": names.function_name,
-            "id": fn_id,
-            "trace_id": trace_id,
-            "parent_id": api_id,
-            "start_time": start + 0.01,
-            "end_time": start + 0.01 + duration,
-            "origin": "AWS::Lambda::Function",
-            "resource_arn": f"{stack.function_arn}:{names.alias}",
-            "annotations": {"version": v.version, "route": route.name},
-            "fault": failed,
-            "subsegments": [
-                {
-                    "name": "DynamoDB",
-                    "id": ddb_id,
-                    "namespace": "aws",
-                    "start_time": start + 0.01 + duration * 0.5,
-                    "end_time": start + 0.01 + duration * 0.5 + ddb_ms,
-                    "aws": {"operation": route.operation, "table_name": names.table_name},
-                }
-            ],
-        }
-        yield json.dumps(api_segment)
-        yield json.dumps(fn_segment)

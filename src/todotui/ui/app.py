@@ -35,6 +35,7 @@ from todotui.ui.widgets.layout import LayoutPlan, plan_layout
 if TYPE_CHECKING:
     from todotui.alerts.model import Alert
     from todotui.core.cockpit import Cockpit
+    from todotui.core.investigate import Investigator
     from todotui.core.monitor import Identity, Monitor
 
 POLL_RESTART_SECONDS = 2.0
@@ -85,10 +86,20 @@ class TodoTuiApp(App[None]):
         """What the terminal's size lets the screen show (see `todotui.ui.widgets.layout`)."""
         self._feed_only = False
         """f was pressed where the feed did not fit: it takes the panes' place."""
+        self._investigator: Investigator | None = None
 
     @property
     def monitor(self) -> Monitor:
         return self.core.monitor
+
+    @property
+    def investigator(self) -> Investigator:
+        """The alert investigations' reads, on the core's clients (made on first use)."""
+        if self._investigator is None:
+            from todotui.core.investigate import Investigator
+
+            self._investigator = Investigator.of(self.core)
+        return self._investigator
 
     @property
     def refreshing(self) -> bool:
@@ -249,7 +260,13 @@ class TodoTuiApp(App[None]):
                 self.desk.open_menu(alert)
 
         self.push_screen(
-            AlertDetailScreen(alert, suggestions=suggestions, diagnosis=diagnosis.summary()), then
+            AlertDetailScreen(
+                alert,
+                suggestions=suggestions,
+                diagnosis=diagnosis.summary(),
+                investigator=self.investigator,
+            ),
+            then,
         )
 
     # Keys ------------------------------------------------------------------------

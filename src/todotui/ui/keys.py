@@ -64,6 +64,40 @@ COCKPIT_KEYS: tuple[CockpitKey, ...] = (
 )
 
 
+ALERT_KEYS: tuple[CockpitKey, ...] = (
+    CockpitKey("a", "actions", "Runbook actions", "The runbook's actions for this alert", "a"),
+    CockpitKey(
+        "l",
+        "investigate('logs')",
+        "Log lines",
+        "Log lines around it: a filter pattern (JSON too) over a window you choose",
+        "l",
+    ),
+    CockpitKey(
+        "t",
+        "investigate('traces')",
+        "Traces",
+        "X-Ray: the slowest and failing traces in its window, as waterfalls",
+        "t",
+    ),
+    CockpitKey(
+        "u",
+        "investigate('user')",
+        "User activity",
+        "CloudTrail: what its user did (LookupEvents by username)",
+        "u",
+    ),
+    CockpitKey(
+        "s",
+        "investigate('sign_in')",
+        "Test sign-in",
+        "Test the authentication flow (AdminInitiateAuth; the password is never shown)",
+        "s",
+    ),
+)
+"""On an alert's detail (enter on the feed)."""
+
+
 ROLLOUT_KEYS: tuple[CockpitKey, ...] = (
     CockpitKey("s", "start", "Start", "Rollout: start one (choose a version and a strategy)", "s"),
     CockpitKey("p", "promote", "Promote", "Rollout: promote to the next step now", "p"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -10,7 +12,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from todotui.alerts.model import Alert, Severity
+from todotui.ui.keys import ALERT_KEYS
 from todotui.ui.widgets.alert_feed import SEVERITY_LABEL
+
+if TYPE_CHECKING:
+    from todotui.core.investigate import Investigator
 
 _SEVERITY_STYLE = {
     Severity.CRIT: "$error",
@@ -21,11 +27,13 @@ _SEVERITY_STYLE = {
 
 
 class AlertDetailScreen(ModalScreen[bool]):
-    """Detail of an alert; `a` asks for the runbook's actions for it (dismisses True)."""
+    """Detail of an alert; `a` asks for the runbook's actions for it (dismisses True);
+    `l` `t` `u` `s` open its investigations (log lines, traces, the user's trail, a test
+    sign-in) over it, when an investigator is given."""
 
     BINDINGS = [
         Binding("escape,q,enter", "dismiss", "Close"),
-        Binding("a", "actions", "Runbook actions"),
+        *(key.binding() for key in ALERT_KEYS),
     ]
 
     DEFAULT_CSS = """
@@ -49,14 +57,22 @@ class AlertDetailScreen(ModalScreen[bool]):
         .body { width: 1fr; }
         .hint { color: $text-muted; margin: 1 0 0 0; }
         .diagnosis { width: 1fr; margin: 1 0 0 0; }
+        .investigate { color: $text-muted; width: 1fr; }
     }
     """
 
     def __init__(
-        self, alert: Alert, *, suggestions: tuple[str, ...] = (), diagnosis: str = ""
+        self,
+        alert: Alert,
+        *,
+        suggestions: tuple[str, ...] = (),
+        diagnosis: str = "",
+        investigator: Investigator | None = None,
     ) -> None:
         super().__init__()
         self.alert = alert
+        self.investigator = investigator
+        """Where the investigations' reads go; None offers none."""
         self.diagnosis = diagnosis
         """The diagnosis's summary, its causes ranked for this alert."""
         self.suggestions = suggestions
@@ -89,9 +105,22 @@ class AlertDetailScreen(ModalScreen[bool]):
                 )
             else:
                 yield Label("[b]a[/] all actions   [b]esc[/] close", classes="hint")
+            if self.investigator is not None:
+                yield Label(
+                    "Investigate: [b]l[/] log lines around it   [b]t[/] X-Ray traces   "
+                    "[b]u[/] user's CloudTrail activity   [b]s[/] test sign-in",
+                    classes="investigate",
+                )
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(False)
 
     def action_actions(self) -> None:
         self.dismiss(True)
+
+    def action_investigate(self, kind: str) -> None:
+        if self.investigator is None:
+            return
+        from todotui.ui.screens.investigate import screen_for
+
+        self.app.push_screen(screen_for(kind, self.investigator, self.alert))

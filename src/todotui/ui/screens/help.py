@@ -9,7 +9,7 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from todotui.ui.keys import COCKPIT_KEYS, ROLLOUT_KEYS
+from todotui.ui.keys import ALERT_KEYS, COCKPIT_KEYS, ROLLOUT_KEYS
 
 PANE_STATES: tuple[tuple[str, str], ...] = (
     ("loading…", "nothing fetched yet"),
@@ -25,6 +25,10 @@ def help_text() -> str:
     lines = ["[b $accent]Keys[/]  [$text-muted](also in the command palette: ctrl+p)[/]", ""]
     lines += [
         f"  [b $accent]{escape(key.display):>5}[/]   {escape(key.help)}" for key in COCKPIT_KEYS
+    ]
+    lines += ["", "[b $accent]On an alert[/]  [$text-muted](f, then enter)[/]", ""]
+    lines += [
+        f"  [b $accent]{escape(key.display):>5}[/]   {escape(key.help)}" for key in ALERT_KEYS
     ]
     lines += ["", "[b $accent]On the rollout view[/]  [$text-muted](b)[/]", ""]
     lines += [
