@@ -129,7 +129,9 @@ def slow_table(data: SlowReview) -> RenderableType:
 
 def auth_table(data: AuthReview) -> RenderableType:
     if not data.users:
-        return Text(f"No failed sign-in in {data.events_read} matching lines.")
+        return Text(
+            f"No failed sign-in in the window ({data.events_read} lines matched the pattern)."
+        )
     table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
     table.add_column("User")
     table.add_column("Failures", justify="right")
