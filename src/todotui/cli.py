@@ -19,6 +19,7 @@ from todotui.config import Settings, resolve_settings, settings_toml
 from todotui.errors import ConfigError, UsageError
 from todotui.headless import add_rollout_parser
 from todotui.locations import config_file
+from todotui.verbs.review import add_review_parser
 
 if TYPE_CHECKING:
     from todotui.demo import StartingSandbox
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     scenario.add_argument("name", nargs="?", help="scenario to switch to")
 
     add_rollout_parser(commands)
+    add_review_parser(commands)
     commands.add_parser("config", help="print the settings file's path and the resolved settings")
     return parser
 
@@ -127,6 +129,12 @@ def _run(args: argparse.Namespace) -> int:
             )
         _check_endpoint_url(settings.aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
         return rollout_command(args, settings)
+    if args.command == "review":
+        from todotui.verbs.review import review_command
+
+        if not args.demo:
+            _check_endpoint_url(settings.aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
+        return review_command(args, settings, demo=args.demo)
     if args.scenario is not None and not args.demo:
         raise UsageError("--scenario needs --demo (it picks the sandbox's traffic scenario)")
     if args.demo:

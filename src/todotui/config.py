@@ -213,6 +213,17 @@ class Rollouts(_Section):
     """An automatic abort waits this long on screen, where one key cancels it (0 = at once)."""
 
 
+class Review(_Section):
+    """The weekly review (`todotui review`, the cockpit's `w`)."""
+
+    days: int = Field(7, ge=1, le=31)
+    """Days the review covers (compared with as many days before)."""
+    slow_request_ms: float = Field(5000.0, gt=0)
+    """A request slower than this (Lambda's REPORT Duration) is listed (the runbook's 5000)."""
+    slow_request_limit: int = Field(20, ge=1, le=1000)
+    """Slow requests listed at most, slowest first."""
+
+
 class AwsTarget(_Section):
     """Where to send AWS calls. All None means the standard credential chain and region."""
 
@@ -242,6 +253,7 @@ class Settings(_Section):
     limits: Limits = Limits()
     rollouts: Rollouts = Rollouts()
     suggestions: Suggestions = Suggestions()
+    review: Review = Review()
     aws: AwsTarget = AwsTarget()
 
     def with_overrides(self, **sections: dict[str, Any]) -> Settings:

@@ -29,11 +29,17 @@ from todotui.config import AwsTarget
 _READ_PREFIXES = ("Get", "Describe", "List", "Filter", "Lookup", "Query", "Scan", "Test")
 
 
+#: Reads whose names say otherwise: a Logs Insights query (started, stopped) changes nothing.
+_READS = frozenset({"StartQuery", "StopQuery", "StartLiveTail"})
+
+
 def is_mutating(operation: str) -> bool:
     """True for an operation that changes state in AWS (PutX, UpdateX, CreateX, ...).
 
     Cognito prefixes its admin reads with "Admin" (AdminGetUser): judged by the verb after it.
     """
+    if operation in _READS:
+        return False
     return not operation.removeprefix("Admin").startswith(_READ_PREFIXES)
 
 
@@ -177,11 +183,12 @@ class AwsClients:
         self._mutation_clients.clear()
         await self._stack.__aexit__(exc_type, exc, traceback)
 
-    async def client(self, service: str) -> Any:
+    async def client(self, service: str, *, region: str | None = None) -> Any:
         """The client for `service` (reads: retried), created on first use and closed with this object.
 
-        Before the target is known, waits for it."""
-        return await self._get(service, self._clients, self._config)
+        `region` overrides the target's for services that live in one region (Cost Explorer
+        answers in us-east-1 only). Before the target is known, waits for it."""
+        return await self._get(service, self._clients, self._config, region)
 
     async def mutation_client(self, service: str) -> Any:
         """The client for `service` that sends each request once (no retries): for mutations."""
@@ -194,11 +201,14 @@ class AwsClients:
             return await self.mutation_client(service)
         return await self.client(service)
 
-    async def _get(self, service: str, clients: dict[str, Any], config: Config) -> Any:
+    async def _get(
+        self, service: str, clients: dict[str, Any], config: Config, region: str | None = None
+    ) -> Any:
         if self._target is None:
             await self._ready.wait()
-        if service not in clients:
-            kwargs: dict[str, Any] = {"config": config, "region_name": self.target.region}
+        key = service if region is None or region == self.target.region else f"{service}@{region}"
+        if key not in clients:
+            kwargs: dict[str, Any] = {"config": config, "region_name": region or self.target.region}
             if self.target.endpoint_url:
                 kwargs["endpoint_url"] = self.target.endpoint_url
             client = await self._stack.enter_async_context(
@@ -207,8 +217,8 @@ class AwsClients:
             client.meta.events.register("before-send", self._count_request)
             for event_name, handler in self._every_client_handlers:
                 client.meta.events.register(event_name, handler)
-            clients[service] = client
-        return clients[service]
+            clients[key] = client
+        return clients[key]
 
     def on_every_client(self, event_name: str, handler: Callable[..., Any]) -> None:
         """Register a botocore event handler on every client, those made so far and later ones.

@@ -16,6 +16,9 @@ DUMMY_ACCESS_KEY_ID = "testing"
 DUMMY_SECRET_ACCESS_KEY = "testing"
 CONTROL_PREFIX = "/_sandbox/"
 """Where the sandbox's own control API lives, on the same port as the AWS APIs."""
+SANDBOX_USER_AGENT = "todotui-sandbox"
+"""The user agent suffix of the sandbox's own clients: CloudTrail records their calls as the
+stack's deployer's, and leaves out its own alarm evaluation."""
 PARENT_WATCH_ENV = "TODOTUI_SANDBOX_EXIT_WITH_PARENT"
 """Set to 1 by a parent that owns the sandbox: the sandbox exits when its stdin closes."""
 

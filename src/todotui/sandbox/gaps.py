@@ -24,6 +24,10 @@
   equal the current capacity; AWS refuses both.
 - API Gateway UpdateStage: moto accepts any patch path and ignores unknown ones (the runbook's
   `/caching/enabled`); AWS refuses them. Valid paths go on to moto.
+- Cost Explorer GetCostAndUsage: moto answers nothing unless seeded. Here costs come from
+  the simulated usage at public prices (`costs.py`).
+- CloudTrail LookupEvents: moto answers 500. Here every write the sandbox serves is recorded
+  on the way through (`__call__`), with a week of seeded history (`trail.py`).
 - X-Ray GetTraceSummaries and BatchGetTraces: moto answers 500 for any filter expression,
   counts `"fault": false` as a fault, gives durations in whole seconds and leaves out Http,
   Annotations and paging. Here both are answered from moto's stored segment documents, with
@@ -50,9 +54,11 @@ from botocore.exceptions import ClientError
 from werkzeug.wrappers import Response
 
 from todotui.sandbox import SANDBOX_REGION, traces
+from todotui.sandbox.costs import CostError, CostExplorer
 from todotui.sandbox.filter_patterns import InvalidFilterPattern, compile_pattern
 from todotui.sandbox.insights_api import TARGETS as INSIGHTS_TARGETS
 from todotui.sandbox.insights_api import InsightsApi, InsightsError
+from todotui.sandbox.trail import Trail, TrailError, recorded_call
 
 PROVISIONING_TIME = timedelta(seconds=60)
 """How long, in simulated time, provisioned concurrency takes to go from IN_PROGRESS to READY."""
@@ -173,12 +179,46 @@ class GapFiller:
         self._alias_writes = threading.Lock()
         """Held from an alias write's revision check until its new revision is set."""
         self._insights = InsightsApi(self._client, lambda: self.clock())
+        self._trail: Trail | None = None
+        self._costs: CostExplorer | None = None
 
     def connect(self, endpoint: str) -> None:
         """Where the sandbox's own AWS API listens (lookups go through it)."""
         self._endpoint = endpoint
 
+    @property
+    def trail(self) -> Trail:
+        """CloudTrail's event history of the calls served here (`trail.py`)."""
+        if self._trail is None:
+            self._trail = Trail(lambda: self.clock(), key_owner=self._access_key_owner)
+        return self._trail
+
+    @property
+    def costs(self) -> CostExplorer:
+        """Cost Explorer over the simulated usage (`costs.py`); the runner feeds it."""
+        if self._costs is None:
+            self._costs = CostExplorer(
+                lambda: self.clock(), region=SANDBOX_REGION, alarms=self._alarm_counts
+            )
+        return self._costs
+
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """CloudTrail and Cost Explorer answered here; every other call served, and recorded
+        in the event history when it is a write (`trail.py`)."""
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target == "AWSInsightsIndexService.GetCostAndUsage":
+            return self._cost_and_usage(environ)(environ, start_response)
+        if target.endswith("CloudTrail_20131101.LookupEvents"):
+            return self._lookup_events(environ)(environ, start_response)
+        call = recorded_call(environ)
+        if call is None:
+            return self._serve(environ, start_response)
+        status, headers, body = _captured(self._serve, environ)
+        self.trail.observe(call, status, headers, body)
+        start_response(_status_line(status), headers)
+        return [body]
+
+    def _serve(self, environ: dict[str, Any], start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
@@ -573,6 +613,48 @@ class GapFiller:
             headers=_kept_headers(headers),
         )
 
+    # -- Cost Explorer and CloudTrail ------------------------------------------------------------
+
+    def _cost_and_usage(self, environ: dict[str, Any]) -> Response:
+        try:
+            answer = self.costs.get_cost_and_usage(_json_body(environ))
+        except CostError as refused:
+            return _json_error(refused.code, refused.message)
+        return Response(json.dumps(answer), status=200, mimetype="application/x-amz-json-1.1")
+
+    def _lookup_events(self, environ: dict[str, Any]) -> Response:
+        scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        region = scope["region"] if scope else SANDBOX_REGION
+        try:
+            answer = self.trail.lookup(_json_body(environ), region)
+        except TrailError as refused:
+            return _json_error(refused.code, refused.message)
+        return Response(json.dumps(answer), status=200, mimetype="application/x-amz-json-1.1")
+
+    def _access_key_owner(self, access_key_id: str) -> str | None:
+        """Whose key it is, as IAM says (a key made with CreateAccessKey names its user)."""
+        try:
+            answer = self._client("iam", "us-east-1").get_access_key_last_used(
+                AccessKeyId=access_key_id
+            )
+        except (ClientError, AwsError):
+            return None
+        return answer.get("UserName") or None
+
+    def _alarm_counts(self) -> tuple[int, int]:
+        """(standard, high-resolution) alarms in the sandbox's region, for their cost."""
+        try:
+            cw = self._client("cloudwatch", self.costs.region)
+            alarms = [
+                a
+                for page in cw.get_paginator("describe_alarms").paginate()
+                for a in page.get("MetricAlarms", [])
+            ]
+        except (ClientError, AwsError):
+            return 0, 0
+        high = sum(1 for a in alarms if int(a.get("Period") or 60) < 60)
+        return len(alarms) - high, high
+
     # -- X-Ray -----------------------------------------------------------------------------------
 
     def _xray(self, environ: dict[str, Any], path: str) -> Response:
@@ -704,6 +786,44 @@ def _rewritten(data: dict[str, Any], status: int, headers: list[tuple[str, str]]
     return Response(
         json.dumps(data), status=status, mimetype="application/json", headers=_kept_headers(headers)
     )
+
+
+def _json_error(code: str, message: str) -> Response:
+    """A refusal in the JSON protocol's shape (Cost Explorer, CloudTrail)."""
+    return Response(
+        json.dumps({"__type": code, "message": message}),
+        status=400,
+        mimetype="application/x-amz-json-1.1",
+        headers={"x-amzn-RequestId": str(uuid.uuid4())},
+    )
+
+
+def _captured(app: Any, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+    """What `app` answers: status, headers and the whole body."""
+    captured: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        captured["status"], captured["headers"] = status, headers
+        return chunks.append
+
+    result: Iterable[bytes] = app(environ, start_response)
+    try:
+        chunks.extend(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return int(str(captured["status"]).split(" ", 1)[0]), captured["headers"], b"".join(chunks)
+
+
+def _status_line(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} UNKNOWN"
 
 
 def _json_body(environ: dict[str, Any]) -> dict[str, Any]:

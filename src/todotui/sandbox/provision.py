@@ -27,7 +27,12 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from todotui.config import StackNames
-from todotui.sandbox import DUMMY_ACCESS_KEY_ID, DUMMY_SECRET_ACCESS_KEY, SANDBOX_REGION
+from todotui.sandbox import (
+    DUMMY_ACCESS_KEY_ID,
+    DUMMY_SECRET_ACCESS_KEY,
+    SANDBOX_REGION,
+    SANDBOX_USER_AGENT,
+)
 from todotui.sandbox.scenarios import CANDIDATES, DEFAULT_CANDIDATE, Candidate
 
 TEST_USERS = ("test@example.com", "alice@example.com", "mallory@example.com")
@@ -156,6 +161,7 @@ def sandbox_client(
                 retries={"mode": "standard", "max_attempts": attempts},
                 connect_timeout=connect_timeout,
                 read_timeout=read_timeout,
+                user_agent_extra=SANDBOX_USER_AGENT,  # CloudTrail names these calls its own
             ),
         )
 

@@ -295,6 +295,9 @@ def _serve(
             else:
                 runtime.set_scenario(chosen.name)
         gaps.clock = lambda: runtime.now
+        gaps.costs.region = region
+        if simulator is not None:
+            simulator.usage_listeners.append(gaps.costs.record)
         control.attach(runtime)
         _announce(endpoint, region, runtime)
         if simulator is None:

@@ -14,7 +14,7 @@ import itertools
 import json
 import random
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -323,6 +323,8 @@ class Simulator:
         self._streams: dict[str, datetime] = {}
         self.problems: list[str] = []
         """What went wrong reading or writing during the last tick (AWS's words)."""
+        self.usage_listeners: list[Callable[[TickOutcome, StackState], None]] = []
+        """Told every simulated period's outcome (Cost Explorer's usage ledger)."""
         self.last_outcome: TickOutcome | None = None
 
     # -- public --------------------------------------------------------------------------------
@@ -375,6 +377,8 @@ class Simulator:
         )
         self._previous_concurrency = outcome.function.on_demand_concurrency
         self._ticks_in_scenario += 1
+        for listener in self.usage_listeners:
+            listener(outcome, state)
         return outcome
 
     def tick(self) -> dict[str, Any]:

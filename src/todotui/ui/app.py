@@ -327,6 +327,13 @@ class TodoTuiApp(App[None]):
             return
         self.push_screen(RolloutScreen(self.core, self.desk, target=self.desk.target()))
 
+    def action_review(self) -> None:
+        """The weekly review (escape comes back here)."""
+        from todotui.ui.screens.review import ReviewScreen
+
+        if not isinstance(self.screen, ReviewScreen):
+            self.push_screen(ReviewScreen(self.core))
+
     @on(ActionDialog.Finished)
     def _action_finished(self, event: ActionDialog.Finished) -> None:
         self.core.report(event.plan, event.outcome)

@@ -59,6 +59,13 @@ COCKPIT_KEYS: tuple[CockpitKey, ...] = (
         "Incident timeline: alarms, breaches, diagnoses, actions, deploys; e exports a post-mortem",
         "t",
     ),
+    CockpitKey(
+        "W",
+        "review",
+        "Review",
+        "Weekly review: cost, CloudTrail events, slow requests, sign-in failures",
+        "W",
+    ),
     CockpitKey("question_mark", "help", "Help", "Show keys and what the pane states mean", "?"),
     CockpitKey("q", "quit", "Quit", "Quit todotui", "q"),
 )

@@ -1,0 +1,143 @@
+"""The weekly review in the cockpit (`W`): four sections, each loading on its own.
+
+Each section is fetched by its own worker through the core (`core.review.WeeklyReview`), so
+a slow Logs Insights query or a refused Cost Explorer call never holds up the others; each
+shows a loading indicator until its answer, then its table, its source and the exact calls
+it made. `r` fetches them all again; escape closes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Label, LoadingIndicator, Static
+
+from todotui.core.review import SECTION_KEYS, TITLES, WeeklyReview
+from todotui.reports.review import Section
+from todotui.ui.text.review import section_body, section_footer, section_summary
+
+if TYPE_CHECKING:
+    from todotui.core.cockpit import Cockpit
+
+
+class ReviewSection(Vertical):
+    """One section: a loading indicator until its answer arrives, then the answer."""
+
+    DEFAULT_CSS = """
+    ReviewSection {
+        height: auto;
+        border: round $primary;
+        border-title-style: bold;
+        padding: 0 1;
+        margin: 0 0 1 0;
+        LoadingIndicator { height: 3; }
+        .body { width: 1fr; height: auto; }
+        .footer { width: 1fr; height: auto; color: $text-muted; margin: 1 0 0 0; }
+    }
+    ReviewSection.-failed { border: round $error; }
+    """
+
+    def __init__(self, key: str) -> None:
+        super().__init__(id=f"review-{key}")
+        self.key = key
+        self.section: Section | None = None
+        self.border_title = TITLES[key]
+        self.border_subtitle = "loading…"
+
+    def compose(self) -> ComposeResult:
+        yield LoadingIndicator()
+        yield Static("", classes="body")
+        yield Static("", classes="footer")
+
+    @property
+    def loading_now(self) -> bool:
+        return self.section is None
+
+    def start_loading(self) -> None:
+        self.section = None
+        self.remove_class("-failed")
+        self.border_subtitle = "loading…"
+        self.query_one(LoadingIndicator).display = True
+
+    def show(self, section: Section) -> None:
+        self.section = section
+        self.query_one(LoadingIndicator).display = False
+        self.query_one(".body", Static).update(section_body(section))
+        self.query_one(".footer", Static).update(section_footer(section))
+        self.set_class(section.status == "failed", "-failed")
+        self.border_subtitle = section_summary(section)
+
+
+class ReviewScreen(Screen[None]):
+    """The weekly review; escape goes back to the dashboard."""
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Back"),
+        Binding("r", "reload", "Reload"),
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("k", "scroll_up", "Up", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    ReviewScreen {
+        #review-title { width: 1fr; text-style: bold; padding: 0 1; background: $boost; }
+        #review-scroll { padding: 0 1; }
+    }
+    """
+
+    def __init__(self, core: Cockpit, *, days: int | None = None) -> None:
+        super().__init__()
+        self.core = core
+        self.days = days
+        self.review: WeeklyReview | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("Weekly review", id="review-title")
+        with VerticalScroll(id="review-scroll"):
+            for key in SECTION_KEYS:
+                yield ReviewSection(key)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    def sections(self) -> list[ReviewSection]:
+        return list(self.query(ReviewSection))
+
+    def action_reload(self) -> None:
+        core = self.core
+        review = WeeklyReview(core.settings, core.clients, core.clock, days=self.days)
+        self.review = review
+        self.query_one("#review-title", Label).update(
+            f"[b]Weekly review[/]  {review.start:%Y-%m-%d %H:%M} → {review.end:%Y-%m-%d %H:%M} UTC"
+            f" · {review.days} days   [$text-muted]r reload · esc back[/]"
+        )
+        self.workers.cancel_group(self, "review")
+        for view in self.sections():
+            view.start_loading()
+            self._load(view, review)
+
+    @work(group="review", exit_on_error=False)
+    async def _load(self, view: ReviewSection, review: WeeklyReview) -> None:
+        try:
+            section = await review.section(view.key)
+        except Exception as exc:  # a bug must not leave the section loading for ever: say it
+            error = f"{type(exc).__name__}: {exc}"
+            section = Section(view.key, TITLES[view.key], "todotui", (), "failed", error=error)
+        if review is self.review:  # a reload since then has its own answer coming
+            view.show(section)
+
+    def action_scroll_down(self) -> None:
+        self.query_one("#review-scroll", VerticalScroll).scroll_down()
+
+    def action_scroll_up(self) -> None:
+        self.query_one("#review-scroll", VerticalScroll).scroll_up()
+
+    def action_close(self) -> None:
+        self.workers.cancel_group(self, "review")
+        self.dismiss(None)
