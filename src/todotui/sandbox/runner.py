@@ -201,6 +201,9 @@ def _validate(args: argparse.Namespace) -> tuple[Scenario, int]:
         backfill = 0 if args.manual else DEFAULT_BACKFILL
     if not 0 <= backfill <= MAX_BACKFILL:
         raise UsageError(f"--backfill {backfill}: choose 0 to {MAX_BACKFILL} periods")
+    days = getattr(args, "history_days", None)
+    if days is not None and not 0 <= days <= 14:
+        raise UsageError(f"--history-days {days}: choose 0 to 14 (CloudWatch takes two weeks back)")
     try:
         require_loopback(args.host)
     except ValueError as exc:
@@ -289,6 +292,9 @@ def _serve(
             simulator=simulator,
         )
         runtime.backfill_remaining = backfill
+        history_days = _history_days(args)
+        if simulator is not None and history_days:
+            simulator.publish_history(history_days)
         if chosen is not scenario:  # deployed after the backfill, or now if there is none
             if backfill:
                 runtime.pending_scenario = chosen.name
@@ -315,6 +321,14 @@ def _serve(
             ticker.join(timeout=30)
         server.stop()
     return 0
+
+
+def _history_days(args: argparse.Namespace) -> int:
+    """Days of hourly history at start: `--history-days`, else 9 (auto) or 0 (--manual)."""
+    from todotui.sandbox.history import DEFAULT_HISTORY_DAYS
+
+    days = getattr(args, "history_days", None)
+    return (0 if args.manual else DEFAULT_HISTORY_DAYS) if days is None else days
 
 
 def _announce(endpoint: str, region: str, runtime: SandboxRuntime) -> None:

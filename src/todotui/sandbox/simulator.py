@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from todotui.config import StackNames
 from todotui.sandbox.alarms import AlarmEvaluator, MetricRecord
+from todotui.sandbox.history import LongHistory
 from todotui.sandbox.model import (
     ROUTES,
     StackState,
@@ -297,6 +298,7 @@ class Simulator:
         self.scenario: Scenario = scenario_named(scenario)
         self.now: datetime = align_down(_utc(start or datetime.now(UTC)), self.period)
         self.retention = retention_for(self.period)
+        self._seed = seed
         self._rng = random.Random(seed)
         self._text_rng = random.Random(f"{seed}/logs")
         self._lock = threading.RLock()
@@ -319,6 +321,10 @@ class Simulator:
             primary_version=stack.stable_version,
         )
         self._streams: dict[str, datetime] = {}
+        self.history = LongHistory(
+            stack.account_id or ACCOUNT_FALLBACK, region, start=self.now, retention=self.retention
+        )
+        """Hourly datapoints for the days before the start, and each hour since, rolled up."""
         self.problems: list[str] = []
         """What went wrong reading or writing during the last tick (AWS's words)."""
         self.last_outcome: TickOutcome | None = None
@@ -359,6 +365,27 @@ class Simulator:
                 self.last_outcome = outcome
                 return self._summary(outcome, state, len(data), transitions)
             return {}
+
+    def publish_history(self, days: int) -> int:
+        """Hourly datapoints for the `days` before the start (steady traffic with its daily
+        shape, from the same model), in one step; answers how many. Its own random stream:
+        the ticks after it draw what they would have drawn without it."""
+        with self._lock:
+            state = self.read_state()
+            steady = scenario_named("steady").traffic
+            rng = random.Random(f"{self._seed}/history")
+            items: list[tuple[str, str, tuple[tuple[str, str], ...], datetime, Stat, str]] = []
+            previous = 0.0
+            for at in self.history.start_hours(days):
+                outcome = simulate(
+                    state, steady, at=at, period=3600.0, rng=rng, previous_concurrency=previous
+                )
+                previous = outcome.function.on_demand_concurrency
+                items += [
+                    (d.namespace, d.metric, d.dimensions, at, d.stat, d.unit)
+                    for d in metric_data(outcome, self.names)
+                ]
+            return self.history.add(items)
 
     def _simulate(self, state: StackState, at: datetime) -> TickOutcome:
         """One period of the model, advancing what carries from one period to the next."""
@@ -518,6 +545,7 @@ class Simulator:
         for datum, at in data:
             by_namespace.setdefault(datum.namespace, []).append(datum.to_api(at, high_resolution))
             self._record.add(datum.namespace, datum.metric, dict(datum.dimensions), at, datum.stat)
+            self.history.note(datum.namespace, datum.metric, datum.dimensions, at, datum.stat, datum.unit)
         cloudwatch = self._clients.get("cloudwatch")
         for namespace, items in by_namespace.items():
             for start in range(0, len(items), MAX_DATA_PER_CALL):
@@ -531,10 +559,12 @@ class Simulator:
     def _prune(self) -> None:
         before = self.now - self.retention
         self._record.prune(before)
+        fine_before = self.history.fine_before(self.now)
         try:
-            prune_moto_metrics(self.stack.account_id or ACCOUNT_FALLBACK, self.region, before)
+            prune_moto_metrics(self.stack.account_id or ACCOUNT_FALLBACK, self.region, fine_before)
         except (ImportError, KeyError) as exc:  # a remote endpoint: nothing of ours to prune
             self.problems.append(f"prune: {exc!r}")
+        self.history.roll_up(self.now, fine_before)  # after the prune: never counted twice
         logs = self._clients.get("logs")
         for stream, started in list(self._streams.items()):
             if started < before - timedelta(seconds=self.period * LOG_STREAM_TICKS):
