@@ -52,6 +52,13 @@ COCKPIT_KEYS: tuple[CockpitKey, ...] = (
         "Rollout view: stable vs candidate; start, promote or abort a rollout",
         "b",
     ),
+    CockpitKey(
+        "c",
+        "check",
+        "Check",
+        "Morning health check: 24 h vs thresholds, a day and a week earlier (one call)",
+        "c",
+    ),
     CockpitKey("question_mark", "help", "Help", "Show keys and what the pane states mean", "?"),
     CockpitKey("q", "quit", "Quit", "Quit todotui", "q"),
 )
