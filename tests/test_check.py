@@ -67,7 +67,9 @@ def test_the_three_windows_are_whole_buckets_of_one_span():
 
 def test_window_values_add_up_what_adds_up():
     w = Window(NOW, NOW + timedelta(days=2))
-    points = SeriesPoints(((NOW, 10.0), (NOW + timedelta(days=1), 30.0), (NOW - timedelta(days=1), 99.0)))
+    points = SeriesPoints(
+        ((NOW, 10.0), (NOW + timedelta(days=1), 30.0), (NOW - timedelta(days=1), 99.0))
+    )
     assert window_value(points, w, "Sum") == 40.0
     assert window_value(points, w, "Maximum") == 30.0
     assert window_value(points, w, "Average") == 20.0
@@ -135,9 +137,14 @@ async def test_a_day_earlier_is_the_hourly_history_the_sandbox_published(history
     report = await check(history_sandbox, clock.now)
     cloudwatch = history_sandbox.client("cloudwatch")
     for line_key, metric, namespace, dims in (
-        ("invocations", "Invocations", "AWS/Lambda", [{"Name": "FunctionName", "Value": "todo-handler"}]),
+        (
+            "invocations",
+            "Invocations",
+            "AWS/Lambda",
+            [{"Name": "FunctionName", "Value": "todo-handler"}],
+        ),
         ("errors", "Errors", "AWS/Lambda", [{"Name": "FunctionName", "Value": "todo-handler"}]),
-    ):  # fmt: skip
+    ):
         for window, attribute in (
             (report.plan.day_before, "day_before"),
             (report.plan.week_before, "week_before"),
@@ -184,10 +191,23 @@ async def test_the_json_schema(history_sandbox):
     for window in doc["windows"].values():
         assert datetime.fromisoformat(window["end"]) > datetime.fromisoformat(window["start"])
     line_keys = {
-        "key": str, "name": str, "unit": str, "threshold_text": str, "status": str,
-        "judged": bool, "reason": str, "source": str,
-    }  # fmt: skip
-    numbers = ("value", "threshold", "day_before", "week_before", "change_day_pct", "change_week_pct")
+        "key": str,
+        "name": str,
+        "unit": str,
+        "threshold_text": str,
+        "status": str,
+        "judged": bool,
+        "reason": str,
+        "source": str,
+    }
+    numbers = (
+        "value",
+        "threshold",
+        "day_before",
+        "week_before",
+        "change_day_pct",
+        "change_week_pct",
+    )
     for line in doc["lines"]:
         assert set(line) == set(line_keys) | set(numbers)
         for key, kind in line_keys.items():
@@ -196,9 +216,18 @@ async def test_the_json_schema(history_sandbox):
             assert line[key] is None or isinstance(line[key], int | float), key
         assert line["status"] in ("ok", "breached", "no-data")
     assert {line["key"] for line in doc["lines"]} >= {
-        "invocations", "api_requests", "errors", "error_rate", "api_5xx_rate", "p99_latency",
-        "avg_latency", "lambda_throttles", "ddb_throttles", "read_capacity", "write_capacity",
-    }  # fmt: skip
+        "invocations",
+        "api_requests",
+        "errors",
+        "error_rate",
+        "api_5xx_rate",
+        "p99_latency",
+        "avg_latency",
+        "lambda_throttles",
+        "ddb_throttles",
+        "read_capacity",
+        "write_capacity",
+    }
     for alarm in doc["alarms"]:
         assert set(alarm) == {"name", "state", "status", "reason", "updated"}
     assert doc["requests"]["by_operation"]["cloudwatch.GetMetricData"] == 1
@@ -267,3 +296,44 @@ async def test_spike_is_degraded(history_sandbox):
     breached |= {a.name for a in report.alarms if a.status is Status.BREACHED}
     assert breached, report.summary
     assert report.summary.startswith("degraded: ")
+
+
+# -- the sandbox's long history: roll-up without double counts ------------------------------------
+
+
+@pytest.mark.parametrize(("period", "retention_hours"), [(60, 3), (5, 1)])
+def test_each_hour_rolls_up_once_after_its_minutes_are_gone(period, retention_hours):
+    """Fine datapoints are counted into their hour; the hour is published only once every one
+    of them is older than the prune boundary, and never stamped inside the cockpit's 3 h."""
+    from todotui.sandbox import history as h
+    from todotui.sandbox.model import Stat
+
+    start = datetime(2026, 5, 1, 10, 17, tzinfo=UTC)
+    long = h.LongHistory(
+        f"acct-{period}", "xx-test-1", start=start, retention=timedelta(hours=retention_hours)
+    )
+    dims = (("FunctionName", "fn"),)
+    fine: dict[datetime, float] = {}
+    rolled: list = []
+    at = start
+    while at < start + timedelta(hours=9):
+        long.note("AWS/Lambda", "Invocations", dims, at, Stat(1, 10.0, 10, 10), "Count")
+        hour = h.align_down(at, 3600)
+        fine[hour] = fine.get(hour, 0.0) + 10.0
+        at += timedelta(seconds=period)
+        before = long.fine_before(at)
+        assert before <= at - timedelta(hours=retention_hours)  # the retention is kept
+        count = long.roll_up(at, before)
+        if count:
+            new = h._STORES[(f"acct-{period}", "xx-test-1")][-count:]
+            for datum in new:
+                stamp = datum.timestamp.replace(tzinfo=UTC)
+                assert stamp + timedelta(hours=1) <= before  # its minutes are all pruned
+                assert stamp <= at - h.CLEARANCE  # outside every pane's window
+                rolled.append((stamp, datum.sum))
+    stamps = [stamp for stamp, _ in rolled]
+    assert len(stamps) == len(set(stamps)) >= 3  # each hour once
+    for stamp, total in rolled:
+        assert total == fine[stamp]  # the hour's minutes, all of them, once
+    assert stamps[0] == h.align_down(start, 3600)  # the first hour with minutes in it
+    assert h.history_end(start) <= stamps[0]  # after the start-up history: no overlap

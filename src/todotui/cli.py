@@ -142,7 +142,9 @@ def _run(args: argparse.Namespace) -> int:
         since_of(args)  # a bad --since is a usage error before anything starts
         if not args.demo:
             _check_endpoint_url(settings.aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
-        return check_command(args, settings, demo_scenario=(args.scenario or "steady") if args.demo else None)
+        return check_command(
+            args, settings, demo_scenario=(args.scenario or "steady") if args.demo else None
+        )
     if args.scenario is not None and not args.demo:
         raise UsageError("--scenario needs --demo (it picks the sandbox's traffic scenario)")
     if args.demo:

@@ -38,9 +38,7 @@ async def run_check(
         await clients.client("cloudwatch")  # a failure here is the metric read's to report
     if percentiles is None:
         percentiles = wants_percentiles(clients)
-    plan = plan_check(
-        settings.stack, since_seconds=since_seconds, now=now, percentiles=percentiles
-    )
+    plan = plan_check(settings.stack, since_seconds=since_seconds, now=now, percentiles=percentiles)
     reads = await fetch_check(clients, settings.stack, plan)
     return judge(
         plan, reads, thresholds=settings.thresholds, stack=settings.stack, generated_at=now

@@ -354,9 +354,13 @@ class CheckReport:
 
     @property
     def summary(self) -> str:
-        breached = [line.name for line in self.lines if line.judged and line.status is Status.BREACHED]
+        breached = [
+            line.name for line in self.lines if line.judged and line.status is Status.BREACHED
+        ]
         breached += [f"alarm {a.name}" for a in self.alarms if a.status is Status.BREACHED]
-        missing = [line.name for line in self.lines if line.judged and line.status is Status.NO_DATA]
+        missing = [
+            line.name for line in self.lines if line.judged and line.status is Status.NO_DATA
+        ]
         missing += [f"alarm {a.name}" for a in self.alarms if a.status is Status.NO_DATA]
         verdict = self.verdict
         if verdict is Verdict.DEGRADED:
@@ -415,7 +419,9 @@ def judge(
     for sid, series in metrics.items():
         if series.status != "Complete":
             words = "; ".join(series.messages)
-            problems.append(f"{sid}: CloudWatch answered {series.status}{': ' + words if words else ''}")
+            problems.append(
+                f"{sid}: CloudWatch answered {series.status}{': ' + words if words else ''}"
+            )
     stats = {spec.id: spec.stat for spec in plan.specs}
     windows = plan.windows
     seconds = plan.since_seconds
@@ -431,7 +437,9 @@ def judge(
     invocations, errors = fig("lambda_invocations"), fig("lambda_errors")
     requests, api_5xx = fig("api_count"), fig("api_5xx")
     duration_sum, duration_count = fig("lambda_duration_sum"), fig("lambda_duration_count")
-    average = combine(lambda s, c: None if s is None or not c else s / c, duration_sum, duration_count)
+    average = combine(
+        lambda s, c: None if s is None or not c else s / c, duration_sum, duration_count
+    )
     throttles = fig("lambda_throttles")
     ddb_throttles = combine(
         lambda r, w: None if r is None and w is None else (r or 0.0) + (w or 0.0),
@@ -452,7 +460,9 @@ def judge(
         if provisioned["now"] is None and live.get(live_key):  # DescribeTable: what is set now
             provisioned = {**provisioned, "now": float(live[live_key])}
         return combine(
-            lambda c, p: None if c is None or not p else c / seconds / p * 100, consumed, provisioned
+            lambda c, p: None if c is None or not p else c / seconds / p * 100,
+            consumed,
+            provisioned,
         )
 
     lambda_src = f"AWS/Lambda FunctionName={stack.function_name}"
@@ -460,7 +470,14 @@ def judge(
     table_src = f"AWS/DynamoDB TableName={stack.table_name}"
     t = thresholds
     lines = [
-        _line("invocations", "Lambda invocations", invocations, "count", None, f"{lambda_src} Invocations Sum"),
+        _line(
+            "invocations",
+            "Lambda invocations",
+            invocations,
+            "count",
+            None,
+            f"{lambda_src} Invocations Sum",
+        ),
         _line("api_requests", "API requests", requests, "count", None, f"{api_src} Count Sum"),
         _line("errors", "Lambda errors", errors, "count", None, f"{lambda_src} Errors Sum"),
         _line(
@@ -483,8 +500,14 @@ def judge(
     ]
     if plan.percentiles:
         lines.append(
-            _line("p99_latency", "Lambda p99 duration", fig("lambda_duration_p99"), "ms",
-                  t.duration_crit_ms, f"{lambda_src} Duration p99")  # fmt: skip
+            _line(
+                "p99_latency",
+                "Lambda p99 duration",
+                fig("lambda_duration_p99"),
+                "ms",
+                t.duration_crit_ms,
+                f"{lambda_src} Duration p99",
+            )
         )
     else:
         why = (
@@ -493,36 +516,96 @@ def judge(
             else "no percentiles at this endpoint; the average is judged"
         )
         lines.append(
-            CheckLine("p99_latency", "Lambda p99 duration", None, "ms", t.duration_crit_ms,
-                      f"> {t.duration_crit_ms:g} ms", Status.NO_DATA, False, why, None, None,
-                      f"{lambda_src} Duration p99")  # fmt: skip
+            CheckLine(
+                "p99_latency",
+                "Lambda p99 duration",
+                None,
+                "ms",
+                t.duration_crit_ms,
+                f"> {t.duration_crit_ms:g} ms",
+                Status.NO_DATA,
+                False,
+                why,
+                None,
+                None,
+                f"{lambda_src} Duration p99",
+            )
         )
     lines += [
-        _line("avg_latency", "Lambda average duration", average, "ms", t.duration_warn_ms,
-              f"{lambda_src} Duration Sum / SampleCount"),  # fmt: skip
-        _line("max_latency", "Lambda maximum duration", fig("lambda_duration_max"), "ms", None,
-              f"{lambda_src} Duration Maximum"),  # fmt: skip
-        _line("lambda_throttles", "Lambda throttles", throttles, "count", t.throttles_crit,
-              f"{lambda_src} Throttles Sum", at_least=True),  # fmt: skip
-        _line("ddb_throttles", "DynamoDB throttle events", ddb_throttles, "count",
-              t.throttles_crit, f"{table_src} Read+WriteThrottleEvents Sum", at_least=True),  # fmt: skip
+        _line(
+            "avg_latency",
+            "Lambda average duration",
+            average,
+            "ms",
+            t.duration_warn_ms,
+            f"{lambda_src} Duration Sum / SampleCount",
+        ),
+        _line(
+            "max_latency",
+            "Lambda maximum duration",
+            fig("lambda_duration_max"),
+            "ms",
+            None,
+            f"{lambda_src} Duration Maximum",
+        ),
+        _line(
+            "lambda_throttles",
+            "Lambda throttles",
+            throttles,
+            "count",
+            t.throttles_crit,
+            f"{lambda_src} Throttles Sum",
+            at_least=True,
+        ),
+        _line(
+            "ddb_throttles",
+            "DynamoDB throttle events",
+            ddb_throttles,
+            "count",
+            t.throttles_crit,
+            f"{table_src} Read+WriteThrottleEvents Sum",
+            at_least=True,
+        ),
     ]
     for key, name, consumed, provisioned, live_key in (
-        ("read_capacity", "DynamoDB read capacity used", "ddb_consumed_rcu", "ddb_provisioned_rcu",
-         "ReadCapacityUnits"),
-        ("write_capacity", "DynamoDB write capacity used", "ddb_consumed_wcu",
-         "ddb_provisioned_wcu", "WriteCapacityUnits"),
-    ):  # fmt: skip
+        (
+            "read_capacity",
+            "DynamoDB read capacity used",
+            "ddb_consumed_rcu",
+            "ddb_provisioned_rcu",
+            "ReadCapacityUnits",
+        ),
+        (
+            "write_capacity",
+            "DynamoDB write capacity used",
+            "ddb_consumed_wcu",
+            "ddb_provisioned_wcu",
+            "WriteCapacityUnits",
+        ),
+    ):
         source = f"{table_src} Consumed/Provisioned {live_key} (average over the window)"
         threshold = t.capacity_warn_ratio * 100
         if on_demand:
             lines.append(
-                CheckLine(key, name, None, "%", None, "", Status.NO_DATA, False,
-                          "on-demand table: no provisioned capacity to run out of", None, None,
-                          source)  # fmt: skip
+                CheckLine(
+                    key,
+                    name,
+                    None,
+                    "%",
+                    None,
+                    "",
+                    Status.NO_DATA,
+                    False,
+                    "on-demand table: no provisioned capacity to run out of",
+                    None,
+                    None,
+                    source,
+                )
             )
             continue
-        lines.append(_line(key, name, used(consumed, provisioned, live_key), "%", threshold, source))
+        lines.append(
+            _line(key, name, used(consumed, provisioned, live_key), "%", threshold, source)
+        )
 
     if not reads.metrics.ok:
         lines = [_unread(line, f"GetMetricData failed: {reads.metrics.error}") for line in lines]
@@ -552,7 +635,9 @@ def _line(
     """`at_least`: breached from the threshold up (a count of throttles); else above it."""
     value = values["now"]
     sign = "≥" if at_least else ">"
-    text = "" if threshold is None else f"{sign} {threshold:g}{'' if unit == 'count' else ' ' + unit}"
+    text = (
+        "" if threshold is None else f"{sign} {threshold:g}{'' if unit == 'count' else ' ' + unit}"
+    )
     if value is None:
         status, reason = Status.NO_DATA, "no datapoints in the window"
     elif threshold is not None and (value >= threshold if at_least else value > threshold):
@@ -579,9 +664,19 @@ def _unread(line: CheckLine, why: str) -> CheckLine:
     if not line.judged and line.value is None:
         return line
     return CheckLine(
-        line.key, line.name, None, line.unit, line.threshold, line.threshold_text,
-        Status.NO_DATA, line.judged, why, None, None, line.source,
-    )  # fmt: skip
+        line.key,
+        line.name,
+        None,
+        line.unit,
+        line.threshold,
+        line.threshold_text,
+        Status.NO_DATA,
+        line.judged,
+        why,
+        None,
+        None,
+        line.source,
+    )
 
 
 def _alarm_lines(

@@ -105,9 +105,7 @@ class LongHistory:
         first = self.floor - timedelta(days=days)
         return [first + HOUR * i for i in range(days * 24)]
 
-    def add(
-        self, items: Iterable[tuple[str, str, Dims, datetime, Any, str | None]]
-    ) -> int:
+    def add(self, items: Iterable[tuple[str, str, Dims, datetime, Any, str | None]]) -> int:
         """Hourly datapoints (namespace, metric, dims, hour, stat, unit) into the store at once."""
         data = [
             _datum(ns, metric, dims, at, _Sums(s.count, s.total, s.minimum, s.maximum), unit)

@@ -88,6 +88,9 @@ class SandboxRuntime:
         self._lock = threading.Lock()
         self.pending_scenario: str | None = None
         """A deploying scenario chosen at start: switched to once the backfill is done."""
+        self.history_days = 0
+        """Days of hourly history still to publish (auto mode: right after the backfill)."""
+        self.history_datapoints = 0
 
     @property
     def now(self) -> datetime:
@@ -111,6 +114,13 @@ class SandboxRuntime:
             else:
                 self._now += timedelta(seconds=self.period * count)
             self.ticks += count
+
+    def publish_history(self) -> None:
+        """The hourly history before the start, in one step (see sandbox/history.py)."""
+        with self._lock:
+            if self.simulator is not None and self.history_days:
+                self.history_datapoints = self.simulator.publish_history(self.history_days)
+            self.history_days = 0
 
     def tick_once(self) -> None:
         with self._lock:
@@ -172,6 +182,10 @@ class SandboxRuntime:
             "stack": self.stack.as_dict(),
             "last_tick": self.last_tick,
             "tick_error": self.tick_error,
+            "history": {
+                "pending_days": self.history_days,
+                "hourly_datapoints": self.history_datapoints,
+            },
         }
 
 
@@ -292,9 +306,10 @@ def _serve(
             simulator=simulator,
         )
         runtime.backfill_remaining = backfill
-        history_days = _history_days(args)
-        if simulator is not None and history_days:
-            simulator.publish_history(history_days)
+        if simulator is not None:
+            runtime.history_days = _history_days(args)
+            if args.manual:  # tests want it at once; the demo's panes do not need it first
+                runtime.publish_history()
         if chosen is not scenario:  # deployed after the backfill, or now if there is none
             if backfill:
                 runtime.pending_scenario = chosen.name
@@ -355,6 +370,12 @@ def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
     runtime.backfill_remaining = 0
     if runtime.pending_scenario is not None:
         _start_pending(runtime)
+    if runtime.history_days and not stopping.is_set():
+        try:  # after the backfill: the demo's panes fill first, the check's days follow
+            runtime.publish_history()
+        except Exception as exc:  # reported, as a failed tick is: the sandbox keeps serving
+            runtime.tick_error = f"history: {type(exc).__name__}: {exc}"
+            traceback.print_exc(file=sys.stderr)
     if runtime.manual:
         return
     while not stopping.is_set():

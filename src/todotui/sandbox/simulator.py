@@ -545,7 +545,9 @@ class Simulator:
         for datum, at in data:
             by_namespace.setdefault(datum.namespace, []).append(datum.to_api(at, high_resolution))
             self._record.add(datum.namespace, datum.metric, dict(datum.dimensions), at, datum.stat)
-            self.history.note(datum.namespace, datum.metric, datum.dimensions, at, datum.stat, datum.unit)
+            self.history.note(
+                datum.namespace, datum.metric, datum.dimensions, at, datum.stat, datum.unit
+            )
         cloudwatch = self._clients.get("cloudwatch")
         for namespace, items in by_namespace.items():
             for start in range(0, len(items), MAX_DATA_PER_CALL):

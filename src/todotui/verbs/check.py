@@ -85,6 +85,7 @@ async def run(
     try:
         if starting is not None:
             target, credentials = await starting.target()
+            await asyncio.to_thread(_wait_for_long_history, starting.sandbox)
         try:
             clients = AwsClients(target, credentials=credentials)
         except AWS_ERRORS as exc:
@@ -96,6 +97,17 @@ async def run(
             starting.stop()
     write_report(report, out, as_json=as_json)
     return report.exit_code
+
+
+def _wait_for_long_history(sandbox: Any, timeout: float = 60.0) -> None:
+    """The demo's sandbox publishes its days of hourly history right after its backfill."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while (sandbox.status().get("history") or {}).get("pending_days") and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.2)
 
 
 def write_report(report: CheckReport, out: TextIO, *, as_json: bool) -> None:

@@ -23,7 +23,11 @@ if TYPE_CHECKING:
     from todotui.core.cockpit import Cockpit
 
 _STATUS_VARIABLE = {Status.OK: "success", Status.BREACHED: "error", Status.NO_DATA: "warning"}
-_VERDICT_VARIABLE = {Verdict.HEALTHY: "success", Verdict.DEGRADED: "error", Verdict.UNKNOWN: "warning"}
+_VERDICT_VARIABLE = {
+    Verdict.HEALTHY: "success",
+    Verdict.DEGRADED: "error",
+    Verdict.UNKNOWN: "warning",
+}
 
 
 class CheckScreen(ModalScreen[None]):

@@ -61,8 +61,10 @@ def check_table(report: CheckReport) -> Table:
 def _row(line: CheckLine) -> tuple[RenderableType, ...]:
     style = STATUS_STYLE[line.status] if line.judged else "dim"
     status = Text(line.status.value, style=style)
-    if line.reason and line.status is not Status.OK:
+    if line.status is Status.BREACHED:
         status.append(f" ({line.reason})", style="dim")
+    elif line.status is Status.NO_DATA:
+        status.append("*", style="dim")
     value = Text(figure(line.value, line.unit), style=style if line.value is None else "")
     return (
         Text(line.name),
@@ -100,15 +102,23 @@ def check_renderable(report: CheckReport) -> Group:
             style="dim",
         ),
     ]
+    notes = [
+        f"* {line.name}: {line.reason}"
+        for line in report.lines
+        if line.status is Status.NO_DATA and line.reason
+    ]
+    if notes and len({n.split(": ", 1)[1] for n in notes}) == 1 and len(notes) > 3:
+        notes = [f"* every figure: {report.lines[0].reason}"]
+    parts[1:1] = [Text("\n".join(notes), style="dim")] if notes else []
     parts += [Text(f"problem: {p}", style="yellow") for p in report.problems]
-    parts.append(
-        Text(f"{report.summary} (exit {report.exit_code})", style=VERDICT_STYLE[verdict])
-    )
+    parts.append(Text(f"{report.summary} (exit {report.exit_code})", style=VERDICT_STYLE[verdict]))
     return Group(*parts)
 
 
 def print_check(report: CheckReport, out: TextIO, *, console: Console | None = None) -> None:
-    console = console or Console(file=out, highlight=False, soft_wrap=False)
+    if console is None:
+        wide = None if out.isatty() else 112  # a file or a pipe: no terminal to fit
+        console = Console(file=out, highlight=False, soft_wrap=False, width=wide)
     console.print(check_renderable(report))
 
 
