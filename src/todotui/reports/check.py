@@ -641,7 +641,7 @@ def _line(
     if value is None:
         status, reason = Status.NO_DATA, "no datapoints in the window"
     elif threshold is not None and (value >= threshold if at_least else value > threshold):
-        status, reason = Status.BREACHED, f"{value:.4g} {unit} {sign} {threshold:g}"
+        status, reason = Status.BREACHED, f"{_plain(value, unit)} {sign} {_plain(threshold, unit)}"
     else:
         status, reason = Status.OK, ""
     return CheckLine(
@@ -658,6 +658,14 @@ def _line(
         week_before=values["week_before"],
         source=source,
     )
+
+
+def _plain(value: float, unit: str) -> str:
+    """A figure for a reason line: 35,252 · 1.88% · 3,100 ms."""
+    if unit == "count":
+        return f"{value:,.0f}"
+    text = f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+    return f"{text}%" if unit == "%" else f"{text} {unit}"
 
 
 def _unread(line: CheckLine, why: str) -> CheckLine:

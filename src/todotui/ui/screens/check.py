@@ -52,10 +52,11 @@ class CheckScreen(ModalScreen[None]):
             padding: 0 1;
             background: $surface;
         }
-        #check-figures { height: auto; max-height: 20; }
-        #check-alarms { height: auto; max-height: 6; margin-top: 1; }
+        #check-figures { height: auto; }
+        #check-notes { color: $text-muted; }
+        #check-alarms { height: auto; margin-top: 1; }
         #check-loading { height: 3; }
-        #check-summary { margin-top: 1; text-style: bold; }
+        #check-summary { margin-top: 1; text-style: bold; width: 100%; }
         #check-requests { color: $text-muted; }
     }
     """
@@ -69,16 +70,24 @@ class CheckScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="check") as box:
-            box.border_title = f"Morning health check · last {self.since_seconds // 3600}h"
+            box.border_title = f"Morning health check · last {self.since_seconds // 3600} h"
             box.border_subtitle = "r run again · esc close"
             yield LoadingIndicator(id="check-loading")
-            figures: DataTable[Text] = DataTable(id="check-figures", cursor_type="row")
-            figures.add_columns(
-                "figure", "now", "threshold", "status", "a day earlier", "a week earlier"
-            )
+            figures: DataTable[Text] = DataTable(id="check-figures", cursor_type="none")
+            for label, width in (
+                ("figure", 28),
+                ("now", 12),
+                ("threshold", 10),
+                ("status", 22),
+                ("a day earlier", 16),
+                ("a week earlier", 16),
+            ):
+                figures.add_column(label, width=width, key=label)
             yield figures
+            yield Label("", id="check-notes")
             alarms: DataTable[Text] = DataTable(id="check-alarms", cursor_type="none")
-            alarms.add_columns("alarm", "state", "why")
+            for label, width in (("alarm", 28), ("state", 8), ("why", 74)):
+                alarms.add_column(label, width=width, key=label)
             yield alarms
             yield Label("", id="check-requests")
             yield Label("Checking: one GetMetricData call for every window…", id="check-summary")
@@ -106,24 +115,37 @@ class CheckScreen(ModalScreen[None]):
         for line in report.lines:
             style = self._color(line.status) if line.judged else "dim"
             status = Text(line.status.value, style=style)
-            if line.reason and line.status is not Status.OK:
-                status.append(f" · {line.reason}", style="dim")
+            if line.status is Status.BREACHED:
+                status.append(f" {line.reason}", style="dim")
+            elif line.status is Status.NO_DATA:
+                status.append("*", style="dim")
+            marked = line.status is not Status.OK
             figures.add_row(
                 Text(line.name, style=style if line.status is Status.BREACHED else ""),
-                Text(figure(line.value, line.unit), style=style),
+                Text(figure(line.value, line.unit), style=style if marked else ""),
                 Text(line.threshold_text or "—", style="dim"),
                 status,
                 change(line.day_before, line.change_day_pct, line.unit),
                 change(line.week_before, line.change_week_pct, line.unit),
                 key=line.key,
             )
+        notes = [
+            f"* {line.name}: {line.reason}"
+            for line in report.lines
+            if line.status is Status.NO_DATA and line.reason
+        ]
+        if len(notes) > 3 and len({note.split(": ", 1)[1] for note in notes}) == 1:
+            notes = [f"* every figure: {report.lines[0].reason}"]
+        self.query_one("#check-notes", Label).update(Text("\n".join(notes)))
         alarms: DataTable[Text] = self.query_one("#check-alarms", DataTable)
         alarms.clear()
         for alarm in report.alarms:
             alarms.add_row(
                 Text(alarm.name),
                 Text(alarm.state or "no data", style=self._color(alarm.status)),
-                Text(alarm.reason[:80], style="dim"),
+                Text(
+                    alarm.reason if len(alarm.reason) < 74 else alarm.reason[:73] + "…", style="dim"
+                ),
                 key=alarm.name,
             )
         requests = ", ".join(f"{op.split('.', 1)[-1]} {n}" for op, n in report.requests.items())

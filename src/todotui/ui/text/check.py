@@ -85,7 +85,7 @@ def alarm_table(report: CheckReport) -> Table:
         table.add_row(
             alarm.name,
             Text(alarm.state or "no data", style=STATUS_STYLE[alarm.status]),
-            Text(alarm.reason[:90], style="dim"),
+            Text(_short(alarm.reason, 90), style="dim"),
         )
     return table
 
@@ -122,8 +122,12 @@ def print_check(report: CheckReport, out: TextIO, *, console: Console | None = N
     console.print(check_renderable(report))
 
 
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
 def _span(seconds: int) -> str:
-    if seconds % 86400 == 0:
+    if seconds % 86400 == 0 and seconds > 86400:
         return f"{seconds // 86400}d"
     if seconds % 3600 == 0:
         return f"{seconds // 3600}h"
