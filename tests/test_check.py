@@ -309,9 +309,8 @@ def test_each_hour_rolls_up_once_after_its_minutes_are_gone(period, retention_ho
     from todotui.sandbox.model import Stat
 
     start = datetime(2026, 5, 1, 10, 17, tzinfo=UTC)
-    long = h.LongHistory(
-        f"acct-{period}", "xx-test-1", start=start, retention=timedelta(hours=retention_hours)
-    )
+    long = h.LongHistory(f"acct-{period}", "xx-test-1", start=start)
+    retention = timedelta(hours=retention_hours)
     dims = (("FunctionName", "fn"),)
     fine: dict[datetime, float] = {}
     rolled: list = []
@@ -321,7 +320,7 @@ def test_each_hour_rolls_up_once_after_its_minutes_are_gone(period, retention_ho
         hour = h.align_down(at, 3600)
         fine[hour] = fine.get(hour, 0.0) + 10.0
         at += timedelta(seconds=period)
-        before = long.fine_before(at)
+        before = long.fine_before(at, retention)
         assert before <= at - timedelta(hours=retention_hours)  # the retention is kept
         count = long.roll_up(at, before)
         if count:

@@ -88,13 +88,10 @@ class _Sums:
 class LongHistory:
     """The hourly datapoints of one account and region, and the hours still being rolled up."""
 
-    def __init__(
-        self, account_id: str, region: str, *, start: datetime, retention: timedelta
-    ) -> None:
+    def __init__(self, account_id: str, region: str, *, start: datetime) -> None:
         _provider()
         with _STORES_LOCK:
             self._store = _STORES.setdefault((account_id, region), [])
-        self.retention = retention
         self.floor = history_end(start)
         """Hours from here on come from the simulator's own datapoints (rolled up)."""
         self._pending: dict[tuple[datetime, str, str, Dims, str | None], _Sums] = {}
@@ -132,11 +129,12 @@ class LongHistory:
             sums.minimum = min(sums.minimum, stat.minimum)
             sums.maximum = max(sums.maximum, stat.maximum)
 
-    def fine_before(self, now: datetime) -> datetime:
-        """Fine datapoints older than this may go. Whole hours where the retention is long
-        enough to roll an hour up the moment it goes (no gap at all); else the retention."""
-        before = now - self.retention
-        if self.retention + HOUR >= CLEARANCE:
+    def fine_before(self, now: datetime, retention: timedelta) -> datetime:
+        """Fine datapoints older than this may go: the simulator's `retention`, rounded down
+        to a whole hour where it is long enough for an hour to be rolled up the moment its
+        minutes go (no gap at all)."""
+        before = now - retention
+        if retention + HOUR >= CLEARANCE:
             return align_down(before, HOUR.total_seconds())
         return before
 

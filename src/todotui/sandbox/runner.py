@@ -30,6 +30,7 @@ from todotui.sandbox import (
     client_environment,
     require_loopback,
 )
+from todotui.sandbox.history import MAX_HISTORY_DAYS
 from todotui.sandbox.scenarios import DEFAULT_CANDIDATE, SCENARIOS, Scenario, scenario_named
 from todotui.telemetry.series import align_down
 
@@ -216,7 +217,7 @@ def _validate(args: argparse.Namespace) -> tuple[Scenario, int]:
     if not 0 <= backfill <= MAX_BACKFILL:
         raise UsageError(f"--backfill {backfill}: choose 0 to {MAX_BACKFILL} periods")
     days = getattr(args, "history_days", None)
-    if days is not None and not 0 <= days <= 14:
+    if days is not None and not 0 <= days <= MAX_HISTORY_DAYS:
         raise UsageError(f"--history-days {days}: choose 0 to 14 (CloudWatch takes two weeks back)")
     try:
         require_loopback(args.host)

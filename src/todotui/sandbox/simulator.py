@@ -321,9 +321,7 @@ class Simulator:
             primary_version=stack.stable_version,
         )
         self._streams: dict[str, datetime] = {}
-        self.history = LongHistory(
-            stack.account_id or ACCOUNT_FALLBACK, region, start=self.now, retention=self.retention
-        )
+        self.history = LongHistory(stack.account_id or ACCOUNT_FALLBACK, region, start=self.now)
         """Hourly datapoints for the days before the start, and each hour since, rolled up."""
         self.problems: list[str] = []
         """What went wrong reading or writing during the last tick (AWS's words)."""
@@ -561,7 +559,7 @@ class Simulator:
     def _prune(self) -> None:
         before = self.now - self.retention
         self._record.prune(before)
-        fine_before = self.history.fine_before(self.now)
+        fine_before = self.history.fine_before(self.now, self.retention)
         try:
             prune_moto_metrics(self.stack.account_id or ACCOUNT_FALLBACK, self.region, fine_before)
         except (ImportError, KeyError) as exc:  # a remote endpoint: nothing of ours to prune

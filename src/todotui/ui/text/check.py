@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -46,6 +47,7 @@ def check_table(report: CheckReport) -> Table:
         title_justify="left",
         expand=False,
         header_style="bold",
+        box=box.SIMPLE_HEAD,
     )
     table.add_column("figure")
     table.add_column("now", justify="right")
@@ -77,7 +79,7 @@ def _row(line: CheckLine) -> tuple[RenderableType, ...]:
 
 
 def alarm_table(report: CheckReport) -> Table:
-    table = Table(title="Alarms", title_justify="left", header_style="bold")
+    table = Table(title="Alarms", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
     table.add_column("alarm")
     table.add_column("state")
     table.add_column("why")
