@@ -85,7 +85,7 @@ def runbook_commands(cli: str | None) -> tuple[str, list[list[str]]]:
                     "86400",
                     "--statistics",
                     "Sum",
-                ]  # fmt: skip
+                ]
             )
         else:
             commands.append(
@@ -99,7 +99,7 @@ def runbook_commands(cli: str | None) -> tuple[str, list[list[str]]]:
                     value,
                     start.isoformat(),
                     end.isoformat(),
-                ]  # fmt: skip
+                ]
             )
     return ("aws CLI" if cli else "boto3 in a fresh python"), commands
 
