@@ -119,6 +119,11 @@ async def test_steady_is_healthy_with_a_day_and_a_week_before(history_sandbox):
         assert line.status is Status.OK and line.value is not None and line.value > 0
         assert line.day_before is not None and line.week_before is not None
     assert lines["lambda_throttles"].value == 0  # published zeros, not missing data
+    # The hours between the hourly history and the start are there too (minutes, not a gap):
+    # only the window's first, partial hour is missing (hourly datapoints are stamped at :00).
+    invocations = lines["invocations"]
+    assert invocations.value is not None and invocations.day_before is not None
+    assert invocations.value >= 0.93 * invocations.day_before
     p99 = lines["p99_latency"]  # moto serves no percentiles: said, not guessed, not judged
     assert p99.status is Status.NO_DATA and not p99.judged and "percentiles" in p99.reason
     assert [a.state for a in report.alarms] == ["OK", "OK", "OK"]
