@@ -90,7 +90,7 @@ class SandboxRuntime:
         self.pending_scenario: str | None = None
         """A deploying scenario chosen at start: switched to once the backfill is done."""
         self.history_days = 0
-        """Days of hourly history still to publish (auto mode: right after the backfill)."""
+        """Days of hourly history still to publish (auto mode: after the first live tick)."""
         self.history_datapoints = 0
 
     @property
@@ -218,7 +218,9 @@ def _validate(args: argparse.Namespace) -> tuple[Scenario, int]:
         raise UsageError(f"--backfill {backfill}: choose 0 to {MAX_BACKFILL} periods")
     days = getattr(args, "history_days", None)
     if days is not None and not 0 <= days <= MAX_HISTORY_DAYS:
-        raise UsageError(f"--history-days {days}: choose 0 to 14 (CloudWatch takes two weeks back)")
+        raise UsageError(
+            f"--history-days {days}: choose 0 to {MAX_HISTORY_DAYS} (CloudWatch takes two weeks back)"
+        )
     try:
         require_loopback(args.host)
     except ValueError as exc:
@@ -371,12 +373,6 @@ def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
     runtime.backfill_remaining = 0
     if runtime.pending_scenario is not None:
         _start_pending(runtime)
-    if runtime.history_days and not stopping.is_set():
-        try:  # after the backfill: the demo's panes fill first, the check's days follow
-            runtime.publish_history()
-        except Exception as exc:  # reported, as a failed tick is: the sandbox keeps serving
-            runtime.tick_error = f"history: {type(exc).__name__}: {exc}"
-            traceback.print_exc(file=sys.stderr)
     if runtime.manual:
         return
     while not stopping.is_set():
@@ -385,6 +381,17 @@ def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
             stopping.wait(wait)
             continue
         _safe_tick(runtime)
+        if runtime.history_days:  # after the first live tick: the demo's first refresh goes first
+            _publish_history(runtime)
+
+
+def _publish_history(runtime: SandboxRuntime) -> None:
+    try:
+        runtime.publish_history()
+    except Exception as exc:  # reported, as a failed tick is: the sandbox keeps serving
+        runtime.history_days = 0
+        runtime.tick_error = f"history: {type(exc).__name__}: {exc}"
+        traceback.print_exc(file=sys.stderr)
 
 
 def _before_deploy(scenario: Scenario) -> Scenario:
