@@ -34,8 +34,10 @@ def change(value: float | None, pct: float | None, unit: str) -> Text:
         return Text("no data", style="dim")
     text = Text(figure(value, unit))
     if pct is not None:
-        arrow = "▲" if pct > 0 else "▼" if pct < 0 else "="
-        text.append(f" {arrow}{abs(pct):.0f}%", style="dim")
+        if round(abs(pct)) == 0:
+            text.append(" ±0%", style="dim")
+        else:
+            text.append(f" {'▲' if pct > 0 else '▼'}{abs(pct):.0f}%", style="dim")
     return text
 
 
