@@ -45,7 +45,7 @@ def test_since_accepts_windows_that_divide_a_day_or_whole_days():
     assert parse_since("24h") == DAY
     assert parse_since("7d") == 7 * DAY
     assert parse_since("1H") == 3600
-    for bad in ("7m", "90 s", "2w", "8d", "25h", "", "abc", "0h"):
+    for bad in ("7m", "5m", "90 s", "2w", "8d", "25h", "5h", "", "abc", "0h"):
         with pytest.raises(SinceError, match="--since"):
             parse_since(bad)
 
