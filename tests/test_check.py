@@ -289,6 +289,16 @@ async def test_the_check_screen_opens_from_the_dashboard(history_sandbox):
         await until(pilot, lambda: not isinstance(app.screen, CheckScreen), "the dashboard")
 
 
+def test_the_command_prints_json_and_exits_with_the_verdict(history_sandbox, monkeypatch, capsys):
+    """`todotui check --json` as a user runs it (the wall clock: the history covers it)."""
+    for name, value in history_sandbox.env.items():
+        monkeypatch.setenv(name, value)
+    code = main(["check", "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == doc["exit_code"] == 0, doc["summary"]
+    assert doc["requests"]["by_operation"]["cloudwatch.GetMetricData"] == 1
+
+
 async def test_spike_is_degraded(history_sandbox):
     """Last: it leaves the module's sandbox in the spike (and its alarms in ALARM)."""
     clock = SimClock(history_sandbox)
