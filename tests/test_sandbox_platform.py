@@ -287,6 +287,7 @@ def test_todotui_scenario_without_a_sandbox_fails_in_one_line():
         (["--period", "-5"], "choose 1, 5, 10, 30 or a multiple of 60"),
         (["--host", "0.0.0.0"], "loopback only"),
         (["--backfill", "-1"], "--backfill -1"),
+        (["--history-days", "15"], "--history-days 15: choose 0 to 14"),
     ],
 )
 def test_bad_sandbox_flags_fail_in_one_line(flags, expected):

@@ -19,6 +19,7 @@ from todotui.config import Settings, resolve_settings, settings_toml
 from todotui.errors import ConfigError, UsageError
 from todotui.headless import add_rollout_parser
 from todotui.locations import config_file
+from todotui.verbs.check import add_check_parser
 from todotui.verbs.review import add_review_parser
 
 if TYPE_CHECKING:
@@ -84,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="periods of history to simulate at start (default: 60, or 0 with --manual)",
     )
+    sandbox.add_argument(
+        "--history-days",
+        type=int,
+        default=None,
+        help="days of hourly history before the start, for `todotui check` (default: 9, or 0 "
+        "with --manual)",
+    )
 
     scenario = commands.add_parser(
         "scenario",
@@ -94,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_rollout_parser(commands)
     add_review_parser(commands)
+    add_check_parser(commands)
     commands.add_parser("config", help="print the settings file's path and the resolved settings")
     return parser
 
@@ -135,6 +144,15 @@ def _run(args: argparse.Namespace) -> int:
         if not args.demo:
             _check_endpoint_url(settings.aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
         return review_command(args, settings, demo=args.demo)
+    if args.command == "check":
+        from todotui.verbs.check import check_command, since_of
+
+        since_of(args)  # a bad --since is a usage error before anything starts
+        if not args.demo:
+            _check_endpoint_url(settings.aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
+        return check_command(
+            args, settings, demo_scenario=(args.scenario or "steady") if args.demo else None
+        )
     if args.scenario is not None and not args.demo:
         raise UsageError("--scenario needs --demo (it picks the sandbox's traffic scenario)")
     if args.demo:

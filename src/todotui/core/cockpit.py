@@ -22,11 +22,13 @@ from todotui.alerts.model import Alert
 from todotui.alerts.remedy import Finding, findings
 from todotui.aws.session import AwsClients, StaticCredentials
 from todotui.config import AwsTarget, Settings
+from todotui.core.check import run_check
 from todotui.core.clock import Clock, SystemClock
 from todotui.core.monitor import Monitor
 from todotui.core.poller import Poller, PollEvent, Refreshed
 from todotui.core.rollouts import RolloutDriver
 from todotui.core.timeline import IncidentRecorder
+from todotui.reports.check import CheckReport
 from todotui.rollout.store import RolloutStore
 
 Connect = Callable[[], Awaitable[tuple[AwsTarget, StaticCredentials | None]]]
@@ -158,6 +160,14 @@ class Cockpit:
             diagnosis, evidence, self.settings.suggestions, rollout_candidate=candidate
         )
         return diagnosis, found
+
+    # -- the morning check ----------------------------------------------------------------------
+
+    async def check(self, since_seconds: int = 86400) -> CheckReport:
+        """The morning health check over the last `since_seconds` (one GetMetricData call)."""
+        return await run_check(
+            self.clients, self.settings, since_seconds=since_seconds, now=self.clock()
+        )
 
     def stale_reason(self) -> str | None:
         """Why the telemetry is too old to act on now, or None when it is fresh."""

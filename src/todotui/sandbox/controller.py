@@ -108,6 +108,7 @@ class Sandbox:
         seed: int = 0,
         manual: bool = False,
         backfill: int | None = None,
+        history_days: int | None = None,
         names: StackNames | None = None,
         region: str = SANDBOX_REGION,
     ) -> None:
@@ -116,6 +117,7 @@ class Sandbox:
         self.seed = seed
         self.manual = manual
         self.backfill = backfill
+        self.history_days = history_days
         self.names = names or StackNames()
         self.region = region
         self.endpoint = ""
@@ -157,6 +159,8 @@ class Sandbox:
             command.append("--manual")
         if self.backfill is not None:
             command += ["--backfill", str(self.backfill)]
+        if self.history_days is not None:
+            command += ["--history-days", str(self.history_days)]
         stderr_path = self._workdir / "stderr.log"
         with open(stderr_path, "wb") as stderr:
             self._process = subprocess.Popen(

@@ -30,6 +30,7 @@ from todotui.sandbox import (
     client_environment,
     require_loopback,
 )
+from todotui.sandbox.history import MAX_HISTORY_DAYS
 from todotui.sandbox.scenarios import DEFAULT_CANDIDATE, SCENARIOS, Scenario, scenario_named
 from todotui.telemetry.series import align_down
 
@@ -88,6 +89,9 @@ class SandboxRuntime:
         self._lock = threading.Lock()
         self.pending_scenario: str | None = None
         """A deploying scenario chosen at start: switched to once the backfill is done."""
+        self.history_days = 0
+        """Days of hourly history still to publish (auto mode: after the first live tick)."""
+        self.history_datapoints = 0
 
     @property
     def now(self) -> datetime:
@@ -111,6 +115,13 @@ class SandboxRuntime:
             else:
                 self._now += timedelta(seconds=self.period * count)
             self.ticks += count
+
+    def publish_history(self) -> None:
+        """The hourly history before the start, in one step (see sandbox/history.py)."""
+        with self._lock:
+            if self.simulator is not None and self.history_days:
+                self.history_datapoints = self.simulator.publish_history(self.history_days)
+            self.history_days = 0
 
     def tick_once(self) -> None:
         with self._lock:
@@ -172,6 +183,10 @@ class SandboxRuntime:
             "stack": self.stack.as_dict(),
             "last_tick": self.last_tick,
             "tick_error": self.tick_error,
+            "history": {
+                "pending_days": self.history_days,
+                "hourly_datapoints": self.history_datapoints,
+            },
         }
 
 
@@ -201,6 +216,11 @@ def _validate(args: argparse.Namespace) -> tuple[Scenario, int]:
         backfill = 0 if args.manual else DEFAULT_BACKFILL
     if not 0 <= backfill <= MAX_BACKFILL:
         raise UsageError(f"--backfill {backfill}: choose 0 to {MAX_BACKFILL} periods")
+    days = getattr(args, "history_days", None)
+    if days is not None and not 0 <= days <= MAX_HISTORY_DAYS:
+        raise UsageError(
+            f"--history-days {days}: choose 0 to {MAX_HISTORY_DAYS} (CloudWatch takes two weeks back)"
+        )
     try:
         require_loopback(args.host)
     except ValueError as exc:
@@ -289,6 +309,10 @@ def _serve(
             simulator=simulator,
         )
         runtime.backfill_remaining = backfill
+        if simulator is not None:
+            runtime.history_days = _history_days(args)
+            if args.manual:  # tests want it at once; the demo's panes do not need it first
+                runtime.publish_history()
         if chosen is not scenario:  # deployed after the backfill, or now if there is none
             if backfill:
                 runtime.pending_scenario = chosen.name
@@ -318,6 +342,14 @@ def _serve(
             ticker.join(timeout=30)
         server.stop()
     return 0
+
+
+def _history_days(args: argparse.Namespace) -> int:
+    """Days of hourly history at start: `--history-days`, else 9 (auto) or 0 (--manual)."""
+    from todotui.sandbox.history import DEFAULT_HISTORY_DAYS
+
+    days = getattr(args, "history_days", None)
+    return (0 if args.manual else DEFAULT_HISTORY_DAYS) if days is None else days
 
 
 def _announce(endpoint: str, region: str, runtime: SandboxRuntime) -> None:
@@ -352,6 +384,17 @@ def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
             stopping.wait(wait)
             continue
         _safe_tick(runtime)
+        if runtime.history_days:  # after the first live tick: the demo's first refresh goes first
+            _publish_history(runtime)
+
+
+def _publish_history(runtime: SandboxRuntime) -> None:
+    try:
+        runtime.publish_history()
+    except Exception as exc:  # reported, as a failed tick is: the sandbox keeps serving
+        runtime.history_days = 0
+        runtime.tick_error = f"history: {type(exc).__name__}: {exc}"
+        traceback.print_exc(file=sys.stderr)
 
 
 def _before_deploy(scenario: Scenario) -> Scenario:

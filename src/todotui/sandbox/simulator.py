@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from todotui.config import StackNames
 from todotui.sandbox.alarms import AlarmEvaluator, MetricRecord
+from todotui.sandbox.history import LongHistory, kept
 from todotui.sandbox.model import (
     ROUTES,
     StackState,
@@ -254,6 +255,20 @@ def prune_moto_metrics(account_id: str, region: str, before: datetime) -> int:
     return stale
 
 
+def sort_moto_metrics(account_id: str, region: str) -> None:
+    """Put moto's datapoints back in time order (datapoints published after newer ones),
+    which `prune_moto_metrics` relies on; one slice assignment, atomic for the server's threads."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    data = cloudwatch_backends[account_id][region].metric_data
+    data[:] = sorted(data, key=lambda d: _utc(d.timestamp))
+
+
+def kept_series(datum: Datum) -> bool:
+    """A series the long history holds (function, table and API; not the alias's or versions')."""
+    return kept(datum.namespace, datum.metric, datum.dimensions)
+
+
 def moto_datapoint_count(account_id: str, region: str) -> int:
     """How many datapoints moto holds (for tests and benchmarks of the pruning)."""
     from moto.cloudwatch.models import cloudwatch_backends
@@ -297,7 +312,10 @@ class Simulator:
         self.period = float(period)
         self.scenario: Scenario = scenario_named(scenario)
         self.now: datetime = align_down(_utc(start or datetime.now(UTC)), self.period)
+        self.started_at = self.now
+        """Where simulated time started (the backfill and the ticks come after it)."""
         self.retention = retention_for(self.period)
+        self._seed = seed
         self._rng = random.Random(seed)
         self._text_rng = random.Random(f"{seed}/logs")
         self._trace_rng = random.Random(f"{seed}/traces")
@@ -321,6 +339,8 @@ class Simulator:
             primary_version=stack.stable_version,
         )
         self._streams: dict[str, datetime] = {}
+        self.history = LongHistory(stack.account_id or ACCOUNT_FALLBACK, region, start=self.now)
+        """Hourly datapoints for the days before the start, and each hour since, rolled up."""
         self.problems: list[str] = []
         """What went wrong reading or writing during the last tick (AWS's words)."""
         self.usage_listeners: list[Callable[[TickOutcome, StackState], None]] = []
@@ -363,6 +383,65 @@ class Simulator:
                 self.last_outcome = outcome
                 return self._summary(outcome, state, len(data), transitions)
             return {}
+
+    def publish_history(self, days: int) -> int:
+        """Hourly datapoints for the `days` before the start (steady traffic with its daily
+        shape, from the same model), in one step, and the hours between them and the start:
+        at the simulator's period where it still keeps datapoints that old (published, as a
+        tick would; at sub-minute periods, where that costs seconds, not), else counted into
+        their hour to be rolled up once it is outside the cockpit's window. Answers how many
+        datapoints. Its own random stream: the ticks draw what they would have without it."""
+        with self._lock:
+            state = self.read_state()
+            steady = scenario_named("steady").traffic
+            rng = random.Random(f"{self._seed}/history")
+            items: list[tuple[str, str, tuple[tuple[str, str], ...], datetime, Stat, str]] = []
+            previous = 0.0
+            for at in self.history.start_hours(days):
+                outcome = simulate(
+                    state, steady, at=at, period=3600.0, rng=rng, previous_concurrency=previous
+                )
+                previous = outcome.function.on_demand_concurrency
+                items += [
+                    (d.namespace, d.metric, d.dimensions, at, d.stat, d.unit)
+                    for d in metric_data(outcome, self.names)
+                ]
+            count = self.history.add(items)
+            # The hours from the history's end to the start: none of them is stamped inside the
+            # cockpit's window as one big point; those the retention keeps are fine datapoints.
+            fine_from = max(self.history.floor, self.started_at - self.retention)
+            if self.period < 60:  # an hour of 5 s datapoints costs seconds: rolled up instead
+                fine_from = self.started_at
+            at, step = self.history.floor, timedelta(minutes=1)
+            while at < fine_from:
+                span = min(step, fine_from - at)
+                outcome = simulate(
+                    state,
+                    steady,
+                    at=at,
+                    period=span.total_seconds(),
+                    rng=rng,
+                    previous_concurrency=previous,
+                )
+                previous = outcome.function.on_demand_concurrency
+                for d in metric_data(outcome, self.names):
+                    self.history.note(d.namespace, d.metric, d.dimensions, at, d.stat, d.unit)
+                at += span
+            fine: list[tuple[Datum, datetime]] = []
+            at, step = fine_from, timedelta(seconds=self.period)
+            while at < self.started_at:
+                outcome = simulate(
+                    state, steady, at=at, period=self.period, rng=rng, previous_concurrency=previous
+                )
+                previous = outcome.function.on_demand_concurrency
+                fine += [(d, at) for d in metric_data(outcome, self.names) if kept_series(d)]
+                at += step
+            self._publish_many(fine)
+            try:  # older than what the ticks since the start published: keep moto's order
+                sort_moto_metrics(self.stack.account_id or ACCOUNT_FALLBACK, self.region)
+            except (ImportError, KeyError) as exc:
+                self.problems.append(f"sort: {exc!r}")
+            return count + len(fine)
 
     def _simulate(self, state: StackState, at: datetime) -> TickOutcome:
         """One period of the model, advancing what carries from one period to the next."""
@@ -524,6 +603,9 @@ class Simulator:
         for datum, at in data:
             by_namespace.setdefault(datum.namespace, []).append(datum.to_api(at, high_resolution))
             self._record.add(datum.namespace, datum.metric, dict(datum.dimensions), at, datum.stat)
+            self.history.note(
+                datum.namespace, datum.metric, datum.dimensions, at, datum.stat, datum.unit
+            )
         cloudwatch = self._clients.get("cloudwatch")
         for namespace, items in by_namespace.items():
             for start in range(0, len(items), MAX_DATA_PER_CALL):
@@ -537,10 +619,12 @@ class Simulator:
     def _prune(self) -> None:
         before = self.now - self.retention
         self._record.prune(before)
+        fine_before = self.history.fine_before(self.now, self.retention)
         try:
-            prune_moto_metrics(self.stack.account_id or ACCOUNT_FALLBACK, self.region, before)
+            prune_moto_metrics(self.stack.account_id or ACCOUNT_FALLBACK, self.region, fine_before)
         except (ImportError, KeyError) as exc:  # a remote endpoint: nothing of ours to prune
             self.problems.append(f"prune: {exc!r}")
+        self.history.roll_up(self.now, fine_before)  # after the prune: never counted twice
         logs = self._clients.get("logs")
         for stream, started in list(self._streams.items()):
             if started < before - timedelta(seconds=self.period * LOG_STREAM_TICKS):

@@ -334,6 +334,13 @@ class TodoTuiApp(App[None]):
         if not isinstance(self.screen, ReviewScreen):
             self.push_screen(ReviewScreen(self.core))
 
+    def action_check(self) -> None:
+        """The morning health check over the last 24 h (escape comes back here)."""
+        from todotui.ui.screens.check import CheckScreen
+
+        if not isinstance(self.screen, CheckScreen):
+            self.push_screen(CheckScreen(self.core))
+
     @on(ActionDialog.Finished)
     def _action_finished(self, event: ActionDialog.Finished) -> None:
         self.core.report(event.plan, event.outcome)

@@ -66,6 +66,13 @@ COCKPIT_KEYS: tuple[CockpitKey, ...] = (
         "Weekly review: cost, CloudTrail events, slow requests, sign-in failures",
         "W",
     ),
+    CockpitKey(
+        "c",
+        "check",
+        "Check",
+        "Morning health check: 24 h vs thresholds, a day and a week earlier (one call)",
+        "c",
+    ),
     CockpitKey("question_mark", "help", "Help", "Show keys and what the pane states mean", "?"),
     CockpitKey("q", "quit", "Quit", "Quit todotui", "q"),
 )

@@ -1,0 +1,166 @@
+"""The morning health check, one key (c) from the dashboard: the same check as `todotui check`.
+
+It loads in a worker (one GetMetricData call, DescribeAlarms, DescribeTable), so the cockpit
+keeps polling behind it; each line is coloured by its status; r runs it again, escape closes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Label, LoadingIndicator
+
+from todotui.reports.check import CheckReport, Status, Verdict
+from todotui.ui.text.check import change, figure
+
+if TYPE_CHECKING:
+    from todotui.core.cockpit import Cockpit
+
+_STATUS_VARIABLE = {Status.OK: "success", Status.BREACHED: "error", Status.NO_DATA: "warning"}
+_VERDICT_VARIABLE = {
+    Verdict.HEALTHY: "success",
+    Verdict.DEGRADED: "error",
+    Verdict.UNKNOWN: "warning",
+}
+
+
+class CheckScreen(ModalScreen[None]):
+    """The check's figures against their thresholds, a day and a week earlier, and the alarms."""
+
+    BINDINGS = [
+        Binding("escape,c,q", "dismiss", "Close"),
+        Binding("r", "run_again", "Run again"),
+    ]
+
+    DEFAULT_CSS = """
+    CheckScreen {
+        align: center middle;
+        background: $background 60%;
+        #check {
+            width: 124;
+            max-width: 98%;
+            height: auto;
+            max-height: 95%;
+            border: round $accent;
+            border-title-color: $accent;
+            padding: 0 1;
+            background: $surface;
+        }
+        #check-figures { height: auto; }
+        #check-notes { color: $text-muted; }
+        #check-alarms { height: auto; margin-top: 1; }
+        #check-loading { height: 3; }
+        #check-summary { margin-top: 1; text-style: bold; width: 100%; }
+        #check-requests { color: $text-muted; }
+    }
+    """
+
+    def __init__(self, core: Cockpit, *, since_seconds: int = 86400) -> None:
+        super().__init__()
+        self.core = core
+        self.since_seconds = since_seconds
+        self.report: CheckReport | None = None
+        """The last check shown (None while the first one loads)."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="check") as box:
+            box.border_title = f"Morning health check · last {self.since_seconds // 3600} h"
+            box.border_subtitle = "r run again · esc close"
+            yield LoadingIndicator(id="check-loading")
+            figures: DataTable[Text] = DataTable(id="check-figures", cursor_type="none")
+            for label, width in (
+                ("figure", 28),
+                ("now", 12),
+                ("threshold", 10),
+                ("status", 22),
+                ("a day earlier", 16),
+                ("a week earlier", 16),
+            ):
+                figures.add_column(label, width=width, key=label)
+            yield figures
+            yield Label("", id="check-notes")
+            alarms: DataTable[Text] = DataTable(id="check-alarms", cursor_type="none")
+            for label, width in (("alarm", 28), ("state", 8), ("why", 74)):
+                alarms.add_column(label, width=width, key=label)
+            yield alarms
+            yield Label("", id="check-requests")
+            yield Label("Checking: one GetMetricData call for every window…", id="check-summary")
+
+    def on_mount(self) -> None:
+        self.run_check()
+
+    def action_run_again(self) -> None:
+        self.run_check()
+
+    @work(exclusive=True, exit_on_error=False, group="check", name="morning check")
+    async def run_check(self) -> None:
+        self.query_one("#check-loading").display = True
+        report = await self.core.check(self.since_seconds)
+        self.show(report)
+
+    def _color(self, status: Status) -> str:
+        return self.app.theme_variables.get(_STATUS_VARIABLE[status], "")
+
+    def show(self, report: CheckReport) -> None:
+        self.report = report
+        self.query_one("#check-loading").display = False
+        figures: DataTable[Text] = self.query_one("#check-figures", DataTable)
+        figures.clear()
+        for line in report.lines:
+            style = self._color(line.status) if line.judged else "dim"
+            status = Text(line.status.value, style=style)
+            if line.status is Status.BREACHED:
+                status.append(f" {line.reason}", style="dim")
+            elif line.status is Status.NO_DATA:
+                status.append("*", style="dim")
+            marked = line.status is not Status.OK
+            figures.add_row(
+                Text(line.name, style=style if line.status is Status.BREACHED else ""),
+                Text(figure(line.value, line.unit), style=style if marked else ""),
+                Text(line.threshold_text or "—", style="dim"),
+                status,
+                change(line.day_before, line.change_day_pct, line.unit),
+                change(line.week_before, line.change_week_pct, line.unit),
+                key=line.key,
+            )
+        notes = [
+            f"* {line.name}: {line.reason}"
+            for line in report.lines
+            if line.status is Status.NO_DATA and line.reason
+        ]
+        if len(notes) > 3 and len({note.split(": ", 1)[1] for note in notes}) == 1:
+            notes = [f"* every figure: {report.lines[0].reason}"]
+        self.query_one("#check-notes", Label).update(Text("\n".join(notes)))
+        alarms: DataTable[Text] = self.query_one("#check-alarms", DataTable)
+        alarms.clear()
+        for alarm in report.alarms:
+            alarms.add_row(
+                Text(alarm.name),
+                Text(alarm.state or "no data", style=self._color(alarm.status)),
+                Text(
+                    alarm.reason if len(alarm.reason) < 74 else alarm.reason[:73] + "…", style="dim"
+                ),
+                key=alarm.name,
+            )
+        requests = ", ".join(f"{op.split('.', 1)[-1]} {n}" for op, n in report.requests.items())
+        window = report.plan.now
+        self.query_one("#check-requests", Label).update(
+            Text(
+                f"{window.start:%Y-%m-%d %H:%M} – {window.end:%Y-%m-%d %H:%M} UTC · "
+                f"{report.requests_total} AWS requests ({requests or 'none'})"
+            )
+        )
+        verdict = report.verdict
+        summary = self.query_one("#check-summary", Label)
+        summary.update(
+            Text(
+                f"{report.summary} (exit {report.exit_code})",
+                style=self.app.theme_variables.get(_VERDICT_VARIABLE[verdict], ""),
+            )
+        )
