@@ -271,7 +271,7 @@ class Player:
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._listeners: list[Callable[[], None]] = []
-        self._identity = recording.identity or Identity(
+        self.identity = recording.identity or Identity(
             account=None,
             arn=None,
             region=recording.region,
@@ -425,7 +425,7 @@ class Player:
         if monitor.watched_versions != frozenset(frame.watched):
             monitor.watch_versions(frame.watched)
         if core.poller.identity is None:
-            core.poller.identity = self._identity  # STS is never asked
+            core.poller.identity = self.identity  # STS is never asked
         refresh = await core.poller.refresh_once()
         self.reads.finish()
         self.index = frame.index + 1
@@ -448,3 +448,52 @@ class Player:
         poller.last = poller.last_good_at = None
         self.index = 0
         self.clock.now = self.start
+
+
+class SeekError(ValueError):
+    """A position the seek prompt cannot read; the message says what it takes."""
+
+
+def parse_seek(text: str, player: Player) -> datetime | int:
+    """Where "go to" goes: "12:30" or "1:02:03" (into the recording), "@05:40:12" (that time
+    of day, UTC, on the recording's day), "#42" (refresh 42, 1-based). Returns the moment,
+    or the refresh number; raises SeekError with what it accepts."""
+    text = text.strip()
+    count = len(player.frames)
+    if text.startswith("#"):
+        try:
+            number = int(text[1:])
+        except ValueError:
+            raise SeekError(f"{text!r}: a refresh is # and a number, 1 to {count}") from None
+        if not 1 <= number <= count:
+            raise SeekError(f"refresh {number}: the recording has refreshes 1 to {count}")
+        return number
+    at_time = text.startswith("@")
+    fields = text.lstrip("@").split(":")
+    try:
+        values = [int(f) for f in fields]
+    except ValueError:
+        values = []
+    if not 2 <= len(values) <= 3 or any(v < 0 for v in values) or any(v > 59 for v in values[1:]):
+        raise SeekError(f"{text!r}: write 12:30 (into the recording), @05:40:12 (UTC) or #42")
+    if at_time:
+        hours, minutes, seconds = [*values, 0][:3]
+        if hours > 23:
+            raise SeekError(f"{text!r}: a time of day is 00:00 to 23:59:59")
+        moment = player.start.replace(hour=hours, minute=minutes, second=seconds, microsecond=0)
+        if moment < player.start.replace(microsecond=0) or moment > player.end:
+            raise SeekError(
+                f"{text!r}: the recording runs from {player.start:%H:%M:%S}"
+                f" to {player.end:%H:%M:%S} UTC"
+            )
+        return max(moment, player.start)
+    if len(values) == 2:
+        offset = values[0] * 60 + values[1]
+    else:
+        offset = values[0] * 3600 + values[1] * 60 + values[2]
+    if offset > player.duration_seconds:
+        raise SeekError(
+            f"{text!r}: the recording lasts {int(player.duration_seconds) // 60}:"
+            f"{int(player.duration_seconds) % 60:02d}"
+        )
+    return player.start + timedelta(seconds=offset)
