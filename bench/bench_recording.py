@@ -72,7 +72,6 @@ async def record(sandbox: Sandbox, path: Path, refreshes: int, work: Path) -> di
         recorder.close()
         return {
             "raw": recorder.writer.raw_bytes,
-            "compressed": path.stat().st_size,
             "first_raw": first_raw,
             "first_compressed": first_compressed,
             "frames": recorder.frames,
@@ -117,6 +116,7 @@ def main() -> int:
                 os.environ[name] = value
             path = work / "hour.rec.gz"
             rec = asyncio.run(record(sandbox, path, refreshes, work))
+            rec["compressed"] = path.stat().st_size
         played = asyncio.run(replay(path, work))
 
     hours = refreshes * TICK_SECONDS / 3600
@@ -129,7 +129,9 @@ def main() -> int:
         f" {cadence.period_seconds} s periods, {cadence.window_seconds // 60} min window,"
         f" resources every {cadence.resource_refresh_seconds:g} s)"
     )
-    print(f"  recorded in {rec['seconds']:.1f} s wall, {rec['requests']} AWS requests to the sandbox")
+    print(
+        f"  recorded in {rec['seconds']:.1f} s wall, {rec['requests']} AWS requests to the sandbox"
+    )
     print(f"  {'':24}{'raw JSON':>14}{'gzip (file)':>14}{'ratio':>8}")
     rows = [
         ("whole recording", rec["raw"], rec["compressed"]),

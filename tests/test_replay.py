@@ -68,7 +68,13 @@ async def record_session(
             clock.tick()
             refresh = await core.poller.refresh_once()
             seen.append(
-                Seen(refresh.finished_at, dict(refresh.panes), alerts_of(core), core.monitor.cost, refresh.ok)
+                Seen(
+                    refresh.finished_at,
+                    dict(refresh.panes),
+                    alerts_of(core),
+                    core.monitor.cost,
+                    refresh.ok,
+                )
             )
         recorder.close()
     return path, seen
@@ -181,3 +187,70 @@ def test_what_is_not_a_recording_is_refused_clearly(tmp_path):
         Recording.load(empty)
     with pytest.raises(RecordingError, match="cannot read it"):
         Recording.load(tmp_path / "missing.rec.gz")
+
+
+# -- the replay bar and its keys, driven by Pilot ----------------------------------------------
+
+
+async def test_the_replay_bar_keys_pause_step_speed_seek_and_refuse_actions(recorded, tmp_path):
+    from support import shows_last_refresh, until
+    from todotui.core.replay import READ_ONLY_MESSAGE
+    from todotui.ui.replay_app import make_replay_app
+    from todotui.ui.widgets import MetricPane
+    from todotui.ui.widgets.replay_bar import ReplayBar, clock_text
+
+    path, seen = recorded
+    recording = Recording.load(path)
+    core = replay_cockpit(recording, data_dir=tmp_path / "replay")
+    await core.__aenter__()
+    player = Player(core, recording)
+    player.paused = True
+    app = make_replay_app(core, player, label="replay session", close_core=True)
+
+    def bar() -> str:
+        return str(app.query_one(ReplayBar).render())
+
+    def on_screen(n: int) -> bool:
+        """The panes drawn are refresh n's (0-based), as the live cockpit drew them."""
+        return player.index == n + 1 and all(
+            pane.snapshot == seen[n].panes[pane.key] for pane in app.query(MetricPane)
+        )
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: player.index == 1 and shows_last_refresh(app), "refresh 1")
+        assert on_screen(0)
+        assert "REPLAY · PAUSED" in bar() and f"refresh 1/{len(seen)}" in bar()
+        await pilot.press("full_stop", "full_stop")
+        await until(pilot, lambda: on_screen(2), "two steps forward")
+        await pilot.press("comma")
+        await until(pilot, lambda: on_screen(1), "a step back")
+        assert f"refresh 2/{len(seen)}" in bar() and "1×" in bar()
+        await pilot.press("plus", "plus")
+        assert player.speed == 5 and "5×" in bar()
+        await pilot.press("minus")
+        assert player.speed == 2 and "2×" in bar()
+        before = core.clock()
+        await pilot.press("right_square_bracket")
+        await until(pilot, lambda: core.clock() == before + (seen[1].at - seen[0].at), "+1 min")
+        assert on_screen(2)  # a minute on: the next refresh (they are a simulated minute apart)
+        await pilot.press("left_square_bracket")
+        await until(pilot, lambda: on_screen(1), "-1 min")
+        await pilot.press("g")
+        await pilot.press(*"#5", "enter")
+        await until(pilot, lambda: on_screen(4), "go to refresh 5")
+        position = clock_text((seen[4].at - seen[0].at).total_seconds())
+        duration = clock_text((seen[-1].at - seen[0].at).total_seconds())
+        assert f"{position} / {duration}" in bar() and f"refresh 5/{len(seen)}" in bar()
+        # acting is refused, in words, and nothing opens
+        await pilot.press("a")
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+        assert any(READ_ONLY_MESSAGE in str(n.message) for n in app._notifications)
+        # play at 60x to the end
+        for _ in range(5):
+            await pilot.press("plus")
+        assert player.speed == 60
+        await pilot.press("space")
+        await until(pilot, lambda: player.ended and on_screen(len(seen) - 1), "the end")
+        assert "REPLAY · END" in bar()
+        assert sum(core.clients.requests.values()) == 0

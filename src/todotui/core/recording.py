@@ -358,7 +358,9 @@ class RecordingReads:
 
     async def alias(self, stack: StackNames) -> Read[AliasRouting]:
         read = await self.inner.alias(stack)
-        self.recorder.keep(self.recorder.coder.simple("alias", "", _read_json(read, flat=True), None))
+        self.recorder.keep(
+            self.recorder.coder.simple("alias", "", _read_json(read, flat=True), None)
+        )
         return read
 
     async def version_info(self, stack: StackNames, version: str) -> Read[VersionInfo]:

@@ -95,9 +95,7 @@ class Recording:
             kind = line.get("t")
             try:
                 if kind == "identity":
-                    identity = Identity(
-                        **{k: line.get(k) for k in Identity.__dataclass_fields__}
-                    )
+                    identity = Identity(**{k: line.get(k) for k in Identity.__dataclass_fields__})
                 elif kind == "target":
                     region, endpoint = line.get("region"), line.get("endpoint_url")
                 elif kind == "refresh":
@@ -291,6 +289,11 @@ class Player:
         return self.recording.end
 
     @property
+    def span(self) -> tuple[datetime, datetime, int]:
+        """(start, end, refreshes): what "go to" is checked against."""
+        return self.start, self.end, len(self.frames)
+
+    @property
     def position_seconds(self) -> float:
         return (self.clock() - self.start).total_seconds()
 
@@ -454,12 +457,13 @@ class SeekError(ValueError):
     """A position the seek prompt cannot read; the message says what it takes."""
 
 
-def parse_seek(text: str, player: Player) -> datetime | int:
+def parse_seek(text: str, start: datetime, end: datetime, refreshes: int) -> datetime | int:
     """Where "go to" goes: "12:30" or "1:02:03" (into the recording), "@05:40:12" (that time
     of day, UTC, on the recording's day), "#42" (refresh 42, 1-based). Returns the moment,
     or the refresh number; raises SeekError with what it accepts."""
     text = text.strip()
-    count = len(player.frames)
+    count = refreshes
+    duration = (end - start).total_seconds()
     if text.startswith("#"):
         try:
             number = int(text[1:])
@@ -480,20 +484,18 @@ def parse_seek(text: str, player: Player) -> datetime | int:
         hours, minutes, seconds = [*values, 0][:3]
         if hours > 23:
             raise SeekError(f"{text!r}: a time of day is 00:00 to 23:59:59")
-        moment = player.start.replace(hour=hours, minute=minutes, second=seconds, microsecond=0)
-        if moment < player.start.replace(microsecond=0) or moment > player.end:
+        moment = start.replace(hour=hours, minute=minutes, second=seconds, microsecond=0)
+        if moment < start.replace(microsecond=0) or moment > end:
             raise SeekError(
-                f"{text!r}: the recording runs from {player.start:%H:%M:%S}"
-                f" to {player.end:%H:%M:%S} UTC"
+                f"{text!r}: the recording runs from {start:%H:%M:%S} to {end:%H:%M:%S} UTC"
             )
-        return max(moment, player.start)
+        return max(moment, start)
     if len(values) == 2:
         offset = values[0] * 60 + values[1]
     else:
         offset = values[0] * 3600 + values[1] * 60 + values[2]
-    if offset > player.duration_seconds:
+    if offset > duration:
         raise SeekError(
-            f"{text!r}: the recording lasts {int(player.duration_seconds) // 60}:"
-            f"{int(player.duration_seconds) % 60:02d}"
+            f"{text!r}: the recording lasts {int(duration) // 60}:{int(duration) % 60:02d}"
         )
-    return player.start + timedelta(seconds=offset)
+    return start + timedelta(seconds=offset)

@@ -189,7 +189,7 @@ def from_seconds(value: int) -> datetime:
 
 
 class Repeats:
-    """"Same as last time" for answers of one kind (and key) equal to the previous one."""
+    """ "Same as last time" for answers of one kind (and key) equal to the previous one."""
 
     def __init__(self) -> None:
         self._last: dict[str, Any] = {}
@@ -285,7 +285,9 @@ def parse_recording(raw: bytes, *, name: str = "recording") -> RecordingLines:
         try:
             lines.append(json.loads(chunk))
         except ValueError:
-            problem = f"line {number} is not whole JSON: the recording is read up to line {number - 1}"
+            problem = (
+                f"line {number} is not whole JSON: the recording is read up to line {number - 1}"
+            )
             break
     if not lines:
         raise RecordingError(f"{name}: not a todotui recording (no header line)")

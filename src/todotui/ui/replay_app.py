@@ -91,7 +91,7 @@ class SeekScreen(ModalScreen[str | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         try:
-            parse_seek(event.value, self.player)
+            parse_seek(event.value, *self.player.span)
         except SeekError as exc:
             self.query_one("#seek-error", Label).update(str(exc))
             return
@@ -105,6 +105,17 @@ REPLAY_BINDINGS: list[BindingType] = [
     Binding("left_square_bracket", "replay_seek(-60)", "-1 min", key_display="[", show=False),
     Binding("right_square_bracket", "replay_seek(60)", "+1 min", key_display="]", show=False),
     Binding("g", "replay_goto", "Go to", key_display="g", show=False),
+    # what would act or poll is refused in a replay: kept off the footer
+    *(
+        Binding(key, action, label, show=False)
+        for key, action, label in (
+            ("r", "refresh_now", "Refresh"),
+            ("w", "cycle_window", "Window"),
+            ("a", "actions", "Actions"),
+            ("u", "undo_last", "Undo"),
+            ("b", "rollout", "Rollout"),
+        )
+    ),
 ]
 
 
@@ -137,7 +148,7 @@ class ReplayApp(TodoTuiApp):
         """Who was watched, said as a replay (the live handler would add "plans only")."""
         message.prevent_default()
         target = describe_target(message.identity, self.demo_label)
-        self.query_one(StatusBar).target = f"{target} · READ-ONLY recording, no AWS calls"
+        self.query_one(StatusBar).target = f"{target} · READ-ONLY recording"
 
     # The poll loop is the player -----------------------------------------------------------
 
@@ -176,7 +187,9 @@ class ReplayApp(TodoTuiApp):
         if player.recording.problem:
             notes.append("truncated recording")
         if player.mismatches or player.divergences:
-            notes.append(f"replay differs from the recording at {len(player.mismatches) or 1} refresh(es)")
+            notes.append(
+                f"replay differs from the recording at {len(player.mismatches) or 1} refresh(es)"
+            )
         return ReplayState(
             position_seconds=player.position_seconds,
             duration_seconds=player.duration_seconds,
@@ -213,7 +226,7 @@ class ReplayApp(TodoTuiApp):
         async def go(answer: str | None) -> None:
             if not answer:
                 return
-            target = parse_seek(answer, self.player)
+            target = parse_seek(answer, *self.player.span)
             if isinstance(target, int):
                 await self.player.seek_to_refresh(target)
             else:
@@ -236,4 +249,3 @@ def make_replay_app(
 ) -> ReplayApp:
     """The cockpit on `player`'s recording; the caller closes the core unless `close_core`."""
     return ReplayApp(core, player, label=label, close_core=close_core)
-
