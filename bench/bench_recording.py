@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -105,6 +106,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=60.0, help="simulated minutes")
     parser.add_argument("--scenario", default="steady")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--keep", type=Path, help="copy the recording here (to replay it)")
     args = parser.parse_args()
     refreshes = max(2, int(args.minutes * 60 / TICK_SECONDS))
     with tempfile.TemporaryDirectory(prefix="bench-recording-") as tmp:
@@ -117,6 +119,8 @@ def main() -> int:
             path = work / "hour.rec.gz"
             rec = asyncio.run(record(sandbox, path, refreshes, work))
             rec["compressed"] = path.stat().st_size
+            if args.keep:
+                shutil.copyfile(path, args.keep)
         played = asyncio.run(replay(path, work))
 
     hours = refreshes * TICK_SECONDS / 3600

@@ -189,3 +189,22 @@ def test_go_to_reads_positions_times_and_refresh_numbers():
     ):
         with pytest.raises(SeekError, match=said):
             parse_seek(bad, start, end, 720)
+
+
+def test_the_cli_refuses_bad_recordings_and_paths_in_one_line(tmp_path, capsys):
+    from todotui.cli import main
+
+    missing = tmp_path / "missing.rec.gz"
+    assert main(["replay", str(missing)]) == 2
+    assert "cannot read it" in capsys.readouterr().err
+    text = tmp_path / "notes.txt"
+    text.write_text("hello\n")
+    assert main(["replay", str(text)]) == 2
+    assert "not a todotui recording" in capsys.readouterr().err
+    assert main(["replay", str(text), "--speed", "100"]) == 2
+    assert "--speed 100: choose 1 to 60" in capsys.readouterr().err
+    # a recording never overwrites a file, and needs a directory that exists
+    assert main(["--demo", "--record", str(text)]) == 2
+    assert "the file exists" in capsys.readouterr().err
+    assert main(["--demo", "--record", str(tmp_path / "no" / "such.rec.gz")]) == 2
+    assert "no directory" in capsys.readouterr().err
