@@ -7,6 +7,7 @@ simulated time; the replay half is the same core code on the recording, with no 
 from __future__ import annotations
 
 import gzip
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +38,7 @@ class Seen:
     alerts: tuple[tuple[str, str, int], ...]
     cost: CostMeter
     ok: bool
+    alias: tuple[Any, ...] = ()
 
 
 def settings_for(sandbox: Any) -> Settings:
@@ -51,7 +53,11 @@ def alerts_of(core: Cockpit) -> tuple[tuple[str, str, int], ...]:
 
 
 async def record_session(
-    sandbox: Any, tmp_path: Path, refreshes: int = 8, spike_at: int = 4
+    sandbox: Any,
+    tmp_path: Path,
+    refreshes: int = 8,
+    spike_at: int = 4,
+    between: Callable[[Cockpit, int], Awaitable[None]] | None = None,
 ) -> tuple[Path, list[Seen]]:
     """`refreshes` refreshes a simulated minute apart, the traffic spiking from `spike_at` on
     (so alarms, breaches and log lines arrive), recorded; returns the file and what was seen."""
@@ -65,15 +71,19 @@ async def record_session(
         for n in range(refreshes):
             if n == spike_at:
                 sandbox.set_scenario("spike")
+            if between is not None:
+                await between(core, n)
             clock.tick()
             refresh = await core.poller.refresh_once()
+            monitor = core.monitor
             seen.append(
                 Seen(
                     refresh.finished_at,
                     dict(refresh.panes),
                     alerts_of(core),
-                    core.monitor.cost,
+                    monitor.cost,
                     refresh.ok,
+                    (monitor.alias, monitor.alias_read_at, monitor.versions),
                 )
             )
         recorder.close()
@@ -114,6 +124,44 @@ async def test_a_recorded_session_replays_the_same_panes_at_the_same_times(recor
         # no AWS call at all: no request counted, no client ever made
         assert sum(core.clients.requests.values()) == 0
         assert not core.clients._clients and not core.clients._mutation_clients
+
+
+async def test_an_alias_read_between_refreshes_is_replayed_where_it_was(aws_env, tmp_path):
+    """After an alias write (10% to the candidate) the rollout driver reads the alias back
+    (`note_alias`) between refreshes, and the next refresh fetches the candidate's series at
+    once; the replay holds that read at the same refresh, so it asks for the same series
+    (an unrecorded one would be a divergence) and builds the same panes."""
+    from todotui.aws.versions import fetch_alias
+
+    lam = aws_env.client("lambda")
+    names, candidate = aws_env.names, aws_env.stack.candidate_version
+
+    async def write_alias(core: Cockpit, n: int) -> None:
+        if n != 2:
+            return
+        lam.update_alias(
+            FunctionName=names.function_name,
+            Name=names.alias,
+            RoutingConfig={"AdditionalVersionWeights": {candidate: 0.1}},
+        )
+        read = await fetch_alias(core.clients, core.settings.stack)
+        assert read.answer is not None
+        core.monitor.note_alias(read.answer)
+
+    path, seen = await record_session(
+        aws_env, tmp_path, refreshes=4, spike_at=99, between=write_alias
+    )
+    recording = Recording.load(path)
+    assert [f.noted_alias is not None for f in recording.frames] == [False, False, True, False]
+    async with replay_cockpit(recording, data_dir=tmp_path / "replay") as core:
+        player = Player(core, recording)
+        for live in seen:
+            await player.step()
+            monitor = core.monitor
+            assert (monitor.alias, monitor.alias_read_at, monitor.versions) == live.alias
+            assert monitor.panes == live.panes
+        assert player.divergences == [] and player.mismatches == set()
+        assert candidate in seen[2].alias[2] and candidate not in seen[1].alias[2]
 
 
 async def test_seek_and_step_land_on_the_right_refresh(recorded, tmp_path):

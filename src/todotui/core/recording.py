@@ -154,6 +154,10 @@ class Frame:
     reads: tuple[RecordedRead, ...]
     panes_digest: str = ""
     """`pane_digest` of the panes the refresh built, to check a replay rebuilds them."""
+    noted_alias: AliasRouting | None = None
+    """The alias as read between refreshes (after an alias write), when it was: the Monitor
+    held this, not what the last refresh read, when this refresh began."""
+    noted_at: datetime | None = None
 
 
 class FrameCoder:
@@ -259,6 +263,8 @@ class FrameCoder:
             requests=dict(line.get("req", {})),
             reads=tuple(self.read(entry) for entry in line["reads"]),
             panes_digest=line.get("panes", ""),
+            noted_alias=AliasRouting(**line["noted"]["alias"]) if "noted" in line else None,
+            noted_at=from_micros(line["noted"]["at"]) if "noted" in line else None,
         )
 
 
@@ -383,6 +389,9 @@ class Recorder:
         self._reads: list[dict[str, Any]] = []
         self._counts_at_start: Counter[str] = Counter()
         self._monitor: Monitor | None = None
+        self._alias_left: tuple[AliasRouting | None, datetime | None] = (None, None)
+        """The alias as the last refresh left it: a different one at the next is a note."""
+        self._noted: dict[str, Any] | None = None
         self._target_written = False
         self.frames = 0
         self.problem: str | None = None
@@ -410,6 +419,12 @@ class Recorder:
     def begin(self, requests: Mapping[str, int]) -> None:
         self._reads = []
         self._counts_at_start = Counter(requests)
+        monitor = self._monitor
+        self._noted = None
+        if monitor is None or monitor.alias is None or monitor.alias_read_at is None:
+            return
+        if (monitor.alias, monitor.alias_read_at) != self._alias_left:
+            self._noted = {"alias": asdict(monitor.alias), "at": micros(monitor.alias_read_at)}
 
     def keep(self, entry: dict[str, Any]) -> None:
         self._reads.append(entry)
@@ -445,8 +460,10 @@ class Recorder:
                     "req": {k: n for k, n in sorted(sent.items()) if n > 0},
                     "panes": pane_digest(refresh.panes),
                     "reads": self._reads,
+                    **({"noted": self._noted} if self._noted else {}),
                 }
             )
+            self._alias_left = (monitor.alias, monitor.alias_read_at)
             self._reads = []
             self.frames += 1
 

@@ -160,7 +160,12 @@ class ReplayReads:
         self.clock.now = self._frame.finished
         self.requests.update(self._frame.requests)
 
-    def _take(self, kind: str, key: str = "") -> RecordedRead:
+    async def _take(self, kind: str, key: str = "") -> RecordedRead:
+        """The next recorded answer of this kind. It lands after every read the refresh
+        started at the same moment has started (as AWS's answers do, over the network):
+        each read suspends once, so what a read computes before asking (the versions the
+        metric fetch covers) is computed from the state before any answer, as it was live."""
+        await asyncio.sleep(0)
         queue = self._queues.get((kind, key))
         if not queue:
             index = self._frame.index if self._frame else "?"
@@ -186,8 +191,10 @@ class ReplayReads:
         end: datetime,
         period_seconds: int,
     ) -> MetricFetch:
-        read = self._take("metrics")
+        read = await self._take("metrics")
         fetch: MetricFetch = read.answer
+        if [spec.id for spec in specs] != list(fetch.results):
+            self.divergences.append("metrics asked for other series than were recorded")
         if (fetch.start, fetch.end) != (start, end):
             self.divergences.append(
                 f"metrics asked for {start:%H:%M:%S}-{end:%H:%M:%S}, recorded"
@@ -196,25 +203,25 @@ class ReplayReads:
         return fetch
 
     async def alarms(self, names: Sequence[str]) -> dict[str, MetricAlarm]:
-        answer: dict[str, MetricAlarm] = self._take("alarms").answer
+        answer: dict[str, MetricAlarm] = (await self._take("alarms")).answer
         return answer
 
     async def log_events(
         self, log_group: str, *, pattern: str, start_ms: int, limit: int
     ) -> list[LogEvent]:
-        events: list[LogEvent] = self._take("logs", pattern).answer
+        events: list[LogEvent] = (await self._take("logs", pattern)).answer
         return events
 
     async def resources(self, stack: StackNames) -> ResourceReads:
-        reads: ResourceReads = self._take("resources").answer
+        reads: ResourceReads = (await self._take("resources")).answer
         return reads
 
     async def alias(self, stack: StackNames) -> Read[AliasRouting]:
-        read: Read[AliasRouting] = self._take("alias").answer
+        read: Read[AliasRouting] = (await self._take("alias")).answer
         return read
 
     async def version_info(self, stack: StackNames, version: str) -> Read[VersionInfo]:
-        read: Read[VersionInfo] = self._take("version", version).answer
+        read: Read[VersionInfo] = (await self._take("version", version)).answer
         return read
 
 
@@ -427,6 +434,9 @@ class Player:
             core.poller.refresh_seconds = frame.refresh_seconds
         if monitor.watched_versions != frozenset(frame.watched):
             monitor.watch_versions(frame.watched)
+        if frame.noted_alias is not None and frame.noted_at is not None:
+            monitor.alias, monitor.alias_error = frame.noted_alias, None
+            monitor.alias_read_at = frame.noted_at  # as `note_alias` left it, live
         if core.poller.identity is None:
             core.poller.identity = self.identity  # STS is never asked
         refresh = await core.poller.refresh_once()
