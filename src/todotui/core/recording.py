@@ -167,6 +167,9 @@ class FrameCoder:
     def __init__(self) -> None:
         self.series = SeriesDelta()
         self.repeats = Repeats()
+        self._decoded: dict[str, Any] = {}
+        """The last answer read of each kind and key: a "same" entry is that object again
+        (nothing the Monitor does with an answer changes it)."""
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -237,7 +240,10 @@ class FrameCoder:
         asked = {k: v for k, v in entry.items() if k not in ("k", "key", "err", "v", "same")}
         if "err" in entry:
             return RecordedRead(kind, key, error=entry["err"], asked=asked)
-        value = self.repeats.decode(f"{kind}:{key}", entry)
+        slot = f"{kind}:{key}"
+        value = self.repeats.decode(slot, entry)
+        if entry.get("same") and slot in self._decoded:
+            return RecordedRead(kind, key, answer=self._decoded[slot], asked=asked)
         if kind == "alarms":
             answer: Any = {name: from_json(alarm) for name, alarm in value.items()}
         elif kind == "logs":
@@ -250,6 +256,7 @@ class FrameCoder:
             answer = _read_from(value, VersionInfo)
         else:
             raise RecordingError(f"a read of an unknown kind {kind!r}")
+        self._decoded[slot] = answer
         return RecordedRead(kind, key, answer=answer, asked=asked)
 
     def frame(self, line: Mapping[str, Any]) -> Frame:
