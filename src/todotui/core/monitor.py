@@ -8,6 +8,9 @@ returned `Refresh` says what failed, and the panes say how old their data is.
 The alias is read (GetAlias) on every refresh alongside the other reads; the versions it
 routes to, and those a rollout watches, have their `ExecutedVersion` series in that same
 GetMetricData call, and each is described once (GetFunctionConfiguration, Qualifier=N).
+
+Every read goes through `self.reads` (`todotui.core.reads`): AWS by default, teed to a file by
+`--record`, answered from the file by `todotui replay`, so a replay builds panes here too.
 """
 
 from __future__ import annotations
