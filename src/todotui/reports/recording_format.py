@@ -18,7 +18,7 @@ import itertools
 import json
 import math
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -315,11 +315,3 @@ def header_line(
         "stack": dict(stack),
         "settings": dict(settings),
     }
-
-
-def lines_of_kind(lines: Iterable[Mapping[str, Any]], kind: str) -> list[Mapping[str, Any]]:
-    return [line for line in lines if line.get("t") == kind]
-
-
-def ints(values: Sequence[Any]) -> list[int]:
-    return [int(v) for v in values]
