@@ -11,7 +11,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from todotui import __version__
@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--refresh", type=float, metavar="SECONDS", help="seconds between metric refreshes"
+    )
+    parser.add_argument(
+        "--record",
+        type=Path,
+        metavar="FILE",
+        help="write every refresh's data to FILE (gzip'd JSON lines) for `todotui replay FILE`",
     )
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -100,6 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scenario.add_argument("name", nargs="?", help="scenario to switch to")
 
+    replay = commands.add_parser(
+        "replay",
+        help="open the cockpit on a recording (no AWS calls, actions disabled)",
+        description="Replay a `--record` recording: pause, step, speed 1x-60x and seek.",
+    )
+    replay.add_argument("file", type=Path, help="the recording (from `todotui --record FILE`)")
+    replay.add_argument(
+        "--speed", type=float, default=1.0, help="start at this speed (1 to 60, default 1)"
+    )
+    replay.add_argument("--paused", action="store_true", help="start paused at the first refresh")
+
     add_rollout_parser(commands)
     add_review_parser(commands)
     add_check_parser(commands)
@@ -120,6 +137,8 @@ def _run(args: argparse.Namespace) -> int:
         from todotui.sandbox.runner import run_sandbox
 
         return run_sandbox(args)
+    if args.command == "replay":
+        return _run_replay(args)
     if args.command == "scenario":
         from todotui.sandbox.controller import scenario_command
 
@@ -155,10 +174,11 @@ def _run(args: argparse.Namespace) -> int:
         )
     if args.scenario is not None and not args.demo:
         raise UsageError("--scenario needs --demo (it picks the sandbox's traffic scenario)")
+    record = _check_record_path(args.record)
     if args.demo:
-        return _run_demo(settings, args.scenario or "steady")
+        return _run_demo(settings, args.scenario or "steady", record)
     _check_endpoint_url(settings.aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
-    return asyncio.run(_run_cockpit(settings))
+    return asyncio.run(_run_cockpit(settings, record))
 
 
 def _check_endpoint_url(url: str | None) -> None:
@@ -176,7 +196,60 @@ def _check_endpoint_url(url: str | None) -> None:
         raise UsageError(f"endpoint {url}: not an http:// or https:// URL{hint}")
 
 
-async def _run_cockpit(settings: Settings) -> int:
+def _check_record_path(path: Path | None) -> Path | None:
+    """A recording goes to a new file in a directory that exists (never over another)."""
+    if path is None:
+        return None
+    if path.exists():
+        raise UsageError(f"--record {path}: the file exists; choose another name (or remove it)")
+    if not path.parent.is_dir():
+        raise UsageError(f"--record {path}: no directory {path.parent}")
+    return path
+
+
+def _run_replay(args: argparse.Namespace) -> int:
+    from todotui.core.replay import SPEEDS, Recording
+    from todotui.reports.recording_format import RecordingError
+
+    if not SPEEDS[0] <= args.speed <= SPEEDS[-1]:
+        raise UsageError(f"--speed {args.speed:g}: choose 1 to 60")
+    try:
+        recording = Recording.load(args.file)
+    except RecordingError as exc:
+        raise UsageError(str(exc)) from None
+    if recording.problem:
+        print(f"todotui: {args.file}: {recording.problem}", file=sys.stderr)
+    return asyncio.run(_replay(recording, args.speed, args.paused))
+
+
+async def _replay(recording: Any, speed: float, paused: bool) -> int:
+    from todotui.core.replay import Player, replay_cockpit
+    from todotui.ui.replay_app import make_replay_app
+
+    async with replay_cockpit(recording) as core:
+        player = Player(core, recording)
+        player.speed, player.paused = speed, paused
+        app = make_replay_app(core, player, label=f"replay {recording.path.name}")
+        await app.run_async()
+        return app.return_code or 0
+
+
+def _recording(core: Any, path: Path | None) -> Any:
+    """Start writing `path` from the core's next refresh (None: no recording)."""
+    if path is None:
+        return None
+    from todotui.core.recording import Recorder
+    from todotui.reports.recording_format import RecordingError
+
+    try:
+        recorder = Recorder(path, core.settings, created=core.clock())
+    except RecordingError as exc:
+        raise UsageError(str(exc)) from None
+    recorder.attach(core.monitor, core.poller.subscribe)
+    return recorder
+
+
+async def _run_cockpit(settings: Settings, record: Path | None = None) -> int:
     """Ask STS who we are before drawing anything (a failure is one clear line), then run
     the cockpit on the same core until the user quits; the core is closed either way."""
     from todotui.aws.errors import AWS_ERRORS, describe_error
@@ -194,12 +267,17 @@ async def _run_cockpit(settings: Settings) -> int:
             raise UsageError(str(exc)) from None
         from todotui.ui.app import make_app
 
-        app = make_app(core)
-        await app.run_async()
+        recorder = _recording(core, record)
+        try:
+            app = make_app(core)
+            await app.run_async()
+        finally:
+            if recorder is not None:
+                recorder.close()
         return app.return_code or 0
 
 
-def _run_demo(settings: Settings, scenario: str) -> int:
+def _run_demo(settings: Settings, scenario: str, record: Path | None = None) -> int:
     """Open the cockpit at once; the sandbox starts behind it and the panes fill when it is up."""
     from todotui.demo import StartingSandbox, check_scenario, demo_settings
 
@@ -207,18 +285,25 @@ def _run_demo(settings: Settings, scenario: str) -> int:
     settings = demo_settings(settings)
     starting = StartingSandbox(scenario, read_only=settings.aws.effective_read_only)
     try:
-        return asyncio.run(_run_demo_cockpit(settings, starting, f"sandbox ({scenario})"))
+        return asyncio.run(_run_demo_cockpit(settings, starting, f"sandbox ({scenario})", record))
     finally:
         starting.stop()
 
 
-async def _run_demo_cockpit(settings: Settings, starting: StartingSandbox, label: str) -> int:
+async def _run_demo_cockpit(
+    settings: Settings, starting: StartingSandbox, label: str, record: Path | None = None
+) -> int:
     from todotui.core.cockpit import Cockpit
     from todotui.ui.app import make_app
 
     async with Cockpit(settings, connect=starting.target) as core:
-        app = make_app(core, demo_label=label)
-        await app.run_async()
+        recorder = _recording(core, record)
+        try:
+            app = make_app(core, demo_label=label)
+            await app.run_async()
+        finally:
+            if recorder is not None:
+                recorder.close()
         return app.return_code or 0
 
 

@@ -75,6 +75,14 @@ class AlertFeed:
     def get(self, key: str) -> Alert | None:
         return self._entries.get(key)
 
+    def clear(self) -> None:
+        """Forget every entry (a replay seeking back starts again); listeners hear of it."""
+        self._entries.clear()
+        self._arrivals.clear()
+        self._changes = 0
+        for listener in list(self._listeners):
+            listener([])
+
 
 _TOPICS = {
     "concurrency": Topic.CONCURRENCY,

@@ -8,12 +8,14 @@ returned `Refresh` says what failed, and the panes say how old their data is.
 The alias is read (GetAlias) on every refresh alongside the other reads; the versions it
 routes to, and those a rollout watches, have their `ExecutedVersion` series in that same
 GetMetricData call, and each is described once (GetFunctionConfiguration, Qualifier=N).
+
+Every read goes through `self.reads` (`todotui.core.reads`): AWS by default, teed to a file by
+`--record`, answered from the file by `todotui replay`, so a replay builds panes here too.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -28,15 +30,11 @@ from todotui.alerts.diagnosis import Evidence, evidence_from
 from todotui.alerts.feed import AlertFeed, BreachDetector, ConnectionWatch
 from todotui.alerts.logs import LogWatch, SignInWatch
 from todotui.alerts.model import Alert, AlertSource, Severity
-from todotui.aws.alarms import fetch_alarms
 from todotui.aws.errors import AWS_ERRORS, describe_error, describe_missing_setup
-from todotui.aws.logs import fetch_log_events
-from todotui.aws.metrics import fetch_metrics
-from todotui.aws.resources import fetch_resources
 from todotui.aws.session import AwsClients
-from todotui.aws.versions import fetch_alias, fetch_version_info
 from todotui.config import Settings
 from todotui.core.clock import utc_now
+from todotui.core.reads import LiveReads, Reads
 from todotui.telemetry.aws_types import MetricAlarm
 from todotui.telemetry.catalogue import (
     MetricSpec,
@@ -156,10 +154,14 @@ class Monitor:
         clients: AwsClients | None = None,
         clock: Callable[[], datetime] = utc_now,
         alerts: AlertFeed | None = None,
+        reads: Reads | None = None,
     ) -> None:
+        """`reads`: where refreshes get their data (default: AWS through `clients`; a
+        recording wraps it, a replay answers instead)."""
         self.settings = settings
         self._owns_clients = clients is None
         self._clients = clients if clients is not None else AwsClients(settings.aws)
+        self.reads: Reads = reads if reads is not None else LiveReads(self._clients)
         self._clock = clock
         self._period = settings.cadence.period_seconds
         self._window = max(settings.cadence.window_seconds, self._period)
@@ -356,10 +358,10 @@ class Monitor:
 
     async def _refresh(self) -> Refresh:
         started = self._clock()
-        requests_before = sum(self._clients.requests.values())
+        requests_before = sum(self.reads.requests.values())
         priced_before = self._priced_requests()
 
-        await self._create_clients()
+        await self.reads.prepare()
         resources_due = self._resources_due is None or started >= self._resources_due
         alias_read = asyncio.ensure_future(self._refresh_alias())
         first_alias = self.alias_read_at is None
@@ -412,7 +414,7 @@ class Monitor:
         new_alerts += self._breaches.check(self.panes, finished)
         updated = tuple(self.feed.extend(new_alerts))
 
-        requests = sum(self._clients.requests.values()) - requests_before
+        requests = sum(self.reads.requests.values()) - requests_before
         self._record_usage(
             finished, requests, metrics_requested, self._priced_requests() - priced_before
         )
@@ -429,12 +431,6 @@ class Monitor:
             alias=self.alias,
             alias_error=self.alias_error,
         )
-
-    async def _create_clients(self) -> None:
-        """Create clients one at a time before the concurrent reads (creation is not re-entrant)."""
-        for service in ("cloudwatch", "logs", "lambda", "dynamodb"):
-            with contextlib.suppress(*AWS_ERRORS):  # the read that needs it says so, in AWS's words
-                await self._clients.client(service)
 
     def snapshot(self, now: datetime | None = None) -> dict[str, PaneSnapshot]:
         """The panes rebuilt from what is held, judged at `now` (no IO): staleness while paused."""
@@ -517,10 +513,8 @@ class Monitor:
             or not set(versions) <= self._versions_covered
         )
         try:
-            cloudwatch = await self._clients.client("cloudwatch")
             try:
-                fetched = await fetch_metrics(
-                    cloudwatch,
+                fetched = await self.reads.metrics(
                     self._specs_for(versions),
                     start=start,
                     end=end,
@@ -530,8 +524,7 @@ class Monitor:
                 if not self._percentiles:
                     raise
                 self._percentiles = False
-                fetched = await fetch_metrics(
-                    cloudwatch,
+                fetched = await self.reads.metrics(
                     self._specs_for(versions),
                     start=start,
                     end=end,
@@ -561,7 +554,7 @@ class Monitor:
         """GetAlias, then GetFunctionConfiguration for each version in `versions` not yet
         described. Returns (failed reads, setup problems such as a missing alias), one line each."""
         stack = self.settings.stack
-        read = await fetch_alias(self._clients, stack)
+        read = await self.reads.alias(stack)
         failed: list[str] = []
         setup: list[str] = []
         if read.answer is not None:
@@ -585,7 +578,7 @@ class Monitor:
             failed.append(self.alias_error)
 
         new = [v for v in self.versions if v not in self._version_info]
-        infos = await asyncio.gather(*(fetch_version_info(self._clients, stack, v) for v in new))
+        infos = await asyncio.gather(*(self.reads.version_info(stack, v) for v in new))
         for version, info in zip(new, infos, strict=True):
             if info.answer is not None:
                 self._version_info[version] = info.answer
@@ -599,8 +592,7 @@ class Monitor:
 
     async def _poll_alarms(self, now: datetime) -> tuple[list[Alert], str | None]:
         try:
-            cloudwatch = await self._clients.client("cloudwatch")
-            found = await fetch_alarms(cloudwatch, self._alarms.names)
+            found = await self.reads.alarms(self._alarms.names)
         except AWS_ERRORS as exc:
             return [], f"DescribeAlarms: {describe_error(exc)}"
         return self._alarms.update(found, now), None
@@ -615,9 +607,7 @@ class Monitor:
 
     async def _poll_watch(self, watch: LogWatch, now: datetime) -> tuple[list[Alert], str | None]:
         try:
-            logs = await self._clients.client("logs")
-            events = await fetch_log_events(
-                logs,
+            events = await self.reads.log_events(
                 watch.log_group,
                 pattern=watch.pattern,
                 start_ms=watch.start_ms(now, self._window),
@@ -629,7 +619,7 @@ class Monitor:
         return watch.take(events), None
 
     async def _refresh_resources(self, now: datetime) -> None:
-        reads = await fetch_resources(self._clients, self.settings.stack)
+        reads = await self.reads.resources(self.settings.stack)
         facts = resource_facts(reads, self.settings.stack, now=now)
         if nothing_read(facts) and self._resources.fetched_at is not None:
             # The endpoint is unreachable: keep the last facts, try again next refresh.
@@ -668,7 +658,7 @@ class Monitor:
         """CloudWatch requests other than GetMetricData (priced per request, not per metric)."""
         return sum(
             n
-            for key, n in self._clients.requests.items()
+            for key, n in self.reads.requests.items()
             if key.startswith("cloudwatch.") and key != "cloudwatch.GetMetricData"
         )
 
