@@ -294,6 +294,12 @@ async def test_the_replay_bar_keys_pause_step_speed_seek_and_refuse_actions(reco
         await pilot.pause()
         assert len(app.screen_stack) == 1
         assert any(READ_ONLY_MESSAGE in str(n.message) for n in app._notifications)
+        # the check and the review ask AWS now: not on a recording, said so, nothing opens
+        for key in ("c", "W"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert len(app.screen_stack) == 1
+        assert sum("asks AWS now" in str(n.message) for n in app._notifications) == 2
         # play at 60x to the end
         for _ in range(5):
             await pilot.press("plus")

@@ -58,6 +58,8 @@ class TodoTuiApp(App[None]):
     TITLE = "todotui"
     BINDINGS = [key.binding() for key in COCKPIT_KEYS]
     COMMANDS = App.COMMANDS | {CockpitCommands, ActionCommands}
+    asks_aws = True
+    """False where the data is not live (a replay): then nothing offers to ask AWS now."""
 
     # `var`, not `reactive`: a reactive on the App repaints the whole screen when it changes
     # (every second for `now`); the widgets bound to these redraw what they show themselves.
@@ -264,7 +266,7 @@ class TodoTuiApp(App[None]):
                 alert,
                 suggestions=suggestions,
                 diagnosis=diagnosis.summary(),
-                investigator=self.investigator,
+                investigator=self.investigator if self.asks_aws else None,
             ),
             then,
         )

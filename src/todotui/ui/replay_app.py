@@ -114,6 +114,8 @@ REPLAY_BINDINGS: list[BindingType] = [
             ("a", "actions", "Actions"),
             ("u", "undo_last", "Undo"),
             ("b", "rollout", "Rollout"),
+            ("c", "check", "Check"),
+            ("W", "review", "Review"),
         )
     ),
 ]
@@ -123,6 +125,8 @@ class ReplayApp(TodoTuiApp):
     """The cockpit drawn from a recording; the poll loop is the player."""
 
     TITLE = "todotui replay"
+    asks_aws = False
+    """Investigations, the check and the review ask AWS now: not offered on a recording."""
     BINDINGS = REPLAY_BINDINGS
 
     def __init__(self, core: Cockpit, player: Player, *, label: str, close_core: bool) -> None:
@@ -242,6 +246,12 @@ class ReplayApp(TodoTuiApp):
 
     def action_rollout(self) -> None:
         self.replay_desk.refuse()
+
+    def action_check(self) -> None:
+        self.notify("replay: the check asks AWS now; run `todotui check` against the account")
+
+    def action_review(self) -> None:
+        self.notify("replay: the review asks AWS now; run `todotui review` against the account")
 
 
 def make_replay_app(
