@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -173,6 +175,18 @@ def main() -> None:
         saved += asyncio.run(shoot_rollouts(sandbox, clock, Path(scratch) / "journal.jsonl"))
     render_pngs(saved)
     actions.main([])
+    # The other screens' scripts, each in a fresh interpreter (each starts its own sandbox).
+    for script in OTHER_SCRIPTS:
+        subprocess.run([sys.executable, str(HERE / script)], check=True)
+
+
+OTHER_SCRIPTS = (
+    "make_check_screenshots.py",
+    "make_review_screenshot.py",
+    "make_investigate_screenshots.py",
+    "make_timeline_screenshots.py",
+    "make_replay_screenshot.py",
+)
 
 
 if __name__ == "__main__":
