@@ -114,7 +114,9 @@ async def open_action(pilot: Pilot, app: TodoTuiApp, action_id: str) -> ActionDi
     await until(pilot, lambda: isinstance(app.screen, ActionMenuScreen), "the action menu")
     menu = app.screen
     assert isinstance(menu, ActionMenuScreen)
-    number = [a.id for a in menu.actions].index(action_id) + 1
+    # The digits count the diagnosis's fixes first (what earlier tests left in the shared
+    # sandbox may give it some), so find the action's own row, not a pre-filled fix.
+    number = [(p.action_id, p.suggestion) for p in menu.picks].index((action_id, None)) + 1
     if number < 10:
         await pilot.press(str(number))
     else:
