@@ -24,6 +24,7 @@ class AlertFeed:
         self._arrivals: dict[str, int] = {}
         """When each entry last changed, as a count, for ordering entries seen at the same time."""
         self._changes = 0
+        self._revision = 0
         self._listeners: list[Callable[[list[Alert]], None]] = []
 
     def subscribe(self, listener: Callable[[list[Alert]], None]) -> None:
@@ -47,12 +48,18 @@ class AlertFeed:
             )
         self._entries[alert.key] = alert
         self._changes += 1
+        self._revision += 1
         self._arrivals[alert.key] = self._changes
         if len(self._entries) > self.limit:
             oldest = min(self._entries.values(), key=self.rank)
             del self._entries[oldest.key]
             del self._arrivals[oldest.key]
         return alert
+
+    @property
+    def revision(self) -> int:
+        """Grows with every change, a clear included: equal revisions, equal contents."""
+        return self._revision
 
     def rank(self, alert: Alert) -> tuple[datetime, int]:
         """Where an entry sorts (higher is newer): by last seen; entries seen at the same
@@ -80,6 +87,7 @@ class AlertFeed:
         self._entries.clear()
         self._arrivals.clear()
         self._changes = 0
+        self._revision += 1
         for listener in list(self._listeners):
             listener([])
 

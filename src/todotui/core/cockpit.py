@@ -75,6 +75,9 @@ class Cockpit:
             self.monitor, self.clock, connect=self._point_clients if connect else None
         )
         self.plans: dict[str, Plan] = {}
+        self._diagnosed: tuple[_Held, tuple[Diagnosis, tuple[Finding, ...]]] | None = None
+        """The last diagnosis and what it was made from: the timeline's recorder and the
+        diagnosis line both ask after each refresh, and nothing held has changed between."""
         """This session's plans by journal record id: what "verify again" needs."""
         self.rollouts = RolloutDriver(
             settings,
@@ -150,15 +153,21 @@ class Cockpit:
         and each cause's fix sized from the evidence; for `alert`, the causes that explain it
         first."""
         monitor = self.monitor
+        rollout = self.rollouts.rollout
+        candidate = rollout.candidate if rollout is not None and rollout.phase.active else None
+        held = (monitor.panes, self.alerts.revision, candidate)
+        cached = self._diagnosed
+        if alert is None and cached is not None and _same_held(cached[0], held):
+            return cached[1]
         evidence = monitor.evidence(self.clock(), panes=monitor.panes or None)
         diagnosis = diagnose(evidence)
         if alert is not None:
             diagnosis = diagnosis.for_alert(alert)
-        rollout = self.rollouts.rollout
-        candidate = rollout.candidate if rollout is not None and rollout.phase.active else None
         found = findings(
             diagnosis, evidence, self.settings.suggestions, rollout_candidate=candidate
         )
+        if alert is None:
+            self._diagnosed = (held, (diagnosis, found))
         return diagnosis, found
 
     # -- the morning check ----------------------------------------------------------------------
@@ -172,3 +181,14 @@ class Cockpit:
     def stale_reason(self) -> str | None:
         """Why the telemetry is too old to act on now, or None when it is fresh."""
         return self.poller.stale_reason(self.clock())
+
+
+_Held = tuple[object, int, str | None]
+"""What a diagnosis is made from: the last refresh's panes, the feed's revision, the
+rollout's candidate."""
+
+
+def _same_held(a: _Held, b: _Held) -> bool:
+    """The same panes object (held by the cache, so its id cannot be reused), the same
+    feed revision and candidate."""
+    return a[0] is b[0] and a[1:] == b[1:]

@@ -62,9 +62,8 @@ from todotui.telemetry.catalogue import (
     APIGATEWAY,
     DYNAMODB,
     LAMBDA,
-    PUBLISHED_UNITS,
     MetricSpec,
-    series_key,
+    metric_spec,
 )
 
 SCHEMA_VERSION = 1
@@ -158,14 +157,6 @@ class CheckPlan:
         return int((self.end - self.start).total_seconds()) // self.period_seconds
 
 
-def _spec(query_id: str, namespace: str, metric: str, dims: Any, stat: str) -> MetricSpec:
-    key = series_key(namespace, metric, (n for n, _ in dims))
-    unit = PUBLISHED_UNITS.get(key)
-    if unit is None:  # the catalogue is the contract with the sandbox: a typo fails here
-        raise ValueError(f"{query_id}: {key} is not a published series")
-    return MetricSpec(query_id, namespace, metric, tuple(dims), stat, unit)
-
-
 def check_specs(stack: StackNames, *, percentiles: bool) -> tuple[MetricSpec, ...]:
     """The series the check reads: the catalogue's, plus what summing over windows needs
     (Duration's Sum and SampleCount make an exact average over any number of buckets)."""
@@ -173,23 +164,27 @@ def check_specs(stack: StackNames, *, percentiles: bool) -> tuple[MetricSpec, ..
     table = (("TableName", stack.table_name),)
     api = (("ApiName", stack.api_name),)
     specs = [
-        _spec("lambda_invocations", LAMBDA, "Invocations", fn, "Sum"),
-        _spec("lambda_errors", LAMBDA, "Errors", fn, "Sum"),
-        _spec("lambda_throttles", LAMBDA, "Throttles", fn, "Sum"),
-        _spec("lambda_duration_sum", LAMBDA, "Duration", fn, "Sum"),
-        _spec("lambda_duration_count", LAMBDA, "Duration", fn, "SampleCount"),
-        _spec("lambda_duration_max", LAMBDA, "Duration", fn, "Maximum"),
-        _spec("api_count", APIGATEWAY, "Count", api, "Sum"),
-        _spec("api_5xx", APIGATEWAY, "5XXError", api, "Sum"),
-        _spec("ddb_read_throttles", DYNAMODB, "ReadThrottleEvents", table, "Sum"),
-        _spec("ddb_write_throttles", DYNAMODB, "WriteThrottleEvents", table, "Sum"),
-        _spec("ddb_consumed_rcu", DYNAMODB, "ConsumedReadCapacityUnits", table, "Sum"),
-        _spec("ddb_consumed_wcu", DYNAMODB, "ConsumedWriteCapacityUnits", table, "Sum"),
-        _spec("ddb_provisioned_rcu", DYNAMODB, "ProvisionedReadCapacityUnits", table, "Average"),
-        _spec("ddb_provisioned_wcu", DYNAMODB, "ProvisionedWriteCapacityUnits", table, "Average"),
+        metric_spec("lambda_invocations", LAMBDA, "Invocations", fn, "Sum"),
+        metric_spec("lambda_errors", LAMBDA, "Errors", fn, "Sum"),
+        metric_spec("lambda_throttles", LAMBDA, "Throttles", fn, "Sum"),
+        metric_spec("lambda_duration_sum", LAMBDA, "Duration", fn, "Sum"),
+        metric_spec("lambda_duration_count", LAMBDA, "Duration", fn, "SampleCount"),
+        metric_spec("lambda_duration_max", LAMBDA, "Duration", fn, "Maximum"),
+        metric_spec("api_count", APIGATEWAY, "Count", api, "Sum"),
+        metric_spec("api_5xx", APIGATEWAY, "5XXError", api, "Sum"),
+        metric_spec("ddb_read_throttles", DYNAMODB, "ReadThrottleEvents", table, "Sum"),
+        metric_spec("ddb_write_throttles", DYNAMODB, "WriteThrottleEvents", table, "Sum"),
+        metric_spec("ddb_consumed_rcu", DYNAMODB, "ConsumedReadCapacityUnits", table, "Sum"),
+        metric_spec("ddb_consumed_wcu", DYNAMODB, "ConsumedWriteCapacityUnits", table, "Sum"),
+        metric_spec(
+            "ddb_provisioned_rcu", DYNAMODB, "ProvisionedReadCapacityUnits", table, "Average"
+        ),
+        metric_spec(
+            "ddb_provisioned_wcu", DYNAMODB, "ProvisionedWriteCapacityUnits", table, "Average"
+        ),
     ]
     if percentiles:
-        specs.append(_spec("lambda_duration_p99", LAMBDA, "Duration", fn, "p99"))
+        specs.append(metric_spec("lambda_duration_p99", LAMBDA, "Duration", fn, "p99"))
     return tuple(specs)
 
 

@@ -151,7 +151,7 @@ def series_of(spec: MetricSpec) -> SeriesKey:
     return series_key(spec.namespace, spec.metric, (n for n, _ in spec.dimensions))
 
 
-def _spec(
+def metric_spec(
     query_id: str, namespace: str, metric: str, dimensions: tuple[tuple[str, str], ...], stat: str
 ) -> MetricSpec:
     """A spec whose unit comes from the published table, so the two cannot drift apart."""
@@ -168,31 +168,35 @@ def catalogue(stack: StackNames, *, percentiles: bool = False) -> tuple[MetricSp
     table = (("TableName", stack.table_name),)
     api = (("ApiName", stack.api_name),)
     specs = [
-        _spec("lambda_invocations", LAMBDA, "Invocations", fn, "Sum"),
-        _spec("lambda_errors", LAMBDA, "Errors", fn, "Sum"),
-        _spec("lambda_throttles", LAMBDA, "Throttles", fn, "Sum"),
-        _spec("lambda_duration_avg", LAMBDA, "Duration", fn, "Average"),
-        _spec("lambda_duration_max", LAMBDA, "Duration", fn, "Maximum"),
-        _spec("lambda_concurrency", LAMBDA, "ConcurrentExecutions", fn, "Maximum"),
-        _spec("ddb_consumed_rcu", DYNAMODB, "ConsumedReadCapacityUnits", table, "Sum"),
-        _spec("ddb_consumed_wcu", DYNAMODB, "ConsumedWriteCapacityUnits", table, "Sum"),
-        _spec("ddb_read_throttles", DYNAMODB, "ReadThrottleEvents", table, "Sum"),
-        _spec("ddb_write_throttles", DYNAMODB, "WriteThrottleEvents", table, "Sum"),
+        metric_spec("lambda_invocations", LAMBDA, "Invocations", fn, "Sum"),
+        metric_spec("lambda_errors", LAMBDA, "Errors", fn, "Sum"),
+        metric_spec("lambda_throttles", LAMBDA, "Throttles", fn, "Sum"),
+        metric_spec("lambda_duration_avg", LAMBDA, "Duration", fn, "Average"),
+        metric_spec("lambda_duration_max", LAMBDA, "Duration", fn, "Maximum"),
+        metric_spec("lambda_concurrency", LAMBDA, "ConcurrentExecutions", fn, "Maximum"),
+        metric_spec("ddb_consumed_rcu", DYNAMODB, "ConsumedReadCapacityUnits", table, "Sum"),
+        metric_spec("ddb_consumed_wcu", DYNAMODB, "ConsumedWriteCapacityUnits", table, "Sum"),
+        metric_spec("ddb_read_throttles", DYNAMODB, "ReadThrottleEvents", table, "Sum"),
+        metric_spec("ddb_write_throttles", DYNAMODB, "WriteThrottleEvents", table, "Sum"),
     ]
     if percentiles:
-        specs.append(_spec("lambda_duration_p99", LAMBDA, "Duration", fn, "p99"))
+        specs.append(metric_spec("lambda_duration_p99", LAMBDA, "Duration", fn, "p99"))
     for op in TABLE_OPERATIONS:
         dims = (*table, ("Operation", op))
         name = op.lower()
-        specs.append(_spec(f"ddb_throttled_{name}", DYNAMODB, "ThrottledRequests", dims, "Sum"))
         specs.append(
-            _spec(f"ddb_latency_{name}", DYNAMODB, "SuccessfulRequestLatency", dims, "Average")
+            metric_spec(f"ddb_throttled_{name}", DYNAMODB, "ThrottledRequests", dims, "Sum")
+        )
+        specs.append(
+            metric_spec(
+                f"ddb_latency_{name}", DYNAMODB, "SuccessfulRequestLatency", dims, "Average"
+            )
         )
     specs += [
-        _spec("api_count", APIGATEWAY, "Count", api, "Sum"),
-        _spec("api_5xx", APIGATEWAY, "5XXError", api, "Sum"),
-        _spec("api_4xx", APIGATEWAY, "4XXError", api, "Sum"),
-        _spec("api_latency", APIGATEWAY, "Latency", api, "Average"),
+        metric_spec("api_count", APIGATEWAY, "Count", api, "Sum"),
+        metric_spec("api_5xx", APIGATEWAY, "5XXError", api, "Sum"),
+        metric_spec("api_4xx", APIGATEWAY, "4XXError", api, "Sum"),
+        metric_spec("api_latency", APIGATEWAY, "Latency", api, "Average"),
     ]
     return tuple(specs)
 
@@ -237,7 +241,7 @@ def version_specs(
     if percentiles:
         asked.append(("duration_p99", "Duration", "p99"))
     return tuple(
-        _spec(version_series_id(version, field), LAMBDA, metric, dims, stat)
+        metric_spec(version_series_id(version, field), LAMBDA, metric, dims, stat)
         for field, metric, stat in asked
     )
 
