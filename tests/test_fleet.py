@@ -190,13 +190,12 @@ async def test_named_members_with_the_stack_in_one_call(fleet_sandbox):
 async def test_two_get_metric_data_calls_reach_the_server_for_the_whole_fleet(fleet_sandbox):
     port = urlsplit(fleet_sandbox.endpoint).port
     settings = fleet_settings(tag="fleet=sandbox")  # 100 functions, 21 tables, the stack's API
-    async with FaultProxy(port) as proxy:
-        async with clients_for(proxy.url, fleet_sandbox.region) as clients:
-            watch = FleetWatch(settings, clients, SimClock(fleet_sandbox))
-            await watch.discover()
-            before = proxy.sent("GetMetricData")
-            result = await watch.refresh()
-            again = await watch.refresh()
+    async with FaultProxy(port) as proxy, clients_for(proxy.url, fleet_sandbox.region) as clients:
+        watch = FleetWatch(settings, clients, SimClock(fleet_sandbox))
+        await watch.discover()
+        before = proxy.sent("GetMetricData")
+        result = await watch.refresh()
+        again = await watch.refresh()
     assert len(watch.members) == 123
     assert proxy.sent("GetMetricData") - before == 4  # two a refresh, two refreshes
     assert result.calls == again.calls == 2 and result.metrics == 123 * 6 - 3
