@@ -276,8 +276,13 @@ def _check(
     severity = (value / limit) if value is not None and limit else 0.0
     if health is Health.CRIT and limit == 0:
         severity = value or 0.0
-    shown = "" if value is None else f"{name} {value:.4g}{unit} ≥ {limit:g}{unit}"
+    shown = "" if value is None else f"{name} {_figure(value)}{unit} ≥ {limit:g}{unit}"
     return health, severity, shown, spark_field
+
+
+def _figure(value: float) -> str:
+    """12.3, 1.54, 10,158: three significant digits, whole numbers from 100 up."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def _mean(values: dict[datetime, float], times: list[datetime]) -> float | None:

@@ -193,7 +193,9 @@ class MemberScreen(Screen[None]):
     ]
     DEFAULT_CSS = """
     MemberScreen #member-title { height: 2; padding: 0 1; }
-    MemberScreen #member-panes { grid-size: 3 2; height: 1fr; }
+    MemberScreen #member-panes {
+        grid-size: 6 2; grid-columns: 1fr; grid-rows: 1fr 1fr; grid-gutter: 0 1; height: 1fr;
+    }
     """
 
     def __init__(self, core: Cockpit, member: Member) -> None:
