@@ -259,3 +259,28 @@ async def test_the_fleet_view_ranks_and_enter_opens_the_worst_member(fleet_sandb
         await until(pilot, lambda: app.screen is fleet, "back to the fleet")
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, FleetScreen), "the dashboard")
+
+
+def test_the_sandbox_answers_fleet_queries_as_moto_does(fleet_sandbox):
+    """The sandbox's one-pass GetMetricData (sandbox/fast_metrics.py) against moto's own: the
+    same queries with a metric math expression added take moto's path; values must agree."""
+    cloudwatch = fleet_sandbox.client("cloudwatch")
+    end = datetime.fromisoformat(fleet_sandbox.status()["sim_time"])
+    members = [Member("function", f"fleet-fn-{i:03d}", "PROD") for i in (0, 7, 23, 42)]
+    members.append(Member("table", "fleet-table-03"))
+    queries = [spec.query(60) for spec in fleet_specs(members)]
+    window = {"StartTime": end - timedelta(minutes=10), "EndTime": end}
+
+    def answer(extra):
+        results = cloudwatch.get_metric_data(MetricDataQueries=queries + extra, **window)
+        return {
+            r["Id"]: (r["Timestamps"], r["Values"])
+            for r in results["MetricDataResults"]
+            if r["Id"].startswith("m")
+        }
+
+    fast = answer([])
+    moto = answer([{"Id": "e1", "Expression": "m0_inv * 2", "ReturnData": False}])
+    assert set(fast) == set(moto) == {q["Id"] for q in queries}
+    assert fast == moto
+    assert all(len(points[1]) == 6 for points in fast.values())  # six simulated minutes
