@@ -186,6 +186,7 @@ OTHER_SCRIPTS = (
     "make_investigate_screenshots.py",
     "make_timeline_screenshots.py",
     "make_replay_screenshot.py",
+    "make_fleet_screenshot.py",
 )
 
 

@@ -92,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="periods of history to simulate at start (default: 60, or 0 with --manual)",
     )
     sandbox.add_argument(
+        "--fleet",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also provision N fleet functions (PROD alias) and some tables, tagged fleet=sandbox,"
+        " with traffic and a few incidents, for the fleet view (F)",
+    )
+    sandbox.add_argument(
         "--history-days",
         type=int,
         default=None,

@@ -7,6 +7,7 @@ works for any Lambda + API Gateway + DynamoDB + Cognito stack.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from argparse import Namespace
 from pathlib import Path
@@ -243,6 +244,96 @@ class AwsTarget(_Section):
         )
 
 
+_FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ALIAS_NAME = re.compile(r"^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$")
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+_API_NAME = re.compile(r"^[^\x00-\x1f]{1,1024}$")
+_TAG = re.compile(r"^(?P<key>[^=]{1,128})=(?P<value>[^=]{0,256})$")
+
+FLEET_QUERY_BUDGET = 1000
+"""Two GetMetricData calls of 500 queries: every series of the fleet, each refresh."""
+FLEET_QUERIES = {"function": 6, "table": 6, "api": 3}
+"""Queries per member kind (see `todotui.telemetry.fleet`: the figures the ranking needs)."""
+
+
+class Fleet(_Section):
+    """Many functions, tables and APIs watched side by side (the `F` view): named here, or
+    discovered by a tag. Every series of the whole fleet comes from at most two GetMetricData
+    calls per refresh, so the fleet is capped at what 1,000 queries hold."""
+
+    functions: tuple[str, ...] = ()
+    """Lambda functions as "name" or "name:alias" (the alias `enter` opens; default below)."""
+    tables: tuple[str, ...] = ()
+    """DynamoDB tables by name."""
+    apis: tuple[str, ...] = ()
+    """REST APIs by name (CloudWatch's ApiName). Never discovered by tag: the tagging API
+    lists stages, not the ApiName dimension."""
+    tag: str | None = None
+    """"key=value": every Lambda function and DynamoDB table carrying this tag is a member too
+    (Resource Groups Tagging API GetResources, once at start and on `d` in the fleet view)."""
+    default_alias: str = "PROD"
+    """The alias of a function named without one, or discovered by the tag."""
+    include_stack: bool = True
+    """The configured stack's function, tables and API are members too."""
+    refresh_seconds: float = Field(30.0, ge=5, le=3600)
+    """Seconds between fleet refreshes while the fleet view is open."""
+    window_periods: int = Field(15, ge=3, le=120)
+    """Periods fetched per refresh (the sparkline); health is judged on the last three."""
+
+    @model_validator(mode="after")
+    def _valid_names(self) -> Fleet:
+        problems: list[str] = []
+        for entry in self.functions:
+            name, _, alias = entry.partition(":")
+            if not _FUNCTION_NAME.fullmatch(name):
+                problems.append(
+                    f"functions: {entry!r}: a function name is 1-64 letters, digits, - or _"
+                )
+            if ":" in entry and not _ALIAS_NAME.fullmatch(alias):
+                problems.append(
+                    f"functions: {entry!r}: an alias is 1-128 letters, digits, - or _ "
+                    "(not only digits: that is a version)"
+                )
+        for table in self.tables:
+            if not _TABLE_NAME.fullmatch(table):
+                problems.append(
+                    f"tables: {table!r}: a table name is 3-255 letters, digits, _, - or ."
+                )
+        for api in self.apis:
+            if not _API_NAME.fullmatch(api):
+                problems.append(f"apis: {api!r}: 1-1024 characters, no control characters")
+        if self.tag is not None and not _TAG.fullmatch(self.tag):
+            problems.append(f"tag: {self.tag!r}: write it as key=value (a key of 1-128 characters)")
+        if not _ALIAS_NAME.fullmatch(self.default_alias):
+            problems.append(f"default_alias: {self.default_alias!r}: not an alias name")
+        for kind, names in (("functions", self.functions), ("tables", self.tables)):
+            seen = [n.partition(":")[0] for n in names]
+            twice = sorted({n for n in seen if seen.count(n) > 1})
+            if twice:
+                problems.append(f"{kind}: named twice: {', '.join(twice)}")
+        queries = (
+            len(self.functions) * FLEET_QUERIES["function"]
+            + len(self.tables) * FLEET_QUERIES["table"]
+            + len(self.apis) * FLEET_QUERIES["api"]
+        )
+        if queries > FLEET_QUERY_BUDGET:
+            problems.append(
+                f"{queries} GetMetricData queries a refresh; two calls hold {FLEET_QUERY_BUDGET} "
+                f"(6 a function, 6 a table, 3 an API): name fewer members"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def tag_filter(self) -> tuple[str, str] | None:
+        """The tag as (key, value), or None."""
+        if self.tag is None:
+            return None
+        key, _, value = self.tag.partition("=")
+        return key, value
+
+
 class Settings(_Section):
     """Everything the app needs to know, resolved from defaults, the file and flags."""
 
@@ -254,6 +345,7 @@ class Settings(_Section):
     rollouts: Rollouts = Rollouts()
     suggestions: Suggestions = Suggestions()
     review: Review = Review()
+    fleet: Fleet = Fleet()
     aws: AwsTarget = AwsTarget()
 
     def with_overrides(self, **sections: dict[str, Any]) -> Settings:

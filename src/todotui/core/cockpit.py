@@ -24,12 +24,14 @@ from todotui.aws.session import AwsClients, StaticCredentials
 from todotui.config import AwsTarget, Settings
 from todotui.core.check import run_check
 from todotui.core.clock import Clock, SystemClock
+from todotui.core.fleet import FleetWatch, member_settings
 from todotui.core.monitor import Monitor
 from todotui.core.poller import Poller, PollEvent, Refreshed
 from todotui.core.rollouts import RolloutDriver
 from todotui.core.timeline import IncidentRecorder
 from todotui.reports.check import CheckReport
 from todotui.rollout.store import RolloutStore
+from todotui.telemetry.fleet import Member
 
 Connect = Callable[[], Awaitable[tuple[AwsTarget, StaticCredentials | None]]]
 """Finds out where to send calls once it is known (the demo: when its sandbox is up)."""
@@ -104,6 +106,8 @@ class Cockpit:
             export_dir=self.export_dir,
         )
         """This session's incident timeline; `timeline.export()` writes the post-mortem draft."""
+        self.fleet = FleetWatch(settings, self.clients, self.clock)
+        """The fleet's members and last ranked refresh (the `F` view refreshes it)."""
 
     # -- lifetime -----------------------------------------------------------------------------
 
@@ -132,6 +136,16 @@ class Cockpit:
         assert self._connect is not None
         target, credentials = await self._connect()
         self.clients.point_at(target, credentials)
+
+    def member_monitor(self, member: Member) -> Monitor:
+        """A Monitor of one fleet member on the core's clients (its own alert store: the
+        member's view is read-only, and its alerts stay out of the cockpit's feed)."""
+        return Monitor(
+            member_settings(self.settings, member),
+            clients=self.clients,
+            clock=self.clock,
+            alerts=AlertFeed(),
+        )
 
     # -- outcomes -----------------------------------------------------------------------------
 

@@ -111,8 +111,11 @@ class Sandbox:
         history_days: int | None = None,
         names: StackNames | None = None,
         region: str = SANDBOX_REGION,
+        fleet: int = 0,
     ) -> None:
+        """`fleet`: N more functions and some tables with traffic (`todotui sandbox --fleet N`)."""
         self.scenario = scenario
+        self.fleet = fleet
         self.period = period
         self.seed = seed
         self.manual = manual
@@ -161,6 +164,8 @@ class Sandbox:
             command += ["--backfill", str(self.backfill)]
         if self.history_days is not None:
             command += ["--history-days", str(self.history_days)]
+        if self.fleet:
+            command += ["--fleet", str(self.fleet)]
         stderr_path = self._workdir / "stderr.log"
         with open(stderr_path, "wb") as stderr:
             self._process = subprocess.Popen(

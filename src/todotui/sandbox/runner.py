@@ -34,6 +34,8 @@ from todotui.sandbox.history import MAX_HISTORY_DAYS
 from todotui.sandbox.scenarios import DEFAULT_CANDIDATE, SCENARIOS, Scenario, scenario_named
 from todotui.telemetry.series import align_down
 
+MAX_FLEET = 500
+"""`--fleet` at most (the fleet view's two calls hold fewer; more is for benchmarks)."""
 DEFAULT_BACKFILL = 60
 """Periods of history simulated at start in auto mode, so charts open full (5 min at 5 s)."""
 MAX_BACKFILL = 5000
@@ -92,6 +94,8 @@ class SandboxRuntime:
         self.history_days = 0
         """Days of hourly history still to publish (auto mode: after the first live tick)."""
         self.history_datapoints = 0
+        self.fleet: Any | None = None
+        """The sandbox fleet's traffic (`--fleet N`), or None."""
 
     @property
     def now(self) -> datetime:
@@ -183,6 +187,7 @@ class SandboxRuntime:
             "stack": self.stack.as_dict(),
             "last_tick": self.last_tick,
             "tick_error": self.tick_error,
+            "fleet": _fleet_status(self.fleet),
             "history": {
                 "pending_days": self.history_days,
                 "hourly_datapoints": self.history_datapoints,
@@ -221,6 +226,9 @@ def _validate(args: argparse.Namespace) -> tuple[Scenario, int]:
         raise UsageError(
             f"--history-days {days}: choose 0 to {MAX_HISTORY_DAYS} (CloudWatch takes two weeks back)"
         )
+    fleet = getattr(args, "fleet", 0) or 0
+    if not 0 <= fleet <= MAX_FLEET:
+        raise UsageError(f"--fleet {fleet}: choose 0 to {MAX_FLEET} functions")
     try:
         require_loopback(args.host)
     except ValueError as exc:
@@ -280,6 +288,7 @@ def _serve(
             period=args.period,
             candidate=scenario.traffic.candidate or DEFAULT_CANDIDATE,
         )
+        fleet = _provision_fleet(args, endpoint, region)
         start = align_down(datetime.now(UTC), args.period) - timedelta(
             seconds=backfill * args.period
         )
@@ -297,6 +306,8 @@ def _serve(
                 seed=args.seed,
                 start=start,
             )
+        if simulator is not None and fleet is not None:
+            simulator.extra_data = fleet.metric_data
         runtime = SandboxRuntime(
             endpoint=endpoint,
             region=region,
@@ -309,6 +320,7 @@ def _serve(
             simulator=simulator,
         )
         runtime.backfill_remaining = backfill
+        runtime.fleet = fleet
         if simulator is not None:
             runtime.history_days = _history_days(args)
             if args.manual:  # tests want it at once; the demo's panes do not need it first
@@ -342,6 +354,28 @@ def _serve(
             ticker.join(timeout=30)
         server.stop()
     return 0
+
+
+def _provision_fleet(args: argparse.Namespace, endpoint: str, region: str) -> Any | None:
+    """`--fleet N`: the fleet's members, its traffic, and moto's GetMetricData made fit for it."""
+    count = getattr(args, "fleet", 0) or 0
+    if not count:
+        return None
+    from todotui.sandbox import fast_metrics
+    from todotui.sandbox.fleet import FleetSpec, FleetTraffic, default_tables, provision_fleet
+
+    fast_metrics.install()
+    spec = FleetSpec(functions=count, tables=default_tables(count))
+    provision_fleet(endpoint, region, spec)
+    return FleetTraffic(spec, seed=args.seed)
+
+
+def _fleet_status(fleet: Any | None) -> dict[str, Any] | None:
+    if fleet is None:
+        return None
+    from todotui.sandbox.fleet import describe
+
+    return describe(fleet.spec)
 
 
 def _history_days(args: argparse.Namespace) -> int:

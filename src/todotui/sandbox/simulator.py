@@ -346,6 +346,8 @@ class Simulator:
         self.usage_listeners: list[Callable[[TickOutcome, StackState], None]] = []
         """Told every simulated period's outcome (Cost Explorer's usage ledger)."""
         self.last_outcome: TickOutcome | None = None
+        self.extra_data: Callable[[datetime, float], list[Datum]] | None = None
+        """More datapoints a period (a sandbox fleet's), published in the same batched calls."""
 
     # -- public --------------------------------------------------------------------------------
 
@@ -371,6 +373,7 @@ class Simulator:
                 at = self.now
                 outcome = self._simulate(state, at)
                 data += [(datum, at) for datum in metric_data(outcome, self.names)]
+                data += [(datum, at) for datum in self._extra(at)]
                 self.now = at + timedelta(seconds=self.period)
             self._publish_many(data)
             transitions: list[Any] = []
@@ -466,7 +469,7 @@ class Simulator:
             at = self.now
             state = self.read_state()
             outcome = self._simulate(state, at)
-            data = metric_data(outcome, self.names)
+            data = metric_data(outcome, self.names) + self._extra(at)
             self._publish(data, at)
             self._write_logs(outcome, state, at)
             self._write_traces(outcome, state, at)
@@ -592,6 +595,9 @@ class Simulator:
         return frozenset(disabled)
 
     # -- writing -------------------------------------------------------------------------------------
+
+    def _extra(self, at: datetime) -> list[Datum]:
+        return self.extra_data(at, self.period) if self.extra_data is not None else []
 
     def _publish(self, data: list[Datum], at: datetime) -> None:
         self._publish_many([(datum, at) for datum in data])

@@ -354,6 +354,13 @@ class TodoTuiApp(App[None]):
         if not isinstance(self.screen, TimelineScreen):
             self.push_screen(TimelineScreen(self.core))
 
+    def action_fleet(self) -> None:
+        """The fleet view (escape comes back here; enter there opens one member's panes)."""
+        from todotui.ui.screens.fleet import FleetScreen
+
+        if not isinstance(self.screen, FleetScreen):
+            self.push_screen(FleetScreen(self.core))
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             # Installed once: opening help again costs no compose of its content.

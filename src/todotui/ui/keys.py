@@ -73,6 +73,13 @@ COCKPIT_KEYS: tuple[CockpitKey, ...] = (
         "Morning health check: 24 h vs thresholds, a day and a week earlier (one call)",
         "c",
     ),
+    CockpitKey(
+        "F",
+        "fleet",
+        "Fleet",
+        "Fleet view: every function, table and API ranked by health; enter opens one",
+        "F",
+    ),
     CockpitKey("question_mark", "help", "Help", "Show keys and what the pane states mean", "?"),
     CockpitKey("q", "quit", "Quit", "Quit todotui", "q"),
 )

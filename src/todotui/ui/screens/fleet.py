@@ -1,0 +1,238 @@
+"""The fleet view (`F`): every member ranked by health, worst first, and one member's panes.
+
+One DataTable row a member (a unicode-block sparkline in a cell: cheap for 100 rows);
+`enter` opens `MemberScreen`, the dashboard's own metric panes for that member from a
+Monitor of its own (read-only: actions stay on the configured stack).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label
+
+from todotui.telemetry.fleet import Member, MemberHealth, sparkline
+from todotui.telemetry.model import Health
+from todotui.ui.widgets import MetricPane
+
+if TYPE_CHECKING:
+    from todotui.core.cockpit import Cockpit
+    from todotui.core.fleet import FleetRefresh
+    from todotui.core.monitor import Monitor
+
+HEALTH_TEXT = {
+    Health.CRIT: ("CRIT", "bold white on red"),
+    Health.WARN: ("WARN", "bold black on yellow"),
+    Health.UNKNOWN: ("? ", "bold"),
+    Health.OK: ("ok", "green"),
+}
+KIND_TEXT = {"function": "λ", "table": "DDB", "api": "API"}
+
+
+def _num(value: float | None, fmt: str = "{:.0f}", unit: str = "") -> str:
+    return "no data" if value is None else fmt.format(value) + unit
+
+
+def figures_text(row: MemberHealth) -> str:
+    """The row's key figures; a missing one says "no data", never 0."""
+    f = row.figures
+    kind = row.member.kind
+    if kind == "function":
+        return (
+            f"{_num(f.get('invocations'))} inv · err {_num(f.get('error_pct'), '{:.1f}', '%')}"
+            f" · thr {_num(f.get('throttles'))} · avg {_num(f.get('duration_avg_ms'), unit=' ms')}"
+            f" · max {_num(f.get('duration_max_ms'), unit=' ms')}"
+        )
+    if kind == "table":
+        return (
+            f"read {_num(f.get('read_per_s'), '{:.1f}', '/s')}"
+            f" ({_num(_pct(f.get('read_ratio')), unit='%')})"
+            f" · write {_num(f.get('write_per_s'), '{:.1f}', '/s')}"
+            f" ({_num(_pct(f.get('write_ratio')), unit='%')}) · thr {_num(f.get('throttles'))}"
+        )
+    return (
+        f"{_num(f.get('requests'))} req · 5XX {_num(f.get('5xx_pct'), '{:.1f}', '%')}"
+        f" · {_num(f.get('latency_ms'), unit=' ms')}"
+    )
+
+
+def _pct(ratio: float | None) -> float | None:
+    return None if ratio is None else 100 * ratio
+
+
+class FleetScreen(Screen[None]):
+    """Every fleet member ranked worst first; refreshed at the fleet's cadence while open."""
+
+    BINDINGS = [
+        Binding("enter", "open_member", "Open", show=True),
+        Binding("r", "refresh_fleet", "Refresh"),
+        Binding("d", "rediscover", "Rediscover"),
+        Binding("escape,F", "back", "Back", key_display="esc"),
+    ]
+    DEFAULT_CSS = """
+    FleetScreen #fleet-summary { height: 2; padding: 0 1; }
+    FleetScreen DataTable { height: 1fr; }
+    """
+
+    def __init__(self, core: Cockpit) -> None:
+        super().__init__()
+        self.core = core
+        self.refreshes = 0
+        """Fleet refreshes drawn (tests wait on it)."""
+
+    def compose(self) -> ComposeResult:
+        yield Label("Fleet: reading every member's series…", id="fleet-summary")
+        table: DataTable[str | Text] = DataTable(id="fleet-table", cursor_type="row")
+        table.add_columns(
+            "Health", "Kind", "Member", "Why", "Key figures (last 3 periods)", "Trend"
+        )
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.core.fleet.last is not None:
+            self._show(self.core.fleet.last)
+        self.refresh_fleet()
+        self.set_interval(self.core.settings.fleet.refresh_seconds, self.refresh_fleet)
+
+    @work(exclusive=True, group="fleet")
+    async def refresh_fleet(self) -> None:
+        self._show(await self.core.fleet.refresh())
+
+    @work(exclusive=True, group="fleet")
+    async def rediscover(self) -> None:
+        await self.core.fleet.discover()
+        self._show(await self.core.fleet.refresh())
+
+    def _show(self, result: FleetRefresh) -> None:
+        table = self.query_one(DataTable)
+        cursor = self.selected_key
+        table.clear()
+        for row in result.rows:
+            label, style = HEALTH_TEXT[row.health]
+            table.add_row(
+                Text(label, style=style),
+                KIND_TEXT[row.member.kind],
+                row.member.label,
+                "; ".join(row.reasons) or "",
+                figures_text(row),
+                Text(sparkline(row.spark), style="red" if row.health is Health.CRIT else ""),
+                key=f"{row.member.kind}:{row.member.name}",
+            )
+        if cursor is not None and cursor in table.rows:
+            table.move_cursor(row=table.get_row_index(cursor))
+        counts = {h: sum(1 for r in result.rows if r.health is h) for h in Health}
+        summary = (
+            f"{len(result.rows)} members · {counts[Health.CRIT]} critical · "
+            f"{counts[Health.WARN]} warn · {counts[Health.UNKNOWN]} no data   "
+            f"refresh: {result.calls} GetMetricData calls, {result.metrics} metrics, "
+            f"≈${result.usd_per_hour:.2f}/h every {self.core.settings.fleet.refresh_seconds:g}s "
+            f"(on top of the dashboard's meter)"
+        )
+        extra = [f"fetch failed: {result.error}"] if result.error else []
+        extra += list(result.notes)
+        self.query_one("#fleet-summary", Label).update(
+            summary + ("\n" + " · ".join(extra) if extra else "")
+        )
+        self.refreshes += 1
+
+    @property
+    def selected_key(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def selected_member(self) -> Member | None:
+        key = self.selected_key
+        for member in self.core.fleet.members:
+            if f"{member.kind}:{member.name}" == key:
+                return member
+        return None
+
+    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_open_member()
+
+    def action_open_member(self) -> None:
+        member = self.selected_member()
+        if member is not None:
+            self.app.push_screen(MemberScreen(self.core, member))
+
+    def action_refresh_fleet(self) -> None:
+        self.refresh_fleet()
+
+    def action_rediscover(self) -> None:
+        self.rediscover()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+#: The dashboard's panes, as on the main screen.
+PANES = (
+    ("concurrency", "Lambda concurrency"),
+    ("errors", "Error rate"),
+    ("latency", "Latency"),
+    ("dynamodb", "DynamoDB throttling"),
+    ("traffic", "Traffic"),
+)
+
+
+class MemberScreen(Screen[None]):
+    """The familiar panes for one member, from a Monitor re-pointed at it (read-only)."""
+
+    BINDINGS = [
+        Binding("r", "refresh_member", "Refresh"),
+        Binding("escape", "back", "Back to the fleet", key_display="esc"),
+    ]
+    DEFAULT_CSS = """
+    MemberScreen #member-title { height: 2; padding: 0 1; }
+    MemberScreen #member-panes {
+        grid-size: 6 2; grid-columns: 1fr; grid-rows: 1fr 1fr; grid-gutter: 0 1; height: 1fr;
+    }
+    """
+
+    def __init__(self, core: Cockpit, member: Member) -> None:
+        super().__init__()
+        self.core = core
+        self.member = member
+        self.monitor: Monitor = core.member_monitor(member)
+        self.refreshes = 0
+
+    def compose(self) -> ComposeResult:
+        stack = self.monitor.settings.stack
+        yield Label(
+            f"{KIND_TEXT[self.member.kind]} {self.member.label} — λ {stack.function_name}:"
+            f"{stack.alias} · DynamoDB {stack.table_name} · API {stack.api_name} "
+            "(read-only view: actions stay on the configured stack)",
+            id="member-title",
+        )
+        with Grid(id="member-panes"):
+            for key, title in PANES:
+                yield MetricPane(key, title)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_member()
+        self.set_interval(self.core.settings.cadence.refresh_seconds, self.refresh_member)
+
+    @work(exclusive=True, group="member")
+    async def refresh_member(self) -> None:
+        refresh = await self.monitor.refresh()
+        for pane in self.query(MetricPane):
+            snapshot = refresh.panes.get(pane.key)
+            if snapshot is not None:
+                pane.snapshot = snapshot
+        self.refreshes += 1
+
+    def action_refresh_member(self) -> None:
+        self.refresh_member()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
