@@ -6,16 +6,24 @@ Runs the real command in a tmux session (as a user would), reads the screen with
 `tmux capture-pane` every 20 ms, and reports when the cockpit first draws (the footer's
 key list is on screen) and when the panes first show data (no pane says "loading").
 The sandbox it starts is stopped by the app on quit; the tmux session is killed by name.
+
+Each stage's time comes from the start-up trace the app and its sandbox child write when
+TODOTUI_STARTUP_TRACE names a file (see src/todotui/startup_trace.py); all times are seconds
+since the launch, on the machine's monotonic clock. The code run is the one on PYTHONPATH
+if set (a worktree), else the installed one.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,20 +37,52 @@ def screen() -> str:
     return result.stdout
 
 
-def one_run(timeout: float) -> tuple[float | None, float | None]:
+STAGES = (
+    ("cli main", "interpreter + CLI module imported"),
+    ("app built", "core + UI imported, app object exists"),
+    ("first frame", "first frame drawn (app's own mark)"),
+    ("sandbox main", "sandbox child: interpreter + CLI up"),
+    ("sandbox imports done", "sandbox child: moto + server modules imported"),
+    ("sandbox server up", "sandbox server listening"),
+    ("stack provisioned", "stack provisioned"),
+    ("sandbox announced", "sandbox endpoint printed"),
+    ("history backfilled", "history backfilled (5 min of periods)"),
+    ("sandbox ready for the core", "cockpit told the sandbox is ready"),
+    ("first refresh done", "first refresh done"),
+    ("hourly history published", "hourly history (9 days) published"),
+)
+
+
+def read_trace(path: Path, start: float) -> dict[str, float]:
+    """The first time each stage was marked, in seconds since `start`."""
+    stages: dict[str, float] = {}
+    if not path.exists():
+        return stages
+    for line in path.read_text(encoding="utf-8").splitlines():
+        at, _pid, stage = line.split(" ", 2)
+        stages.setdefault(stage, float(at) - start)
+    return stages
+
+
+def one_run(timeout: float) -> dict[str, float]:
     todotui = str(Path(sys.executable).with_name("todotui"))
     subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
-    start = time.perf_counter()
+    trace = Path(tempfile.mkdtemp(prefix="todotui-bench-")) / "trace"
+    env = [f"TODOTUI_STARTUP_TRACE={trace}"]
+    if os.environ.get("PYTHONPATH"):  # a tmux server started elsewhere does not pass it on
+        env.append(f"PYTHONPATH={os.environ['PYTHONPATH']}")
+    start = time.monotonic()
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", SESSION, "-x", "160", "-y", "48", f"{todotui} --demo"],
+        ["tmux", "new-session", "-d", "-s", SESSION, "-x", "160", "-y", "48"]
+        + [f"env {' '.join(env)} {todotui} --demo"],
         check=True,
         cwd=ROOT,
     )
     first_frame = first_data = None
     try:
-        while time.perf_counter() - start < timeout:
+        while time.monotonic() - start < timeout:
             text = screen()
-            now = time.perf_counter() - start
+            now = time.monotonic() - start
             if first_frame is None and "Quit" in text and "Refresh" in text:
                 first_frame = now
             if first_frame is not None and "Error rate" in text and "loading" not in text:
@@ -53,7 +93,13 @@ def one_run(timeout: float) -> tuple[float | None, float | None]:
         subprocess.run(["tmux", "send-keys", "-t", SESSION, "q"], capture_output=True)
         time.sleep(2)
         subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
-    return first_frame, first_data
+    stages = read_trace(trace, start)
+    shutil.rmtree(trace.parent, ignore_errors=True)
+    if first_frame is not None:
+        stages["screen: first frame"] = first_frame
+    if first_data is not None:
+        stages["screen: first data"] = first_data
+    return stages
 
 
 def main() -> None:
@@ -63,21 +109,30 @@ def main() -> None:
     args = parser.parse_args()
     if not shutil.which("tmux"):
         sys.exit("tmux is needed (apt-get install -y tmux)")
-    frames, datas = [], []
+    runs: dict[str, list[float]] = defaultdict(list)
     for run in range(args.runs):
-        frame, data = one_run(args.timeout)
+        stages = one_run(args.timeout)
+        for stage, at in stages.items():
+            runs[stage].append(at)
+        frame, data = stages.get("screen: first frame"), stages.get("screen: first data")
         print(
             f"run {run + 1}: first frame {frame if frame is None else f'{frame:.2f} s'}, "
-            f"first data {data if data is None else f'{data:.2f} s'}"
+            f"first data {data if data is None else f'{data:.2f} s'}",
+            flush=True,
         )
-        if frame is not None:
-            frames.append(frame)
-        if data is not None:
-            datas.append(data)
-    if frames:
-        print(f"median first frame: {statistics.median(frames):.2f} s")
-    if datas:
-        print(f"median first data:  {statistics.median(datas):.2f} s")
+    print(f"\nmedian of {args.runs} runs, seconds since launch (load {os.getloadavg()[0]:.2f}):")
+    rows = [(stage, label) for stage, label in STAGES]
+    rows += [("screen: first frame", "on screen: first frame (footer drawn)")]
+    rows += [("screen: first data", "on screen: first data (no pane loading)")]
+    for stage, label in rows:
+        times = runs.get(stage)
+        figure = f"{statistics.median(times):6.2f}" if times else "     -"
+        missing = (
+            f"  ({args.runs - len(times)} runs without it)"
+            if times and len(times) < args.runs
+            else ""
+        )
+        print(f"  {figure}  {label}{missing}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from todotui.config import Settings, resolve_settings, settings_toml
 from todotui.errors import ConfigError, UsageError
 from todotui.headless import add_rollout_parser
 from todotui.locations import config_file
+from todotui.startup_trace import mark
 from todotui.verbs.check import add_check_parser
 from todotui.verbs.review import add_review_parser
 
@@ -285,6 +286,18 @@ async def _run_cockpit(settings: Settings, record: Path | None = None) -> int:
         return app.return_code or 0
 
 
+def _trace_first_refresh(core: Any) -> None:
+    """Mark the first refresh in the start-up trace (see todotui/startup_trace.py)."""
+    from todotui.core.poller import Refreshed
+
+    def listener(event: Any) -> None:
+        if isinstance(event, Refreshed):
+            mark("first refresh done" if event.refresh.ok else "first refresh failed")
+            unsubscribe()
+
+    unsubscribe = core.poller.subscribe(listener)
+
+
 def _run_demo(settings: Settings, scenario: str, record: Path | None = None) -> int:
     """Open the cockpit at once; the sandbox starts behind it and the panes fill when it is up."""
     from todotui.demo import StartingSandbox, check_scenario, demo_settings
@@ -306,8 +319,10 @@ async def _run_demo_cockpit(
 
     async with Cockpit(settings, connect=starting.target) as core:
         recorder = _recording(core, record)
+        _trace_first_refresh(core)
         try:
             app = make_app(core, demo_label=label)
+            mark("app built")
             await app.run_async()
         finally:
             if recorder is not None:
@@ -316,6 +331,7 @@ async def _run_demo_cockpit(
 
 
 def main(argv: list[str] | None = None) -> int:
+    mark("cli main")
     args = build_parser().parse_args(argv)
     try:
         return _run(args)

@@ -13,6 +13,7 @@ import threading
 from todotui.aws.session import StaticCredentials
 from todotui.config import AwsTarget, Settings
 from todotui.errors import UsageError
+from todotui.startup_trace import mark
 from todotui.sandbox import DUMMY_ACCESS_KEY_ID, DUMMY_SECRET_ACCESS_KEY, SANDBOX_REGION
 
 DEMO_PERIOD = 5.0
@@ -71,6 +72,7 @@ class StartingSandbox:
         await asyncio.to_thread(self._thread.join)
         if self._error is not None:
             raise self._error
+        mark("sandbox ready for the core")
         target = AwsTarget(
             endpoint_url=self.sandbox.endpoint, region=self.sandbox.region, read_only=self.read_only
         )

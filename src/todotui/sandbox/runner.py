@@ -31,6 +31,7 @@ from todotui.sandbox import (
     require_loopback,
 )
 from todotui.sandbox.history import MAX_HISTORY_DAYS
+from todotui.startup_trace import mark
 from todotui.sandbox.scenarios import DEFAULT_CANDIDATE, SCENARIOS, Scenario, scenario_named
 from todotui.telemetry.series import align_down
 
@@ -237,6 +238,7 @@ def _validate(args: argparse.Namespace) -> tuple[Scenario, int]:
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
+    mark("sandbox main")
     scenario, backfill = _validate(args)
     settings = resolve_settings(args)
     region = settings.aws.region or SANDBOX_REGION
@@ -266,6 +268,7 @@ def _serve(
     from todotui.sandbox.provision import provision
     from todotui.sandbox.server import SandboxServer, moto_app
 
+    mark("sandbox imports done")
     gaps = GapFiller(moto_app())
     control = ControlApi(gaps)
     try:
@@ -277,6 +280,7 @@ def _serve(
         ) from None
     _watch_parent(stopping)
     server.start()
+    mark("sandbox server up")
     ticker: threading.Thread | None = None
     try:
         endpoint = server.endpoint
@@ -288,6 +292,7 @@ def _serve(
             period=args.period,
             candidate=scenario.traffic.candidate or DEFAULT_CANDIDATE,
         )
+        mark("stack provisioned")
         fleet = _provision_fleet(args, endpoint, region)
         start = align_down(datetime.now(UTC), args.period) - timedelta(
             seconds=backfill * args.period
@@ -336,6 +341,7 @@ def _serve(
             simulator.usage_listeners.append(gaps.costs.record)
         control.attach(runtime)
         _announce(endpoint, region, runtime)
+        mark("sandbox announced")
         if simulator is None:
             print(
                 "sandbox: no traffic simulator in this build; serving the stack without traffic",
@@ -410,6 +416,7 @@ def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
     runtime.backfill_remaining = 0
     if runtime.pending_scenario is not None:
         _start_pending(runtime)
+    mark("history backfilled")
     if runtime.manual:
         return
     while not stopping.is_set():
@@ -420,6 +427,7 @@ def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
         _safe_tick(runtime)
         if runtime.history_days:  # after the first live tick: the demo's first refresh goes first
             _publish_history(runtime)
+            mark("hourly history published")
 
 
 def _publish_history(runtime: SandboxRuntime) -> None:

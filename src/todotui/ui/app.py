@@ -23,6 +23,7 @@ from todotui.core import cadence
 from todotui.core.poller import Connected as CoreConnected
 from todotui.core.poller import IdentityFailed as CoreIdentityFailed
 from todotui.core.poller import PollEvent, Refreshed
+from todotui.startup_trace import mark
 from todotui.telemetry.model import PaneSnapshot
 from todotui.ui.actions import ActionCommands, ActionDesk, ActionDialog
 from todotui.ui.commands import CockpitCommands
@@ -137,6 +138,7 @@ class TodoTuiApp(App[None]):
         self.query_one(AlertFeedView).sync(self.core.alerts)
         self.set_interval(1, self._tick)
         self.poll()
+        self.call_after_refresh(mark, "first frame")
 
     async def on_unmount(self) -> None:
         if self._close_core:
