@@ -73,8 +73,10 @@ def one_run(timeout: float) -> dict[str, float]:
         env.append(f"PYTHONPATH={os.environ['PYTHONPATH']}")
     start = time.monotonic()
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", SESSION, "-x", "160", "-y", "48"]
-        + [f"env {' '.join(env)} {todotui} --demo"],
+        [
+            *("tmux", "new-session", "-d", "-s", SESSION, "-x", "160", "-y", "48"),
+            f"env {' '.join(env)} {todotui} --demo",
+        ],
         check=True,
         cwd=ROOT,
     )

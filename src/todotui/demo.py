@@ -1,6 +1,7 @@
 """`todotui --demo`: the cockpit on a sandbox that this process starts, owns and stops.
 
-The sandbox starts in a thread at once, so its few seconds of provisioning and backfill
+The sandbox starts in a thread at once (this module imports no AWS SDK, so the child is
+launched before the cockpit's own imports), so its few seconds of provisioning and backfill
 overlap Textual's own start; the core waits for it before its first call (nothing is sent
 anywhere before). Its dummy credentials reach the core's own AWS session, not os.environ.
 """
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import TYPE_CHECKING
 
-from todotui.aws.session import StaticCredentials
 from todotui.config import AwsTarget, Settings
 from todotui.errors import UsageError
-from todotui.startup_trace import mark
 from todotui.sandbox import DUMMY_ACCESS_KEY_ID, DUMMY_SECRET_ACCESS_KEY, SANDBOX_REGION
+from todotui.startup_trace import mark
+
+if TYPE_CHECKING:  # aiobotocore is imported after the sandbox child is started, not before
+    from todotui.aws.session import StaticCredentials
 
 DEMO_PERIOD = 5.0
 """Seconds each sandbox tick stands for in the demo: the panes move while you watch."""
@@ -73,6 +77,8 @@ class StartingSandbox:
         if self._error is not None:
             raise self._error
         mark("sandbox ready for the core")
+        from todotui.aws.session import StaticCredentials
+
         target = AwsTarget(
             endpoint_url=self.sandbox.endpoint, region=self.sandbox.region, read_only=self.read_only
         )

@@ -31,8 +31,8 @@ from todotui.sandbox import (
     require_loopback,
 )
 from todotui.sandbox.history import MAX_HISTORY_DAYS
-from todotui.startup_trace import mark
 from todotui.sandbox.scenarios import DEFAULT_CANDIDATE, SCENARIOS, Scenario, scenario_named
+from todotui.startup_trace import mark
 from todotui.telemetry.series import align_down
 
 MAX_FLEET = 500
