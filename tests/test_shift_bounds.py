@@ -44,3 +44,22 @@ def test_the_feed_forgets_the_arrival_order_of_what_it_dropped():
         feed.add(Alert(f"k{n}", AlertSource.BREACH, Severity.WARN, "t", "b", at(n), at(n)))
     assert [a.key for a in feed.entries] == ["k49", "k48", "k47"]
     assert len(feed._arrivals) == 3  # the ranking's bookkeeping is bounded with the entries
+
+
+async def test_routing_changes_keep_at_most_the_cap(tmp_path):
+    from todotui.core.timeline import MAX_ROUTING_CHANGES
+    from todotui.reports.timeline import EventKind
+    from todotui.telemetry.versions import AliasRouting
+
+    clock = ManualClock(T0)
+    core = Cockpit(Settings(), clock=clock, journal=Journal(tmp_path / "j.jsonl"))
+    moves = MAX_ROUTING_CHANGES + 30
+    for n in range(moves + 1):  # the first read is no change: `moves` changes follow
+        clock.now = at(n)
+        core.monitor.alias = AliasRouting("todo-handler", "PROD", str(n + 1))
+        core.monitor.alias_read_at = at(n)
+        core.timeline._note_routing(at(n))
+    routed = [e for e in core.timeline.events() if e.kind is EventKind.DEPLOY]
+    assert len(routed) == MAX_ROUTING_CHANGES
+    assert max(e.at for e in routed) == at(moves)
+    await core.aclose()
