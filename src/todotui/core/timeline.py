@@ -59,6 +59,11 @@ SERIES_KEPT = timedelta(hours=24)
 #: Arrivals kept (alarm changes, breaches, outages): the oldest go first.
 MAX_OCCURRENCES = 2000
 
+#: Cleared causes and alias routing changes kept: a shift sees a handful of each; a cap keeps
+#: a cockpit left open for weeks (a flapping cause, a rollout every hour) flat, oldest first.
+MAX_CLOSED_CAUSES = 500
+MAX_ROUTING_CHANGES = 500
+
 _LEVEL = {"low": 1, "medium": 2, "high": 3}
 
 _ROLLOUT_SEVERITY = {
@@ -218,6 +223,7 @@ class IncidentRecorder:
         infos = {v: info for v in names if (info := self.monitor.version_info(v)) is not None}
         when = self.monitor.alias_read_at or at
         self._routing.append(RoutingChange(min(when, at), before, routing, infos))
+        del self._routing[:-MAX_ROUTING_CHANGES]
 
     def note_diagnosis(self, diagnosis: Diagnosis, at: datetime) -> None:
         """A refresh's diagnosis: causes new to it open, a higher level is a rise, causes it no
@@ -233,6 +239,7 @@ class IncidentRecorder:
                 known.rises.append((at, level, cause.line))
         for name in [n for n in self._open if n not in named]:
             self._closed.append(self._open.pop(name).span(cleared=at))
+        del self._closed[:-MAX_CLOSED_CAUSES]
 
     # -- what is read --------------------------------------------------------------------------
 
