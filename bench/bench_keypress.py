@@ -1,51 +1,129 @@
-"""Key press to screen update, p50 and p99, while the cockpit polls every second.
+"""Key press to screen update, p50 and p99, while the cockpit polls every second, beside a
+bare Textual app of the same shape measured in the same run.
 
-    .venv/bin/python bench/bench_keypress.py [--presses 100]
+    .venv/bin/python bench/bench_keypress.py [--presses 100] [--only help,journal]
 
-Runs the real `todotui --demo` in tmux (160x48), speeds polling up to every second with
-`+`, then, `--presses` times each: toggles pause (`p`: the status bar says PAUSED, then
-LIVE), and opens and closes the help screen (`?`, escape: a modal over the dashboard),
-timing each key from `tmux send-keys` until `tmux capture-pane` shows the change. This measures what
-a user sees, terminal included; capture-pane's own cost (a few ms) is part of the figure,
-so the true latency is a little lower. The tmux session is killed by name at the end.
+Runs the real `todotui --demo --scenario error-burst` in tmux (160x48; the scenario raises
+alerts, so the alert detail has one to open), speeds polling up to every second with `+`,
+then `--presses` times each: toggles pause (`p`: the status bar says PAUSED, then LIVE),
+and opens and closes every screen (help, the action menu, an action dialog, the journal,
+the rollout view, the check, the weekly review, the timeline, the alert detail), timing
+each key from `tmux send-keys` until `tmux capture-pane` shows the change. Then the same
+for `bench/bare_app.py` (`p` flips a label, `?`/escape push and pop a ModalScreen). Each
+row is `--presses` opens and as many closes (or twice that many in-place presses). This
+measures what a user sees, terminal included; capture-pane's own cost (printed) is part
+of every figure. The tmux sessions are killed by name at the end.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
+import os
+import re
+import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSION = "todotui-bench-keys"
-HELP_TITLE = "todotui · help"
+BARE_SESSION = "todotui-bench-bare"
+
+Condition = Callable[[str], bool]
 
 
-def screen() -> str:
-    return subprocess.run(
-        ["tmux", "capture-pane", "-p", "-t", SESSION], capture_output=True, text=True
-    ).stdout
+def shows(text: str) -> Condition:
+    return lambda s: text in s
 
 
-def wait_for(condition, timeout: float = 60.0) -> float:
-    start = time.perf_counter()
-    while time.perf_counter() - start < timeout:
-        if condition(screen()):
-            return time.perf_counter() - start
-    raise TimeoutError("the screen did not change")
+def lacks(text: str) -> Condition:
+    return lambda s: text not in s
 
 
-def press(key: str, condition) -> float:
-    start = time.perf_counter()
-    subprocess.run(["tmux", "send-keys", "-t", SESSION, key], check=True)
-    while True:
-        if condition(screen()):
-            return time.perf_counter() - start
-        if time.perf_counter() - start > 10:
-            raise TimeoutError(f"no screen update after {key!r}")
+@dataclass(frozen=True)
+class Switch:
+    """One screen: the keys that lead to it untimed, the key that opens it, what shows it,
+    and the key that closes it."""
+
+    name: str
+    open_key: str
+    mark: str
+    close_key: str = "Escape"
+    before: tuple[str, ...] = ()
+    before_mark: str = ""
+    pattern: bool = False
+
+    def is_open(self, s: str) -> bool:
+        return bool(re.search(self.mark, s)) if self.pattern else self.mark in s
+
+
+# with alerts in the feed the feed has focus, and a offers the highlighted alert's actions
+MENU = r"█▀ (Runbook actions for this alert|Actions · every runbook remediation)"
+SWITCHES: tuple[Switch, ...] = (
+    Switch("help", "?", "todotui · help"),
+    Switch("action menu", "a", MENU, pattern=True),
+    Switch(
+        "action dialog",
+        "1",
+        r"█▀ (Roll back the alias|Change DynamoDB capacity) ▀",
+        before=("a",),
+        before_mark=MENU,
+        pattern=True,
+    ),
+    Switch("journal", "j", "Action journal · this session"),
+    Switch("rollout view", "b", "ROLLOUT "),
+    Switch("check", "c", "Morning health check · last"),
+    Switch("review", "W", "Weekly review "),
+    Switch("timeline", "t", "Incident timeline ·"),
+    # last: f leaves the feed focused, which changes what a gives
+    Switch("alert detail", "Enter", r"─ \w+ alert ─", before=("f",), pattern=True),
+)
+
+
+class Tmux:
+    def __init__(self, session: str) -> None:
+        self.session = session
+
+    def start(self, command: str) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.session], capture_output=True)
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", self.session, "-x", "160", "-y", "48", command],
+            check=True,
+            cwd=ROOT,
+        )
+
+    def stop(self) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.session, "q"], capture_output=True)
+        time.sleep(1.5)
+        subprocess.run(["tmux", "kill-session", "-t", self.session], capture_output=True)
+
+    def screen(self) -> str:
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.session], capture_output=True, text=True
+        ).stdout
+
+    def send(self, key: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.session, key], check=True)
+
+    def wait_for(self, condition: Condition, timeout: float = 60.0) -> float:
+        start = time.perf_counter()
+        while time.perf_counter() - start < timeout:
+            if condition(self.screen()):
+                return time.perf_counter() - start
+            time.sleep(0.01)
+        raise TimeoutError("the screen did not change")
+
+    def press(self, key: str, condition: Condition, timeout: float = 10.0) -> float:
+        start = time.perf_counter()
+        self.send(key)
+        while True:
+            if condition(self.screen()):
+                return time.perf_counter() - start
+            if time.perf_counter() - start > timeout:
+                raise TimeoutError(f"no screen update after {key!r}")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -53,50 +131,105 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def in_place(tmux: Tmux, presses: int, paused: str, live: str) -> list[float]:
+    times = []
+    for _ in range(presses):
+        times.append(tmux.press("p", shows(paused)))
+        times.append(tmux.press("p", shows(live)))
+        time.sleep(0.05)
+    return times
+
+
+def switch(tmux: Tmux, sw: Switch, presses: int) -> tuple[list[float], list[float]]:
+    opened, closed = [], []
+    for _ in range(presses):
+        for key in sw.before:
+            tmux.send(key)
+        if sw.before_mark:
+            tmux.wait_for(lambda s: bool(re.search(sw.before_mark, s)), timeout=10)
+        opened.append(tmux.press(sw.open_key, sw.is_open))
+        time.sleep(0.05)  # a user reads before closing; lets the screen settle
+        closed.append(tmux.press(sw.close_key, lambda s: not sw.is_open(s)))
+        time.sleep(0.05)
+    return opened, closed
+
+
+def row(name: str, latencies: list[float] | None, bare: list[float] | None) -> str:
+    def cell(values: list[float] | None) -> str:
+        if not values:
+            return f"{'—':>8} {'—':>8}"
+        ms = [x * 1000 for x in values]
+        return f"{percentile(ms, 0.5):8.1f} {percentile(ms, 0.99):8.1f}"
+
+    ratio = ""
+    if latencies and bare:
+        ratio = f"{percentile(latencies, 0.5) / percentile(bare, 0.5):6.2f}×"
+    return f"  {name:26} {cell(latencies)}   {cell(bare)}   {ratio}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=100)
+    parser.add_argument("--only", default="", help="comma-separated screen names (default all)")
     args = parser.parse_args()
+    wanted = {n.strip() for n in args.only.split(",") if n.strip()}
+    switches = [s for s in SWITCHES if not wanted or s.name in wanted]
     todotui = str(Path(sys.executable).with_name("todotui"))
-    subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", SESSION, "-x", "160", "-y", "48", f"{todotui} --demo"],
-        check=True,
-        cwd=ROOT,
-    )
+    results: dict[str, list[float]] = {}
+    app = Tmux(SESSION)
+    # tmux runs the command in its server's environment: name the PYTHONPATH (a worktree's
+    # source) explicitly so the app measured is the one this interpreter would import
+    pythonpath = os.environ.get("PYTHONPATH", "")
+    prefix = f"env PYTHONPATH={shlex.quote(pythonpath)} " if pythonpath else ""
+    app.start(f"{prefix}{todotui} --demo --scenario error-burst")
     try:
-        wait_for(lambda s: "Error rate" in s and "loading" not in s, timeout=120)
+        app.wait_for(lambda s: "Error rate" in s and "loading" not in s, timeout=120)
         for _ in range(2):
-            subprocess.run(["tmux", "send-keys", "-t", SESSION, "+"], check=True)
-        wait_for(lambda s: "every 1 s" in s)
+            app.send("+")
+        app.wait_for(shows("every 1 s"))
         time.sleep(2)
-        pause, modal = [], []
-        for _ in range(args.presses):
-            pause.append(press("p", lambda s: "PAUSED" in s))
-            pause.append(press("p", lambda s: "LIVE" in s))
-            time.sleep(0.05)
-        for _ in range(args.presses):
-            modal.append(press("?", lambda s: HELP_TITLE in s))
-            modal.append(press("Escape", lambda s: HELP_TITLE not in s))
-            time.sleep(0.05)
-        print(f"key presses while polling every 1 s ({args.presses * 2} of each kind):")
-        for name, latencies in (
-            ("pause/resume (status bar)", pause),
-            ("help open/close (modal)", modal),
-        ):
-            ms = [x * 1000 for x in latencies]
-            print(
-                f"  {name:28} p50 {percentile(ms, 0.5):6.1f} ms   p99 {percentile(ms, 0.99):6.1f} ms"
-                f"   max {max(ms):6.1f} ms   mean {statistics.mean(ms):6.1f} ms"
-            )
-        start = time.perf_counter()
+        results["in-place (p pause/resume)"] = in_place(app, args.presses, "PAUSED", "LIVE")
+        for sw in switches:
+            try:
+                opened, closed = switch(app, sw, args.presses)
+            except TimeoutError as exc:
+                print(f"  {sw.name}: {exc}; the screen:\n{app.screen()}", file=sys.stderr)
+                app.send("Escape")
+                app.send("Escape")
+                time.sleep(1)
+                continue
+            results[f"{sw.name} open"] = opened
+            results[f"{sw.name} close"] = closed
+        capture_start = time.perf_counter()
         for _ in range(20):
-            screen()
-        print(f"(one capture-pane costs {(time.perf_counter() - start) / 20 * 1000:.1f} ms)")
+            app.screen()
+        capture_ms = (time.perf_counter() - capture_start) / 20 * 1000
     finally:
-        subprocess.run(["tmux", "send-keys", "-t", SESSION, "q"], capture_output=True)
-        time.sleep(2)
-        subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+        app.stop()
+    bare = Tmux(BARE_SESSION)
+    bare.start(f"{sys.executable} {ROOT / 'bench' / 'bare_app.py'}")
+    try:
+        bare.wait_for(shows("bare LIVE"), timeout=60)
+        time.sleep(1)
+        bare_in_place = in_place(bare, args.presses, "bare PAUSED", "bare LIVE")
+        modal = Switch("bare", "?", "bare · modal")
+        bare_open, bare_close = switch(bare, modal, args.presses)
+    finally:
+        bare.stop()
+    print(
+        f"key presses while polling every 1 s; {args.presses} opens and {args.presses} closes "
+        f"per screen, {args.presses * 2} in-place presses; ms through tmux"
+    )
+    print(f"  {'':26} {'todotui':>17}   {'bare Textual':>17}   p50")
+    print(f"  {'':26} {'p50':>8} {'p99':>8}   {'p50':>8} {'p99':>8}   ratio")
+    for name, latencies in results.items():
+        reference = bare_in_place if name.startswith("in-place") else None
+        if name.endswith(" open"):
+            reference = bare_open
+        elif name.endswith(" close"):
+            reference = bare_close
+        print(row(name, latencies, reference))
+    print(f"(one capture-pane costs {capture_ms:.1f} ms; it is inside every figure)")
 
 
 if __name__ == "__main__":
