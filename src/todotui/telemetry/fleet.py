@@ -19,7 +19,7 @@ from todotui.telemetry.catalogue import (
     DYNAMODB,
     LAMBDA,
     MetricSpec,
-    _spec,
+    metric_spec,
 )
 from todotui.telemetry.health import level, worst
 from todotui.telemetry.model import Health
@@ -136,7 +136,7 @@ def fleet_specs(members: Sequence[Member]) -> tuple[MetricSpec, ...]:
     for i, m in enumerate(members):
         dims = ((_DIMENSION[m.kind], m.name),)
         specs += [
-            _spec(series_id(i, m.kind, f), _NAMESPACE[m.kind], metric, dims, stat)
+            metric_spec(series_id(i, m.kind, f), _NAMESPACE[m.kind], metric, dims, stat)
             for f, metric, stat in FIELDS[m.kind]
         ]
     return tuple(specs)
