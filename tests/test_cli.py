@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from todotui.cli import main
+from todotui.cli import EXIT_USAGE, main
 
 
 @contextmanager
@@ -167,3 +167,17 @@ def test_the_cockpit_against_a_server_that_is_not_aws_is_one_line(
     with _http_server(status, body, "text/html") as endpoint:
         err = _cockpit_error(capsys, ["--region", "eu-west-1", "--endpoint-url", endpoint])
     assert err.startswith("todotui: the endpoint") and expected in err  # the 200 was a traceback
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--fleet", "10"], "--fleet needs --demo"),
+        (["--demo", "--fleet", "-1"], "--fleet -1: choose 0 to 500 functions"),
+        (["--demo", "--fleet", "501"], "--fleet 501: choose 0 to 500 functions"),
+    ],
+)
+def test_a_fleet_the_demo_cannot_run_is_one_line_before_anything_starts(capsys, argv, expected):
+    assert main(argv) == EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("todotui: ") and expected in err and "\n" not in err

@@ -41,6 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="start a local sandbox (no AWS account needed) and open the cockpit on it",
     )
     parser.add_argument("--scenario", help="with --demo: the sandbox scenario to start in")
+    parser.add_argument(
+        "--fleet",
+        type=int,
+        metavar="N",
+        help="with --demo: also run N more functions and some tables, a few of them in trouble,"
+        " for the fleet view (F)",
+    )
     parser.add_argument("--config", type=Path, help=f"settings file (default {config_file()})")
     parser.add_argument("--profile", help="AWS profile from your shared config")
     parser.add_argument("--region", help="AWS region (default: from your profile/environment)")
@@ -183,9 +190,13 @@ def _run(args: argparse.Namespace) -> int:
         )
     if args.scenario is not None and not args.demo:
         raise UsageError("--scenario needs --demo (it picks the sandbox's traffic scenario)")
+    if args.fleet is not None and not args.demo:
+        raise UsageError(
+            "--fleet needs --demo (for an account, name the members or a tag in [fleet])"
+        )
     record = _check_record_path(args.record)
     if args.demo:
-        return _run_demo(settings, args.scenario or "steady", record)
+        return _run_demo(settings, args.scenario or "steady", record, fleet=args.fleet or 0)
     _check_endpoint_url(settings.aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
     return asyncio.run(_run_cockpit(settings, record))
 
@@ -298,13 +309,16 @@ def _trace_first_refresh(core: Any) -> None:
     unsubscribe = core.poller.subscribe(listener)
 
 
-def _run_demo(settings: Settings, scenario: str, record: Path | None = None) -> int:
+def _run_demo(
+    settings: Settings, scenario: str, record: Path | None = None, *, fleet: int = 0
+) -> int:
     """Open the cockpit at once; the sandbox starts behind it and the panes fill when it is up."""
-    from todotui.demo import StartingSandbox, check_scenario, demo_settings
+    from todotui.demo import StartingSandbox, check_fleet, check_scenario, demo_settings
 
     check_scenario(scenario)
-    settings = demo_settings(settings)
-    starting = StartingSandbox(scenario, read_only=settings.aws.effective_read_only)
+    check_fleet(fleet)
+    settings = demo_settings(settings, fleet=fleet)
+    starting = StartingSandbox(scenario, read_only=settings.aws.effective_read_only, fleet=fleet)
     try:
         return asyncio.run(_run_demo_cockpit(settings, starting, f"sandbox ({scenario})", record))
     finally:

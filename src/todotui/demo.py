@@ -12,7 +12,7 @@ import asyncio
 import threading
 from typing import TYPE_CHECKING
 
-from todotui.config import AwsTarget, Settings
+from todotui.config import AwsTarget, Fleet, Settings
 from todotui.errors import UsageError
 from todotui.sandbox import DUMMY_ACCESS_KEY_ID, DUMMY_SECRET_ACCESS_KEY, SANDBOX_REGION
 from todotui.startup_trace import mark
@@ -26,10 +26,17 @@ DEMO_WINDOW = 300
 """The demo opens on 5 minutes: the sandbox's backfill fills it (w cycles to longer ones)."""
 
 
-def demo_settings(settings: Settings) -> Settings:
-    """The sandbox, and nothing from the user's profile, whatever the flags said."""
+DEMO_FLEET_TAG = "fleet=sandbox"
+"""The tag `todotui sandbox --fleet N` puts on its fleet; the demo's fleet view discovers by it."""
+
+
+def demo_settings(settings: Settings, *, fleet: int = 0) -> Settings:
+    """The sandbox, and nothing from the user's profile, whatever the flags said; with a
+    `fleet`, the fleet view watches the sandbox's fleet (by its tag) beside the stack."""
+    update = {"fleet": Fleet(tag=DEMO_FLEET_TAG)} if fleet else {}
     return settings.model_copy(
         update={
+            **update,
             "aws": AwsTarget(region=SANDBOX_REGION, read_only=settings.aws.effective_read_only),
             "cadence": settings.cadence.model_copy(
                 update={
@@ -51,14 +58,24 @@ def check_scenario(name: str) -> None:
         raise UsageError(str(exc)) from None
 
 
+def check_fleet(size: int) -> None:
+    """A `--fleet` the sandbox can run (refused here, before the cockpit opens)."""
+    if size == 0:
+        return  # no import: the demo's start-up stays lean
+    from todotui.sandbox.runner import MAX_FLEET
+
+    if not 0 <= size <= MAX_FLEET:
+        raise UsageError(f"--fleet {size}: choose 0 to {MAX_FLEET} functions")
+
+
 class StartingSandbox:
     """The demo's sandbox: started in a thread at once; stopped when the cockpit exits (the
     child also exits by itself if this process dies)."""
 
-    def __init__(self, scenario: str, *, read_only: bool) -> None:
+    def __init__(self, scenario: str, *, read_only: bool, fleet: int = 0) -> None:
         from todotui.sandbox.controller import Sandbox
 
-        self.sandbox = Sandbox(scenario=scenario, period=DEMO_PERIOD)
+        self.sandbox = Sandbox(scenario=scenario, period=DEMO_PERIOD, fleet=fleet)
         self.read_only = read_only
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._start, name="sandbox-start", daemon=True)

@@ -207,10 +207,16 @@ class MemberScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         stack = self.monitor.settings.stack
+        own = {"function": "λ", "table": "DynamoDB", "api": "API"}[self.member.kind]
+
+        def part(kind: str, name: str) -> str:
+            return f"{kind} {name}" if kind == own else f"{kind} {name} (the stack's)"
+
         yield Label(
-            f"{KIND_TEXT[self.member.kind]} {self.member.label} — λ {stack.function_name}:"
-            f"{stack.alias} · DynamoDB {stack.table_name} · API {stack.api_name} "
-            "(read-only view: actions stay on the configured stack)",
+            f"[b]{KIND_TEXT[self.member.kind]} {self.member.label}[/b]  read-only view: "
+            "actions stay on the configured stack\n"
+            f"[$text-muted]panes: {part('λ', f'{stack.function_name}:{stack.alias}')} · "
+            f"{part('DynamoDB', stack.table_name)} · {part('API', stack.api_name)}[/]",
             id="member-title",
         )
         with Grid(id="member-panes"):
@@ -222,8 +228,16 @@ class MemberScreen(Screen[None]):
         self.refresh_member()
         self.set_interval(self.core.settings.cadence.refresh_seconds, self.refresh_member)
 
-    @work(exclusive=True, group="member")
-    async def refresh_member(self) -> None:
+    def refresh_member(self) -> None:
+        """A refresh unless one is under way: a slow one is never cancelled by the next tick
+        (on a busy fleet it could otherwise never finish)."""
+        if not any(
+            w.node is self and w.group == "member" and not w.is_finished for w in self.workers
+        ):
+            self._refresh_member()
+
+    @work(group="member")
+    async def _refresh_member(self) -> None:
         refresh = await self.monitor.refresh()
         for pane in self.query(MetricPane):
             snapshot = refresh.panes.get(pane.key)
