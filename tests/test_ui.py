@@ -608,3 +608,22 @@ async def test_a_throttled_metric_fetch_marks_the_panes_in_that_same_refresh(san
             assert primary.value == shown
             assert "FAILING" in status_text(app)
             assert proxy.sent("GetMetricData") >= 2  # reads are still retried
+
+
+async def test_a_refresh_landing_while_the_app_closes_is_dropped(sandbox, base_time):
+    """Closing tears the dashboard down while a refresh may still be queued: that refresh
+    must be dropped, not raise `NoMatches` (the app would end on a traceback)."""
+    from todotui.ui.messages import RefreshFinished
+    from todotui.ui.widgets import DiagnosisLine
+
+    clock = Clock(base_time + timedelta(seconds=30))
+    app = cockpit(sandbox, clock)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.refreshes >= 1, "the first refresh")
+        refresh = app.core.poller.last
+        assert refresh is not None
+        # As during teardown: the dashboard's widgets are gone, a refresh is still queued.
+        await app.screen_stack[0].query_one(DiagnosisLine).remove()
+        app.post_message(RefreshFinished(refresh, app.core.monitor.cost))
+        await pilot.pause()
+        assert app.refreshes == 1  # dropped, not counted

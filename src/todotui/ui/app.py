@@ -230,8 +230,11 @@ class TodoTuiApp(App[None]):
 
     def on_refresh_finished(self, message: RefreshFinished) -> None:
         refresh = message.refresh
+        lines = self.screen_stack[0].query(DiagnosisLine) if self.screen_stack else None
+        if not lines:
+            return  # the app is closing: its dashboard is gone, this refresh has nowhere to go
         self._show_panes(refresh.panes)  # the feed was redrawn by AlertsChanged, posted before
-        self.query_one(DiagnosisLine).show(*self.core.diagnose())
+        lines.first().show(*self.core.diagnose())
         status = self.query_one(StatusBar)
         status.cost = message.cost
         status.failing = "" if refresh.ok else (refresh.error or "refresh failed")
