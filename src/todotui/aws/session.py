@@ -12,16 +12,18 @@ show what watching costs and tests can prove how many calls a refresh makes.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections import Counter
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiobotocore.session import AioSession, get_session
-from botocore.config import Config
+if TYPE_CHECKING:  # imported when the first client is made: not before the first frame
+    from aiobotocore.session import AioSession
+    from botocore.config import Config
 
 from todotui.config import AwsTarget
 
@@ -59,6 +61,8 @@ def single_attempt(config: Config) -> Config:
     again, so mutations go out once and the runner reads the state back instead.
     `Config.merge` replaces the whole `retries` dict, so the mode is carried over.
     """
+    from botocore.config import Config
+
     mode = (config.retries or {}).get("mode", "standard")
     return config.merge(Config(retries={"mode": mode, "total_max_attempts": 1}))
 
@@ -67,6 +71,8 @@ def client_config(
     *, attempts: int = 3, connect_timeout: float = 3, read_timeout: float = 10
 ) -> Config:
     """Retries and timeouts for an interactive tool: fail fast, retry a little, back off."""
+    from botocore.config import Config
+
     return Config(
         retries={"mode": "standard", "total_max_attempts": attempts},
         connect_timeout=connect_timeout,
@@ -129,9 +135,8 @@ class AwsClients:
     ) -> None:
         """`target` None: calls wait until `point_at` says where they go (nothing is sent
         anywhere before that, so a starting demo can never reach a real account)."""
-        self._session = session or get_session()
-        self._config = config or client_config()
-        self._mutation_config = single_attempt(self._config)
+        self._given_session = session
+        self._given_config = config
         self._target: ResolvedTarget | None = None
         self._ready = asyncio.Event()
         self._stack = AsyncExitStack()
@@ -200,6 +205,21 @@ class AwsClients:
         if is_mutating(api_name(operation)):
             return await self.mutation_client(service)
         return await self.client(service)
+
+    @functools.cached_property
+    def _session(self) -> AioSession:
+        """Made on first use: aiobotocore and botocore load then, not before the first frame."""
+        from aiobotocore.session import get_session
+
+        return self._given_session or get_session()
+
+    @functools.cached_property
+    def _config(self) -> Config:
+        return self._given_config or client_config()
+
+    @functools.cached_property
+    def _mutation_config(self) -> Config:
+        return single_attempt(self._config)
 
     async def _get(
         self, service: str, clients: dict[str, Any], config: Config, region: str | None = None
