@@ -85,7 +85,7 @@ def one_run(timeout: float) -> dict[str, float]:
         while time.monotonic() - start < timeout:
             text = screen()
             now = time.monotonic() - start
-            if first_frame is None and "Quit" in text and "Refresh" in text:
+            if first_frame is None and "Refresh" in text and "palette" in text:
                 first_frame = now
             if first_frame is not None and "Error rate" in text and "loading" not in text:
                 first_data = now
