@@ -35,6 +35,8 @@ import tracemalloc
 from datetime import datetime
 from pathlib import Path
 
+from bench_refresh import rss_mb  # the same reader, so the two benches' figures compare
+
 from todotui.actions.journal import Journal
 from todotui.config import Settings
 from todotui.core.clock import ManualClock
@@ -45,14 +47,6 @@ from todotui.ui.app import make_app
 PERIOD = 60
 WARM_UP = 200
 SCENARIOS = ("spike", "error-burst", "slow-dependency", "auth-attack", "steady")
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 async def shift(args: argparse.Namespace) -> list[str]:

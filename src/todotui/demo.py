@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 
 from todotui.config import AwsTarget, Fleet, Settings
 from todotui.errors import UsageError
-from todotui.sandbox import DUMMY_ACCESS_KEY_ID, DUMMY_SECRET_ACCESS_KEY, SANDBOX_REGION
+from todotui.sandbox import (
+    DUMMY_ACCESS_KEY_ID,
+    DUMMY_SECRET_ACCESS_KEY,
+    FLEET_TAG,
+    MAX_FLEET,
+    SANDBOX_REGION,
+)
 from todotui.startup_trace import mark
 
 if TYPE_CHECKING:  # aiobotocore is imported after the sandbox child is started, not before
@@ -26,14 +32,10 @@ DEMO_WINDOW = 300
 """The demo opens on 5 minutes: the sandbox's backfill fills it (w cycles to longer ones)."""
 
 
-DEMO_FLEET_TAG = "fleet=sandbox"
-"""The tag `todotui sandbox --fleet N` puts on its fleet; the demo's fleet view discovers by it."""
-
-
 def demo_settings(settings: Settings, *, fleet: int = 0) -> Settings:
     """The sandbox, and nothing from the user's profile, whatever the flags said; with a
     `fleet`, the fleet view watches the sandbox's fleet (by its tag) beside the stack."""
-    update = {"fleet": Fleet(tag=DEMO_FLEET_TAG)} if fleet else {}
+    update = {"fleet": Fleet(tag="=".join(FLEET_TAG))} if fleet else {}
     return settings.model_copy(
         update={
             **update,
@@ -60,10 +62,6 @@ def check_scenario(name: str) -> None:
 
 def check_fleet(size: int) -> None:
     """A `--fleet` the sandbox can run (refused here, before the cockpit opens)."""
-    if size == 0:
-        return  # no import: the demo's start-up stays lean
-    from todotui.sandbox.runner import MAX_FLEET
-
     if not 0 <= size <= MAX_FLEET:
         raise UsageError(f"--fleet {size}: choose 0 to {MAX_FLEET} functions")
 

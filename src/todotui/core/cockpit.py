@@ -77,10 +77,10 @@ class Cockpit:
             self.monitor, self.clock, connect=self._point_clients if connect else None
         )
         self.plans: dict[str, Plan] = {}
+        """This session's plans by journal record id: what "verify again" needs."""
         self._diagnosed: tuple[_Held, tuple[Diagnosis, tuple[Finding, ...]]] | None = None
         """The last diagnosis and what it was made from: the timeline's recorder and the
         diagnosis line both ask after each refresh, and nothing held has changed between."""
-        """This session's plans by journal record id: what "verify again" needs."""
         self.rollouts = RolloutDriver(
             settings,
             monitor=self.monitor,

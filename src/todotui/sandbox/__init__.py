@@ -19,6 +19,10 @@ CONTROL_PREFIX = "/_sandbox/"
 SANDBOX_USER_AGENT = "todotui-sandbox"
 """The user agent suffix of the sandbox's own clients: CloudTrail records their calls as the
 stack's deployer's, and leaves out its own alarm evaluation."""
+FLEET_TAG = ("fleet", "sandbox")
+"""The tag every `--fleet` member carries: `[fleet] tag = "fleet=sandbox"` discovers them."""
+MAX_FLEET = 500
+"""`--fleet` at most (the fleet view's two calls hold fewer; more is for benchmarks)."""
 PARENT_WATCH_ENV = "TODOTUI_SANDBOX_EXIT_WITH_PARENT"
 """Set to 1 by a parent that owns the sandbox: the sandbox exits when its stdin closes."""
 

@@ -16,13 +16,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from todotui.sandbox import FLEET_TAG
 from todotui.sandbox.model import Stat
 from todotui.sandbox.provision import handler_zip, sandbox_client
 from todotui.sandbox.simulator import Datum
 from todotui.telemetry.catalogue import DYNAMODB, LAMBDA
 
-FLEET_TAG = ("fleet", "sandbox")
-"""The tag every fleet member carries: `[fleet] tag = "fleet=sandbox"` discovers them."""
 FLEET_ROLE = "todotui-fleet-role"
 PROVISION_WORKERS = 8
 

@@ -25,6 +25,7 @@ from typing import Any
 from todotui.config import StackNames, resolve_settings
 from todotui.errors import UsageError
 from todotui.sandbox import (
+    MAX_FLEET,
     PARENT_WATCH_ENV,
     SANDBOX_REGION,
     client_environment,
@@ -35,8 +36,6 @@ from todotui.sandbox.scenarios import DEFAULT_CANDIDATE, SCENARIOS, Scenario, sc
 from todotui.startup_trace import mark
 from todotui.telemetry.series import align_down
 
-MAX_FLEET = 500
-"""`--fleet` at most (the fleet view's two calls hold fewer; more is for benchmarks)."""
 DEFAULT_BACKFILL = 60
 """Periods of history simulated at start in auto mode, so charts open full (5 min at 5 s)."""
 MAX_BACKFILL = 5000
