@@ -37,9 +37,10 @@ class CockpitFooter(Footer):
     def compose(self) -> ComposeResult:
         self._drawn = self._shown() if self._bindings_ready else None
         for widget in super().compose():
-            if isinstance(widget, FooterKey):
-                # Start with the footer's own compact value, so its data binding changes nothing
-                # (no class change, no restyle) when the key mounts.
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
+                # Start a bound key with the footer's own compact value, so its data binding
+                # changes nothing (no class change, no restyle) when it mounts. (The palette
+                # key is not bound: it keeps FooterKey's own default, as in Textual's Footer.)
                 widget.set_reactive(FooterKey.compact, self.compact)
             yield widget
 
