@@ -10,8 +10,7 @@ and opens and closes every screen (help, the action menu, an action dialog, the 
 the rollout view, the check, the weekly review, the timeline, the fleet view, the alert
 detail), timing each key from `tmux send-keys` until `tmux capture-pane` shows the change.
 Then the same for `bench/bare_app.py` (`p` flips a label, `?`/escape push and pop a
-ModalScreen), given the cockpit's escape delay (ESCDELAY, see `todotui.ui`) so that closes
-by escape compare like for like (Textual's default, 100 ms, adds that much to each). Each
+ModalScreen). Each
 row is `--presses` opens and as many closes (or twice that many in-place presses). This
 measures what a user sees, terminal included; capture-pane's own cost (printed) is part
 of every figure. With `--fleet N` the demo runs with a sandbox fleet of N functions (and
@@ -214,10 +213,7 @@ def main() -> None:
     finally:
         app.stop()
     bare = Tmux(BARE_SESSION)
-    import todotui.ui  # sets the cockpit's ESCDELAY default
-
-    escdelay = os.environ["ESCDELAY"]
-    bare.start(f"env ESCDELAY={escdelay} {sys.executable} {ROOT / 'bench' / 'bare_app.py'}")
+    bare.start(f"{sys.executable} {ROOT / 'bench' / 'bare_app.py'}")
     try:
         bare.wait_for(shows("bare LIVE"), timeout=60)
         time.sleep(1)
@@ -244,10 +240,7 @@ def main() -> None:
         elif name.endswith(" close"):
             reference = bare_close
         print(row(name, latencies, reference))
-    print(
-        f"(one capture-pane costs {capture_ms:.1f} ms; it is inside every figure;"
-        f" both apps ran with ESCDELAY={escdelay} ms)"
-    )
+    print(f"(one capture-pane costs {capture_ms:.1f} ms; it is inside every figure)")
 
 
 if __name__ == "__main__":
