@@ -1,18 +1,21 @@
 """Key press to screen update, p50 and p99, while the cockpit polls every second, beside a
 bare Textual app of the same shape measured in the same run.
 
-    .venv/bin/python bench/bench_keypress.py [--presses 100] [--only help,journal]
+    .venv/bin/python bench/bench_keypress.py [--presses 100] [--only help,journal] [--fleet 100]
 
 Runs the real `todotui --demo --scenario error-burst` in tmux (160x48; the scenario raises
 alerts, so the alert detail has one to open), speeds polling up to every second with `+`,
 then `--presses` times each: toggles pause (`p`: the status bar says PAUSED, then LIVE),
 and opens and closes every screen (help, the action menu, an action dialog, the journal,
-the rollout view, the check, the weekly review, the timeline, the alert detail), timing
-each key from `tmux send-keys` until `tmux capture-pane` shows the change. Then the same
-for `bench/bare_app.py` (`p` flips a label, `?`/escape push and pop a ModalScreen). Each
+the rollout view, the check, the weekly review, the timeline, the fleet view, the alert
+detail), timing each key from `tmux send-keys` until `tmux capture-pane` shows the change.
+Then the same for `bench/bare_app.py` (`p` flips a label, `?`/escape push and pop a
+ModalScreen). Each
 row is `--presses` opens and as many closes (or twice that many in-place presses). This
 measures what a user sees, terminal included; capture-pane's own cost (printed) is part
-of every figure. The tmux sessions are killed by name at the end.
+of every figure. With `--fleet N` the demo runs with a sandbox fleet of N functions (and
+its tables) driven beside the stack, and the fleet view ranks them all. The tmux sessions
+are killed by name at the end.
 """
 
 from __future__ import annotations
@@ -65,19 +68,14 @@ MENU = r"█▀ (Runbook actions for this alert|Actions · every runbook remedia
 SWITCHES: tuple[Switch, ...] = (
     Switch("help", "?", "todotui · help"),
     Switch("action menu", "a", MENU, pattern=True),
-    Switch(
-        "action dialog",
-        "1",
-        r"█▀ (Roll back the alias|Change DynamoDB capacity) ▀",
-        before=("a",),
-        before_mark=MENU,
-        pattern=True,
-    ),
+    # every action dialog has this box, whichever action 1 is (the diagnosis's fixes come first)
+    Switch("action dialog", "1", "Plan · live state", before=("a",), before_mark=MENU),
     Switch("journal", "j", "Action journal · this session"),
     Switch("rollout view", "b", "ROLLOUT "),
     Switch("check", "c", "Morning health check · last"),
     Switch("review", "W", "Weekly review "),
     Switch("timeline", "t", "Incident timeline ·"),
+    Switch("fleet view", "F", "Key figures (last 3 periods)"),
     # last: f leaves the feed focused, which changes what a gives
     Switch("alert detail", "Enter", r"─ \w+ alert ─", before=("f",), pattern=True),
 )
@@ -171,6 +169,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=100)
     parser.add_argument("--only", default="", help="comma-separated screen names (default all)")
+    parser.add_argument(
+        "--fleet",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run the demo with a sandbox fleet of N functions (todotui --demo --fleet N)",
+    )
     args = parser.parse_args()
     wanted = {n.strip() for n in args.only.split(",") if n.strip()}
     switches = [s for s in SWITCHES if not wanted or s.name in wanted]
@@ -181,7 +186,8 @@ def main() -> None:
     # source) explicitly so the app measured is the one this interpreter would import
     pythonpath = os.environ.get("PYTHONPATH", "")
     prefix = f"env PYTHONPATH={shlex.quote(pythonpath)} " if pythonpath else ""
-    app.start(f"{prefix}{todotui} --demo --scenario error-burst")
+    fleet = f" --fleet {args.fleet}" if args.fleet else ""
+    app.start(f"{prefix}{todotui} --demo --scenario error-burst{fleet}")
     try:
         app.wait_for(lambda s: "Error rate" in s and "loading" not in s, timeout=120)
         for _ in range(2):
@@ -216,9 +222,14 @@ def main() -> None:
         bare_open, bare_close = switch(bare, modal, args.presses)
     finally:
         bare.stop()
+    members = (
+        f"; a fleet of {args.fleet} functions and {max(1, min(20, args.fleet // 5))} tables"
+        if args.fleet
+        else ""
+    )
     print(
-        f"key presses while polling every 1 s; {args.presses} opens and {args.presses} closes "
-        f"per screen, {args.presses * 2} in-place presses; ms through tmux"
+        f"key presses while polling every 1 s{members}; {args.presses} opens and {args.presses}"
+        f" closes per screen, {args.presses * 2} in-place presses; ms through tmux"
     )
     print(f"  {'':26} {'todotui':>17}   {'bare Textual':>17}   p50")
     print(f"  {'':26} {'p50':>8} {'p99':>8}   {'p50':>8} {'p99':>8}   ratio")

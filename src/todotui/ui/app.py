@@ -16,7 +16,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Grid, Vertical
 from textual.geometry import Size
 from textual.reactive import var
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 from textual.worker import Worker, WorkerState
 
 from todotui.core import cadence
@@ -31,6 +31,7 @@ from todotui.ui.keys import COCKPIT_KEYS
 from todotui.ui.messages import AlertsChanged, Connected, IdentityFailed, RefreshFinished
 from todotui.ui.screens import AlertDetailScreen, HelpScreen
 from todotui.ui.widgets import AlertFeedView, DiagnosisLine, MetricPane, StatusBar
+from todotui.ui.widgets.footer import CockpitFooter
 from todotui.ui.widgets.layout import LayoutPlan, plan_layout
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ class TodoTuiApp(App[None]):
         with Vertical(id="feed-box") as feed_box:
             feed_box.border_title = "Alerts · newest first"
             yield AlertFeedView(id="feed")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self._fit_layout()

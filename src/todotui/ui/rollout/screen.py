@@ -51,6 +51,7 @@ from todotui.ui.rollout.view import (
     when,
 )
 from todotui.ui.rollout.widgets import ConfirmScreen, TimelinePlot
+from todotui.ui.widgets.footer import CockpitFooter
 from todotui.ui.widgets.redraw import update_if_changed
 
 if TYPE_CHECKING:
@@ -233,7 +234,7 @@ class RolloutScreen(Screen[None]):
                     events.border_title = "Events · newest first"
                     yield Static("", id="events")
         yield Label("", id="rollout-status")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self._unsubscribe = [

@@ -15,11 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from todotui.telemetry.fleet import Member, MemberHealth, sparkline
 from todotui.telemetry.model import Health
 from todotui.ui.widgets import MetricPane
+from todotui.ui.widgets.footer import CockpitFooter
 
 if TYPE_CHECKING:
     from todotui.core.cockpit import Cockpit
@@ -93,7 +94,7 @@ class FleetScreen(Screen[None]):
             "Health", "Kind", "Member", "Why", "Key figures (last 3 periods)", "Trend"
         )
         yield table
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         if self.core.fleet.last is not None:
@@ -222,7 +223,7 @@ class MemberScreen(Screen[None]):
         with Grid(id="member-panes"):
             for key, title in PANES:
                 yield MetricPane(key, title)
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.refresh_member()

@@ -15,11 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, LoadingIndicator, Static
+from textual.widgets import Label, LoadingIndicator, Static
 
 from todotui.core.review import SECTION_KEYS, TITLES, WeeklyReview
 from todotui.reports.review import Section
 from todotui.ui.text.review import section_body, section_footer, section_summary
+from todotui.ui.widgets.footer import CockpitFooter
 
 if TYPE_CHECKING:
     from todotui.core.cockpit import Cockpit
@@ -101,7 +102,7 @@ class ReviewScreen(Screen[None]):
         with VerticalScroll(id="review-scroll"):
             for key in SECTION_KEYS:
                 yield ReviewSection(key)
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.action_reload()

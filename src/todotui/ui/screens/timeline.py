@@ -21,12 +21,13 @@ from textual.markup import escape
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from todotui.alerts.model import Severity
 from todotui.reports.timeline import EventKind, Impact, TimelineEvent
 from todotui.ui.keys import TIMELINE_KEYS
 from todotui.ui.widgets.alert_feed import SEVERITY_LABEL
+from todotui.ui.widgets.footer import CockpitFooter
 from todotui.ui.widgets.redraw import update_if_changed
 
 if TYPE_CHECKING:
@@ -435,7 +436,7 @@ class TimelineScreen(Screen[None]):
         with Vertical(id="events-box") as box:
             box.border_title = "Events · oldest first, newest at the bottom · enter reads one"
             yield TimelineTable(id="timeline-events")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         recorder = self.core.timeline

@@ -1,0 +1,202 @@
+"""Every screen of the cockpit, opened and closed through its keys on the sandbox.
+
+One app, one pass, as an operator would go: each screen must show what a user knows it by
+(its title and its own content, not only that some screen was pushed), escape must bring
+back the dashboard, and the dashboard must still be live afterwards (a refresh asked for
+with `r` lands and is drawn). Speed is measured in bench/bench_keypress.py, never here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from support import Clock, shows_last_refresh, until
+from todotui.alerts.model import AlertSource
+from todotui.config import Settings
+from todotui.core.cockpit import Cockpit
+from todotui.ui.actions import ActionDialog, ActionMenuScreen, DialogStage, JournalScreen
+from todotui.ui.app import TodoTuiApp, make_app
+from todotui.ui.rollout import RolloutScreen
+from todotui.ui.screens import AlertDetailScreen, HelpScreen, TimelineScreen
+from todotui.ui.screens.check import CheckScreen
+from todotui.ui.screens.fleet import FleetScreen
+from todotui.ui.screens.investigate import LogLinesScreen
+from todotui.ui.screens.review import ReviewScreen
+from todotui.ui.widgets import AlertFeedView
+from ui_traffic import push_error_log, push_metrics, steady
+
+pytestmark = pytest.mark.sandbox
+
+MESSAGE = "ERROR every-screen test: Task timed out after 3.00 seconds (request 5c2e)"
+
+
+def words(screen: Screen) -> str:
+    """What a user reads on `screen`: every border title and every label's text."""
+    parts: list[str] = []
+    for widget in screen.query(Widget):
+        if widget.border_title:
+            parts.append(str(widget.border_title))
+        if isinstance(widget, Static):
+            parts.append(str(widget.render()))
+    return "\n".join(parts)
+
+
+def cockpit(sandbox, clock: Clock) -> TodoTuiApp:
+    settings = Settings().with_overrides(
+        aws={"endpoint_url": sandbox.endpoint, "region": sandbox.region},
+        cadence={"period_seconds": 60, "refresh_seconds": 600, "window_seconds": 900},
+    )
+    return make_app(Cockpit(settings, clock=clock), demo_label="sandbox", close_core=True)
+
+
+@pytest.fixture
+def base_time(sandbox, monkeypatch):
+    """A period boundary of this test's own, four weeks back (other tests use hours back),
+    with steady traffic before it and one error line in the stack's log group."""
+    for name, value in sandbox.env.items():
+        monkeypatch.setenv(name, value)
+    wall = datetime.now(UTC).replace(second=0, microsecond=0)
+    base = wall - timedelta(days=9, hours=5)
+    push_metrics(sandbox, end=base, periods=15, shape=steady)
+    push_error_log(sandbox, at=base - timedelta(seconds=90), message=MESSAGE)
+    return base
+
+
+async def back_on_a_live_dashboard(pilot: Pilot, app: TodoTuiApp, name: str) -> None:
+    """Escape was pressed: the dashboard is the screen again, and a refresh asked for now
+    is made and drawn there."""
+    await until(pilot, lambda: app.screen is app.screen_stack[0], f"the dashboard after {name}")
+    assert len(app.screen_stack) == 1, f"{name} left {app.screen_stack!r}"
+    before = app.refreshes
+    await pilot.press("r")
+    await until(
+        pilot,
+        lambda: app.refreshes > before and shows_last_refresh(app),
+        f"a refresh drawn on the dashboard after {name}",
+    )
+
+
+async def opened(
+    pilot: Pilot, app: TodoTuiApp, kind: type[Screen], ready: Callable[[Screen], bool], name: str
+) -> Screen:
+    await until(pilot, lambda: isinstance(app.screen, kind) and ready(app.screen), name)
+    return app.screen
+
+
+async def test_every_screen_opens_through_its_key_and_escape_returns_to_a_live_dashboard(
+    sandbox, base_time
+):
+    app = cockpit(sandbox, Clock(base_time))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.refreshes >= 1 and shows_last_refresh(app), "first data")
+
+        async def visit(
+            key: str, kind: type[Screen], ready: Callable[[Screen], bool], name: str
+        ) -> str:
+            """Open with `key`, wait for `ready`, close with escape; what the screen said."""
+            await pilot.press(key)
+            text = words(await opened(pilot, app, kind, ready, name))
+            await pilot.press("escape")
+            await back_on_a_live_dashboard(pilot, app, name)
+            return text
+
+        help_words = await visit(
+            "question_mark", HelpScreen, lambda s: "todotui · help" in words(s), "help"
+        )
+        assert "Keys" in help_words and "Refresh now" in help_words and "no data" in help_words
+
+        journal = await visit(
+            "j", JournalScreen, lambda s: "Action journal · this session" in words(s), "journal"
+        )
+        assert "No actions yet in this session" in journal
+
+        rollout = await visit(
+            "b", RolloutScreen, lambda s: "Stable vs candidate" in words(s), "the rollout view"
+        )
+        assert f"λ {app.settings.stack.function_name}:{app.settings.stack.alias}" in rollout
+
+        await visit(
+            "c", CheckScreen, lambda s: "Morning health check · last 24 h" in words(s), "check"
+        )
+
+        await visit(
+            "W",
+            ReviewScreen,
+            lambda s: "Weekly review" in words(s) and "→" in words(s),
+            "the weekly review (loaded)",
+        )
+
+        await visit(
+            "t",
+            TimelineScreen,
+            lambda s: "Incident timeline" in words(s) and bool(s.query(DataTable)),
+            "the timeline",
+        )
+
+        stack = app.settings.stack
+
+        def ranked(screen: Screen) -> bool:
+            """The fleet's rows are in, the configured stack's function and table among them."""
+            if "members" not in words(screen):
+                return False
+            table = screen.query_one(DataTable)
+            names = " ".join(str(table.get_row_at(i)[2]) for i in range(table.row_count))
+            return stack.function_name in names and stack.table_name in names
+
+        await visit("F", FleetScreen, ranked, "the fleet view, ranked")
+
+        # a offers the highlighted alert's actions where the feed has focus, else every action.
+        def offers_actions(screen: Screen) -> bool:
+            said = words(screen)
+            titled = "Runbook actions for this alert" in said or "Actions · every runbook" in said
+            return titled and bool(screen.picks)
+
+        await visit("a", ActionMenuScreen, offers_actions, "the action menu")
+
+        await pilot.press("a")
+        menu = await opened(pilot, app, ActionMenuScreen, lambda s: True, "the action menu")
+        assert isinstance(menu, ActionMenuScreen)
+        # The digits count the diagnosis's fixes first: the rollback's own row, whatever is above.
+        number = [(p.action_id, p.suggestion) for p in menu.picks].index(("rollback", None)) + 1
+        menu.action_pick(number)
+        box = await opened(
+            pilot,
+            app,
+            ActionDialog,
+            lambda s: isinstance(s, ActionDialog) and s.stage is not DialogStage.LOADING,
+            "the rollback dialog with its fields",
+        )
+        assert "Roll back" in words(box) and "Plan · live state" in words(box)
+        await pilot.press("escape")
+        await back_on_a_live_dashboard(pilot, app, "the action dialog")
+
+        # The alert's detail (f, enter on its row), an investigation over it, and back.
+        feed = app.query_one(AlertFeedView)
+        logged = [a for a in feed.alerts if a.source is AlertSource.LOG and MESSAGE in a.body]
+        assert len(logged) == 1
+        await pilot.press("f")
+        feed.move_cursor(row=feed.alerts.index(logged[0]))
+        await pilot.press("enter")
+        detail = await opened(
+            pilot, app, AlertDetailScreen, lambda s: MESSAGE in words(s), "the alert's detail"
+        )
+        assert "log alert" in words(detail) and "Investigate:" in words(detail)
+        await pilot.press("l")
+        await opened(
+            pilot,
+            app,
+            LogLinesScreen,
+            lambda s: "Log lines around the alert" in words(s),
+            "the log lines investigation",
+        )
+        await pilot.press("escape")
+        await opened(pilot, app, AlertDetailScreen, lambda s: True, "the detail again")
+        await pilot.press("escape")
+        await back_on_a_live_dashboard(pilot, app, "the alert's detail")
