@@ -16,9 +16,17 @@ class CockpitKey:
     help: str
     """One line, for the command palette and the help screen."""
     display: str = ""
+    footer: tuple[str, str] | None = ("", "")
+    """The footer's (key, label) where it differs from `display` and `label`; None keeps
+    the key out of the footer (the help and the palette still list it)."""
 
     def binding(self) -> Binding:
-        return Binding(self.key, self.action, self.label, key_display=self.display or None)
+        if self.footer is None:
+            return Binding(self.key, self.action, self.label, show=False)
+        display, label = self.footer
+        return Binding(
+            self.key, self.action, label or self.label, key_display=display or self.display or None
+        )
 
 
 COCKPIT_KEYS: tuple[CockpitKey, ...] = (
@@ -26,8 +34,11 @@ COCKPIT_KEYS: tuple[CockpitKey, ...] = (
         "p", "toggle_pause", "Pause", "Pause or resume polling (paused = no AWS requests)", "p"
     ),
     CockpitKey("r", "refresh_now", "Refresh", "Refresh now, without waiting for the cadence", "r"),
-    CockpitKey("plus,equals_sign", "faster", "Faster", "Refresh more often", "+"),
-    CockpitKey("minus", "slower", "Slower", "Refresh less often", "-"),
+    # One footer entry for the pair, so the footer keeps room for q Quit at 160 columns.
+    CockpitKey(
+        "plus,equals_sign", "faster", "Faster", "Refresh more often", "+", ("+-", "Cadence")
+    ),
+    CockpitKey("minus", "slower", "Slower", "Refresh less often", "-", None),
     CockpitKey(
         "w", "cycle_window", "Window", "Cycle the time window: 5 min / 15 min / 1 h / 3 h", "w"
     ),
