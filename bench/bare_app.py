@@ -1,8 +1,13 @@
 """A bare Textual app of the cockpit's shape, the yardstick for `bench_keypress.py`.
 
 Status line, five bordered panes, a feed box and a footer; `p` flips the status line in
-place, `?` pushes a `ModalScreen` (Textual's default see-through background) and escape
-pops it; a 1 s interval updates a clock, as the cockpit's tick does. Nothing else runs.
+place; a 1 s interval updates a clock, as the cockpit's tick does. Nothing else runs.
+Three ways to show a box over the dashboard, each closed by escape, so the bench measures
+what each costs on the same machine in the same run:
+
+- `?` pushes a fresh `ModalScreen` (Textual's default see-through background) and pops it;
+- `i` pushes an installed, opaque `ModalScreen` (made once, reused) and pops it;
+- `o` shows a box on an overlay layer of the same screen (`display` toggled; no push).
 """
 
 from __future__ import annotations
@@ -16,25 +21,52 @@ from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
+BOX_CSS = "width: 80; height: auto; border: round $accent; background: $surface;"
+
 
 class BareModal(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Close")]
-    DEFAULT_CSS = """
-    BareModal { align: center middle; }
-    BareModal > Vertical { width: 80; height: auto; border: round $accent; background: $surface; }
+    DEFAULT_CSS = f"""
+    BareModal {{ align: center middle; }}
+    BareModal > Vertical {{ {BOX_CSS} }}
     """
+    box_title = "bare · modal"
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "bare · modal"
+            box.border_title = self.box_title
             yield Static("\n".join(f"line {n}" for n in range(20)))
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
 
 
+class BareOpaque(BareModal):
+    """The same box on an opaque screen: nothing of the dashboard is drawn under it."""
+
+    DEFAULT_CSS = "BareOpaque { background: $background; }"
+    box_title = "bare · installed"
+
+
+class BareOverlay(Vertical, can_focus=True):
+    """The same box on the dashboard's own overlay layer, shown and hidden."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+    DEFAULT_CSS = f"""
+    BareOverlay {{ layer: overlay; display: none; {BOX_CSS} }}
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("\n".join(f"line {n}" for n in range(20)))
+
+    def action_close(self) -> None:
+        self.display = False
+        self.screen.set_focus(None)
+
+
 class BareApp(App[None]):
     CSS = """
+    Screen { layers: base overlay; align: center middle; }
     #panes { grid-size: 3; height: 2fr; }
     #panes > Static { border: round $accent; height: 1fr; }
     #feed { border: round $accent; height: 1fr; }
@@ -42,6 +74,8 @@ class BareApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "flip", "Pause"),
         Binding("question_mark", "modal", "Help"),
+        Binding("i", "installed", "Installed"),
+        Binding("o", "overlay", "Overlay"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -53,9 +87,13 @@ class BareApp(App[None]):
         with Vertical(id="feed"):
             yield Static("feed")
         yield Footer()
+        overlay = BareOverlay()
+        overlay.border_title = "bare · overlay"
+        yield overlay
 
     def on_mount(self) -> None:
         self.set_interval(1, self._tick)
+        self.install_screen(BareOpaque(), "opaque")
 
     def _tick(self) -> None:
         self.query_one("#clock", Label).update(time.strftime("%H:%M:%S"))
@@ -66,6 +104,14 @@ class BareApp(App[None]):
 
     def action_modal(self) -> None:
         self.push_screen(BareModal())
+
+    def action_installed(self) -> None:
+        self.push_screen("opaque")
+
+    def action_overlay(self) -> None:
+        overlay = self.query_one(BareOverlay)
+        overlay.display = True
+        overlay.focus()
 
 
 if __name__ == "__main__":

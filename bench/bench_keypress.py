@@ -9,8 +9,11 @@ then `--presses` times each: toggles pause (`p`: the status bar says PAUSED, the
 and opens and closes every screen (help, the action menu, an action dialog, the journal,
 the rollout view, the check, the weekly review, the timeline, the fleet view, the alert
 detail), timing each key from `tmux send-keys` until `tmux capture-pane` shows the change.
-Then the same for `bench/bare_app.py` (`p` flips a label, `?`/escape push and pop a
-ModalScreen). Each
+Then the same for `bench/bare_app.py`: `p` flips a label; `?`/escape push and pop a fresh
+see-through ModalScreen (the yardstick every ratio is against); `i` pushes an installed
+opaque one; `o` shows a box on an overlay layer of the same screen, no push (the floors
+of the ways to show a screen); and `?` once more with the cockpit's input driver
+(`todotui.ui.driver`, ESCDELAY 25 ms), which is what closes by escape owe to it. Each
 row is `--presses` opens and as many closes (or twice that many in-place presses). This
 measures what a user sees, terminal included; capture-pane's own cost (printed) is part
 of every figure. With `--fleet N` the demo runs with a sandbox fleet of N functions (and
@@ -78,6 +81,13 @@ SWITCHES: tuple[Switch, ...] = (
     Switch("fleet view", "F", "Key figures (last 3 periods)"),
     # last: f leaves the feed focused, which changes what a gives
     Switch("alert detail", "Enter", r"─ \w+ alert ─", before=("f",), pattern=True),
+)
+
+# the bare app's three ways to show a box (bench/bare_app.py); the first is the yardstick
+BARE_SWITCHES: tuple[Switch, ...] = (
+    Switch("bare modal push", "?", "bare · modal"),
+    Switch("bare installed opaque push", "i", "bare · installed"),
+    Switch("bare overlay layer", "o", "bare · overlay"),
 )
 
 
@@ -213,15 +223,32 @@ def main() -> None:
     finally:
         app.stop()
     bare = Tmux(BARE_SESSION)
+    bare_results: dict[str, tuple[list[float], list[float]]] = {}
     bare.start(f"{sys.executable} {ROOT / 'bench' / 'bare_app.py'}")
     try:
         bare.wait_for(shows("bare LIVE"), timeout=60)
         time.sleep(1)
         bare_in_place = in_place(bare, args.presses, "bare PAUSED", "bare LIVE")
-        modal = Switch("bare", "?", "bare · modal")
-        bare_open, bare_close = switch(bare, modal, args.presses)
+        for sw in BARE_SWITCHES:
+            bare_results[sw.name] = switch(bare, sw, args.presses)
     finally:
         bare.stop()
+    bare_open, bare_close = bare_results[BARE_SWITCHES[0].name]
+    # the same bare modal push with the cockpit's input driver and escape delay: what
+    # `todotui.ui.driver` buys a close by escape, apart from anything else the cockpit does
+    prompt = Tmux(BARE_SESSION)
+    prompt.start(
+        f"env {prefix.removeprefix('env ')}TEXTUAL_DRIVER=todotui.ui.driver:PromptEscapeDriver"
+        f" ESCDELAY=25 {sys.executable} {ROOT / 'bench' / 'bare_app.py'}"
+    )
+    try:
+        prompt.wait_for(shows("bare LIVE"), timeout=60)
+        time.sleep(1)
+        bare_results["bare modal push, cockpit's driver"] = switch(
+            prompt, BARE_SWITCHES[0], args.presses
+        )
+    finally:
+        prompt.stop()
     members = (
         f"; a fleet of {args.fleet} functions and {max(1, min(20, args.fleet // 5))} tables"
         if args.fleet
@@ -240,6 +267,10 @@ def main() -> None:
         elif name.endswith(" close"):
             reference = bare_close
         print(row(name, latencies, reference))
+    for name, (opened, closed) in bare_results.items():
+        if name != BARE_SWITCHES[0].name:
+            print(row(f"{name} open", None, opened))
+            print(row(f"{name} close", None, closed))
     print(f"(one capture-pane costs {capture_ms:.1f} ms; it is inside every figure)")
 
 

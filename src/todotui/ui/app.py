@@ -35,10 +35,15 @@ from todotui.ui.widgets.footer import CockpitFooter
 from todotui.ui.widgets.layout import LayoutPlan, plan_layout
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from todotui.alerts.model import Alert
     from todotui.core.cockpit import Cockpit
     from todotui.core.investigate import Investigator
     from todotui.core.monitor import Identity, Monitor
+
+LINUX_DRIVER = "textual.drivers.linux_driver:LinuxDriver"
+"""Textual's terminal driver on Linux and macOS, which the cockpit replaces with its own."""
 
 POLL_RESTART_SECONDS = 2.0
 """How soon a poll loop that died is started again (on the same core: nothing is lost)."""
@@ -91,6 +96,16 @@ class TodoTuiApp(App[None]):
         self._feed_only = False
         """f was pressed where the feed did not fit: it takes the panes' place."""
         self._investigator: Investigator | None = None
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, except on Linux/macOS terminals: there one whose escape key is
+        handled when due, not at the input thread's next 100 ms tick (`todotui.ui.driver`)."""
+        driver_class = super().get_driver_class()
+        if f"{driver_class.__module__}:{driver_class.__name__}" == LINUX_DRIVER:
+            from todotui.ui.driver import PromptEscapeDriver
+
+            return PromptEscapeDriver
+        return driver_class
 
     @property
     def monitor(self) -> Monitor:

@@ -1,0 +1,76 @@
+"""The cockpit's terminal driver: escape is handled when the parser's wait is due, and
+escape sequences still arrive whole (speed is measured in bench/bench_keypress.py)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from textual import events
+from textual._xterm_parser import XTermParser
+from textual.message import Message
+
+from todotui.config import Settings
+from todotui.core.cockpit import Cockpit
+from todotui.ui.app import TodoTuiApp
+from todotui.ui.driver import IDLE_WAKE_SECONDS, PromptEscapeDriver, wake_in
+
+
+def test_the_input_thread_sleeps_only_until_a_lone_escape_is_due():
+    parser = XTermParser()
+    assert wake_in(parser) == IDLE_WAKE_SECONDS  # nothing pending: LinuxDriver's own tick
+    assert list(parser.feed("\x1b")) == []  # a lone ESC: the parser waits for more bytes
+    wait = wake_in(parser)
+    assert 0 <= wait < IDLE_WAKE_SECONDS
+    time.sleep(wait)
+    keys = [e.key for e in parser.tick() if isinstance(e, events.Key)]
+    assert keys == ["escape"]
+    assert wake_in(parser) == IDLE_WAKE_SECONDS
+
+
+class Recording(PromptEscapeDriver):
+    """The real driver reading a pipe instead of the terminal; keys are kept, not posted."""
+
+    def __init__(self, fileno: int) -> None:
+        self.fileno = fileno
+        self._debug = False
+        self.exit_event = threading.Event()
+        self.keys: list[str] = []
+
+    def process_message(self, message: Message) -> None:
+        if isinstance(message, events.Key):
+            self.keys.append(message.key)
+
+
+def test_the_driver_reads_a_lone_escape_and_whole_sequences_from_its_input():
+    read, write = os.pipe()
+    driver = Recording(read)
+    thread = threading.Thread(target=driver.run_input_thread)
+    thread.start()
+    try:
+        os.write(write, b"\x1b[A")  # the up arrow: one sequence, not escape then "[A"
+        os.write(write, b"q")
+        deadline = time.monotonic() + 5
+        while len(driver.keys) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.write(write, b"\x1b")  # escape alone: handled once the wait is over
+        while len(driver.keys) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        driver.exit_event.set()
+        thread.join(timeout=5)
+        os.close(write)
+        os.close(read)
+    assert driver.keys == ["up", "q", "escape"]
+
+
+def test_the_cockpit_runs_on_the_prompt_driver_unless_told_otherwise(monkeypatch):
+    app = TodoTuiApp(Cockpit(Settings()))
+    assert app.driver_class is PromptEscapeDriver
+    monkeypatch.setattr(
+        "textual.constants.DRIVER", "textual.drivers.headless_driver:HeadlessDriver"
+    )
+    from textual.drivers.headless_driver import HeadlessDriver
+
+    assert TodoTuiApp(Cockpit(Settings())).driver_class is HeadlessDriver
