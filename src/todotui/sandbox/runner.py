@@ -156,7 +156,7 @@ class SandboxRuntime:
         )
 
         assert scenario.traffic.candidate is not None
-        lam = sandbox_client("lambda", self.endpoint, self.region)
+        lam = sandbox_client("lambda", self.endpoint, self.region, in_process=True)
         fn = self.names.function_name
         candidate_version = publish_candidate(lam, fn, scenario.traffic.candidate)
         if scenario.traffic.deployed:
@@ -264,6 +264,7 @@ def _serve(
 ) -> int:
     from todotui.sandbox.control import ControlApi
     from todotui.sandbox.gaps import GapFiller
+    from todotui.sandbox.in_process import serve_in_process, stop_in_process
     from todotui.sandbox.provision import provision
     from todotui.sandbox.server import SandboxServer, moto_app
 
@@ -284,6 +285,9 @@ def _serve(
     try:
         endpoint = server.endpoint
         gaps.connect(endpoint)
+        # The sandbox's own calls (provisioning, the simulator's) skip the socket: the same app
+        # answers them in this process (in_process.py); everyone else's still come over HTTP.
+        serve_in_process(endpoint, control)
         stack = provision(
             endpoint,
             names,
@@ -357,6 +361,7 @@ def _serve(
         stopping.set()
         if ticker is not None:
             ticker.join(timeout=30)
+        stop_in_process(server.endpoint)
         server.stop()
     return 0
 

@@ -757,6 +757,7 @@ class _Clients:
                 attempts=1,
                 connect_timeout=3,
                 read_timeout=20,
+                in_process=True,  # inside the sandbox's process: no socket (in_process.py)
             )
         return self._clients[service]
 
