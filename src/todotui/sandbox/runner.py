@@ -25,6 +25,7 @@ from typing import Any
 from todotui.config import StackNames, resolve_settings
 from todotui.errors import UsageError
 from todotui.sandbox import (
+    BACKFILLED_LINE,
     MAX_FLEET,
     PARENT_WATCH_ENV,
     SANDBOX_REGION,
@@ -39,8 +40,11 @@ from todotui.telemetry.series import align_down
 DEFAULT_BACKFILL = 60
 """Periods of history simulated at start in auto mode, so charts open full (5 min at 5 s)."""
 MAX_BACKFILL = 5000
-BACKFILL_CHUNK = 30
-"""Periods simulated per backfill step (a stop request is honoured between steps)."""
+BACKFILL_CHUNK = 60
+"""Periods simulated per backfill step (a stop request is honoured between steps): the
+default backfill is one step, its datapoints a few PutMetricData calls."""
+HISTORY_AFTER_TICKS = 2
+"""Live ticks before the hourly history is published (auto mode; --manual publishes at once)."""
 STANDARD_PERIODS = (1, 5, 10, 30)
 """CloudWatch's sub-minute periods; longer periods are whole minutes up to an hour."""
 
@@ -83,6 +87,8 @@ class SandboxRuntime:
         self.simulator = simulator
         self.ticks = 0
         self.backfill_remaining = 0
+        self.traces_pending = False
+        """The backfill's last traces are still to be sent (auto mode: after the metrics)."""
         self.last_tick: dict[str, Any] | None = None
         self.tick_error: str | None = None
         """Why the last timer tick failed (None once one succeeds): in the status, not only on stderr."""
@@ -111,11 +117,12 @@ class SandboxRuntime:
             self.tick_once()
         return self.status()
 
-    def backfill(self, count: int) -> None:
+    def backfill(self, count: int, *, defer_traces: bool = False) -> None:
         """Simulate `count` past periods at once (history for the charts at start)."""
         with self._lock:
             if self.simulator is not None:
-                self.last_tick = self.simulator.backfill(count)
+                self.last_tick = self.simulator.backfill(count, defer_traces=defer_traces)
+                self.traces_pending = defer_traces
             else:
                 self._now += timedelta(seconds=self.period * count)
             self.ticks += count
@@ -179,7 +186,9 @@ class SandboxRuntime:
             "ticks": self.ticks,
             "sim_time": self.now.isoformat(),
             "mode": "manual" if self.manual else "auto",
-            "backfill_remaining": self.backfill_remaining + (1 if self.pending_scenario else 0),
+            "backfill_remaining": self.backfill_remaining
+            + (1 if self.pending_scenario else 0)
+            + (1 if self.traces_pending else 0),
             "simulator": self.simulator is not None,
             "endpoint": self.endpoint,
             "region": self.region,
@@ -414,24 +423,45 @@ def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
     period = timedelta(seconds=runtime.period)
     while runtime.backfill_remaining > 0 and not stopping.is_set():
         chunk = min(BACKFILL_CHUNK, runtime.backfill_remaining)
-        if not _safe_tick(runtime, backfill=chunk):
+        last = chunk == runtime.backfill_remaining
+        # Auto mode (the demo): the last period's traces go out after the metrics are there.
+        if not _safe_tick(runtime, backfill=chunk, defer_traces=last and not runtime.manual):
             break
         runtime.backfill_remaining -= chunk
     runtime.backfill_remaining = 0
     if runtime.pending_scenario is not None:
         _start_pending(runtime)
     mark("history backfilled")
+    print(BACKFILLED_LINE, flush=True)  # the demo's first refresh is sent on this line
     if runtime.manual:
         return
+    live_ticks = 0
     while not stopping.is_set():
         wait = (runtime.now + period - datetime.now(UTC)).total_seconds()
         if wait > 0:
             stopping.wait(wait)
             continue
         _safe_tick(runtime)
-        if runtime.history_days:  # after the first live tick: the demo's first refresh goes first
+        live_ticks += 1
+        if runtime.traces_pending:  # after the first live tick: the first refresh goes first
+            _write_deferred_traces(runtime)
+            mark("backfill traces written")
+        # After the second live tick, a period at least after the backfill: the demo's first
+        # refresh (sent as soon as the backfill is done) is answered before this second of work.
+        if runtime.history_days and live_ticks >= HISTORY_AFTER_TICKS:
             _publish_history(runtime)
             mark("hourly history published")
+
+
+def _write_deferred_traces(runtime: SandboxRuntime) -> None:
+    try:
+        if runtime.simulator is not None:
+            runtime.simulator.write_deferred_traces()
+    except Exception as exc:  # reported, as a failed tick is: the sandbox keeps serving
+        runtime.tick_error = f"traces: {type(exc).__name__}: {exc}"
+        traceback.print_exc(file=sys.stderr)
+    finally:
+        runtime.traces_pending = False
 
 
 def _publish_history(runtime: SandboxRuntime) -> None:
@@ -461,12 +491,12 @@ def _start_pending(runtime: SandboxRuntime) -> None:
         runtime.pending_scenario = None
 
 
-def _safe_tick(runtime: SandboxRuntime, *, backfill: int = 0) -> bool:
+def _safe_tick(runtime: SandboxRuntime, *, backfill: int = 0, defer_traces: bool = False) -> bool:
     """One tick (or `backfill` periods of history); a failure is reported on stderr and the
     sandbox keeps serving."""
     try:
         if backfill:
-            runtime.backfill(backfill)
+            runtime.backfill(backfill, defer_traces=defer_traces)
         else:
             runtime.tick_once()
         runtime.tick_error = None
