@@ -12,6 +12,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from todotui.cli import EXIT_USAGE, main
 from todotui.startup_trace import mark, wait_for
 
@@ -56,6 +58,7 @@ def _children() -> set[int]:
     return found
 
 
+@pytest.mark.sandbox
 def test_invalid_settings_with_demo_are_one_line_and_the_started_sandbox_is_stopped(
     tmp_path, capsys
 ):
@@ -68,6 +71,7 @@ def test_invalid_settings_with_demo_are_one_line_and_the_started_sandbox_is_stop
     assert _children() <= before  # the sandbox child started first is gone again
 
 
+@pytest.mark.sandbox
 def test_a_missing_settings_file_with_demo_says_so(tmp_path, capsys):
     missing = tmp_path / "nope.toml"
     assert main(["--demo", "--config", str(missing)]) == EXIT_USAGE
@@ -83,3 +87,22 @@ def test_a_stage_can_be_waited_for_from_another_thread():
     mark(stage)
     waiter.join(timeout=30)
     assert seen == [True]
+
+
+@pytest.mark.sandbox
+def test_an_auto_sandbox_says_when_its_metrics_are_in_and_sends_the_last_traces_after():
+    """The demo's first refresh goes on the child's line; the backfill's last traces follow a
+    live tick, and until then the status still counts them as history to come."""
+    from datetime import UTC, datetime, timedelta
+
+    from todotui.sandbox.controller import Sandbox
+
+    with Sandbox(period=1, backfill=5, history_days=0) as sandbox:
+        early = sandbox.wait_for_history(metrics_only=True)
+        assert early["ticks"] >= 5  # the backfilled periods' datapoints are in
+        later = sandbox.wait_for_history(timeout=60)  # traces sent after the first live tick
+        assert later["backfill_remaining"] == 0
+        xray = sandbox.client("xray")
+        end = datetime.now(UTC) + timedelta(minutes=1)
+        summaries = xray.get_trace_summaries(StartTime=end - timedelta(minutes=10), EndTime=end)
+        assert summaries["TraceSummaries"]

@@ -14,6 +14,8 @@ from todotui.sandbox.in_process import serve_in_process, stop_in_process
 from todotui.sandbox.provision import sandbox_client
 from todotui.sandbox.server import SandboxServer, moto_app
 
+pytestmark = pytest.mark.sandbox
+
 
 @pytest.fixture
 def served() -> Iterator[tuple[SandboxServer, str]]:
