@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -43,8 +44,10 @@ MAX_BACKFILL = 5000
 BACKFILL_CHUNK = 60
 """Periods simulated per backfill step (a stop request is honoured between steps): the
 default backfill is one step, its datapoints a few PutMetricData calls."""
-HISTORY_AFTER_TICKS = 2
-"""Live ticks before the hourly history is published (auto mode; --manual publishes at once)."""
+QUIET_AFTER_BACKFILL = 2.0
+"""Seconds after the backfill in which no deferred work (the hourly history, the backfill's
+last traces) starts: the demo's first refresh, sent then, is answered first (auto mode;
+--manual publishes the history at once)."""
 STANDARD_PERIODS = (1, 5, 10, 30)
 """CloudWatch's sub-minute periods; longer periods are whole minutes up to an hour."""
 
@@ -435,20 +438,19 @@ def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
     print(BACKFILLED_LINE, flush=True)  # the demo's first refresh is sent on this line
     if runtime.manual:
         return
-    live_ticks = 0
+    backfilled_at = time.monotonic()
     while not stopping.is_set():
         wait = (runtime.now + period - datetime.now(UTC)).total_seconds()
         if wait > 0:
             stopping.wait(wait)
             continue
         _safe_tick(runtime)
-        live_ticks += 1
-        if runtime.traces_pending:  # after the first live tick: the first refresh goes first
+        if time.monotonic() - backfilled_at < QUIET_AFTER_BACKFILL:
+            continue  # the first refresh goes first
+        if runtime.traces_pending:
             _write_deferred_traces(runtime)
             mark("backfill traces written")
-        # After the second live tick, a period at least after the backfill: the demo's first
-        # refresh (sent as soon as the backfill is done) is answered before this second of work.
-        if runtime.history_days and live_ticks >= HISTORY_AFTER_TICKS:
+        if runtime.history_days:
             _publish_history(runtime)
             mark("hourly history published")
 
