@@ -32,7 +32,8 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SESSION = "todotui-bench-startup"
+SESSION = f"todotui-bench-startup-{os.getpid()}"
+"""Per run of this script: two benchmarks at once never kill each other's session."""
 
 
 def screen() -> str:
