@@ -1,6 +1,6 @@
 """Time from launching `todotui --demo` to its first frame and to its first data.
 
-    .venv/bin/python bench/bench_startup.py [--runs 3]
+    .venv/bin/python bench/bench_startup.py [--runs 3] [--compiled]
 
 Runs the real command in a tmux session (as a user would), reads the screen with
 `tmux capture-pane` every 20 ms, and reports when the cockpit first draws (the footer's
@@ -11,6 +11,11 @@ Each stage's time comes from the start-up trace the app and its sandbox child wr
 TODOTUI_STARTUP_TRACE names a file (see src/todotui/startup_trace.py); all times are seconds
 since the launch, on the machine's monotonic clock. The code run is the one on PYTHONPATH
 if set (a worktree), else the installed one.
+
+Where PYTHONDONTWRITEBYTECODE is set (this machine's sandboxes set it), every launch compiles
+todotui's own modules again; `--compiled` keeps their bytecode in a temporary
+PYTHONPYCACHEPREFIX (after one launch that is not counted), as an installed copy would have it.
+The load average printed is the machine's: other work on the two cores shows in the figures.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SESSION = "todotui-bench-startup"
+SESSION = f"todotui-bench-startup-{os.getpid()}"
+"""Per run of this script: two benchmarks at once never kill each other's session."""
 
 
 def screen() -> str:
@@ -38,17 +44,20 @@ def screen() -> str:
 
 
 STAGES = (
-    ("cli main", "interpreter + CLI module imported"),
-    ("app built", "core + UI imported, app object exists"),
+    ("cli main", "interpreter + CLI module imported (no pydantic)"),
+    ("app built", "settings, core + UI imported, app object exists"),
     ("first frame", "first frame drawn (app's own mark)"),
+    ("core's AWS SDK loaded", "aiobotocore + first refresh's models loaded (thread)"),
     ("sandbox main", "sandbox child: interpreter + CLI up"),
     ("sandbox imports done", "sandbox child: moto + server modules imported"),
     ("sandbox server up", "sandbox server listening"),
-    ("stack provisioned", "stack provisioned"),
+    ("stack provisioned", "stack provisioned (in-process calls)"),
     ("sandbox announced", "sandbox endpoint printed"),
-    ("history backfilled", "history backfilled (5 min of periods)"),
+    ("sandbox endpoint read", "cockpit read the endpoint"),
+    ("history backfilled", "history backfilled (5 min of periods, one step)"),
     ("sandbox ready for the core", "cockpit told the sandbox is ready"),
     ("first refresh done", "first refresh done"),
+    ("backfill traces written", "backfill's last traces written (after a live tick)"),
     ("hourly history published", "hourly history (9 days) published"),
 )
 
@@ -64,13 +73,15 @@ def read_trace(path: Path, start: float) -> dict[str, float]:
     return stages
 
 
-def one_run(timeout: float) -> dict[str, float]:
+def one_run(timeout: float, pycache: Path | None = None) -> dict[str, float]:
     todotui = str(Path(sys.executable).with_name("todotui"))
     subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
     trace = Path(tempfile.mkdtemp(prefix="todotui-bench-")) / "trace"
     env = [f"TODOTUI_STARTUP_TRACE={trace}"]
     if os.environ.get("PYTHONPATH"):  # a tmux server started elsewhere does not pass it on
         env.append(f"PYTHONPATH={os.environ['PYTHONPATH']}")
+    if pycache is not None:
+        env = ["-u", "PYTHONDONTWRITEBYTECODE", *env, f"PYTHONPYCACHEPREFIX={pycache}"]
     start = time.monotonic()
     subprocess.run(
         [
@@ -108,12 +119,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=90.0)
+    parser.add_argument(
+        "--compiled",
+        action="store_true",
+        help="keep todotui's bytecode between launches (one uncounted launch writes it)",
+    )
     args = parser.parse_args()
     if not shutil.which("tmux"):
         sys.exit("tmux is needed (apt-get install -y tmux)")
+    pycache = Path(tempfile.mkdtemp(prefix="todotui-pyc-")) if args.compiled else None
+    if pycache is not None:
+        one_run(args.timeout, pycache)
     runs: dict[str, list[float]] = defaultdict(list)
     for run in range(args.runs):
-        stages = one_run(args.timeout)
+        stages = one_run(args.timeout, pycache)
         for stage, at in stages.items():
             runs[stage].append(at)
         frame, data = stages.get("screen: first frame"), stages.get("screen: first data")
@@ -122,7 +141,13 @@ def main() -> None:
             f"first data {data if data is None else f'{data:.2f} s'}",
             flush=True,
         )
-    print(f"\nmedian of {args.runs} runs, seconds since launch (load {os.getloadavg()[0]:.2f}):")
+    if pycache is not None:
+        shutil.rmtree(pycache, ignore_errors=True)
+    bytecode = "bytecode kept" if pycache else "bytecode as the environment has it"
+    print(
+        f"\nmedian of {args.runs} runs, seconds since launch ({bytecode}; "
+        f"load {os.getloadavg()[0]:.2f}):"
+    )
     rows = [(stage, label) for stage, label in STAGES]
     rows += [("screen: first frame", "on screen: first frame (footer drawn)")]
     rows += [("screen: first data", "on screen: first data (no pane loading)")]

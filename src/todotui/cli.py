@@ -1,7 +1,8 @@
 """Command line entry point.
 
 Heavy modules (Textual, aiobotocore, moto) are imported only by the command that
-needs them, so `todotui --help` and `todotui config` stay fast.
+needs them, so `todotui --help` and `todotui config` stay fast. Importing this module loads
+no pydantic either: `--demo` starts its sandbox child before the settings are validated.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from todotui import __version__
-from todotui.config import Settings, resolve_settings, settings_toml
 from todotui.errors import ConfigError, UsageError
 from todotui.headless import add_rollout_parser
 from todotui.locations import config_file
@@ -24,6 +24,7 @@ from todotui.verbs.check import add_check_parser
 from todotui.verbs.review import add_review_parser
 
 if TYPE_CHECKING:
+    from todotui.config import Settings
     from todotui.demo import StartingSandbox
 
 EXIT_USAGE = 2
@@ -141,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _print_config(args: argparse.Namespace, settings: Settings) -> int:
+    from todotui.config import settings_toml
+
     path = args.config or config_file()
     state = "" if path.exists() else "  (not present: defaults in use)"
     print(f"# settings file: {path}{state}")
@@ -161,6 +164,10 @@ def _run(args: argparse.Namespace) -> int:
         if args.name:
             _check_endpoint_url(args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
         return scenario_command(args)
+    if args.demo and args.command is None:
+        return _run_demo(args)
+    from todotui.config import resolve_settings
+
     settings = resolve_settings(args)
     if args.command == "config":
         return _print_config(args, settings)
@@ -195,8 +202,6 @@ def _run(args: argparse.Namespace) -> int:
             "--fleet needs --demo (for an account, name the members or a tag in [fleet])"
         )
     record = _check_record_path(args.record)
-    if args.demo:
-        return _run_demo(settings, args.scenario or "steady", record, fleet=args.fleet or 0)
     _check_endpoint_url(settings.aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL"))
     return asyncio.run(_run_cockpit(settings, record))
 
@@ -309,17 +314,24 @@ def _trace_first_refresh(core: Any) -> None:
     unsubscribe = core.poller.subscribe(listener)
 
 
-def _run_demo(
-    settings: Settings, scenario: str, record: Path | None = None, *, fleet: int = 0
-) -> int:
-    """Open the cockpit at once; the sandbox starts behind it and the panes fill when it is up."""
+def _run_demo(args: argparse.Namespace) -> int:
+    """Open the cockpit at once; the sandbox starts behind it and the panes fill when it is up.
+
+    The sandbox child is started first, before this process imports pydantic, the core or
+    Textual: its start-up overlaps theirs. Settings are then checked as for any command (a
+    bad file stops the child and exits with the same message and status)."""
     from todotui.demo import StartingSandbox, check_fleet, check_scenario, demo_settings
 
+    scenario, fleet = args.scenario or "steady", args.fleet or 0
     check_scenario(scenario)
     check_fleet(fleet)
-    settings = demo_settings(settings, fleet=fleet)
-    starting = StartingSandbox(scenario, read_only=settings.aws.effective_read_only, fleet=fleet)
+    record = _check_record_path(args.record)
+    starting = StartingSandbox(scenario, read_only=False, fleet=fleet)
     try:
+        from todotui.config import resolve_settings
+
+        settings = demo_settings(resolve_settings(args), fleet=fleet)
+        starting.read_only = settings.aws.effective_read_only
         return asyncio.run(_run_demo_cockpit(settings, starting, f"sandbox ({scenario})", record))
     finally:
         starting.stop()
@@ -332,6 +344,7 @@ async def _run_demo_cockpit(
     from todotui.ui.app import make_app
 
     async with Cockpit(settings, connect=starting.target) as core:
+        starting.prepare(core.clients)
         recorder = _recording(core, record)
         _trace_first_refresh(core)
         try:

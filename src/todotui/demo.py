@@ -12,7 +12,6 @@ import asyncio
 import threading
 from typing import TYPE_CHECKING
 
-from todotui.config import AwsTarget, Fleet, Settings
 from todotui.errors import UsageError
 from todotui.sandbox import (
     DUMMY_ACCESS_KEY_ID,
@@ -21,20 +20,28 @@ from todotui.sandbox import (
     MAX_FLEET,
     SANDBOX_REGION,
 )
-from todotui.startup_trace import mark
+from todotui.startup_trace import mark, wait_for
 
-if TYPE_CHECKING:  # aiobotocore is imported after the sandbox child is started, not before
-    from todotui.aws.session import StaticCredentials
+if TYPE_CHECKING:  # pydantic and aiobotocore are imported after the sandbox child is started
+    from todotui.aws.session import AwsClients, StaticCredentials
+    from todotui.config import AwsTarget, Settings
 
 DEMO_PERIOD = 5.0
 """Seconds each sandbox tick stands for in the demo: the panes move while you watch."""
 DEMO_WINDOW = 300
 """The demo opens on 5 minutes: the sandbox's backfill fills it (w cycles to longer ones)."""
+FIRST_REFRESH_SERVICES = ("sts", "cloudwatch", "logs", "lambda", "dynamodb")
+"""The clients the first refresh makes (the identity, then `LiveReads.prepare`'s): their
+models are parsed while the sandbox provisions, not after it."""
+FIRST_FRAME_WAIT = 3.0
+"""Seconds the SDK's loading waits for the first frame (it must not slow the drawing)."""
 
 
 def demo_settings(settings: Settings, *, fleet: int = 0) -> Settings:
     """The sandbox, and nothing from the user's profile, whatever the flags said; with a
     `fleet`, the fleet view watches the sandbox's fleet (by its tag) beside the stack."""
+    from todotui.config import AwsTarget, Fleet
+
     update = {"fleet": Fleet(tag="=".join(FLEET_TAG))} if fleet else {}
     return settings.model_copy(
         update={
@@ -75,24 +82,46 @@ class StartingSandbox:
 
         self.sandbox = Sandbox(scenario=scenario, period=DEMO_PERIOD, fleet=fleet)
         self.read_only = read_only
+        self._preloader: threading.Thread | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._start, name="sandbox-start", daemon=True)
         self._thread.start()
 
+    def prepare(self, clients: AwsClients) -> None:
+        """The core's clients: once the first frame is drawn, their SDK (aiobotocore, the
+        services' models) is loaded in a thread while the sandbox provisions; the first
+        refresh then makes its clients without parsing anything."""
+        self._preloader = threading.Thread(
+            target=self._preload, args=(clients,), name="sdk-preload", daemon=True
+        )
+        self._preloader.start()
+
+    def _preload(self, clients: AwsClients) -> None:
+        wait_for("first frame", FIRST_FRAME_WAIT)
+        try:
+            clients.preload(FIRST_REFRESH_SERVICES)
+        except Exception:  # nothing lost: the first refresh loads what it needs itself
+            return
+        mark("core's AWS SDK loaded")
+
     def _start(self) -> None:
         try:
             self.sandbox.start()
-            self.sandbox.wait_for_history()
+            mark("sandbox endpoint read")
+            self.sandbox.wait_for_history(metrics_only=True)
         except BaseException as exc:  # handed to the poll loop, which reports it
             self._error = exc
 
     async def target(self) -> tuple[AwsTarget, StaticCredentials]:
         """Where the core's calls go, once the sandbox is up (the core's `connect`)."""
         await asyncio.to_thread(self._thread.join)
+        if self._preloader is not None:  # never two threads creating the session at once
+            await asyncio.to_thread(self._preloader.join)
         if self._error is not None:
             raise self._error
         mark("sandbox ready for the core")
         from todotui.aws.session import StaticCredentials
+        from todotui.config import AwsTarget
 
         target = AwsTarget(
             endpoint_url=self.sandbox.endpoint, region=self.sandbox.region, read_only=self.read_only

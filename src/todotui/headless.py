@@ -15,11 +15,10 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from todotui.config import Settings
 from todotui.errors import UsageError
-from todotui.rollout.model import Phase
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # `todotui.cli` imports this module: it stays import-light (no pydantic)
+    from todotui.config import Settings
     from todotui.core.cockpit import Cockpit
     from todotui.rollout.model import Rollout
 
@@ -169,6 +168,8 @@ async def watch(core: Cockpit, out: TextIO, *, printed: int = 0) -> int:
             changed.clear()
             rollout = driver.rollout
             if rollout is not None:
+                from todotui.rollout.model import Phase
+
                 for event in rollout.events[printed:]:
                     print(f"{event.at:%H:%M:%S} {event.kind.value:<10} {event.text}", file=out)
                 printed = len(rollout.events)
@@ -182,6 +183,8 @@ async def watch(core: Cockpit, out: TextIO, *, printed: int = 0) -> int:
 
 
 def _exit_code(rollout: Rollout | None) -> int:
+    from todotui.rollout.model import Phase
+
     if rollout is not None and rollout.phase is Phase.ABORTED:
         return EXIT_ABORTED
     if rollout is not None and rollout.phase is Phase.DEGRADED:

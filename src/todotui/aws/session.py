@@ -206,6 +206,14 @@ class AwsClients:
             return await self.mutation_client(service)
         return await self.client(service)
 
+    def preload(self, services: tuple[str, ...]) -> None:
+        """Import aiobotocore and parse these services' models now, so the first clients are
+        made without it. Blocking and sends nothing: the demo calls it from a thread while
+        its sandbox is still starting (aiobotocore's own warm-up of the session's loader)."""
+        for service in services:
+            self._session.warm_up_loader_caches(service)
+        _ = self._config
+
     @functools.cached_property
     def _session(self) -> AioSession:
         """Made on first use: aiobotocore and botocore load then, not before the first frame."""

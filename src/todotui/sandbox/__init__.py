@@ -23,6 +23,8 @@ FLEET_TAG = ("fleet", "sandbox")
 """The tag every `--fleet` member carries: `[fleet] tag = "fleet=sandbox"` discovers them."""
 MAX_FLEET = 500
 """`--fleet` at most (the fleet view's two calls hold fewer; more is for benchmarks)."""
+BACKFILLED_LINE = "history: backfilled"
+"""What the sandbox prints once its backfill is simulated (the charts' history is there)."""
 PARENT_WATCH_ENV = "TODOTUI_SANDBOX_EXIT_WITH_PARENT"
 """Set to 1 by a parent that owns the sandbox: the sandbox exits when its stdin closes."""
 

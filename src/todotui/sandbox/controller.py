@@ -26,15 +26,18 @@ import urllib.request
 from collections import deque
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from todotui.config import StackNames
 from todotui.sandbox import (
+    BACKFILLED_LINE,
     CONTROL_PREFIX,
     PARENT_WATCH_ENV,
     SANDBOX_REGION,
     client_environment,
 )
+
+if TYPE_CHECKING:  # the demo starts its sandbox before the cockpit imports pydantic
+    from todotui.config import StackNames
 
 STARTUP_TIMEOUT = 120.0
 """Seconds to wait for the endpoint line (moto's import and the stack take a few seconds)."""
@@ -121,13 +124,24 @@ class Sandbox:
         self.manual = manual
         self.backfill = backfill
         self.history_days = history_days
-        self.names = names or StackNames()
+        self._names = names
         self.region = region
         self.endpoint = ""
         self._process: subprocess.Popen[bytes] | None = None
         self._workdir: Path | None = None
         self._output: deque[str] = deque(maxlen=200)
         self._reader: threading.Thread | None = None
+        self._backfilled = threading.Event()
+        """Set when the child says its backfill is done (`wait_for_history` wakes then)."""
+
+    @property
+    def names(self) -> StackNames:
+        """The stack's names (the defaults unless given)."""
+        if self._names is None:
+            from todotui.config import StackNames
+
+            self._names = StackNames()
+        return self._names
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -152,7 +166,8 @@ class Sandbox:
             raise SandboxError("this sandbox is already started")
         self._workdir = Path(tempfile.mkdtemp(prefix="todotui-sandbox-"))
         config = self._workdir / "stack.toml"
-        config.write_text(_stack_toml(self.names), encoding="utf-8")
+        # The default names need no [stack] section: the child's defaults are the same.
+        config.write_text(_stack_toml(self._names) if self._names else "", encoding="utf-8")
         command = [
             sys.executable, "-m", "todotui", "--config", str(config), "--region", self.region,
             "sandbox", "--port", "0", "--scenario", self.scenario,
@@ -194,6 +209,8 @@ class Sandbox:
         for raw in self._process.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             self._output.append(line)
+            if line == BACKFILLED_LINE:
+                self._backfilled.set()
             lines.put(line)
         lines.put(None)
 
@@ -274,10 +291,17 @@ class Sandbox:
     def set_scenario(self, name: str) -> dict[str, Any]:
         return control_request(self._require_endpoint(), "scenario", {"name": name})
 
-    def wait_for_history(self, timeout: float = STARTUP_TIMEOUT) -> dict[str, Any]:
-        """Wait until the backfill periods are simulated (charts then open with history)."""
+    def wait_for_history(
+        self, timeout: float = STARTUP_TIMEOUT, *, metrics_only: bool = False
+    ) -> dict[str, Any]:
+        """Wait until the backfill periods are simulated (charts then open with history).
+
+        `metrics_only`: until their datapoints are there, which the sandbox says on stdout
+        (the demo's first refresh needs no more; the last period's traces may follow)."""
         deadline = time.monotonic() + timeout
         while True:
+            if metrics_only and self._backfilled.is_set():
+                return self.status()
             status = self.status()
             if status["backfill_remaining"] == 0:
                 return status
@@ -286,7 +310,7 @@ class Sandbox:
                     f"{status['backfill_remaining']} backfill periods still to simulate "
                     f"after {timeout:g}s"
                 )
-            time.sleep(0.2)
+            self._backfilled.wait(0.2)  # the child's line wakes this at once
 
     @property
     def stack(self) -> Any:

@@ -33,6 +33,7 @@ from todotui.sandbox import (
     SANDBOX_REGION,
     SANDBOX_USER_AGENT,
 )
+from todotui.sandbox.in_process import app_for, attach
 from todotui.sandbox.scenarios import CANDIDATES, DEFAULT_CANDIDATE, Candidate
 
 TEST_USERS = ("test@example.com", "alice@example.com", "mallory@example.com")
@@ -148,10 +149,14 @@ def sandbox_client(
     attempts: int = 2,
     connect_timeout: float = 5,
     read_timeout: float = 60,
+    in_process: bool = False,
 ) -> Any:
-    """A boto3 client for the sandbox: dummy credentials, explicit region, no retry storms."""
+    """A boto3 client for the sandbox: dummy credentials, explicit region, no retry storms.
+
+    `in_process`: inside the sandbox's own process, its requests go straight to the app its
+    server serves, skipping the socket (see `in_process.py`); elsewhere they go over HTTP."""
     with _SESSION_LOCK:  # creating clients from one session is not thread-safe
-        return _shared_session().client(
+        client = _shared_session().client(
             service,
             endpoint_url=endpoint_url,
             region_name=region,
@@ -164,6 +169,9 @@ def sandbox_client(
                 user_agent_extra=SANDBOX_USER_AGENT,  # CloudTrail names these calls its own
             ),
         )
+    if in_process and (app := app_for(endpoint_url)) is not None:
+        attach(client, app)
+    return client
 
 
 def provision(
@@ -284,7 +292,9 @@ class _Provisioner:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = sandbox_client(service, self._endpoint_url, self.region)
+            self._clients[service] = sandbox_client(
+                service, self._endpoint_url, self.region, in_process=True
+            )
         return self._clients[service]
 
     def run(self) -> Stack:

@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from typing import Any
 from todotui.config import StackNames, resolve_settings
 from todotui.errors import UsageError
 from todotui.sandbox import (
+    BACKFILLED_LINE,
     MAX_FLEET,
     PARENT_WATCH_ENV,
     SANDBOX_REGION,
@@ -39,8 +41,13 @@ from todotui.telemetry.series import align_down
 DEFAULT_BACKFILL = 60
 """Periods of history simulated at start in auto mode, so charts open full (5 min at 5 s)."""
 MAX_BACKFILL = 5000
-BACKFILL_CHUNK = 30
-"""Periods simulated per backfill step (a stop request is honoured between steps)."""
+BACKFILL_CHUNK = 60
+"""Periods simulated per backfill step (a stop request is honoured between steps): the
+default backfill is one step, its datapoints a few PutMetricData calls."""
+QUIET_AFTER_BACKFILL = 2.0
+"""Seconds after the backfill in which no deferred work (the hourly history, the backfill's
+last traces) starts: the demo's first refresh, sent then, is answered first (auto mode;
+--manual publishes the history at once)."""
 STANDARD_PERIODS = (1, 5, 10, 30)
 """CloudWatch's sub-minute periods; longer periods are whole minutes up to an hour."""
 
@@ -83,6 +90,8 @@ class SandboxRuntime:
         self.simulator = simulator
         self.ticks = 0
         self.backfill_remaining = 0
+        self.traces_pending = False
+        """The backfill's last traces are still to be sent (auto mode: after the metrics)."""
         self.last_tick: dict[str, Any] | None = None
         self.tick_error: str | None = None
         """Why the last timer tick failed (None once one succeeds): in the status, not only on stderr."""
@@ -111,11 +120,12 @@ class SandboxRuntime:
             self.tick_once()
         return self.status()
 
-    def backfill(self, count: int) -> None:
+    def backfill(self, count: int, *, defer_traces: bool = False) -> None:
         """Simulate `count` past periods at once (history for the charts at start)."""
         with self._lock:
             if self.simulator is not None:
-                self.last_tick = self.simulator.backfill(count)
+                self.last_tick = self.simulator.backfill(count, defer_traces=defer_traces)
+                self.traces_pending = defer_traces
             else:
                 self._now += timedelta(seconds=self.period * count)
             self.ticks += count
@@ -156,7 +166,7 @@ class SandboxRuntime:
         )
 
         assert scenario.traffic.candidate is not None
-        lam = sandbox_client("lambda", self.endpoint, self.region)
+        lam = sandbox_client("lambda", self.endpoint, self.region, in_process=True)
         fn = self.names.function_name
         candidate_version = publish_candidate(lam, fn, scenario.traffic.candidate)
         if scenario.traffic.deployed:
@@ -179,7 +189,9 @@ class SandboxRuntime:
             "ticks": self.ticks,
             "sim_time": self.now.isoformat(),
             "mode": "manual" if self.manual else "auto",
-            "backfill_remaining": self.backfill_remaining + (1 if self.pending_scenario else 0),
+            "backfill_remaining": self.backfill_remaining
+            + (1 if self.pending_scenario else 0)
+            + (1 if self.traces_pending else 0),
             "simulator": self.simulator is not None,
             "endpoint": self.endpoint,
             "region": self.region,
@@ -264,6 +276,7 @@ def _serve(
 ) -> int:
     from todotui.sandbox.control import ControlApi
     from todotui.sandbox.gaps import GapFiller
+    from todotui.sandbox.in_process import serve_in_process, stop_in_process
     from todotui.sandbox.provision import provision
     from todotui.sandbox.server import SandboxServer, moto_app
 
@@ -284,6 +297,9 @@ def _serve(
     try:
         endpoint = server.endpoint
         gaps.connect(endpoint)
+        # The sandbox's own calls (provisioning, the simulator's) skip the socket: the same app
+        # answers them in this process (in_process.py); everyone else's still come over HTTP.
+        serve_in_process(endpoint, control)
         stack = provision(
             endpoint,
             names,
@@ -357,6 +373,7 @@ def _serve(
         stopping.set()
         if ticker is not None:
             ticker.join(timeout=30)
+        stop_in_process(server.endpoint)
         server.stop()
     return 0
 
@@ -409,24 +426,44 @@ def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
     period = timedelta(seconds=runtime.period)
     while runtime.backfill_remaining > 0 and not stopping.is_set():
         chunk = min(BACKFILL_CHUNK, runtime.backfill_remaining)
-        if not _safe_tick(runtime, backfill=chunk):
+        last = chunk == runtime.backfill_remaining
+        # Auto mode (the demo): the last period's traces go out after the metrics are there.
+        if not _safe_tick(runtime, backfill=chunk, defer_traces=last and not runtime.manual):
             break
         runtime.backfill_remaining -= chunk
     runtime.backfill_remaining = 0
     if runtime.pending_scenario is not None:
         _start_pending(runtime)
     mark("history backfilled")
+    print(BACKFILLED_LINE, flush=True)  # the demo's first refresh is sent on this line
     if runtime.manual:
         return
+    backfilled_at = time.monotonic()
     while not stopping.is_set():
         wait = (runtime.now + period - datetime.now(UTC)).total_seconds()
         if wait > 0:
             stopping.wait(wait)
             continue
         _safe_tick(runtime)
-        if runtime.history_days:  # after the first live tick: the demo's first refresh goes first
+        if time.monotonic() - backfilled_at < QUIET_AFTER_BACKFILL:
+            continue  # the first refresh goes first
+        if runtime.traces_pending:
+            _write_deferred_traces(runtime)
+            mark("backfill traces written")
+        if runtime.history_days:
             _publish_history(runtime)
             mark("hourly history published")
+
+
+def _write_deferred_traces(runtime: SandboxRuntime) -> None:
+    try:
+        if runtime.simulator is not None:
+            runtime.simulator.write_deferred_traces()
+    except Exception as exc:  # reported, as a failed tick is: the sandbox keeps serving
+        runtime.tick_error = f"traces: {type(exc).__name__}: {exc}"
+        traceback.print_exc(file=sys.stderr)
+    finally:
+        runtime.traces_pending = False
 
 
 def _publish_history(runtime: SandboxRuntime) -> None:
@@ -456,12 +493,12 @@ def _start_pending(runtime: SandboxRuntime) -> None:
         runtime.pending_scenario = None
 
 
-def _safe_tick(runtime: SandboxRuntime, *, backfill: int = 0) -> bool:
+def _safe_tick(runtime: SandboxRuntime, *, backfill: int = 0, defer_traces: bool = False) -> bool:
     """One tick (or `backfill` periods of history); a failure is reported on stderr and the
     sandbox keeps serving."""
     try:
         if backfill:
-            runtime.backfill(backfill)
+            runtime.backfill(backfill, defer_traces=defer_traces)
         else:
             runtime.tick_once()
         runtime.tick_error = None

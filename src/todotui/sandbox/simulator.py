@@ -319,6 +319,8 @@ class Simulator:
         self._rng = random.Random(seed)
         self._text_rng = random.Random(f"{seed}/logs")
         self._trace_rng = random.Random(f"{seed}/traces")
+        self._deferred_traces: list[str] = []
+        """Trace documents a backfill made and kept back (see `write_deferred_traces`)."""
         self._lock = threading.RLock()
         self._clients = _Clients(endpoint_url, region)
         self._record = MetricRecord()
@@ -357,12 +359,14 @@ class Simulator:
             self.scenario = scenario
             self._ticks_in_scenario = 0
 
-    def backfill(self, count: int) -> dict[str, Any]:
+    def backfill(self, count: int, *, defer_traces: bool = False) -> dict[str, Any]:
         """Simulate `count` periods of history at once, for charts that open full.
 
         The stack is read once (nobody can have changed it yet), datapoints go out 1,000 to a
         call, logs and traces are written for the last period only, and alarms are evaluated
-        once at the end: a fraction of the calls `count` ticks would make.
+        once at the end: a fraction of the calls `count` ticks would make. `defer_traces`:
+        the last period's traces wait for `write_deferred_traces` (X-Ray's first write costs
+        moto its slowest start, which the demo's first refresh need not wait for).
         """
         with self._lock:
             self.problems = []
@@ -379,7 +383,7 @@ class Simulator:
             transitions: list[Any] = []
             if outcome is not None:
                 self._write_logs(outcome, state, at)
-                self._write_traces(outcome, state, at)
+                self._write_traces(outcome, state, at, defer=defer_traces)
                 transitions = self._alarms.evaluate(self._record, self.now)
                 self.problems.extend(self._alarms.problems)
                 self._prune()
@@ -674,7 +678,15 @@ class Simulator:
             except AWS_ERRORS as exc:
                 self.problems.append(f"put_log_events: {_aws_words(exc)}")
 
-    def _write_traces(self, outcome: TickOutcome, state: StackState, at: datetime) -> None:
+    def write_deferred_traces(self) -> None:
+        """Send the trace documents a `backfill(defer_traces=True)` made but kept back."""
+        with self._lock:
+            documents, self._deferred_traces = self._deferred_traces, []
+            self._put_traces(documents)
+
+    def _write_traces(
+        self, outcome: TickOutcome, state: StackState, at: datetime, *, defer: bool = False
+    ) -> None:
         traffic = self.scenario.traffic
         documents = list(
             trace_documents(
@@ -688,6 +700,12 @@ class Simulator:
                 error_messages=ERROR_MESSAGES,
             )
         )
+        if defer:  # made now (from this period's scenario), sent by write_deferred_traces
+            self._deferred_traces += documents
+            return
+        self._put_traces(documents)
+
+    def _put_traces(self, documents: list[str]) -> None:
         if not documents:
             return
         try:
@@ -757,6 +775,7 @@ class _Clients:
                 attempts=1,
                 connect_timeout=3,
                 read_timeout=20,
+                in_process=True,  # inside the sandbox's process: no socket (in_process.py)
             )
         return self._clients[service]
 

@@ -13,12 +13,11 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from todotui.config import AwsTarget, Settings
 from todotui.errors import UsageError
-from todotui.reports.check import SinceError, parse_since
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # `todotui.cli` imports this module: it stays import-light (no pydantic)
     from todotui.aws.session import StaticCredentials
+    from todotui.config import AwsTarget, Settings
     from todotui.reports.check import CheckReport
 
 EXIT_HEALTHY, EXIT_DEGRADED, EXIT_UNKNOWN = 0, 1, 2
@@ -45,6 +44,8 @@ def add_check_parser(commands: Any) -> None:
 
 
 def since_of(args: argparse.Namespace) -> int:
+    from todotui.reports.check import SinceError, parse_since
+
     try:
         return parse_since(args.since)
     except SinceError as exc:

@@ -18,9 +18,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from todotui.config import Settings
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # `todotui.cli` imports this module: it stays import-light (no pydantic)
+    from todotui.config import Settings
     from todotui.core.cockpit import Cockpit
 
 EXIT_SHOWN, EXIT_PARTIAL, EXIT_CANNOT_TELL = 0, 1, 2
