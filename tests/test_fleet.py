@@ -284,3 +284,44 @@ def test_the_sandbox_answers_fleet_queries_as_moto_does(fleet_sandbox):
     assert set(fast) == set(moto) == {q["Id"] for q in queries}
     assert fast == moto
     assert all(len(points[1]) == 6 for points in fast.values())  # six simulated minutes
+
+
+def test_the_sandbox_answers_the_dashboards_queries_as_moto_does(fleet_sandbox):
+    """Beside a fleet the dashboard's own request takes the one-pass path too (moto's scan of
+    every fleet datapoint per query and period outlasts a client's timeout): its several-
+    dimension queries (per operation, per version) and a query with no
+    dimensions (moto takes the metric over every dimension) agree with moto's answer."""
+    from todotui.config import StackNames
+    from todotui.telemetry.catalogue import LAMBDA, catalogue, version_specs
+
+    cloudwatch = fleet_sandbox.client("cloudwatch")
+    end = datetime.fromisoformat(fleet_sandbox.status()["sim_time"])
+    stack = StackNames()
+    specs = (*catalogue(stack), *version_specs(stack, "1"))
+    queries = [spec.query(60) for spec in specs]
+    queries.append(
+        {
+            "Id": "m_account_concurrency",
+            "MetricStat": {
+                "Metric": {"Namespace": LAMBDA, "MetricName": "ConcurrentExecutions"},
+                "Period": 60,
+                "Stat": "Maximum",
+            },
+        }
+    )
+    window = {"StartTime": end - timedelta(minutes=10), "EndTime": end}
+
+    def answer(extra):
+        results = cloudwatch.get_metric_data(MetricDataQueries=queries + extra, **window)
+        return {
+            r["Id"]: (r["Timestamps"], r["Values"])
+            for r in results["MetricDataResults"]
+            if r["Id"] != "e1"  # moto returns an expression whatever its ReturnData
+        }
+
+    fast = answer([])
+    moto = answer([{"Id": "e1", "Expression": "m_account_concurrency * 2", "ReturnData": False}])
+    assert set(fast) == set(moto) == {q["Id"] for q in queries}
+    assert fast == moto
+    assert all(len(fast[s.id][1]) == 6 for s in specs if not s.id.startswith("ver"))
+    assert len(fast["m_account_concurrency"][1]) == 6
