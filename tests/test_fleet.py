@@ -325,3 +325,34 @@ def test_the_sandbox_answers_the_dashboards_queries_as_moto_does(fleet_sandbox):
     assert fast == moto
     assert all(len(fast[s.id][1]) == 6 for s in specs if not s.id.startswith("ver"))
     assert len(fast["m_account_concurrency"][1]) == 6
+
+
+async def test_the_fleet_cost_joins_the_meter_and_falls_away_once_the_view_is_closed(
+    fleet_sandbox,
+):
+    """The fleet's GetMetricData metrics, per minute over the meter's five minutes: one
+    refresh priced at the fleet's cadence (30 s: 735 metrics twice a minute), a second a
+    cadence later the same, and nothing once five minutes pass without one."""
+    from todotui.core.monitor import CostMeter
+
+    settings = fleet_settings(tag="fleet=sandbox")
+    clock = SimClock(fleet_sandbox)
+    async with clients_for(fleet_sandbox.endpoint, fleet_sandbox.region) as clients:
+        watch = FleetWatch(settings, clients, clock)
+        assert watch.cost() == CostMeter(0.0, 0.0, 0.0)
+        await watch.refresh()
+        first = watch.cost()
+        assert first.metrics_per_minute == pytest.approx(735 * 2)
+        assert first.requests_per_minute == pytest.approx(2 * 2)
+        assert first.usd_per_hour == pytest.approx(735 * 120 * 0.01 / 1000)
+        clock.now += timedelta(seconds=30)
+        await watch.refresh()
+        assert watch.cost().metrics_per_minute == pytest.approx(735 * 2)
+        clock.now += timedelta(minutes=2)  # the view closed: the rate falls
+        assert watch.cost().metrics_per_minute == pytest.approx(735 / 2.5)
+        clock.now += timedelta(minutes=4)
+        assert watch.cost() == CostMeter(0.0, 0.0, 0.0)
+    dashboard = CostMeter(10.0, 40.0, 0.024)
+    both = dashboard.plus(first)
+    assert both.metrics_per_minute == pytest.approx(40 + 735 * 2)
+    assert both.usd_per_hour == pytest.approx(0.024 + first.usd_per_hour)
