@@ -191,7 +191,8 @@ def main() -> None:
     switches = [s for s in SWITCHES if not wanted or s.name in wanted]
     todotui = str(Path(sys.executable).with_name("todotui"))
     results: dict[str, list[float]] = {}
-    app = Tmux(SESSION)
+    # a fleet run has its own session name: another run of the bare mode is not killed by it
+    app = Tmux(f"{SESSION}-fleet" if args.fleet else SESSION)
     # tmux runs the command in its server's environment: name the PYTHONPATH (a worktree's
     # source) explicitly so the app measured is the one this interpreter would import
     pythonpath = os.environ.get("PYTHONPATH", "")

@@ -284,3 +284,75 @@ def test_the_sandbox_answers_fleet_queries_as_moto_does(fleet_sandbox):
     assert set(fast) == set(moto) == {q["Id"] for q in queries}
     assert fast == moto
     assert all(len(points[1]) == 6 for points in fast.values())  # six simulated minutes
+
+
+def test_the_sandbox_answers_the_dashboards_queries_as_moto_does(fleet_sandbox):
+    """Beside a fleet the dashboard's own request takes the one-pass path too (moto's scan of
+    every fleet datapoint per query and period outlasts a client's timeout): its several-
+    dimension queries (per operation, per version) and a query with no
+    dimensions (moto takes the metric over every dimension) agree with moto's answer."""
+    from todotui.config import StackNames
+    from todotui.telemetry.catalogue import LAMBDA, catalogue, version_specs
+
+    cloudwatch = fleet_sandbox.client("cloudwatch")
+    end = datetime.fromisoformat(fleet_sandbox.status()["sim_time"])
+    stack = StackNames()
+    specs = (*catalogue(stack), *version_specs(stack, "1"))
+    queries = [spec.query(60) for spec in specs]
+    queries.append(
+        {
+            "Id": "m_account_concurrency",
+            "MetricStat": {
+                "Metric": {"Namespace": LAMBDA, "MetricName": "ConcurrentExecutions"},
+                "Period": 60,
+                "Stat": "Maximum",
+            },
+        }
+    )
+    window = {"StartTime": end - timedelta(minutes=10), "EndTime": end}
+
+    def answer(extra):
+        results = cloudwatch.get_metric_data(MetricDataQueries=queries + extra, **window)
+        return {
+            r["Id"]: (r["Timestamps"], r["Values"])
+            for r in results["MetricDataResults"]
+            if r["Id"] != "e1"  # moto returns an expression whatever its ReturnData
+        }
+
+    fast = answer([])
+    moto = answer([{"Id": "e1", "Expression": "m_account_concurrency * 2", "ReturnData": False}])
+    assert set(fast) == set(moto) == {q["Id"] for q in queries}
+    assert fast == moto
+    assert all(len(fast[s.id][1]) == 6 for s in specs if not s.id.startswith("ver"))
+    assert len(fast["m_account_concurrency"][1]) == 6
+
+
+async def test_the_fleet_cost_joins_the_meter_and_falls_away_once_the_view_is_closed(
+    fleet_sandbox,
+):
+    """The fleet's GetMetricData metrics, per minute over the meter's five minutes: one
+    refresh priced at the fleet's cadence (30 s: 735 metrics twice a minute), a second a
+    cadence later the same, and nothing once five minutes pass without one."""
+    from todotui.core.monitor import CostMeter
+
+    settings = fleet_settings(tag="fleet=sandbox")
+    clock = SimClock(fleet_sandbox)
+    async with clients_for(fleet_sandbox.endpoint, fleet_sandbox.region) as clients:
+        watch = FleetWatch(settings, clients, clock)
+        assert watch.cost() == CostMeter(0.0, 0.0, 0.0)
+        await watch.refresh()
+        first = watch.cost()
+        assert first.metrics_per_minute == pytest.approx(735 * 2)
+        assert first.requests_per_minute == pytest.approx(2 * 2)
+        assert first.usd_per_hour == pytest.approx(735 * 120 * 0.01 / 1000)
+        clock.now += timedelta(seconds=30)
+        await watch.refresh()
+        assert watch.cost().metrics_per_minute == pytest.approx(735 * 2)
+        clock.now += timedelta(minutes=2)  # the view closed: the rate falls
+        assert watch.cost().metrics_per_minute == pytest.approx(735 / 2.5)
+        clock.now += timedelta(minutes=4)
+        assert watch.cost() == CostMeter(0.0, 0.0, 0.0)
+    dashboard = CostMeter(10.0, 40.0, 0.024)
+    both = dashboard.plus(first)
+    assert both.metrics_per_minute == pytest.approx(40 + 735 * 2)
+    assert both.usd_per_hour == pytest.approx(0.024 + first.usd_per_hour)

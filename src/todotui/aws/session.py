@@ -219,7 +219,13 @@ class AwsClients:
         """Made on first use: aiobotocore and botocore load then, not before the first frame."""
         from aiobotocore.session import get_session
 
-        return self._given_session or get_session()
+        from todotui.aws import timestamps
+
+        if self._given_session is not None:
+            return self._given_session
+        session = get_session()
+        timestamps.install(session)  # a fleet refresh's 11,000 timestamps, cheaply
+        return session
 
     @functools.cached_property
     def _config(self) -> Config:

@@ -105,6 +105,14 @@ class CostMeter:
     metrics_per_minute: float
     usd_per_hour: float
 
+    def plus(self, other: CostMeter) -> CostMeter:
+        """Both meters together (the dashboard's and the fleet view's)."""
+        return CostMeter(
+            self.requests_per_minute + other.requests_per_minute,
+            self.metrics_per_minute + other.metrics_per_minute,
+            self.usd_per_hour + other.usd_per_hour,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Refresh:

@@ -29,6 +29,7 @@ from todotui.sandbox import (
     BACKFILLED_LINE,
     MAX_FLEET,
     PARENT_WATCH_ENV,
+    SANDBOX_ACCOUNT_ID,
     SANDBOX_REGION,
     client_environment,
     require_loopback,
@@ -327,7 +328,10 @@ def _serve(
                 start=start,
             )
         if simulator is not None and fleet is not None:
+            from todotui.sandbox.fleet import moto_store
+
             simulator.extra_data = fleet.metric_data
+            simulator.extra_store = moto_store(stack.account_id or SANDBOX_ACCOUNT_ID, region)
         runtime = SandboxRuntime(
             endpoint=endpoint,
             region=region,

@@ -10,6 +10,7 @@ sandbox process next to moto's server and talks to it with boto3 on the endpoint
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import random
@@ -64,6 +65,13 @@ LOG_STREAM_TICKS = 60
 ACCOUNT_FALLBACK = "123456789012"
 
 
+@functools.lru_cache(maxsize=4096)
+def _unit_of(namespace: str, metric: str, dimensions: tuple[tuple[str, str], ...]) -> str:
+    """The published unit, by the whole series (values included: a fleet's 700 series fit):
+    asked once or twice for every datapoint published, it was a fleet backfill's biggest cost."""
+    return PUBLISHED_UNITS[series_key(namespace, metric, (n for n, _ in dimensions))]
+
+
 @dataclass(frozen=True, slots=True)
 class Datum:
     """One aggregated datapoint for one series."""
@@ -75,8 +83,7 @@ class Datum:
 
     @property
     def unit(self) -> str:
-        names = (n for n, _ in self.dimensions)
-        return PUBLISHED_UNITS[series_key(self.namespace, self.metric, names)]
+        return _unit_of(self.namespace, self.metric, self.dimensions)
 
     def to_api(self, at: datetime, high_resolution: bool) -> dict[str, Any]:
         item: dict[str, Any] = {
@@ -350,6 +357,10 @@ class Simulator:
         self.last_outcome: TickOutcome | None = None
         self.extra_data: Callable[[datetime, float], list[Datum]] | None = None
         """More datapoints a period (a sandbox fleet's), published in the same batched calls."""
+        self.extra_store: Callable[[list[tuple[Datum, datetime]]], None] | None = None
+        """Where `extra_data` goes instead of PutMetricData, when set (the fleet's: straight
+        into moto's store in this process, so its hundreds of series a period are no request
+        for the server to serve)."""
 
     # -- public --------------------------------------------------------------------------------
 
@@ -372,14 +383,16 @@ class Simulator:
             self.problems = []
             state = self.read_state()
             data: list[tuple[Datum, datetime]] = []
+            extra: list[tuple[Datum, datetime]] = []
             outcome, at = None, self.now
             for _ in range(count):
                 at = self.now
                 outcome = self._simulate(state, at)
                 data += [(datum, at) for datum in metric_data(outcome, self.names)]
-                data += [(datum, at) for datum in self._extra(at)]
+                extra += [(datum, at) for datum in self._extra(at)]
                 self.now = at + timedelta(seconds=self.period)
             self._publish_many(data)
+            self._publish_extra(extra)
             transitions: list[Any] = []
             if outcome is not None:
                 self._write_logs(outcome, state, at)
@@ -388,7 +401,7 @@ class Simulator:
                 self.problems.extend(self._alarms.problems)
                 self._prune()
                 self.last_outcome = outcome
-                return self._summary(outcome, state, len(data), transitions)
+                return self._summary(outcome, state, len(data) + len(extra), transitions)
             return {}
 
     def publish_history(self, days: int) -> int:
@@ -473,8 +486,10 @@ class Simulator:
             at = self.now
             state = self.read_state()
             outcome = self._simulate(state, at)
-            data = metric_data(outcome, self.names) + self._extra(at)
+            data = metric_data(outcome, self.names)
+            extra = [(datum, at) for datum in self._extra(at)]
             self._publish(data, at)
+            self._publish_extra(extra)
             self._write_logs(outcome, state, at)
             self._write_traces(outcome, state, at)
             self.now = at + timedelta(seconds=self.period)
@@ -482,7 +497,7 @@ class Simulator:
             self.problems.extend(self._alarms.problems)
             self._prune()
             self.last_outcome = outcome
-            return self._summary(outcome, state, len(data), transitions)
+            return self._summary(outcome, state, len(data) + len(extra), transitions)
 
     # -- reading the stack -----------------------------------------------------------------------
 
@@ -606,16 +621,29 @@ class Simulator:
     def _publish(self, data: list[Datum], at: datetime) -> None:
         self._publish_many([(datum, at) for datum in data])
 
+    def _publish_extra(self, data: list[tuple[Datum, datetime]]) -> None:
+        """The extra datapoints: recorded as the stack's are, then into `extra_store` if set."""
+        if self.extra_store is None:
+            self._publish_many(data)
+            return
+        self._note(data)
+        self.extra_store(data)
+
+    def _note(self, data: list[tuple[Datum, datetime]]) -> None:
+        """Datapoints into the alarms' record and the hourly roll-up."""
+        for datum, at in data:
+            self._record.add(datum.namespace, datum.metric, dict(datum.dimensions), at, datum.stat)
+            self.history.note(
+                datum.namespace, datum.metric, datum.dimensions, at, datum.stat, datum.unit
+            )
+
     def _publish_many(self, data: list[tuple[Datum, datetime]]) -> None:
         """Record and push datapoints, up to 1,000 per put_metric_data call per namespace."""
         high_resolution = self.period < 60
         by_namespace: dict[str, list[dict[str, Any]]] = {}
         for datum, at in data:
             by_namespace.setdefault(datum.namespace, []).append(datum.to_api(at, high_resolution))
-            self._record.add(datum.namespace, datum.metric, dict(datum.dimensions), at, datum.stat)
-            self.history.note(
-                datum.namespace, datum.metric, datum.dimensions, at, datum.stat, datum.unit
-            )
+        self._note(data)
         cloudwatch = self._clients.get("cloudwatch")
         for namespace, items in by_namespace.items():
             for start in range(0, len(items), MAX_DATA_PER_CALL):

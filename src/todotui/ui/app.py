@@ -252,7 +252,7 @@ class TodoTuiApp(App[None]):
         self._show_panes(refresh.panes)  # the feed was redrawn by AlertsChanged, posted before
         lines.first().show(*self.core.diagnose())
         status = self.query_one(StatusBar)
-        status.cost = message.cost
+        status.cost = message.cost.plus(self.core.fleet.cost())  # the fleet view's calls too
         status.failing = "" if refresh.ok else (refresh.error or "refresh failed")
         if refresh.ok:
             status.last_good = refresh.finished_at

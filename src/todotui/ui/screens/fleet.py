@@ -134,7 +134,7 @@ class FleetScreen(Screen[None]):
             f"{counts[Health.WARN]} warn · {counts[Health.UNKNOWN]} no data   "
             f"refresh: {result.calls} GetMetricData calls, {result.metrics} metrics, "
             f"≈${result.usd_per_hour:.2f}/h every {self.core.settings.fleet.refresh_seconds:g}s "
-            f"(on top of the dashboard's meter)"
+            f"(counted in the status bar's meter)"
         )
         extra = [f"fetch failed: {result.error}"] if result.error else []
         extra += list(result.notes)
