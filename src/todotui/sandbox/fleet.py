@@ -77,8 +77,9 @@ class FleetSpec:
 
 def provision_fleet(endpoint: str, region: str, spec: FleetSpec) -> None:
     """Create the fleet's functions (version 1, the alias on it) and tables, tagged, in
-    parallel; members that exist already are left as they are."""
-    iam = sandbox_client("iam", endpoint, region)
+    parallel; members that exist already are left as they are. In the sandbox's own process
+    the calls skip the socket (`in_process.py`), as the stack's provisioning does."""
+    iam = sandbox_client("iam", endpoint, region, in_process=True)
     try:
         role = iam.get_role(RoleName=FLEET_ROLE)["Role"]["Arn"]
     except ClientError:
@@ -89,8 +90,8 @@ def provision_fleet(endpoint: str, region: str, spec: FleetSpec) -> None:
                 '"Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
             ),
         )["Role"]["Arn"]
-    lam = sandbox_client("lambda", endpoint, region)
-    ddb = sandbox_client("dynamodb", endpoint, region)
+    lam = sandbox_client("lambda", endpoint, region, in_process=True)
+    ddb = sandbox_client("dynamodb", endpoint, region, in_process=True)
     package = handler_zip()
     key, value = FLEET_TAG
 
