@@ -7,7 +7,8 @@
    160x48) with every part a session has (widgets, alert feed, incident timeline recorder,
    rollout driver, diagnosis line, journal) against a sandbox on 127.0.0.1 on a manual clock.
    Each refresh is asked for (`r`'s path: `poller.request_refresh`) and waited for on screen;
-   the sandbox ticks one simulated minute every `--tick-every` refreshes and changes scenario
+   the sandbox ticks one simulated minute every `--tick-every` refreshes (in a thread, while
+   that refresh runs; the app's clock moves when the tick answers) and changes scenario
    every `--scenario-every` (so breaches, alarms, diagnoses and timeline causes come and go,
    and simulated days pass). RSS (VmRSS of this process; the sandbox is a child process and
    is not counted) after a warm-up of 200 refreshes, then at each mark. `--trace` adds the
@@ -71,16 +72,24 @@ async def shift(args: argparse.Namespace) -> list[str]:
         async def refreshes(count: int, pilot) -> None:
             nonlocal done, scenario
             for _ in range(count):
-                if done % args.tick_every == 0:
-                    status = sandbox.tick()
-                    clock.now = datetime.fromisoformat(status["sim_time"])
                 if args.scenario_every and done % args.scenario_every == 0:
                     sandbox.set_scenario(SCENARIOS[scenario % len(SCENARIOS)])
                     scenario += 1
+                # The sandbox's minute is simulated in a thread while the app refreshes (as
+                # a real account moves on while the cockpit reads it): the two processes
+                # use both cores, and the event loop is never blocked on the control call.
+                ticking = (
+                    asyncio.create_task(asyncio.to_thread(sandbox.tick))
+                    if done % args.tick_every == 0
+                    else None
+                )
                 seen = app.refreshes
                 core.poller.request_refresh()
-                while app.refreshes == seen:
-                    await pilot.pause(0)
+                while app.refreshes == seen:  # cheap polling; `pilot.pause` settles the screen
+                    await asyncio.sleep(0.002)
+                await pilot.pause(0)
+                if ticking is not None:
+                    clock.now = datetime.fromisoformat((await ticking)["sim_time"])
                 done += 1
 
         async with app.run_test(size=(160, 48)) as pilot:

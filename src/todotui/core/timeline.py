@@ -134,6 +134,8 @@ class IncidentRecorder:
         self._routing: list[RoutingChange] = []
         self._last_routing: AliasRouting | None = None
         self._series: dict[str, dict[datetime, float]] = {}
+        self._periods: dict[datetime, datetime] = {}
+        """One timestamp object per period held, shared by every kept series."""
         self._reported: dict[str, datetime] = {}
         """Journal record id -> when the cockpit's clock saw its outcome (first report)."""
         self._entries: list[JournalEntry] | None = None
@@ -198,15 +200,23 @@ class IncidentRecorder:
         self._changed()
 
     def _keep_series(self, now: datetime) -> None:
+        """The impact series beyond the window, for `SERIES_KEPT`: full after a day (1,440
+        periods of a minute for each of the ~18 series), then flat. Every series shares one
+        timestamp object per period (`_periods`): the store's full size is then mostly the
+        floats, not 18 copies of each datetime."""
         fetched = {spec.id for spec in self.monitor.specs}
         cutoff = now - SERIES_KEPT
+        periods = self._periods
         for sid in IMPACT_SERIES:
             if sid not in fetched and sid not in self._series:
                 continue
             kept = self._series.setdefault(sid, {})
-            kept.update(self.monitor.held_series(sid))
+            for t, value in self.monitor.held_series(sid).items():
+                kept[periods.setdefault(t, t)] = value
             for t in [t for t in kept if t < cutoff]:
                 del kept[t]
+        for t in [t for t in periods if t < cutoff]:
+            del periods[t]
 
     def _note_routing(self, at: datetime) -> None:
         """The alias's routing, if it moved since last seen: at when it was read."""
