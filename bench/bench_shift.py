@@ -99,7 +99,7 @@ async def shift(args: argparse.Namespace) -> list[str]:
             base = rss_mb()
             lines.append(f"RSS after warm-up ({WARM_UP} refreshes): {base:7.1f} MB")
             if args.trace:
-                tracemalloc.start(1)
+                tracemalloc.start(25)  # deep: a dataclass's `<string>:1` to its owner
                 before = tracemalloc.take_snapshot()
             for mark in marks:
                 await refreshes(mark - done, pilot)
@@ -129,6 +129,15 @@ async def shift(args: argparse.Namespace) -> list[str]:
                     lines.append(
                         f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks"
                         f"  {frame.filename}:{frame.lineno}"
+                    )
+                lines.append("top growth by whole traceback (our frames, innermost first):")
+                for stat in after.compare_to(before, "traceback")[:8]:
+                    ours = [f for f in reversed(stat.traceback) if "todotui" in f.filename]
+                    where = " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in ours[:4])
+                    frame = stat.traceback[-1]
+                    lines.append(
+                        f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks"
+                        f"  {Path(frame.filename).name}:{frame.lineno}  [{where or 'library'}]"
                     )
     return lines
 
