@@ -63,3 +63,34 @@ async def test_routing_changes_keep_at_most_the_cap(tmp_path):
     assert len(routed) == MAX_ROUTING_CHANGES
     assert max(e.at for e in routed) == at(moves)
     await core.aclose()
+
+
+async def test_the_recorders_impact_series_stay_within_a_day_over_a_longer_shift(tmp_path):
+    """30 simulated hours of one-minute refreshes: every kept series holds at most a day of
+    periods (the newest among them), and all share one timestamp object per period."""
+    from todotui.core.timeline import SERIES_KEPT
+    from todotui.reports.timeline import IMPACT_SERIES
+
+    clock = ManualClock(T0)
+    core = Cockpit(Settings(), clock=clock, journal=Journal(tmp_path / "j.jsonl"))
+    recorder, store = core.timeline, core.monitor._store
+    fetched = {spec.id for spec in core.monitor.specs}
+    series = [sid for sid in IMPACT_SERIES if sid in fetched]
+    assert series  # the catalogue fetches the impact series: the store has something to keep
+    day = int(SERIES_KEPT.total_seconds() // 60)
+    minutes = day + 6 * 60
+    for n in range(minutes):
+        clock.now = now = at(n + 1)
+        # One new period a refresh, each series' timestamp a distinct object (as parsed).
+        store.merge({sid: [(at(n), float(n))] for sid in series}, now=now)
+        recorder._keep_series(now)
+    kept = recorder._series
+    assert set(kept) == set(series)
+    for sid in series:
+        assert len(kept[sid]) <= day + 1
+        assert kept[sid][at(minutes - 1)] == float(minutes - 1)
+        assert min(kept[sid]) >= at(minutes) - SERIES_KEPT
+    assert len(recorder._periods) <= day + 1
+    newest = [next(t for t in kept[sid] if t == at(minutes - 1)) for sid in series]
+    assert all(t is newest[0] for t in newest)  # one object per period, shared
+    await core.aclose()
