@@ -67,7 +67,8 @@ async def test_routing_changes_keep_at_most_the_cap(tmp_path):
 
 async def test_the_recorders_impact_series_stay_within_a_day_over_a_longer_shift(tmp_path):
     """30 simulated hours of one-minute refreshes: every kept series holds at most a day of
-    periods (the newest among them), and all share one timestamp object per period."""
+    periods (the newest among them), and the store's arrays stop growing once a day is full
+    (the slots of forgotten periods are reused)."""
     from todotui.core.timeline import SERIES_KEPT
     from todotui.reports.timeline import IMPACT_SERIES
 
@@ -90,7 +91,7 @@ async def test_the_recorders_impact_series_stay_within_a_day_over_a_longer_shift
         assert len(kept[sid]) <= day + 1
         assert kept[sid][at(minutes - 1)] == float(minutes - 1)
         assert min(kept[sid]) >= at(minutes) - SERIES_KEPT
-    assert len(recorder._periods) <= day + 1
-    newest = [next(t for t in kept[sid] if t == at(minutes - 1)) for sid in series]
-    assert all(t is newest[0] for t in newest)  # one object per period, shared
+    assert kept.periods <= day + 1
+    assert kept._size <= day + 1  # slots reused: no array grew past a day
+    assert at(minutes - day - 2) not in kept[series[0]]  # forgotten, not just hidden
     await core.aclose()
