@@ -1,7 +1,7 @@
 """A shift in one run: the whole app's memory over many refreshes, and its idle CPU.
 
     .venv/bin/python bench/bench_shift.py [--marks 1000,10000] [--tick-every 2]
-        [--scenario-every 500] [--idle-seconds 60] [--trace]
+        [--scenario-every 500] [--idle-seconds 60] [--trace] [--census]
 
 1. Memory. The real Textual app (`make_app(Cockpit(...))`, headless through `App.run_test`,
    160x48) with every part a session has (widgets, alert feed, incident timeline recorder,
@@ -12,7 +12,8 @@
    every `--scenario-every` (so breaches, alarms, diagnoses and timeline causes come and go,
    and simulated days pass). RSS (VmRSS of this process; the sandbox is a child process and
    is not counted) after a warm-up of 200 refreshes, then at each mark. `--trace` adds the
-   tracemalloc top growth between warm-up and the last mark (slower; for finding leaks).
+   tracemalloc top growth between warm-up and the last mark (much slower; for finding leaks);
+   `--census` the live objects grown by type over the same span (gc; cheap).
 2. Idle CPU. `todotui --demo` in a detached tmux pane at its default cadence, measured for
    `--idle-seconds` after it has shown data: utime+stime of the todotui process alone from
    /proc/<pid>/stat (the demo's sandbox is its own child process and is excluded), over wall
@@ -33,6 +34,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -100,6 +102,7 @@ async def shift(args: argparse.Namespace) -> list[str]:
             gc.collect()
             base = rss_mb()
             lines.append(f"RSS after warm-up ({WARM_UP} refreshes): {base:7.1f} MB")
+            census = _census() if args.census else None
             if args.trace:
                 tracemalloc.start(25)  # deep: a dataclass's `<string>:1` to its owner
                 before = tracemalloc.take_snapshot()
@@ -122,6 +125,10 @@ async def shift(args: argparse.Namespace) -> list[str]:
                 f"held at the end: feed {len(feed.entries)} alerts, timeline"
                 f" {len(timeline.events())} events, {timeline.changes} changes recorded"
             )
+            if census is not None:
+                grown = (_census() - census).most_common(15)
+                lines.append("objects grown since warm-up, by type (gc census):")
+                lines += [f"  {n:+8d}  {name}" for name, n in grown]
             if args.trace:
                 after = tracemalloc.take_snapshot()
                 tracemalloc.stop()
@@ -142,6 +149,12 @@ async def shift(args: argparse.Namespace) -> list[str]:
                         f"  {Path(frame.filename).name}:{frame.lineno}  [{where or 'library'}]"
                     )
     return lines
+
+
+def _census() -> Counter[str]:
+    """Live objects by type (module.qualname): cheap enough for a whole shift, unlike tracing."""
+    gc.collect()
+    return Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects())
 
 
 def proc_cpu_seconds(pid: int) -> float:
@@ -211,6 +224,7 @@ def main() -> None:
     parser.add_argument("--scenario-every", type=int, default=500)
     parser.add_argument("--idle-seconds", type=float, default=60)
     parser.add_argument("--trace", action="store_true")
+    parser.add_argument("--census", action="store_true", help="objects grown, by type")
     args = parser.parse_args()
     lines = asyncio.run(shift(args)) if args.marks else []
     if args.idle_seconds > 0:

@@ -95,3 +95,30 @@ async def test_the_recorders_impact_series_stay_within_a_day_over_a_longer_shift
     assert kept._size <= day + 1  # slots reused: no array grew past a day
     assert at(minutes - day - 2) not in kept[series[0]]  # forgotten, not just hidden
     await core.aclose()
+
+
+async def test_the_feeds_render_caches_stay_bounded_while_its_alerts_keep_changing():
+    """Every change of a cell makes the DataTable's cached renders stale (they are keyed by
+    its update count); the feed bounds those caches, so a shift of changes cannot fill them."""
+    from textual.app import App, ComposeResult
+
+    from todotui.ui.widgets import AlertFeedView
+    from todotui.ui.widgets.alert_feed import RENDER_CACHE_BOUNDS
+
+    class FeedApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield AlertFeedView(id="feed")
+
+    feed = AlertFeed()
+    async with FeedApp().run_test(size=(120, 30)) as pilot:
+        view = pilot.app.query_one(AlertFeedView)
+        for n in range(12):
+            feed.add(Alert(f"k{n}", AlertSource.BREACH, Severity.WARN, f"t{n}", "b", at(n), at(n)))
+        for n in range(150):  # a breach comes back: its count moves, its row is redrawn
+            key = f"k{n % 12}"
+            feed.add(Alert(key, AlertSource.BREACH, Severity.WARN, key, "b", at(n), at(n + 12)))
+            view.sync(feed)
+            await pilot.pause()
+        assert any(a.count > 1 for a in view.alerts)  # the rows did change and were drawn
+        for name, bound in RENDER_CACHE_BOUNDS.items():
+            assert len(getattr(view, name)) <= bound, name
