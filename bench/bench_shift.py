@@ -1,17 +1,19 @@
 """A shift in one run: the whole app's memory over many refreshes, and its idle CPU.
 
     .venv/bin/python bench/bench_shift.py [--marks 1000,10000] [--tick-every 2]
-        [--scenario-every 500] [--idle-seconds 60] [--trace]
+        [--scenario-every 500] [--idle-seconds 60] [--trace] [--census]
 
 1. Memory. The real Textual app (`make_app(Cockpit(...))`, headless through `App.run_test`,
    160x48) with every part a session has (widgets, alert feed, incident timeline recorder,
    rollout driver, diagnosis line, journal) against a sandbox on 127.0.0.1 on a manual clock.
    Each refresh is asked for (`r`'s path: `poller.request_refresh`) and waited for on screen;
-   the sandbox ticks one simulated minute every `--tick-every` refreshes and changes scenario
+   the sandbox ticks one simulated minute every `--tick-every` refreshes (in a thread, while
+   that refresh runs; the app's clock moves when the tick answers) and changes scenario
    every `--scenario-every` (so breaches, alarms, diagnoses and timeline causes come and go,
    and simulated days pass). RSS (VmRSS of this process; the sandbox is a child process and
    is not counted) after a warm-up of 200 refreshes, then at each mark. `--trace` adds the
-   tracemalloc top growth between warm-up and the last mark (slower; for finding leaks).
+   tracemalloc top growth between warm-up and the last mark (much slower; for finding leaks);
+   `--census` the live objects grown by type over the same span (gc; cheap).
 2. Idle CPU. `todotui --demo` in a detached tmux pane at its default cadence, measured for
    `--idle-seconds` after it has shown data: utime+stime of the todotui process alone from
    /proc/<pid>/stat (the demo's sandbox is its own child process and is excluded), over wall
@@ -32,6 +34,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -71,16 +74,26 @@ async def shift(args: argparse.Namespace) -> list[str]:
         async def refreshes(count: int, pilot) -> None:
             nonlocal done, scenario
             for _ in range(count):
-                if done % args.tick_every == 0:
-                    status = sandbox.tick()
-                    clock.now = datetime.fromisoformat(status["sim_time"])
                 if args.scenario_every and done % args.scenario_every == 0:
                     sandbox.set_scenario(SCENARIOS[scenario % len(SCENARIOS)])
                     scenario += 1
+                # The sandbox's minute is simulated in a thread while the app refreshes (as
+                # a real account moves on while the cockpit reads it): the two processes
+                # use both cores, and the event loop is never blocked on the control call.
+                ticking = (
+                    asyncio.create_task(asyncio.to_thread(sandbox.tick))
+                    if done % args.tick_every == 0
+                    else None
+                )
                 seen = app.refreshes
                 core.poller.request_refresh()
-                while app.refreshes == seen:
-                    await pilot.pause(0)
+                # `app.refreshes` counts what was drawn (no event to await); a 2 ms poll costs
+                # less than `pilot.pause` in a loop, which settles the screen once after.
+                while app.refreshes == seen:  # noqa: ASYNC110
+                    await asyncio.sleep(0.002)
+                await pilot.pause(0)
+                if ticking is not None:
+                    clock.now = datetime.fromisoformat((await ticking)["sim_time"])
                 done += 1
 
         async with app.run_test(size=(160, 48)) as pilot:
@@ -89,8 +102,9 @@ async def shift(args: argparse.Namespace) -> list[str]:
             gc.collect()
             base = rss_mb()
             lines.append(f"RSS after warm-up ({WARM_UP} refreshes): {base:7.1f} MB")
+            census = _census() if args.census else None
             if args.trace:
-                tracemalloc.start(1)
+                tracemalloc.start(25)  # deep: a dataclass's `<string>:1` to its owner
                 before = tracemalloc.take_snapshot()
             for mark in marks:
                 await refreshes(mark - done, pilot)
@@ -111,6 +125,10 @@ async def shift(args: argparse.Namespace) -> list[str]:
                 f"held at the end: feed {len(feed.entries)} alerts, timeline"
                 f" {len(timeline.events())} events, {timeline.changes} changes recorded"
             )
+            if census is not None:
+                grown = (_census() - census).most_common(15)
+                lines.append("objects grown since warm-up, by type (gc census):")
+                lines += [f"  {n:+8d}  {name}" for name, n in grown]
             if args.trace:
                 after = tracemalloc.take_snapshot()
                 tracemalloc.stop()
@@ -121,7 +139,22 @@ async def shift(args: argparse.Namespace) -> list[str]:
                         f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks"
                         f"  {frame.filename}:{frame.lineno}"
                     )
+                lines.append("top growth by whole traceback (our frames, innermost first):")
+                for stat in after.compare_to(before, "traceback")[:8]:
+                    ours = [f for f in reversed(stat.traceback) if "todotui" in f.filename]
+                    where = " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in ours[:4])
+                    frame = stat.traceback[-1]
+                    lines.append(
+                        f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks"
+                        f"  {Path(frame.filename).name}:{frame.lineno}  [{where or 'library'}]"
+                    )
     return lines
+
+
+def _census() -> Counter[str]:
+    """Live objects by type (module.qualname): cheap enough for a whole shift, unlike tracing."""
+    gc.collect()
+    return Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects())
 
 
 def proc_cpu_seconds(pid: int) -> float:
@@ -191,6 +224,7 @@ def main() -> None:
     parser.add_argument("--scenario-every", type=int, default=500)
     parser.add_argument("--idle-seconds", type=float, default=60)
     parser.add_argument("--trace", action="store_true")
+    parser.add_argument("--census", action="store_true", help="objects grown, by type")
     args = parser.parse_args()
     lines = asyncio.run(shift(args)) if args.marks else []
     if args.idle_seconds > 0:

@@ -41,8 +41,16 @@ class DiagnosisLine(Static):
     }
     """
 
+    _shown: str | None = None
+
     def show(self, diagnosis: Diagnosis, findings: tuple[Finding, ...]) -> None:
+        """Re-stated after every refresh; redrawn only when the words changed, and never laid
+        out again: the line is one row of fixed width, so no text can change its size (an
+        `update()` with layout costs a layout pass of the whole screen, measured ~50 ms)."""
         top = diagnosis.top
         for level, name in _STYLE.items():
             self.set_class(top is not None and top.level is level, name)
-        self.update(diagnosis_markup(diagnosis, findings))
+        markup = diagnosis_markup(diagnosis, findings)
+        if markup != self._shown:
+            self._shown = markup
+            self.update(markup, layout=False)

@@ -191,11 +191,12 @@ class MetricPane(Vertical):
         update_if_changed(self.query_one(".caption", Label), pane.history_label)
         self._show_age(pane, self.now)
 
+    _shown_age: tuple[str, str] | None = None
+
     def _show_age(self, pane: PaneSnapshot, now: datetime | None) -> None:
-        badge = self.query_one(".badge", Label)
+        """The badge and the age under the border; on the 1 s tick most seconds change
+        neither (ages move in `AGE_STEP`s), and then nothing is touched."""
         words = state_badge(pane, now)
-        update_if_changed(badge, words)
-        badge.set_class(not words, "-empty")
         if now is None:
             subtitle = ""
         elif pane.primary.as_of is not None:
@@ -204,5 +205,11 @@ class MetricPane(Vertical):
             subtitle = f"checked {fmt.age(pane.fetched_at, now, step=AGE_STEP)}"
         else:
             subtitle = "not fetched yet"
+        if (words, subtitle) == self._shown_age:
+            return
+        self._shown_age = (words, subtitle)
+        badge = self.query_one(".badge", Label)
+        update_if_changed(badge, words)
+        badge.set_class(not words, "-empty")
         if subtitle != self.border_subtitle:
             self.border_subtitle = subtitle

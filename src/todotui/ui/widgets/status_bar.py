@@ -83,11 +83,16 @@ class StatusBar(Vertical):
     def on_mount(self) -> None:
         self._redraw()
 
+    def _clock_shows(self) -> tuple[bool, str]:
+        """What the clock decides on this bar: stale or not, and the last-good age's words."""
+        # Stale by the panes' own rule, even while a slow refresh is still in flight.
+        stale = self.now is not None and is_stale(self.last_good, self.now, self.refresh_seconds)
+        return stale, fmt.age(self.last_good, self.now) if self.now else "—"
+
     def _redraw(self) -> None:
         if not self.children:  # not composed yet; on_mount draws
             return
-        # Stale by the panes' own rule, even while a slow refresh is still in flight.
-        stale = self.now is not None and is_stale(self.last_good, self.now, self.refresh_seconds)
+        stale, updated = self._shown_clock = self._clock_shows()
         failing = bool(self.failing) and not self.paused
         self.set_class(self.paused, "-paused")
         self.set_class(failing, "-failing")
@@ -100,7 +105,6 @@ class StatusBar(Vertical):
             mode = "◌ STALE" if stale else "● LIVE"
         update_if_changed(self.query_one(".mode", Label), mode)
         update_if_changed(self.query_one(".target", Label), escape(self.target))
-        updated = fmt.age(self.last_good, self.now) if self.now else "—"
         # The mode and the last-good age always show; on a narrow terminal the cadence, the
         # window and the brand give way first (the target shrinks to an ellipsis last).
         width = self.size.width
@@ -153,5 +157,13 @@ class StatusBar(Vertical):
     def _watch_any(self) -> None:
         self._redraw()
 
+    def watch_now(self) -> None:
+        """Every second: nothing is redrawn unless the age's words or the staleness moved
+        (a full redraw measures every part's cells, most seconds for nothing)."""
+        if self._clock_shows() != self._shown_clock:
+            self._redraw()
+
+    _shown_clock: tuple[bool, str] | None = None
+
     watch_paused = watch_refresh_seconds = watch_window_seconds = _watch_any
-    watch_now = watch_target = watch_last_good = watch_failing = watch_cost = _watch_any
+    watch_target = watch_last_good = watch_failing = watch_cost = _watch_any
