@@ -42,6 +42,8 @@ class ActionDesk:
     def __init__(self, app: App[None], core: Cockpit) -> None:
         self.app = app
         self.core = core
+        self._menu: ActionMenuScreen | None = None
+        """Built once and installed: each `a` refills it instead of composing a new screen."""
 
     @property
     def runner(self) -> ActionRunner:
@@ -84,18 +86,22 @@ class ActionDesk:
             else:
                 self.open(pick.action_id, alert=alert, suggestion=pick.suggestion)
 
-        self.app.push_screen(
-            ActionMenuScreen(
-                actions,
-                title=title,
-                alert=alert,
-                others=others,
-                findings=findings,
-                unclear=diagnosis.unclear,
-                titles={i.id: i.title for i in catalog()},
-            ),
-            chosen,
+        menu = self._menu
+        if menu is not None and menu in self.app.screen_stack:
+            return  # already open (its own keys answer)
+        if menu is None:
+            menu = self._menu = ActionMenuScreen([], title="")
+            self.app.install_screen(menu, "action-menu")
+        menu.show(
+            actions,
+            title=title,
+            alert=alert,
+            others=others,
+            findings=findings,
+            unclear=diagnosis.unclear,
+            titles={i.id: i.title for i in catalog()},
         )
+        self.app.push_screen(menu, chosen)
 
     def abort_rollout(self) -> None:
         """The rollout view, with its abort asked at once (y confirms: stable is known-good)."""
