@@ -180,7 +180,10 @@ class ActionMenuScreen(ModalScreen[MenuPick | None]):
         alert_label = self.query_one("#menu-alert", Label)
         topic_label = self.query_one("#menu-topic", Label)
         alert_label.display = topic_label.display = self.alert is not None
-        if self.alert is not None:
+        if self.alert is None:
+            alert_label.update("")
+            topic_label.update("")
+        else:
             severity = self.alert.severity.value
             for value in (s.value for s in Severity):
                 alert_label.set_class(value == severity, f"-{value}")
