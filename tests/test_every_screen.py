@@ -15,7 +15,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, OptionList, Static
 
 from support import Clock, shows_last_refresh, until
 from todotui.alerts.model import AlertSource
@@ -200,3 +200,26 @@ async def test_every_screen_opens_through_its_key_and_escape_returns_to_a_live_d
         await opened(pilot, app, AlertDetailScreen, lambda s: True, "the detail again")
         await pilot.press("escape")
         await back_on_a_live_dashboard(pilot, app, "the alert's detail")
+
+        # Opened again, the menu and the rollout view are the screens built the first time
+        # (installed), with this time's content: the menu now answers the highlighted alert.
+        await pilot.press("a")
+        again = await opened(pilot, app, ActionMenuScreen, lambda s: True, "the alert's menu")
+        assert again is menu and again.alert == logged[0]
+        said = words(again)
+        assert "Runbook actions for this alert" in said and logged[0].title in said
+        listed = [o for o in again.query_one(OptionList).options if not o.disabled]
+        assert len(listed) == len(again.picks)
+        assert again.query_one(OptionList).highlighted == 0
+        await pilot.press("escape")
+        await back_on_a_live_dashboard(pilot, app, "the alert's menu")
+
+        listeners = len(app.core.poller._listeners)
+        await pilot.press("b")
+        view = await opened(
+            pilot, app, RolloutScreen, lambda s: "Stable vs candidate" in words(s), "rollout"
+        )
+        assert app.is_screen_installed(view) and len(app.core.poller._listeners) == listeners + 1
+        await pilot.press("escape")
+        await back_on_a_live_dashboard(pilot, app, "the rollout view again")
+        assert len(app.core.poller._listeners) == listeners  # it listens only while open

@@ -348,7 +348,10 @@ class TodoTuiApp(App[None]):
 
         if isinstance(self.screen, RolloutScreen):
             return
-        self.push_screen(RolloutScreen(self.core, self.desk, target=self.desk.target()))
+        screen = self.desk.rollout_screen()
+        if screen in self.screen_stack:  # under a dialog of its own: a fresh one, as before
+            screen = RolloutScreen(self.core, self.desk, target=self.desk.target())
+        self.push_screen(screen)
 
     def action_review(self) -> None:
         """The weekly review (escape comes back here)."""

@@ -34,6 +34,7 @@ from todotui.ui.widgets import StatusBar
 
 if TYPE_CHECKING:
     from todotui.core.cockpit import Cockpit
+    from todotui.ui.rollout import RolloutScreen
 
 
 class ActionDesk:
@@ -42,6 +43,9 @@ class ActionDesk:
     def __init__(self, app: App[None], core: Cockpit) -> None:
         self.app = app
         self.core = core
+        self._menu: ActionMenuScreen | None = None
+        """Built once and installed: each `a` refills it instead of composing a new screen."""
+        self._rollout: RolloutScreen | None = None
 
     @property
     def runner(self) -> ActionRunner:
@@ -84,26 +88,49 @@ class ActionDesk:
             else:
                 self.open(pick.action_id, alert=alert, suggestion=pick.suggestion)
 
-        self.app.push_screen(
-            ActionMenuScreen(
-                actions,
-                title=title,
-                alert=alert,
-                others=others,
-                findings=findings,
-                unclear=diagnosis.unclear,
-                titles={i.id: i.title for i in catalog()},
-            ),
-            chosen,
+        menu = self._menu
+        if menu is not None and menu in self.app.screen_stack:
+            return  # already open (its own keys answer)
+        if menu is None:
+            menu = self._menu = ActionMenuScreen([], title="")
+            self.app.install_screen(menu, "action-menu")
+        menu.show(
+            actions,
+            title=title,
+            alert=alert,
+            others=others,
+            findings=findings,
+            unclear=diagnosis.unclear,
+            titles={i.id: i.title for i in catalog()},
         )
+        self.app.push_screen(menu, chosen)
 
     def abort_rollout(self) -> None:
         """The rollout view, with its abort asked at once (y confirms: stable is known-good)."""
+        screen = self.rollout_screen()
+        if screen is self.app.screen:
+            pass  # the menu was opened over it: ask there
+        elif screen in self.app.screen_stack:
+            from todotui.ui.rollout import RolloutScreen
+
+            screen = RolloutScreen(self.core, self, target=self.target())
+            self.app.push_screen(screen)
+        else:
+            self.app.push_screen(screen)
+        screen.call_after_refresh(screen.action_abort)
+
+    def rollout_screen(self) -> RolloutScreen:
+        """The rollout view, built once and installed: each `b` pushes it again, composing and
+        styling nothing (it listens and ticks only while open)."""
         from todotui.ui.rollout import RolloutScreen
 
-        screen = RolloutScreen(self.core, self, target=self.target())
-        self.app.push_screen(screen)
-        screen.call_after_refresh(screen.action_abort)
+        screen = self._rollout
+        if screen is None:
+            screen = self._rollout = RolloutScreen(self.core, self, target=self.target())
+            self.app.install_screen(screen, "rollout")
+        else:
+            screen.target = self.target()
+        return screen
 
     def target(self) -> str:
         """Where calls go, as the status bar says it (account, region, sandbox or endpoint)."""

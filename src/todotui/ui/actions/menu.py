@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from todotui.actions import ActionInfo, ActionKind
 from todotui.alerts.diagnosis import Confidence
-from todotui.alerts.model import Alert
+from todotui.alerts.model import Alert, Severity
 from todotui.alerts.remedy import ROLLOUT_ABORT, Finding, Suggestion
 
 CONFIDENCE_STYLE = {
@@ -25,6 +25,9 @@ CONFIDENCE_STYLE = {
     Confidence.MEDIUM: "$warning",
     Confidence.LOW: "$text-muted",
 }
+
+OPTION_CACHE_SIZE = 256
+"""Options kept across shows (a fix's prompt names live values, so the set can grow)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +38,7 @@ class MenuPick:
     suggestion: Suggestion | None = None
 
 
-def fix_prompt(index: int, title: str, finding: Finding) -> Content:
+def fix_markup(index: int, title: str, finding: Finding) -> str:
     fix = finding.fix
     assert fix is not None
     cause = finding.cause
@@ -43,19 +46,17 @@ def fix_prompt(index: int, title: str, finding: Finding) -> Content:
     label = fix.label_for(fix.resource)
     values = f" → {escape(label)}" if label else ""
     style = CONFIDENCE_STYLE[cause.level]
-    return Content.from_markup(
+    return (
         f"[b $accent]{key}[/]  [b]{escape(title)}[/] · {escape(fix.resource)}{values}\n"
         f"   [b $success]suggested[/] for [{style}]{escape(cause.kind.value)} "
         f"({cause.level.value})[/] [$text-muted]· values and their arithmetic in the plan[/]"
     )
 
 
-def option_prompt(index: int, info: ActionInfo) -> Content:
+def option_markup(index: int, info: ActionInfo) -> str:
     key = f"{index}" if index < 10 else " "
     kind = "  [$text-muted](read-only check)[/]" if info.kind is ActionKind.CHECK else ""
-    return Content.from_markup(
-        f"[b $accent]{key}[/]  [b]{escape(info.title)}[/]{kind}\n   [$text-muted]{escape(info.summary)}[/]"
-    )
+    return f"[b $accent]{key}[/]  [b]{escape(info.title)}[/]{kind}\n   [$text-muted]{escape(info.summary)}[/]"
 
 
 class ActionMenuScreen(ModalScreen[MenuPick | None]):
@@ -103,6 +104,32 @@ class ActionMenuScreen(ModalScreen[MenuPick | None]):
         """`findings` are the diagnosis's causes (ranked for `alert`), `unclear` why there is
         no clear cause when there are none; `titles` name each action id a fix may use."""
         super().__init__()
+        self._shown_options: tuple[tuple[str, str] | None, ...] | None = None
+        self._option_cache: dict[tuple[str, str], Option] = {}
+        self.show(
+            actions,
+            title=title,
+            alert=alert,
+            others=others,
+            findings=findings,
+            unclear=unclear,
+            titles=titles,
+        )
+
+    def show(
+        self,
+        actions: list[ActionInfo],
+        *,
+        title: str,
+        alert: Alert | None = None,
+        others: list[ActionInfo] | None = None,
+        findings: tuple[Finding, ...] = (),
+        unclear: str = "",
+        titles: dict[str, str] | None = None,
+    ) -> None:
+        """Offer these actions next time the menu is pushed (the desk builds the screen once
+        and reuses it: a push then restyles and recomposes nothing, and an unchanged list of
+        options keeps its rendered lines)."""
         self.findings = findings
         self.unclear = unclear
         names = dict(titles or {})
@@ -118,43 +145,76 @@ class ActionMenuScreen(ModalScreen[MenuPick | None]):
         self.actions = self.paired + self.others
         self.title_text = title
         self.alert = alert
+        if self.is_mounted:
+            self._fill()
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="menu") as box:
-            box.border_title = self.title_text
-            if self.alert is not None:
-                yield Label(escape(self.alert.title), classes=f"alert -{self.alert.severity.value}")
-                topic = self.alert.topic.value if self.alert.topic else "this alert"
-                yield Label(
-                    f"The runbook's answers to {escape(topic)}, most likely fix first.",
-                    classes="hint",
-                )
-            yield Label(self._diagnosis_markup(), classes="diagnosis")
-            options: list[Option | None] = [
-                Option(fix_prompt(i, title, f), id=f"fix-{i}")
-                for i, (title, f) in enumerate(self.fixes, 1)
-            ]
-            start = len(options) + 1
-            if options and self.paired:
-                options.append(None)
-            options += [
-                Option(option_prompt(i, a), id=f"pick-{i}")
-                for i, a in enumerate(self.paired, start)
-            ]
-            if self.others:
-                options += [
-                    None,
-                    Option(
-                        Content.from_markup("[b $text-muted]Every other action[/]"), disabled=True
-                    ),
-                ]
-                start = len(self.fixes) + len(self.paired) + 1
-                options += [
-                    Option(option_prompt(i, a), id=f"pick-{i}")
-                    for i, a in enumerate(self.others, start)
-                ]
-            yield OptionList(*options)
+        with Vertical(id="menu"):
+            yield Label("", id="menu-alert", classes="alert")
+            yield Label("", id="menu-topic", classes="hint")
+            yield Label("", classes="diagnosis")
+            yield OptionList()
             yield Label("[b]enter[/] or [b]1-9[/] open · [b]esc[/] close", classes="hint")
+
+    def _option_markup(self) -> list[tuple[str, str] | None]:
+        """(id, markup) for each option in the order shown; None for a separator."""
+        entries: list[tuple[str, str] | None] = [
+            (f"fix-{i}", fix_markup(i, title, f)) for i, (title, f) in enumerate(self.fixes, 1)
+        ]
+        start = len(entries) + 1
+        if entries and self.paired:
+            entries.append(None)
+        entries += [(f"pick-{i}", option_markup(i, a)) for i, a in enumerate(self.paired, start)]
+        if self.others:
+            entries += [None, ("others", "[b $text-muted]Every other action[/]")]
+            start = len(self.fixes) + len(self.paired) + 1
+            entries += [
+                (f"pick-{i}", option_markup(i, a)) for i, a in enumerate(self.others, start)
+            ]
+        return entries
+
+    def _fill(self) -> None:
+        """Put this show's content in the widgets composed once."""
+        box = self.query_one("#menu", Vertical)
+        box.border_title = self.title_text
+        alert_label = self.query_one("#menu-alert", Label)
+        topic_label = self.query_one("#menu-topic", Label)
+        alert_label.display = topic_label.display = self.alert is not None
+        if self.alert is None:
+            alert_label.update("")
+            topic_label.update("")
+        else:
+            severity = self.alert.severity.value
+            for value in (s.value for s in Severity):
+                alert_label.set_class(value == severity, f"-{value}")
+            alert_label.update(escape(self.alert.title))
+            topic = self.alert.topic.value if self.alert.topic else "this alert"
+            topic_label.update(f"The runbook's answers to {escape(topic)}, most likely fix first.")
+        self.query_one(".diagnosis", Label).update(self._diagnosis_markup())
+        options = self.query_one(OptionList)
+        entries = self._option_markup()
+        shown = tuple(entries)
+        if shown != self._shown_options:
+            # the same list again (the same alert's topic) keeps the rendered lines
+            self._shown_options = shown
+            options.set_options(self._option(e) for e in entries)
+        options.highlighted = 0 if self.picks else None
+        options.scroll_home(animate=False)
+
+    def _option(self, entry: tuple[str, str] | None) -> Option | None:
+        """One option, reused across shows (it keeps its parsed prompt)."""
+        if entry is None:
+            return None
+        option = self._option_cache.get(entry)
+        if option is None:
+            if len(self._option_cache) >= OPTION_CACHE_SIZE:
+                self._option_cache.clear()
+            option_id, markup = entry
+            option = Option(
+                Content.from_markup(markup), id=option_id, disabled=option_id == "others"
+            )
+            self._option_cache[entry] = option
+        return option
 
     def _diagnosis_markup(self) -> str:
         if not self.findings:
@@ -169,9 +229,8 @@ class ActionMenuScreen(ModalScreen[MenuPick | None]):
         return "\n".join(lines)
 
     def on_mount(self) -> None:
-        options = self.query_one(OptionList)
-        options.highlighted = 0 if self.picks else None
-        options.focus()
+        self._fill()
+        self.query_one(OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Label, Static
 
 from todotui.actions import Outcome, PlanError
@@ -193,6 +194,7 @@ class RolloutScreen(Screen[None]):
         self._seen: tuple[str, Phase, bool] | None = None
         """The rollout as last drawn (id, phase, abort pending): what changed on its own."""
         self._table_key: object = None
+        self._ticker: Timer | None = None
 
     @property
     def driver(self) -> RolloutDriver:
@@ -237,19 +239,46 @@ class RolloutScreen(Screen[None]):
         yield CockpitFooter()
 
     def on_mount(self) -> None:
+        self._ticker = self.set_interval(1, self._second, pause=True)
+        self._open()
+
+    def on_screen_resume(self) -> None:
+        self._open()
+
+    def _open(self) -> None:
+        """Shown (again): listen, tick, draw, read the versions. The desk installs this screen
+        once and pushes it on each `b`, so an open composes and styles nothing; it starts
+        as a new one would (no last result, versions read again)."""
+        if self._unsubscribe or not self.is_mounted:
+            return  # already live (a dialog over it closed), or not composed yet
         self._unsubscribe = [
             self.driver.subscribe(self._driver_changed),
             self.core.poller.subscribe(self._poll_event),
         ]
-        self.set_interval(1, self._second)
-        self._fit(*self.size)
+        self.last_result, self._busy, self._seen = None, None, None
+        if self._ticker is not None:
+            self._ticker.resume()
+        self._fit(*self.app.size)
         self.show()
         self._load_versions()
 
+    def on_screen_suspend(self) -> None:
+        """Closed (not merely covered by one of its dialogs): stop as a removed screen would,
+        its listeners, its tick and its workers."""
+        if self in self.app.screen_stack:
+            return
+        self._close()
+
     def on_unmount(self) -> None:
+        self._close()
+
+    def _close(self) -> None:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []
+        if self._ticker is not None:
+            self._ticker.pause()
+        self.workers.cancel_node(self)
 
     def on_resize(self) -> None:
         self._fit(*self.size)
