@@ -92,7 +92,7 @@ class ActionDesk:
         if menu is not None and menu in self.app.screen_stack:
             return  # already open (its own keys answer)
         if menu is None:
-            menu = self._menu = ActionMenuScreen([], title="")
+            menu = self._menu = ActionMenuScreen()
             self.app.install_screen(menu, "action-menu")
         menu.show(
             actions,

@@ -90,31 +90,12 @@ class ActionMenuScreen(ModalScreen[MenuPick | None]):
     }
     """
 
-    def __init__(
-        self,
-        actions: list[ActionInfo],
-        *,
-        title: str,
-        alert: Alert | None = None,
-        others: list[ActionInfo] | None = None,
-        findings: tuple[Finding, ...] = (),
-        unclear: str = "",
-        titles: dict[str, str] | None = None,
-    ) -> None:
-        """`findings` are the diagnosis's causes (ranked for `alert`), `unclear` why there is
-        no clear cause when there are none; `titles` name each action id a fix may use."""
+    def __init__(self) -> None:
+        """Empty until `show` says what to offer (the desk builds one and reuses it)."""
         super().__init__()
         self._shown_options: tuple[tuple[str, str] | None, ...] | None = None
         self._option_cache: dict[tuple[str, str], Option] = {}
-        self.show(
-            actions,
-            title=title,
-            alert=alert,
-            others=others,
-            findings=findings,
-            unclear=unclear,
-            titles=titles,
-        )
+        self.show([], title="")
 
     def show(
         self,
@@ -129,7 +110,9 @@ class ActionMenuScreen(ModalScreen[MenuPick | None]):
     ) -> None:
         """Offer these actions next time the menu is pushed (the desk builds the screen once
         and reuses it: a push then restyles and recomposes nothing, and an unchanged list of
-        options keeps its rendered lines)."""
+        options keeps its rendered lines). `findings` are the diagnosis's causes (ranked for
+        `alert`), `unclear` why there is no clear cause when there are none; `titles` name
+        each action id a fix may use."""
         self.findings = findings
         self.unclear = unclear
         names = dict(titles or {})

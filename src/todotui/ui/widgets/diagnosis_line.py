@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from todotui.alerts.diagnosis import Confidence, Diagnosis
 from todotui.alerts.remedy import Finding
+from todotui.ui.widgets.redraw import update_if_changed
 
 _STYLE = {Confidence.HIGH: "-high", Confidence.MEDIUM: "-medium", Confidence.LOW: "-low"}
 
@@ -41,8 +42,6 @@ class DiagnosisLine(Static):
     }
     """
 
-    _shown: str | None = None
-
     def show(self, diagnosis: Diagnosis, findings: tuple[Finding, ...]) -> None:
         """Re-stated after every refresh; redrawn only when the words changed, and never laid
         out again: the line is one row of fixed width, so no text can change its size (an
@@ -50,7 +49,4 @@ class DiagnosisLine(Static):
         top = diagnosis.top
         for level, name in _STYLE.items():
             self.set_class(top is not None and top.level is level, name)
-        markup = diagnosis_markup(diagnosis, findings)
-        if markup != self._shown:
-            self._shown = markup
-            self.update(markup, layout=False)
+        update_if_changed(self, diagnosis_markup(diagnosis, findings), fixed_size=True)

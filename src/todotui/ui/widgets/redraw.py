@@ -20,12 +20,14 @@ def _shape(text: str) -> str:
     return _DIGIT.sub("0", text)
 
 
-def update_if_changed(widget: Static | Digits, text: str) -> None:
+def update_if_changed(widget: Static | Digits, text: str, *, fixed_size: bool = False) -> None:
+    """`fixed_size`: the widget's CSS fixes its size (one row, a set width), so no text can
+    change it and it never needs a layout pass."""
     previous: str | None = getattr(widget, "_shown_text", None)
     if previous == text:
         return
     widget._shown_text = text  # type: ignore[union-attr]
-    same_size = previous is not None and _shape(previous) == _shape(text)
+    same_size = fixed_size or (previous is not None and _shape(previous) == _shape(text))
     if isinstance(widget, Digits):
         widget.update(text)  # Digits lays itself out only when its width changes
     else:
