@@ -113,6 +113,29 @@ async def test_stale_pane_says_how_stale():
         assert str(metric.query_one(".badge", Label).render()) == "stale (53s)"
 
 
+async def test_a_pane_restated_unchanged_is_not_repainted_and_a_new_title_shows():
+    """Each refresh re-states every pane; Textual repaints a box on every title assignment,
+    so a pane given the same figures must not repaint (five such repaints a refresh were
+    most of a refresh's drawing). A new title must still show."""
+    app = Host()
+    async with app.run_test(size=(80, 30)) as pilot:
+        metric = app.query_one(MetricPane)
+        metric.now = NOW
+        reading = Reading(3.0, "%", DataState.OK, Health.OK, as_of=NOW - timedelta(seconds=10))
+        metric.snapshot = pane(reading)
+        await pilot.pause()
+        repaints: list[object] = []
+        real_refresh = metric.refresh
+        metric.refresh = lambda *a, **k: repaints.append(a) or real_refresh(*a, **k)  # type: ignore[method-assign]
+        metric.snapshot = pane(reading)  # an equal snapshot, a new object: as a refresh gives
+        await pilot.pause()
+        assert repaints == []
+        metric.snapshot = PaneSnapshot(key="errors", title="Error rate · 5XX", primary=reading)
+        await pilot.pause()
+        assert metric.border_title == "Error rate · 5XX"
+        assert repaints
+
+
 async def test_history_chart_draws_gaps_as_dots():
     app = Host()
     async with app.run_test(size=(80, 30)) as pilot:

@@ -53,7 +53,7 @@ from todotui.ui.rollout.view import (
 )
 from todotui.ui.rollout.widgets import ConfirmScreen, TimelinePlot
 from todotui.ui.widgets.footer import CockpitFooter
-from todotui.ui.widgets.redraw import update_if_changed
+from todotui.ui.widgets.redraw import set_border_title, update_if_changed
 
 if TYPE_CHECKING:
     from todotui.core.cockpit import Cockpit
@@ -538,7 +538,7 @@ class RolloutScreen(Screen[None]):
             stable = routing.primary if routing else None
             candidate = routing.additional if routing and routing.split else None
             since, what = None, "the cockpit's window"
-        box.border_title = f"Stable vs candidate · {what}"
+        set_border_title(box, f"Stable vs candidate · {what}")
         table = self.query_one("#compare", Static)
         if stable is None:
             update_if_changed(table, "[$text-muted]The alias has not been read yet.[/]")
@@ -557,7 +557,7 @@ class RolloutScreen(Screen[None]):
         box = self.query_one("#plan-box")
         plan = self.query_one("#plan", Static)
         if r is None:
-            box.border_title = "Step plan"
+            set_border_title(box, "Step plan")
             update_if_changed(
                 plan,
                 "[$text-muted]No rollout. Strategies:[/]\n"
@@ -567,7 +567,7 @@ class RolloutScreen(Screen[None]):
                 ),
             )
             return
-        box.border_title = f"Step plan · {r.strategy} · step {r.step_label}"
+        set_border_title(box, f"Step plan · {r.strategy} · step {r.step_label}")
         update_if_changed(plan, "\n".join(plan_lines(r, now, room=PLAN_ROOM)))
 
     def _show_status(self) -> None:

@@ -17,7 +17,7 @@ from textual.widgets import Digits, Label, Static
 from todotui import format as fmt
 from todotui.telemetry.model import DataState, Health, PaneSnapshot, Reading
 from todotui.ui.widgets.history_chart import HistoryChart
-from todotui.ui.widgets.redraw import update_if_changed
+from todotui.ui.widgets.redraw import set_border_title, update_if_changed
 
 _HEALTH_CLASSES = {health: f"-{health.value}" for health in Health}
 _STATE_CLASSES = {state: f"-state-{state.name.lower()}" for state in DataState}
@@ -183,7 +183,7 @@ class MetricPane(Vertical):
 
         if pane is None:
             return
-        self.border_title = pane.title
+        set_border_title(self, pane.title)
         update_if_changed(self.query_one(".secondary", Static), secondary_text(pane.secondary))
         chart = self.query_one(HistoryChart)
         if chart.data != pane.history:

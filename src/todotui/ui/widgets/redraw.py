@@ -3,13 +3,15 @@
 Every `update()` costs a redraw, and by default a layout pass of the whole screen, which
 then redraws everything. The cockpit re-states most figures every refresh and every
 second; most changes only swap digits ("12s ago" -> "13s ago"), which cannot change a
-widget's size, so those skip the layout and redraw just the widget.
+widget's size, so those skip the layout and redraw just the widget. Border titles are
+the same story: Textual repaints the whole box on every assignment, equal or not.
 """
 
 from __future__ import annotations
 
 import re
 
+from textual.widget import Widget
 from textual.widgets import Digits, Static
 
 _DIGIT = re.compile(r"\d")
@@ -32,3 +34,11 @@ def update_if_changed(widget: Static | Digits, text: str, *, fixed_size: bool = 
         widget.update(text)  # Digits lays itself out only when its width changes
     else:
         widget.update(text, layout=not same_size)
+
+
+def set_border_title(widget: Widget, title: str) -> None:
+    """Textual repaints a box, border and all, on every `border_title =`, even of the same
+    title; the panes re-state theirs each refresh, so assign only a change."""
+    if getattr(widget, "_shown_border_title", None) != title:
+        widget._shown_border_title = title  # type: ignore[attr-defined]
+        widget.border_title = title
