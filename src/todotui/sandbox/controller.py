@@ -47,10 +47,8 @@ STOP_TIMEOUT = 10.0
 def _lower_priority(pid: int, nice: int) -> None:
     """Lower the just-started child's CPU priority (as `os.nice` in it would; set from here,
     before its interpreter starts any thread, so every thread it starts inherits it)."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not permitted, or not Unix: as it is
         os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, 0) + nice)
-    except (OSError, AttributeError):  # not permitted, or not a Unix: it runs as it is
-        pass
 
 
 class SandboxError(Exception):
