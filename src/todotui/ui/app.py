@@ -127,7 +127,7 @@ class TodoTuiApp(App[None]):
         """`core`, or `opening` to build it after the first frame (then `core` is None)."""
         super().__init__()
         if (core is None) == (opening is None):
-            raise ValueError("give the app a core, or a way to open one, not both")
+            raise ValueError("give the app either a core or a way to open one")
         self._close_core = close_core
         self._opening = opening
         self.ready = False
