@@ -45,7 +45,7 @@ def screen() -> str:
 
 STAGES = (
     ("cli main", "interpreter + CLI module imported (no pydantic)"),
-    ("app built", "app object exists (main: + settings, core; branch: skeleton only)"),
+    ("app built", "app object exists (the skeleton: no settings or core yet)"),
     ("first frame", "first frame drawn (app's own mark)"),
     ("settings read", "settings read, pydantic + core imported (thread, after the frame)"),
     ("core attached", "core built and attached: every key works"),
