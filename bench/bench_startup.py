@@ -45,8 +45,10 @@ def screen() -> str:
 
 STAGES = (
     ("cli main", "interpreter + CLI module imported (no pydantic)"),
-    ("app built", "settings, core + UI imported, app object exists"),
+    ("app built", "app object exists (the skeleton: no settings or core yet)"),
     ("first frame", "first frame drawn (app's own mark)"),
+    ("settings read", "settings read, pydantic + core imported (thread, after the frame)"),
+    ("core attached", "core built and attached: every key works"),
     ("core's AWS SDK loaded", "aiobotocore + first refresh's models loaded (thread)"),
     ("sandbox main", "sandbox child: interpreter + CLI up"),
     ("sandbox imports done", "sandbox child: moto + server modules imported"),

@@ -53,9 +53,9 @@ def pane(primary: Reading, **kwargs) -> PaneSnapshot:
 
 def headline(metric: MetricPane) -> str:
     """What the big line of a pane says: the digits, or the words standing in for them."""
-    digits = metric.query_one(Digits)
-    if digits.display:
-        return digits.value
+    digits = metric.query(Digits)  # none before the first snapshot: the pane is its words
+    if digits and digits.first().display:
+        return digits.first().value
     return str(metric.query_one(".message", Label).render())
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import sys
 from pathlib import Path
@@ -317,44 +318,70 @@ def _trace_first_refresh(core: Any) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     """Open the cockpit at once; the sandbox starts behind it and the panes fill when it is up.
 
-    The sandbox child is started first, before this process imports pydantic, the core or
-    Textual: its start-up overlaps theirs. Settings are then checked as for any command (a
-    bad file stops the child and exits with the same message and status)."""
-    from todotui.demo import StartingSandbox, check_fleet, check_scenario, demo_settings
+    The sandbox child is started first, before this process imports Textual, pydantic or the
+    core: its start-up overlaps theirs. The first frame (the cockpit's skeleton) needs only
+    Textual; the settings are read and the core built after it, and a bad settings file
+    closes the cockpit again with the same one-line message and status as any command."""
+    from todotui.demo import StartingSandbox, check_fleet, check_scenario
 
     scenario, fleet = args.scenario or "steady", args.fleet or 0
     check_scenario(scenario)
     check_fleet(fleet)
     record = _check_record_path(args.record)
+    if args.config is not None and not args.config.exists():  # as resolve_settings says it
+        raise ConfigError(f"{args.config}: no such file")
+    # Start-up allocates much and frees little: the cyclic collector's passes over it (~20%
+    # of the first frame, measured headless) wait until the core is built (`_demo_core`).
+    gc.disable()
     starting = StartingSandbox(scenario, read_only=False, fleet=fleet)
     try:
-        from todotui.config import resolve_settings
-
-        settings = demo_settings(resolve_settings(args), fleet=fleet)
-        starting.read_only = settings.aws.effective_read_only
-        return asyncio.run(_run_demo_cockpit(settings, starting, f"sandbox ({scenario})", record))
+        return asyncio.run(_run_demo_cockpit(args, starting, f"sandbox ({scenario})", record))
     finally:
+        gc.enable()  # already, unless the cockpit closed before its core was built
         starting.stop()
 
 
+def _demo_core(args: argparse.Namespace, starting: StartingSandbox) -> Any:
+    """The demo's settings and core (not yet entered); run in a thread: this is where
+    pydantic, the core and the action registry are imported."""
+    try:
+        from todotui.config import resolve_settings
+        from todotui.core.cockpit import Cockpit
+        from todotui.demo import demo_settings
+
+        settings = demo_settings(resolve_settings(args), fleet=args.fleet or 0)
+        starting.read_only = settings.aws.effective_read_only
+        mark("settings read")
+        return Cockpit(settings, connect=starting.target)
+    finally:
+        gc.enable()  # disabled for the start-up by `_run_demo`
+
+
 async def _run_demo_cockpit(
-    settings: Settings, starting: StartingSandbox, label: str, record: Path | None = None
+    args: argparse.Namespace, starting: StartingSandbox, label: str, record: Path | None = None
 ) -> int:
-    from todotui.core.cockpit import Cockpit
+    from contextlib import AsyncExitStack
+
     from todotui.ui.app import make_app
 
-    async with Cockpit(settings, connect=starting.target) as core:
-        starting.prepare(core.clients)
-        recorder = _recording(core, record)
-        _trace_first_refresh(core)
-        try:
-            app = make_app(core, demo_label=label)
-            mark("app built")
-            await app.run_async()
-        finally:
+    async with AsyncExitStack() as opened:  # what `opening` enters is closed after the app
+
+        async def opening() -> Any:
+            core = await asyncio.to_thread(_demo_core, args, starting)
+            await opened.enter_async_context(core)
+            starting.prepare(core.clients)
+            recorder = _recording(core, record)
             if recorder is not None:
-                recorder.close()
-        return app.return_code or 0
+                opened.callback(recorder.close)
+            _trace_first_refresh(core)
+            return core
+
+        app = make_app(opening=opening, demo_label=label)
+        mark("app built")
+        await app.run_async()
+    if app.startup_error is not None:
+        raise app.startup_error
+    return app.return_code or 0
 
 
 def main(argv: list[str] | None = None) -> int:

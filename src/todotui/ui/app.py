@@ -3,11 +3,17 @@
 The core (`todotui.core.cockpit.Cockpit`) fetches, polls, stores alerts and runs actions;
 this module runs its poll loop in a worker, turns its events into messages and hands them
 to widgets. Build the app with `make_app(core)`.
+
+Importing this module loads Textual and the cockpit's skeleton only (no core, pydantic or
+AWS SDK): `make_app(opening=...)` draws the skeleton first (panes saying "loading", keys
+dimmed) and builds the core after that first frame (`todotui --demo` starts so).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import importlib
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -20,27 +26,44 @@ from textual.widgets import Label
 from textual.worker import Worker, WorkerState
 
 from todotui.core import cadence
-from todotui.core.poller import Connected as CoreConnected
-from todotui.core.poller import IdentityFailed as CoreIdentityFailed
-from todotui.core.poller import PollEvent, Refreshed
+from todotui.core.clock import SystemClock
 from todotui.startup_trace import mark
-from todotui.telemetry.model import PaneSnapshot
-from todotui.ui.actions import ActionCommands, ActionDesk, ActionDialog
-from todotui.ui.commands import CockpitCommands
 from todotui.ui.keys import COCKPIT_KEYS
 from todotui.ui.messages import AlertsChanged, Connected, IdentityFailed, RefreshFinished
-from todotui.ui.screens import AlertDetailScreen, HelpScreen
 from todotui.ui.widgets import AlertFeedView, DiagnosisLine, MetricPane, StatusBar
 from todotui.ui.widgets.footer import CockpitFooter
 from todotui.ui.widgets.layout import LayoutPlan, plan_layout
 
 if TYPE_CHECKING:
+    from textual.command import Provider
     from textual.driver import Driver
 
     from todotui.alerts.model import Alert
+    from todotui.config import Settings
+    from todotui.core.clock import Clock
     from todotui.core.cockpit import Cockpit
     from todotui.core.investigate import Investigator
     from todotui.core.monitor import Identity, Monitor
+    from todotui.core.poller import PollEvent
+    from todotui.telemetry.model import PaneSnapshot
+    from todotui.ui.actions import ActionDesk, ActionDialog
+
+CoreOpener = Callable[[], Awaitable["Cockpit"]]
+"""Builds the core once the skeleton is on screen (raises with the one-line reason if it
+cannot: bad settings, say)."""
+
+WITH_THE_CORE = (
+    "todotui.ui.actions",
+    "todotui.ui.commands",
+    "todotui.ui.screens",
+    "todotui.alerts.diagnosis",
+)
+"""The UI modules that need the core's own (the action registry, the diagnosis): imported
+in a thread beside the core's, so the loop keeps drawing and taking keys meanwhile."""
+
+STARTING_ACTIONS = frozenset({"quit", "help", "focus_feed"})
+"""The cockpit keys that work while the core is still being built (the rest show dimmed)."""
+_COCKPIT_ACTIONS = frozenset(key.action for key in COCKPIT_KEYS)
 
 LINUX_DRIVER = "textual.drivers.linux_driver:LinuxDriver"
 """Textual's terminal driver on Linux and macOS, which the cockpit replaces with its own."""
@@ -58,13 +81,26 @@ PANES: tuple[tuple[str, str], ...] = (
 )
 
 
+def _cockpit_commands() -> type[Provider]:
+    """The palette's key commands, imported when the palette first opens."""
+    from todotui.ui.commands import CockpitCommands
+
+    return CockpitCommands
+
+
+def _action_commands() -> type[Provider]:
+    from todotui.ui.actions import ActionCommands
+
+    return ActionCommands
+
+
 class TodoTuiApp(App[None]):
     """The live cockpit: status bar, metric panes, alert feed."""
 
     CSS_PATH = "cockpit.tcss"
     TITLE = "todotui"
     BINDINGS = [key.binding() for key in COCKPIT_KEYS]
-    COMMANDS = App.COMMANDS | {CockpitCommands, ActionCommands}
+    COMMANDS = App.COMMANDS | {_cockpit_commands, _action_commands}
     asks_aws = True
     """False where the data is not live (a replay): then nothing offers to ask AWS now."""
 
@@ -75,20 +111,36 @@ class TodoTuiApp(App[None]):
     window_seconds: var[int] = var(900)
     now: var[datetime | None] = var(None)
 
+    core: Cockpit
+    settings: Settings
+    desk: ActionDesk
+    """Action dialogs, undo and the journal, on the core's one action runner."""
+
     def __init__(
-        self, core: Cockpit, *, demo_label: str | None = None, close_core: bool = False
+        self,
+        core: Cockpit | None,
+        *,
+        demo_label: str | None = None,
+        close_core: bool = False,
+        opening: CoreOpener | None = None,
     ) -> None:
+        """`core`, or `opening` to build it after the first frame (then `core` is None)."""
         super().__init__()
-        self.core = core
+        if (core is None) == (opening is None):
+            raise ValueError("give the app either a core or a way to open one")
         self._close_core = close_core
-        self.settings = core.settings
-        self.clock = core.clock
+        self._opening = opening
+        self.ready = False
+        """The core is here: every key works (until then the skeleton is on screen)."""
+        self.startup_error: Exception | None = None
+        """Why `opening` failed (the app then exits at once; the caller reports it)."""
+        self.clock: Clock = SystemClock()
         self.demo_label = demo_label
-        self.desk = ActionDesk(self, core)
-        """Action dialogs, undo and the journal, on the core's one action runner."""
-        self.set_reactive(TodoTuiApp.paused, core.poller.paused)
-        self.set_reactive(TodoTuiApp.refresh_seconds, core.poller.refresh_seconds)
-        self.set_reactive(TodoTuiApp.window_seconds, core.monitor.window_seconds)
+        if core is not None:
+            self._take(core)
+            self.set_reactive(TodoTuiApp.paused, core.poller.paused)
+            self.set_reactive(TodoTuiApp.refresh_seconds, core.poller.refresh_seconds)
+            self.set_reactive(TodoTuiApp.window_seconds, core.monitor.window_seconds)
         self.refreshes = 0
         """Refreshes whose results are on screen (counted when drawn, so tests never race)."""
         self.layout_plan: LayoutPlan | None = None
@@ -96,6 +148,15 @@ class TodoTuiApp(App[None]):
         self._feed_only = False
         """f was pressed where the feed did not fit: it takes the panes' place."""
         self._investigator: Investigator | None = None
+
+    def _take(self, core: Cockpit) -> None:
+        from todotui.ui.actions import ActionDesk
+
+        self.core = core
+        self.settings = core.settings
+        self.clock = core.clock
+        self.desk = ActionDesk(self, core)
+        self.ready = True
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver, except on Linux/macOS terminals: there one whose escape key is
@@ -125,13 +186,18 @@ class TodoTuiApp(App[None]):
         """True while a refresh is in flight (at most one ever is)."""
         return self.core.poller.refreshing
 
-    def compose(self) -> ComposeResult:
+    def _resources(self) -> str:
+        """What the status bar says is watched ("" until the settings are read)."""
+        if not self.ready:
+            return ""
         stack = self.settings.stack
-        resources = (
+        return (
             f"λ {stack.function_name}:{stack.alias} · API {stack.api_name}/{stack.stage_name}"
             f" · DynamoDB {stack.table_name}"
         )
-        yield StatusBar(resources, id="status").data_bind(
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(self._resources(), id="status").data_bind(
             TodoTuiApp.paused, TodoTuiApp.refresh_seconds, TodoTuiApp.window_seconds, TodoTuiApp.now
         )
         yield DiagnosisLine(
@@ -149,20 +215,57 @@ class TodoTuiApp(App[None]):
     def on_mount(self) -> None:
         self._fit_layout()
         self.now = self.clock()
+        self.set_interval(1, self._tick)
+        self.call_after_refresh(mark, "first frame")
+        if self.ready:
+            self._start()
+        else:
+            self.call_after_refresh(self._open)  # once the skeleton is drawn
+
+    def _start(self) -> None:
+        """Listen to the core and start its poll loop (the core is here)."""
         self.core.poller.subscribe(self._poll_event)
         self.core.alerts.subscribe(self._alerts_changed)
         self.query_one(AlertFeedView).sync(self.core.alerts)
-        self.set_interval(1, self._tick)
         self.poll()
-        self.call_after_refresh(mark, "first frame")
+
+    @work(group="open", name="opening the core", exit_on_error=False)
+    async def _open(self) -> None:
+        """Build the core (the opener's imports run in a thread) and fill in the skeleton;
+        if it cannot be built, exit at once with the reason in `startup_error`."""
+        assert self._opening is not None
+        try:
+            core = await self._opening()
+            await asyncio.to_thread(lambda: [importlib.import_module(m) for m in WITH_THE_CORE])
+        except Exception as exc:  # the caller says why, once the terminal is restored
+            self.startup_error = exc
+            self.exit(return_code=1)
+            return
+        self._take(core)
+        self.query_one(StatusBar).show_resources(self._resources())
+        self.paused = core.poller.paused
+        self.refresh_seconds = core.poller.refresh_seconds
+        self.window_seconds = core.monitor.window_seconds
+        self.now = self.clock()
+        self._start()
+        self.refresh_bindings()  # the dimmed keys light up
+        mark("core attached")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Until the core is here, its keys are shown dimmed and do nothing."""
+        if self.ready or action in STARTING_ACTIONS or action not in _COCKPIT_ACTIONS:
+            return True
+        return None
 
     async def on_unmount(self) -> None:
-        if self._close_core:
+        if self._close_core and self.ready:
             await self.core.aclose()
 
     def _tick(self) -> None:
         """Once a second: ages move on, and while no refresh lands panes turn stale on time."""
         self.now = self.clock()
+        if not self.ready:
+            return
         poller = self.core.poller
         paused = poller.paused and not poller.refreshing
         if (paused or poller.overdue(self.now)) and poller.refreshes:
@@ -211,6 +314,10 @@ class TodoTuiApp(App[None]):
         await self.core.poller.run()
 
     def _poll_event(self, event: PollEvent) -> None:
+        from todotui.core.poller import Connected as CoreConnected
+        from todotui.core.poller import IdentityFailed as CoreIdentityFailed
+        from todotui.core.poller import Refreshed
+
         if isinstance(event, Refreshed):
             self.post_message(RefreshFinished(event.refresh, event.cost))
         elif isinstance(event, CoreConnected):
@@ -273,6 +380,7 @@ class TodoTuiApp(App[None]):
     @on(AlertFeedView.Chosen)
     def _open_alert(self, event: AlertFeedView.Chosen) -> None:
         from todotui.actions import actions_for_topic
+        from todotui.ui.screens import AlertDetailScreen
 
         alert = event.alert
         suggestions = tuple(info.title for info in actions_for_topic(alert.topic))
@@ -367,8 +475,7 @@ class TodoTuiApp(App[None]):
         if not isinstance(self.screen, CheckScreen):
             self.push_screen(CheckScreen(self.core))
 
-    @on(ActionDialog.Finished)
-    def _action_finished(self, event: ActionDialog.Finished) -> None:
+    def on_action_dialog_finished(self, event: ActionDialog.Finished) -> None:
         self.core.report(event.plan, event.outcome)
 
     def action_timeline(self) -> None:
@@ -386,6 +493,8 @@ class TodoTuiApp(App[None]):
             self.push_screen(FleetScreen(self.core))
 
     def action_help(self) -> None:
+        from todotui.ui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             # Installed once: opening help again costs no compose of its content.
             if not self.is_screen_installed("help"):
@@ -406,9 +515,14 @@ def describe_target(identity: Identity, demo_label: str | None) -> str:
 
 
 def make_app(
-    core: Cockpit, *, demo_label: str | None = None, close_core: bool = False
+    core: Cockpit | None = None,
+    *,
+    demo_label: str | None = None,
+    close_core: bool = False,
+    opening: CoreOpener | None = None,
 ) -> TodoTuiApp:
     """The cockpit on `core`. The caller closes the core (the CLI does, crash included), or
     passes `close_core` when the app's own run owns the event loop (snapshots, tests);
-    `demo_label` names the sandbox in the status bar."""
-    return TodoTuiApp(core, demo_label=demo_label, close_core=close_core)
+    `demo_label` names the sandbox in the status bar. With `opening` instead of a core, the
+    skeleton is drawn first and `opening()` builds the core after it (see the module's doc)."""
+    return TodoTuiApp(core, demo_label=demo_label, close_core=close_core, opening=opening)

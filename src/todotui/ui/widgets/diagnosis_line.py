@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.markup import escape
 from textual.widgets import Static
 
-from todotui.alerts.diagnosis import Confidence, Diagnosis
-from todotui.alerts.remedy import Finding
 from todotui.ui.widgets.redraw import update_if_changed
 
-_STYLE = {Confidence.HIGH: "-high", Confidence.MEDIUM: "-medium", Confidence.LOW: "-low"}
+if TYPE_CHECKING:  # the cockpit's first frame has this line, and no diagnosis yet
+    from todotui.alerts.diagnosis import Diagnosis
+    from todotui.alerts.remedy import Finding
+
+_STYLE = {"high": "-high", "medium": "-medium", "low": "-low"}
+"""A `Confidence`'s value -> the line's class."""
 
 
 def diagnosis_markup(diagnosis: Diagnosis, findings: tuple[Finding, ...]) -> str:
@@ -48,5 +53,5 @@ class DiagnosisLine(Static):
         `update()` with layout costs a layout pass of the whole screen, measured ~50 ms)."""
         top = diagnosis.top
         for level, name in _STYLE.items():
-            self.set_class(top is not None and top.level is level, name)
+            self.set_class(top is not None and top.level.value == level, name)
         update_if_changed(self, diagnosis_markup(diagnosis, findings), fixed_size=True)

@@ -77,8 +77,18 @@ class StatusBar(Vertical):
             yield Label("", classes="target")
             yield Label("", classes="timing")
         with Horizontal(classes="second"):
-            yield Label(f"watching {self.resources}", classes="resources")
+            yield Label(self._watching(), classes="resources")
             yield Label("", classes="cost")
+
+    def _watching(self) -> str:
+        return f"watching {self.resources}" if self.resources else "reading the settings…"
+
+    def show_resources(self, resources: str) -> None:
+        """The resources watched, once the settings are read (the cockpit starts without)."""
+        self.resources = resources
+        if self.children:
+            self.query_one(".resources", Label).update(self._watching())
+            self._redraw()
 
     def on_mount(self) -> None:
         self._redraw()
@@ -143,7 +153,7 @@ class StatusBar(Vertical):
                 usd,
                 "",
             ]
-        resources_room = min(_cells(f"watching {self.resources}"), RESOURCES_MIN) + 2
+        resources_room = min(_cells(self._watching()), RESOURCES_MIN) + 2
         for text in costs:
             if not width or not text or resources_room + _cells(text) + 2 <= width:
                 break
