@@ -6,15 +6,19 @@ settings check runs the real command, whose sandbox child is started and must be
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from todotui.cli import EXIT_USAGE, main
+from todotui.demo import StartingSandbox
 from todotui.startup_trace import mark, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,3 +110,41 @@ def test_an_auto_sandbox_says_when_its_metrics_are_in_and_sends_the_last_traces_
         end = datetime.now(UTC) + timedelta(minutes=1)
         summaries = xray.get_trace_summaries(StartTime=end - timedelta(minutes=10), EndTime=end)
         assert summaries["TraceSummaries"]
+
+
+def _catches_sigterm(pid: int | None) -> bool:
+    """Whether process `pid` has a SIGTERM handler of its own (Linux /proc: SigCgt)."""
+    if pid is None:
+        return False
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = next(line for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught.split()[1], 16) >> (signal.SIGTERM - 1) & 1)
+
+
+@pytest.mark.sandbox
+def test_a_cockpit_quit_during_start_up_does_not_wait_for_the_sandbox():
+    """q pressed on the skeleton: the cockpit's loop ends while the sandbox is still coming
+    up (it used to wait ~3 s for it), and the child ends on its SIGTERM, mid-start-up,
+    rather than finishing its start or being killed after the stop timeout."""
+    starting = StartingSandbox("steady", read_only=True)
+    try:
+        while not _catches_sigterm(starting.sandbox.pid):  # the child's own start-up began
+            time.sleep(0.02)
+
+        async def quit_early() -> None:
+            waiting = asyncio.create_task(starting.target())
+            await asyncio.sleep(0.05)  # the core waits on the start-up, as at the first frame
+            waiting.cancel()
+
+        asyncio.run(quit_early())  # returns: nothing joins the start-up on the way out
+        assert starting.sandbox.endpoint == ""  # it is not up yet
+        child = starting.sandbox._process  # the Popen, to read how it ended
+        assert child is not None
+        starting.stop()
+        assert child.returncode == 128 + signal.SIGTERM  # its own exit, on the signal
+        assert not any(t.name == "sandbox-start" and t.is_alive() for t in threading.enumerate())
+    finally:
+        starting.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 from todotui.errors import UsageError
@@ -87,8 +88,10 @@ class StartingSandbox:
             scenario=scenario, period=DEMO_PERIOD, fleet=fleet, nice=SANDBOX_NICE
         )
         self.read_only = read_only
-        self._preloader: threading.Thread | None = None
-        self._error: BaseException | None = None
+        # Plain futures, not `to_thread(join)`: a cockpit quit during start-up must not wait
+        # for the sandbox to come up (asyncio.run joins its executor's threads on the way out)
+        self._started: Future[None] = Future()
+        self._preloaded: Future[None] | None = None
         self._thread = threading.Thread(target=self._start, name="sandbox-start", daemon=True)
         self._thread.start()
 
@@ -96,34 +99,38 @@ class StartingSandbox:
         """The core's clients: once the first frame is drawn, their SDK (aiobotocore, the
         services' models) is loaded in a thread while the sandbox provisions; the first
         refresh then makes its clients without parsing anything."""
-        self._preloader = threading.Thread(
-            target=self._preload, args=(clients,), name="sdk-preload", daemon=True
-        )
-        self._preloader.start()
+        self._preloaded = preloaded = Future[None]()
+        preloaded.set_running_or_notify_cancel()  # an awaiting task's cancel leaves it be
+        threading.Thread(
+            target=self._preload, args=(clients, preloaded), name="sdk-preload", daemon=True
+        ).start()
 
-    def _preload(self, clients: AwsClients) -> None:
-        wait_for("first frame", FIRST_FRAME_WAIT)
+    def _preload(self, clients: AwsClients, done: Future[None]) -> None:
         try:
+            wait_for("first frame", FIRST_FRAME_WAIT)
             clients.preload(FIRST_REFRESH_SERVICES)
+            mark("core's AWS SDK loaded")
         except Exception:  # nothing lost: the first refresh loads what it needs itself
-            return
-        mark("core's AWS SDK loaded")
+            pass
+        finally:
+            done.set_result(None)
 
     def _start(self) -> None:
+        self._started.set_running_or_notify_cancel()
         try:
             self.sandbox.start()
             mark("sandbox endpoint read")
             self.sandbox.wait_for_history(metrics_only=True)
         except BaseException as exc:  # handed to the poll loop, which reports it
-            self._error = exc
+            self._started.set_exception(exc)
+        else:
+            self._started.set_result(None)
 
     async def target(self) -> tuple[AwsTarget, StaticCredentials]:
         """Where the core's calls go, once the sandbox is up (the core's `connect`)."""
-        await asyncio.to_thread(self._thread.join)
-        if self._preloader is not None:  # never two threads creating the session at once
-            await asyncio.to_thread(self._preloader.join)
-        if self._error is not None:
-            raise self._error
+        await asyncio.wrap_future(self._started)  # raises what the start raised
+        if self._preloaded is not None:  # never two threads creating the session at once
+            await asyncio.wrap_future(self._preloaded)
         mark("sandbox ready for the core")
         from todotui.aws.session import StaticCredentials
         from todotui.config import AwsTarget

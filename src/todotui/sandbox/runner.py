@@ -255,13 +255,16 @@ def run_sandbox(args: argparse.Namespace) -> int:
     settings = resolve_settings(args)
     region = settings.aws.region or SANDBOX_REGION
 
-    stopping = threading.Event()
-    previous = {
-        sig: signal.signal(sig, lambda *_: stopping.set())
-        for sig in (signal.SIGINT, signal.SIGTERM)
-    }
+    stopping, serving = threading.Event(), threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stopping.set()
+        if not serving.is_set():  # still importing or provisioning: nothing to finish, so go
+            raise SystemExit(128 + signum)  # now (a cockpit quit at once must not wait for us)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return _serve(args, settings.stack, region, scenario, backfill, stopping)
+        return _serve(args, settings.stack, region, scenario, backfill, stopping, serving)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -274,6 +277,7 @@ def _serve(
     scenario: Scenario,
     backfill: int,
     stopping: threading.Event,
+    serving: threading.Event,
 ) -> int:
     from todotui.sandbox.control import ControlApi
     from todotui.sandbox.gaps import GapFiller
@@ -360,6 +364,7 @@ def _serve(
             simulator.usage_listeners.append(gaps.costs.record)
         control.attach(runtime)
         _announce(endpoint, region, runtime)
+        serving.set()
         mark("sandbox announced")
         if simulator is None:
             print(
