@@ -439,15 +439,46 @@ class TimelineScreen(Screen[None]):
         yield CockpitFooter()
 
     def on_mount(self) -> None:
-        recorder = self.core.timeline
-        self._unsubscribe = recorder.subscribe(self._recorded)
-        self.show()
+        self._listen()
         self.query_one(TimelineTable).focus()
+
+    def reopen(self) -> None:
+        """Opened again (the app installs this screen once): as a new one would start, all
+        kinds shown, no export notice, the cursor on the newest event; the rows already drawn
+        stay and only the new events are added."""
+        if not self.is_mounted:
+            return
+        self.hidden.clear()
+        self.exported = None
+        notice = self.query_one("#timeline-export", Static)
+        notice.display = False
+        notice.remove_class("-error")
+        table = self.query_one(TimelineTable)
+        if table.row_count:
+            table.move_cursor(row=table.row_count - 1, scroll=True)
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self._listen()
+
+    def _listen(self) -> None:
+        """Shown: follow the recorder (again) and draw what it has now."""
+        if self._unsubscribe is None:
+            self._unsubscribe = self.core.timeline.subscribe(self._recorded)
+        self.show()
 
     def _recorded(self) -> None:
         self.post_message(self.Changed())
 
+    def on_screen_suspend(self) -> None:
+        """Closed (not merely under an event's detail): stop following the recorder."""
+        if self not in self.app.screen_stack:
+            self._stop_listening()
+
     def on_unmount(self) -> None:
+        self._stop_listening()
+
+    def _stop_listening(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
