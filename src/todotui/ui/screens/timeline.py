@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import TYPE_CHECKING
 
 from rich.style import Style
@@ -144,6 +145,8 @@ class TimelineStrip(KindStyles):
         now: datetime,
         cursor: datetime | None,
     ) -> None:
+        """Draw these; the strip's height changes only with the number of lanes."""
+        layout = kinds != self.kinds
         self.events, self.kinds, self.impact, self.now, self.cursor = (
             events,
             kinds,
@@ -151,7 +154,7 @@ class TimelineStrip(KindStyles):
             now,
             cursor,
         )
-        self.refresh(layout=True)
+        self.refresh(layout=layout)
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         return len(self.kinds) + 3
@@ -199,8 +202,10 @@ class TimelineStrip(KindStyles):
             for col, severity in worst.items():
                 lane[col] = (_MARK[severity], self.severity_style(severity))
             out.append(f"{kind.value:<{LANE_LABEL - 1}} ", style=self.kind_style(kind))
-            for char, style in lane:
-                out.append(char, style=style)
+            # one span per run of one style (a lane is mostly dots): a dozen spans, not a
+            # span per column, which is most of what drawing the strip cost
+            for style, run in groupby(lane, key=lambda cell: cell[1]):
+                out.append("".join(char for char, _ in run), style=style)
             out.append("\n")
         # the impact, first breach to recovery (or now)
         impact_lane = [" "] * width
