@@ -1,5 +1,6 @@
 """Where opening a screen goes, by pyinstrument: a Pilot loop that opens and closes the action
-menu (`a`), an action dialog (`a` then `1`) and the rollout view (`b`) on the demo sandbox.
+menu (`a`), an action dialog (`a` then `1`), the rollout view (`b`), the check (`c`), the
+weekly review (`W`) and the timeline (`t`) on the demo sandbox.
 
     PYTHONPATH=src .venv/bin/python bench/profile_screens.py [--opens 12] [--only menu,rollout]
 
@@ -27,11 +28,17 @@ from todotui.demo import StartingSandbox, demo_settings
 from todotui.ui.actions import ActionDialog, ActionMenuScreen
 from todotui.ui.app import make_app
 from todotui.ui.rollout import RolloutScreen
+from todotui.ui.screens import TimelineScreen
+from todotui.ui.screens.check import CheckScreen
+from todotui.ui.screens.review import ReviewScreen
 
 SCREENS: dict[str, tuple[str, type[Screen], tuple[str, ...]]] = {
     "menu": ("a", ActionMenuScreen, ()),
     "dialog": ("1", ActionDialog, ("a",)),
     "rollout": ("b", RolloutScreen, ()),
+    "check": ("c", CheckScreen, ()),
+    "review": ("W", ReviewScreen, ()),
+    "timeline": ("t", TimelineScreen, ()),
 }
 """name: (the key that opens it, its screen, the keys pressed before it, untimed)."""
 

@@ -223,3 +223,81 @@ async def test_every_screen_opens_through_its_key_and_escape_returns_to_a_live_d
         await pilot.press("escape")
         await back_on_a_live_dashboard(pilot, app, "the rollout view again")
         assert len(app.core.poller._listeners) == listeners  # it listens only while open
+
+
+async def test_check_review_and_timeline_reopened_are_the_installed_screens_with_new_content(
+    sandbox, base_time
+):
+    """c, W and t build their screen once: opened again, it is the same screen, and it shows
+    this opening's content (a check run again, a review fetched again, the timeline with the
+    recorder's events as they are now and every kind shown), nothing of the last one."""
+    app = cockpit(sandbox, Clock(base_time))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.refreshes >= 1 and shows_last_refresh(app), "first data")
+
+        async def close(name: str) -> None:
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is app.screen_stack[0], f"back from {name}")
+
+        def checked(screen: Screen) -> bool:
+            return isinstance(screen, CheckScreen) and screen.report is not None
+
+        await pilot.press("c")
+        check = await opened(pilot, app, CheckScreen, checked, "the check")
+        assert isinstance(check, CheckScreen)
+        first_report = check.report
+        await close("the check")
+        await pilot.press("c")
+        assert app.screen is check
+        await opened(
+            pilot,
+            app,
+            CheckScreen,
+            lambda s: checked(s) and s.report is not first_report,
+            "the check run again",
+        )
+        assert check.query_one("#check-figures", DataTable).row_count == len(
+            check.report.lines  # type: ignore[union-attr]
+        )
+        await close("the check")
+
+        def reviewed(screen: Screen) -> bool:
+            return isinstance(screen, ReviewScreen) and not any(
+                s.loading_now for s in screen.sections()
+            )
+
+        await pilot.press("W")
+        review = await opened(pilot, app, ReviewScreen, reviewed, "the review")
+        assert isinstance(review, ReviewScreen)
+        first_review = review.review
+        await close("the review")
+        await pilot.press("W")
+        assert app.screen is review and review.review is not first_review
+        await opened(pilot, app, ReviewScreen, reviewed, "the review fetched again")
+        await close("the review")
+
+        await pilot.press("t")
+        timeline = await opened(
+            pilot, app, TimelineScreen, lambda s: bool(s.query(DataTable)), "the timeline"
+        )
+        assert isinstance(timeline, TimelineScreen)
+        await pilot.press("3")  # hide a kind
+        assert timeline.hidden
+        await close("the timeline")
+        before = app.refreshes
+        await pilot.press("r")  # a refresh while it is closed: what it records shows on reopen
+        await until(pilot, lambda: app.refreshes > before, "a refresh")
+        recorded = app.core.timeline.events()
+        await pilot.press("t")
+        assert app.screen is timeline
+        await opened(
+            pilot,
+            app,
+            TimelineScreen,
+            lambda s: not s.hidden and len(s.events) == len(recorded),
+            "the timeline with every kind and the new events",
+        )
+        table = timeline.query_one(DataTable)
+        assert table.row_count == len(recorded)
+        assert timeline.query_one(DataTable).cursor_row == table.row_count - 1
+        await close("the timeline")

@@ -652,3 +652,43 @@ async def test_a_pasted_two_line_value_is_refused_beside_the_field_not_cut(env, 
         row = box.query_one("#field-read")
         assert "one line" in row.message and box.plan is None
         assert mutations(app) == {}
+
+
+async def test_a_reopened_dialog_starts_clean_and_each_action_shows_its_own_form(env, tmp_path):
+    """The desk keeps one dialog per action (no compose on a reopen): what was typed, the
+    errors beside it and the plan of the last opening are gone, the live values are back,
+    and another action's dialog has its own fields, never these."""
+    sandbox = env
+    before = capacity(sandbox)
+    app = cockpit(sandbox, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        first = await open_action(pilot, app, "dynamodb-capacity")
+        await fill(pilot, first, "read", "abc")
+        assert "not a whole number" in first.query_one(ActionForm).messages.get("read", "")
+        assert first.plan is None
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ActionDialog), "the dialog closed")
+
+        memory = await open_action(pilot, app, "lambda-memory")
+        assert memory is not first
+        assert "#input-read" not in [f"#{w.id}" for w in memory.query(Input)]
+        assert memory.query_one("#dialog").border_title == memory.info.title
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ActionDialog), "the dialog closed")
+
+        again = await open_action(pilot, app, "dynamodb-capacity")
+        assert again is first, "the same dialog, installed once"
+        form = again.query_one(ActionForm)
+        assert len(again.query(ActionForm)) == 1
+        assert form.values()["read"] == str(before[0]), "the live value, not the typed one"
+        # As a new dialog: the live values want no change (said beside the field), no error
+        # of the last opening's typing, no outcome, nothing typed in the confirmation.
+        assert "not a whole number" not in str(form.messages)
+        assert "nothing to change" in form.messages.get("read", "")
+        assert again.outcome is None
+        assert again.query_one("#confirm-input", Input).value == ""
+        assert not again.query_one("#stale-override", Checkbox).value
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ActionDialog), "the dialog closed")
+    assert capacity(sandbox) == before

@@ -15,13 +15,14 @@ import asyncio
 import importlib
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.containers import Grid, Vertical
 from textual.geometry import Size
 from textual.reactive import var
+from textual.screen import Screen
 from textual.widgets import Label
 from textual.worker import Worker, WorkerState
 
@@ -79,6 +80,8 @@ PANES: tuple[tuple[str, str], ...] = (
     ("dynamodb", "DynamoDB throttling"),
     ("traffic", "Traffic"),
 )
+
+ScreenT = TypeVar("ScreenT", bound=Screen)
 
 
 def _cockpit_commands() -> type[Provider]:
@@ -466,14 +469,18 @@ class TodoTuiApp(App[None]):
         from todotui.ui.screens.review import ReviewScreen
 
         if not isinstance(self.screen, ReviewScreen):
-            self.push_screen(ReviewScreen(self.core))
+            screen = self._installed("review", lambda: ReviewScreen(self.core))
+            screen.reopen()
+            self.push_screen(screen)
 
     def action_check(self) -> None:
         """The morning health check over the last 24 h (escape comes back here)."""
         from todotui.ui.screens.check import CheckScreen
 
         if not isinstance(self.screen, CheckScreen):
-            self.push_screen(CheckScreen(self.core))
+            screen = self._installed("check", lambda: CheckScreen(self.core))
+            screen.reopen()
+            self.push_screen(screen)
 
     def on_action_dialog_finished(self, event: ActionDialog.Finished) -> None:
         self.core.report(event.plan, event.outcome)
@@ -483,7 +490,9 @@ class TodoTuiApp(App[None]):
         from todotui.ui.screens import TimelineScreen
 
         if not isinstance(self.screen, TimelineScreen):
-            self.push_screen(TimelineScreen(self.core))
+            screen = self._installed("timeline", lambda: TimelineScreen(self.core))
+            screen.reopen()
+            self.push_screen(screen)
 
     def action_fleet(self) -> None:
         """The fleet view (escape comes back here; enter there opens one member's panes)."""
@@ -491,6 +500,13 @@ class TodoTuiApp(App[None]):
 
         if not isinstance(self.screen, FleetScreen):
             self.push_screen(FleetScreen(self.core))
+
+    def _installed(self, name: str, build: Callable[[], ScreenT]) -> ScreenT:
+        """The screen installed as `name`, built (composed and styled) on its first open only:
+        each later open pushes the same one, which refills itself in its `reopen`."""
+        if not self.is_screen_installed(name):
+            self.install_screen(build(), name)
+        return cast("ScreenT", self.get_screen(name))
 
     def action_help(self) -> None:
         from todotui.ui.screens.help import HelpScreen

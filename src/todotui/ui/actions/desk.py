@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from textual.app import App
 
 from todotui.actions import (
+    ActionInfo,
     ActionKind,
     ActionRunner,
     InvalidInput,
@@ -46,6 +47,8 @@ class ActionDesk:
         self._menu: ActionMenuScreen | None = None
         """Built once and installed: each `a` refills it instead of composing a new screen."""
         self._rollout: RolloutScreen | None = None
+        self._dialogs: dict[str, ActionDialog] = {}
+        """One dialog per action id, installed on its first open and started clean on each."""
 
     @property
     def runner(self) -> ActionRunner:
@@ -159,18 +162,26 @@ class ActionDesk:
         reason = f"Offered for: {alert.title}" if alert is not None else ""
         if suggestion is not None:
             reason = f"Suggested by the diagnosis: {suggestion.why}"
-        self.app.push_screen(
-            ActionDialog(
-                runner,
-                info,
-                stale_check=self.stale_warning,
-                values=dict(suggestion.values) if suggestion is not None else values,
-                reason=reason,
-                suggestion=suggestion,
-                where=self.target(),
-            ),
-            on_close,
+        dialog = self._dialog(info)
+        dialog.reopen(
+            stale_check=self.stale_warning,
+            values=dict(suggestion.values) if suggestion is not None else values,
+            reason=reason,
+            suggestion=suggestion,
+            where=self.target(),
         )
+        self.app.push_screen(dialog, on_close)
+
+    def _dialog(self, info: ActionInfo) -> ActionDialog:
+        """This action's dialog, built and installed on its first open only: later opens push
+        the same one, which `reopen` starts clean (a new one where it is already showing)."""
+        dialog = self._dialogs.get(info.id)
+        if dialog is not None and dialog in self.app.screen_stack:
+            return ActionDialog(self.runner, info)
+        if dialog is None:
+            dialog = self._dialogs[info.id] = ActionDialog(self.runner, info)
+            self.app.install_screen(dialog, f"action-dialog:{info.id}")
+        return dialog
 
     def _open_plan(self, runner: ActionRunner, plan: Plan, reason: str) -> None:
         info = next(i for i in catalog() if i.id == plan.action_id)

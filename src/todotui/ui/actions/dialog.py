@@ -220,6 +220,19 @@ class ActionDialog(ModalScreen[Outcome | None]):
         super().__init__()
         self.runner = runner
         self.info = info
+        self._dropped_form: ActionForm | None = None
+        self._start(stale_check, plan, values, reason, suggestion, where)
+
+    def _start(
+        self,
+        stale_check: StaleCheck,
+        plan: Plan | None,
+        values: dict[str, str] | None,
+        reason: str,
+        suggestion: Suggestion | None,
+        where: str,
+    ) -> None:
+        """Everything one opening owns, as a new dialog has it (the constructor and `reopen`)."""
         self.stale_check = stale_check
         self.plan: Plan | None = plan
         self.fixed_plan = plan is not None
@@ -234,24 +247,54 @@ class ActionDialog(ModalScreen[Outcome | None]):
         self._read_error: str | None = None
         """Why the live state could not be read (AWS's words), shown until a read works."""
 
+    def reopen(
+        self,
+        *,
+        stale_check: StaleCheck = lambda: None,
+        plan: Plan | None = None,
+        values: dict[str, str] | None = None,
+        reason: str = "",
+        suggestion: Suggestion | None = None,
+        where: str = "",
+    ) -> None:
+        """Opened again (the desk keeps one dialog per action): start exactly as a new dialog
+        with these arguments would, so nothing of the last opening shows (its typed values,
+        errors, plan, outcome, confirmation): the fields and the live state are read again.
+        The frame, the plan box and the confirmation row stay; only the form is built anew."""
+        self.workers.cancel_node(self)
+        self._start(stale_check, plan, values, reason, suggestion, where)
+        if not self.is_mounted:
+            return  # the first open: compose and on_mount do it
+        form = self.form
+        if form is not None:
+            self._dropped_form = form
+            form.remove()  # _load_fields waits for it to be gone before mounting the new one
+        self.set_reactive(ActionDialog.stage, DialogStage.LOADING)
+        self._fill()
+        self.query_one(PlanView).show_placeholder("Reading the live state…")
+        self.query_one("#confirm-input", Input).value = ""
+        self.query_one("#confirm-message", Label).update("")
+        self.query_one("#stale-override", Checkbox).value = False
+        self.query_one("#progress-text", Label).update("")
+        self.query_one("#outcome", Static).update("")
+        self.watch_stage(DialogStage.LOADING)
+        self._begin()
+
     # -- layout -----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog") as box:
             box.border_title = self.plan.title if self.plan else self.info.title
             yield Label(escape(self.info.summary), classes="summary")
-            if self.reason:
-                yield Label(escape(self.reason), classes="why")
-            if self.runner.read_only:
-                yield Label(
-                    "READ-ONLY MODE: the plan and the CLI are shown for reference; the action layer refuses to "
-                    "execute anything.",
-                    classes="readonly",
-                )
+            yield Label("", classes="why")
+            yield Label(
+                "READ-ONLY MODE: the plan and the CLI are shown for reference; the action layer refuses to "
+                "execute anything.",
+                classes="readonly",
+            )
             with Horizontal(id="body"):
                 with VerticalScroll(id="form-box") as form_box:
                     form_box.border_title = "Inputs"
-                    form_box.display = not self.fixed_plan
                 with Vertical(id="plan-box") as plan_box:
                     plan_box.border_title = "Plan · live state"
                     yield PlanView(id="plan")
@@ -273,8 +316,21 @@ class ActionDialog(ModalScreen[Outcome | None]):
     def on_resize(self) -> None:
         self.query_one("#dialog").set_class(self.size.height < 40, "-small")
 
+    def _fill(self) -> None:
+        """The parts that depend on this opening's arguments: title, why, read-only, inputs."""
+        self.query_one("#dialog").border_title = self.plan.title if self.plan else self.info.title
+        why = self.query_one(".why", Label)
+        why.update(escape(self.reason))
+        why.display = bool(self.reason)
+        self.query_one(".readonly").display = self.runner.read_only
+        self.query_one("#form-box").display = not self.fixed_plan
+
     def on_mount(self) -> None:
         self.query_one("#dialog").set_class(self.size.height < 40, "-small")
+        self._fill()
+        self._begin()
+
+    def _begin(self) -> None:
         self._update_confirm()
         if self.plan is not None:
             self._show_plan(self.plan)
@@ -287,8 +343,9 @@ class ActionDialog(ModalScreen[Outcome | None]):
 
     @property
     def form(self) -> ActionForm | None:
-        found = self.query(ActionForm)
-        return found.first() if found else None
+        """This opening's form (not the last opening's, still being removed)."""
+        found = [form for form in self.query(ActionForm) if form is not self._dropped_form]
+        return found[0] if found else None
 
     @work(group="plan", exclusive=True, exit_on_error=False, name="action:fields")
     async def _load_fields(self) -> None:
@@ -301,6 +358,8 @@ class ActionDialog(ModalScreen[Outcome | None]):
             return
         self._read_error = None
         form = ActionForm(fields, id="form")
+        await self.query(ActionForm).remove()  # the last opening's, if a reopen dropped it
+        self._dropped_form = None
         await self.query_one("#form-box").mount(form)
         form.set_values(self.initial_values)
         self._touched = bool(self.initial_values)
@@ -584,6 +643,11 @@ class ActionDialog(ModalScreen[Outcome | None]):
         self.query_one("#confirm-message", Label).update(escape(f"{type(error).__name__}: {error}"))
         if self.stage in (DialogStage.RUNNING, DialogStage.LOADING):
             self.stage = DialogStage.READY if self.plan is not None else DialogStage.EDITING
+
+    def on_screen_suspend(self) -> None:
+        """Closed (not merely under another screen): a plan still being read is for no one."""
+        if self not in self.app.screen_stack:
+            self.workers.cancel_group(self, "plan")
 
     def action_close(self) -> None:
         if self.stage is DialogStage.RUNNING:

@@ -29,6 +29,8 @@ _VERDICT_VARIABLE = {
     Verdict.UNKNOWN: "warning",
 }
 
+_CHECKING = "Checking: one GetMetricData call for every window…"
+
 
 class CheckScreen(ModalScreen[None]):
     """The check's figures against their thresholds, a day and a week earlier, and the alarms."""
@@ -90,10 +92,28 @@ class CheckScreen(ModalScreen[None]):
                 alarms.add_column(label, width=width, key=label)
             yield alarms
             yield Label("", id="check-requests")
-            yield Label("Checking: one GetMetricData call for every window…", id="check-summary")
+            yield Label(_CHECKING, id="check-summary")
 
     def on_mount(self) -> None:
         self.run_check()
+
+    def reopen(self) -> None:
+        """Opened again (the app installs this screen once): start as a new one would, with
+        the last report's rows gone and the check run again in its worker."""
+        if not self.is_mounted:
+            return  # the first open: on_mount runs the check
+        self.report = None
+        self.query_one("#check-figures", DataTable).clear()
+        self.query_one("#check-alarms", DataTable).clear()
+        self.query_one("#check-notes", Label).update("")
+        self.query_one("#check-requests", Label).update("")
+        self.query_one("#check-summary", Label).update(_CHECKING)
+        self.run_check()
+
+    def on_screen_suspend(self) -> None:
+        """Closed: a check still running has no one to show its answer to."""
+        if self not in self.app.screen_stack:
+            self.workers.cancel_group(self, "check")
 
     def action_run_again(self) -> None:
         self.run_check()

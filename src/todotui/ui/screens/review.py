@@ -59,8 +59,12 @@ class ReviewSection(Vertical):
     def loading_now(self) -> bool:
         return self.section is None
 
-    def start_loading(self) -> None:
+    def start_loading(self, *, clear: bool = False) -> None:
+        """Loading again; `clear` drops the last answer too (a reopen: nothing stale shows)."""
         self.section = None
+        if clear:
+            self.query_one(".body", Static).update("")
+            self.query_one(".footer", Static).update("")
         self.remove_class("-failed")
         self.border_subtitle = "loading…"
         self.query_one(LoadingIndicator).display = True
@@ -107,10 +111,20 @@ class ReviewScreen(Screen[None]):
     def on_mount(self) -> None:
         self.action_reload()
 
+    def reopen(self) -> None:
+        """Opened again (the app installs this screen once): every section loads anew, the
+        last answers cleared, the window ending now."""
+        if self.is_mounted:
+            self._reload(clear=True)
+            self.query_one("#review-scroll", VerticalScroll).scroll_home(animate=False)
+
     def sections(self) -> list[ReviewSection]:
         return list(self.query(ReviewSection))
 
     def action_reload(self) -> None:
+        self._reload()
+
+    def _reload(self, *, clear: bool = False) -> None:
         core = self.core
         review = WeeklyReview(core.settings, core.clients, core.clock, days=self.days)
         self.review = review
@@ -120,7 +134,7 @@ class ReviewScreen(Screen[None]):
         )
         self.workers.cancel_group(self, "review")
         for view in self.sections():
-            view.start_loading()
+            view.start_loading(clear=clear)
             self._load(view, review)
 
     @work(group="review", exit_on_error=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import TYPE_CHECKING
 
 from rich.style import Style
@@ -144,6 +145,8 @@ class TimelineStrip(KindStyles):
         now: datetime,
         cursor: datetime | None,
     ) -> None:
+        """Draw these; the strip's height changes only with the number of lanes."""
+        layout = kinds != self.kinds
         self.events, self.kinds, self.impact, self.now, self.cursor = (
             events,
             kinds,
@@ -151,7 +154,7 @@ class TimelineStrip(KindStyles):
             now,
             cursor,
         )
-        self.refresh(layout=True)
+        self.refresh(layout=layout)
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         return len(self.kinds) + 3
@@ -199,8 +202,10 @@ class TimelineStrip(KindStyles):
             for col, severity in worst.items():
                 lane[col] = (_MARK[severity], self.severity_style(severity))
             out.append(f"{kind.value:<{LANE_LABEL - 1}} ", style=self.kind_style(kind))
-            for char, style in lane:
-                out.append(char, style=style)
+            # one span per run of one style (a lane is mostly dots): a dozen spans, not a
+            # span per column, which is most of what drawing the strip cost
+            for style, run in groupby(lane, key=lambda cell: cell[1]):
+                out.append("".join(char for char, _ in run), style=style)
             out.append("\n")
         # the impact, first breach to recovery (or now)
         impact_lane = [" "] * width
@@ -439,15 +444,46 @@ class TimelineScreen(Screen[None]):
         yield CockpitFooter()
 
     def on_mount(self) -> None:
-        recorder = self.core.timeline
-        self._unsubscribe = recorder.subscribe(self._recorded)
-        self.show()
+        self._listen()
         self.query_one(TimelineTable).focus()
+
+    def reopen(self) -> None:
+        """Opened again (the app installs this screen once): as a new one would start, all
+        kinds shown, no export notice, the cursor on the newest event; the rows already drawn
+        stay and only the new events are added."""
+        if not self.is_mounted:
+            return
+        self.hidden.clear()
+        self.exported = None
+        notice = self.query_one("#timeline-export", Static)
+        notice.display = False
+        notice.remove_class("-error")
+        table = self.query_one(TimelineTable)
+        if table.row_count:
+            table.move_cursor(row=table.row_count - 1, scroll=True)
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self._listen()
+
+    def _listen(self) -> None:
+        """Shown: follow the recorder (again) and draw what it has now."""
+        if self._unsubscribe is None:
+            self._unsubscribe = self.core.timeline.subscribe(self._recorded)
+        self.show()
 
     def _recorded(self) -> None:
         self.post_message(self.Changed())
 
+    def on_screen_suspend(self) -> None:
+        """Closed (not merely under an event's detail): stop following the recorder."""
+        if self not in self.app.screen_stack:
+            self._stop_listening()
+
     def on_unmount(self) -> None:
+        self._stop_listening()
+
+    def _stop_listening(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
