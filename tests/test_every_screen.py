@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from textual.color import Color
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
@@ -301,3 +302,44 @@ async def test_check_review_and_timeline_reopened_are_the_installed_screens_with
         assert table.row_count == len(recorded)
         assert timeline.query_one(DataTable).cursor_row == table.row_count - 1
         await close("the timeline")
+
+
+async def test_a_screen_shown_again_keeps_its_styles_until_the_theme_changes(
+    sandbox, base_time, monkeypatch
+):
+    """Opened again, an installed screen is not restyled node by node (Textual does that on
+    every push; for the action dialog and the review it was most of an open's cost); after a
+    theme change it is, and shows the new theme's colours."""
+    app = cockpit(sandbox, Clock(base_time))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.refreshes >= 1 and shows_last_refresh(app), "first data")
+        await pilot.press("question_mark")
+        help_screen = await opened(pilot, app, HelpScreen, lambda s: True, "help")
+        box = help_screen.query_one("#help")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.screen_stack[0], "back from help")
+
+        restyled: list[object] = []
+        apply = app.stylesheet.apply
+
+        def counted(node, *args, **kwargs):
+            restyled.append(node)
+            return apply(node, *args, **kwargs)
+
+        monkeypatch.setattr(app.stylesheet, "apply", counted)
+        await pilot.press("question_mark")
+        await opened(pilot, app, HelpScreen, lambda s: s is help_screen, "help again")
+        await pilot.pause()
+        assert box not in restyled and help_screen not in restyled
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.screen_stack[0], "back from help")
+
+        before = box.styles.background
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await opened(pilot, app, HelpScreen, lambda s: s is help_screen, "help after a theme")
+        await pilot.pause()
+        assert box in restyled
+        assert box.styles.background != before
+        assert box.styles.background == Color.parse(app.current_theme.surface)

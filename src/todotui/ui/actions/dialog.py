@@ -42,6 +42,7 @@ from todotui.actions import (
 from todotui.alerts.remedy import Suggestion
 from todotui.ui.actions.form import ActionForm
 from todotui.ui.actions.plan_view import RISK_LABEL, PlanView, outcome_markup
+from todotui.ui.restyle import KeepStylesWhenShownAgain
 
 StaleCheck = Callable[[], str | None]
 """Says why the cockpit's telemetry is too old to act on, or None when it is fresh."""
@@ -105,7 +106,7 @@ def steps_markup(done: int, active: int | None) -> str:
     return "  ".join(parts)
 
 
-class ActionDialog(ModalScreen[Outcome | None]):
+class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
     """Plan, confirm, run, verify one action; posts `ActionDialog.Finished` for each outcome."""
 
     BINDINGS = [
@@ -267,6 +268,7 @@ class ActionDialog(ModalScreen[Outcome | None]):
             return  # the first open: compose and on_mount do it
         form = self.form
         if form is not None:
+            self.set_focus(None)  # nothing to type into until this opening's fields are read
             self._dropped_form = form
             form.remove()  # _load_fields waits for it to be gone before mounting the new one
         self.set_reactive(ActionDialog.stage, DialogStage.LOADING)
@@ -293,7 +295,9 @@ class ActionDialog(ModalScreen[Outcome | None]):
                 classes="readonly",
             )
             with Horizontal(id="body"):
-                with VerticalScroll(id="form-box") as form_box:
+                # not focusable itself: its inputs are, and a focused box between one form
+                # and the next restyled the whole form twice on each open
+                with VerticalScroll(id="form-box", can_focus=False) as form_box:
                     form_box.border_title = "Inputs"
                 with Vertical(id="plan-box") as plan_box:
                     plan_box.border_title = "Plan · live state"

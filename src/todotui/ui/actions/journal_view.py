@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from todotui.actions import JournalEntry
+from todotui.ui.restyle import KeepStylesWhenShownAgain
 
 
 class JournalAsk(Enum):
@@ -136,7 +137,7 @@ def _verified_cell(entry: JournalEntry) -> Text:
     return Text("no", style="dim")
 
 
-class JournalScreen(ModalScreen[JournalRequest | None]):
+class JournalScreen(KeepStylesWhenShownAgain, ModalScreen[JournalRequest | None]):
     """The journal as a table; `u` undoes, `v` verifies again, esc closes."""
 
     BINDINGS = [

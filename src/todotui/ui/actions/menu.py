@@ -19,6 +19,7 @@ from todotui.actions import ActionInfo, ActionKind
 from todotui.alerts.diagnosis import Confidence
 from todotui.alerts.model import Alert, Severity
 from todotui.alerts.remedy import ROLLOUT_ABORT, Finding, Suggestion
+from todotui.ui.restyle import KeepStylesWhenShownAgain
 
 CONFIDENCE_STYLE = {
     Confidence.HIGH: "$error",
@@ -59,7 +60,7 @@ def option_markup(index: int, info: ActionInfo) -> str:
     return f"[b $accent]{key}[/]  [b]{escape(info.title)}[/]{kind}\n   [$text-muted]{escape(info.summary)}[/]"
 
 
-class ActionMenuScreen(ModalScreen[MenuPick | None]):
+class ActionMenuScreen(KeepStylesWhenShownAgain, ModalScreen[MenuPick | None]):
     """The diagnosis's fixes first (pre-filled), then the paired actions (for an alert), then
     the rest; enter or a digit returns a `MenuPick`."""
 

@@ -30,6 +30,7 @@ from todotui.rollout.model import Phase, Rollout
 from todotui.telemetry.series import align_down
 from todotui.telemetry.versions import VersionInfo
 from todotui.ui.keys import ROLLOUT_KEYS
+from todotui.ui.restyle import KeepStylesWhenShownAgain
 from todotui.ui.rollout.commands import RolloutCommands
 from todotui.ui.rollout.start import PUBLISH, StartChoice, StartRolloutScreen, steps_words
 from todotui.ui.rollout.view import (
@@ -79,7 +80,7 @@ _DASHBOARD_KEYS = (
 """Dashboard keys that still work here but would crowd the footer (the palette has them)."""
 
 
-class RolloutScreen(Screen[None]):
+class RolloutScreen(KeepStylesWhenShownAgain, Screen[None]):
     """Header, abort banner, drift, stable vs candidate, step plan, analysis, timeline."""
 
     BINDINGS = [*(key.binding() for key in ROLLOUT_KEYS), *_DASHBOARD_KEYS]

@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, LoadingIndicator
 
 from todotui.reports.check import CheckReport, Status, Verdict
+from todotui.ui.restyle import KeepStylesWhenShownAgain
 from todotui.ui.text.check import change, figure
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ _VERDICT_VARIABLE = {
 _CHECKING = "Checking: one GetMetricData call for every window…"
 
 
-class CheckScreen(ModalScreen[None]):
+class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
     """The check's figures against their thresholds, a day and a week earlier, and the alarms."""
 
     BINDINGS = [

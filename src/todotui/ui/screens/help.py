@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from todotui.ui.keys import ALERT_KEYS, COCKPIT_KEYS, ROLLOUT_KEYS, TIMELINE_KEYS
+from todotui.ui.restyle import KeepStylesWhenShownAgain
 
 PANE_STATES: tuple[tuple[str, str], ...] = (
     ("loading…", "nothing fetched yet"),
@@ -54,7 +55,7 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
     """Keys and pane states; escape or ? closes it."""
 
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]

@@ -19,6 +19,7 @@ from textual.widgets import Label, LoadingIndicator, Static
 
 from todotui.core.review import SECTION_KEYS, TITLES, WeeklyReview
 from todotui.reports.review import Section
+from todotui.ui.restyle import KeepStylesWhenShownAgain
 from todotui.ui.text.review import section_body, section_footer, section_summary
 from todotui.ui.widgets.footer import CockpitFooter
 
@@ -78,7 +79,7 @@ class ReviewSection(Vertical):
         self.border_subtitle = section_summary(section)
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(KeepStylesWhenShownAgain, Screen[None]):
     """The weekly review; escape goes back to the dashboard."""
 
     BINDINGS = [

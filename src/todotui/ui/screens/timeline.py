@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Label, Static
 from todotui.alerts.model import Severity
 from todotui.reports.timeline import EventKind, Impact, TimelineEvent
 from todotui.ui.keys import TIMELINE_KEYS
+from todotui.ui.restyle import KeepStylesWhenShownAgain
 from todotui.ui.widgets.alert_feed import SEVERITY_LABEL
 from todotui.ui.widgets.footer import CockpitFooter
 from todotui.ui.widgets.redraw import update_if_changed
@@ -373,7 +374,7 @@ _DASHBOARD_KEYS = (
 those about the dashboard's own widgets go back to it first."""
 
 
-class TimelineScreen(Screen[None]):
+class TimelineScreen(KeepStylesWhenShownAgain, Screen[None]):
     """Lanes on a time axis, the events in order, the impact in one line; `e` exports."""
 
     BINDINGS = [
