@@ -328,8 +328,11 @@ def main() -> None:
     app.start(f"{prefix}{todotui} --demo --scenario error-burst{fleet}")
     try:
         app.wait_for(lambda s: "Error rate" in s and "loading" not in s, timeout=120)
-        for _ in range(2):
-            app.send("+")
+        for _ in range(6):  # to the 1 s cadence; a + pressed while a refresh lands may be
+            app.send("+")  # drawn late, so look after each one rather than count them
+            if "every 1 s" in app.screen():
+                break
+            time.sleep(0.5)
         app.wait_for(shows("every 1 s"))
         time.sleep(2)
         results["in-place (p pause/resume)"] = in_place(app, args.presses, "PAUSED", "LIVE")

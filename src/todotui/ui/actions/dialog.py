@@ -109,6 +109,11 @@ def steps_markup(done: int, active: int | None) -> str:
 class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
     """Plan, confirm, run, verify one action; posts `ActionDialog.Finished` for each outcome."""
 
+    AUTO_FOCUS = ""
+    """Nothing is focused on a push: the form's first field or the confirmation takes it once
+    this opening's fields or plan are there. (Textual's auto focus would pick the last opening's
+    form, still being removed, and a key sent to it is lost: an escape at once did nothing.)"""
+
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("y", "execute", "Execute", show=False),
