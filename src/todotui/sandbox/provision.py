@@ -17,12 +17,10 @@ import hashlib
 import io
 import json
 import math
-import threading
 import zipfile
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -35,6 +33,7 @@ from todotui.sandbox import (
 )
 from todotui.sandbox.in_process import app_for, attach
 from todotui.sandbox.scenarios import CANDIDATES, DEFAULT_CANDIDATE, Candidate
+from todotui.sandbox.sdk import SESSION_LOCK, shared_session
 
 TEST_USERS = ("test@example.com", "alice@example.com", "mallory@example.com")
 """The user pool's people; the runbook signs in as test@example.com."""
@@ -128,19 +127,6 @@ def alarm_period_for(period: float) -> int:
     return 60 * math.ceil(period / 60)
 
 
-_SESSION_LOCK = threading.Lock()
-_SESSION: boto3.session.Session | None = None
-
-
-def _shared_session() -> boto3.session.Session:
-    """One session for every sandbox client: its loader caches the service models, which a
-    fresh session would parse again (the bulk of the sandbox's start-up)."""
-    global _SESSION
-    if _SESSION is None:
-        _SESSION = boto3.session.Session()
-    return _SESSION
-
-
 def sandbox_client(
     service: str,
     endpoint_url: str,
@@ -155,8 +141,9 @@ def sandbox_client(
 
     `in_process`: inside the sandbox's own process, its requests go straight to the app its
     server serves, skipping the socket (see `in_process.py`); elsewhere they go over HTTP."""
-    with _SESSION_LOCK:  # creating clients from one session is not thread-safe
-        client = _shared_session().client(
+    session = shared_session()
+    with SESSION_LOCK:
+        client = session.client(
             service,
             endpoint_url=endpoint_url,
             region_name=region,

@@ -283,8 +283,10 @@ def _serve(
     from todotui.sandbox.gaps import GapFiller
     from todotui.sandbox.in_process import serve_in_process, stop_in_process
     from todotui.sandbox.provision import provision
+    from todotui.sandbox.sdk import share_models_with_moto
     from todotui.sandbox.server import SandboxServer, moto_app
 
+    share_models_with_moto()
     mark("sandbox imports done")
     gaps = GapFiller(moto_app())
     control = ControlApi(gaps)
@@ -363,8 +365,8 @@ def _serve(
         if simulator is not None:
             simulator.usage_listeners.append(gaps.costs.record)
         control.attach(runtime)
-        _announce(endpoint, region, runtime)
-        serving.set()
+        serving.set()  # before the announcement: whoever reads it may stop us at once, and
+        _announce(endpoint, region, runtime)  # from here a stop is graceful (exit 0)
         mark("sandbox announced")
         if simulator is None:
             print(

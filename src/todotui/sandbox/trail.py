@@ -741,9 +741,9 @@ def _lambda_name(function: str) -> str:
 @cache
 def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], str, dict[str, str], int]]:
     """(method, path regex, operation, URI label -> member, literal length) from botocore."""
-    import botocore.session
+    from todotui.sandbox.sdk import shared_botocore_session
 
-    model = botocore.session.get_session().get_service_model(service)
+    model = shared_botocore_session().get_service_model(service)  # parsed once per process
     routes = []
     for name in model.operation_names:
         operation = model.operation_model(name)
