@@ -11,8 +11,9 @@ exactly those dimensions and that metric name (moto does not compare the namespa
 query without dimensions matches every datapoint of its namespace and metric.
 
 Requests made only of MetricStat queries take this path; any other (metric math, Metrics
-Insights, a dimension without a value) goes to moto unchanged. Installed by
-`todotui sandbox --fleet N` only.
+Insights, a dimension without a value) goes to moto unchanged. Installed in every sandbox:
+without a fleet, moto's scan was still most of the demo's first refresh (0.4 s of the child's
+0.7 s, by py-spy), and tests/test_fleet.py checks the answers against moto's own.
 """
 
 from __future__ import annotations

@@ -140,10 +140,39 @@ def sandbox_client(
     """A boto3 client for the sandbox: dummy credentials, explicit region, no retry storms.
 
     `in_process`: inside the sandbox's own process, its requests go straight to the app its
-    server serves, skipping the socket (see `in_process.py`); elsewhere they go over HTTP."""
+    server serves, skipping the socket (see `in_process.py`); elsewhere they go over HTTP.
+    In-process clients are made once per service and shared (provisioning, the simulator,
+    the control API: botocore clients are thread-safe; making one copies the session's event
+    hooks, most of the simulator's first tick). They make one attempt and the timeouts do not
+    apply: no socket, and an answer in-process is no network blip to try again."""
+    app = app_for(endpoint_url) if in_process else None
+    if app is not None:
+        key = (service, endpoint_url, region, app)
+        with SESSION_LOCK:
+            shared = _IN_PROCESS_CLIENTS.get(key)
+        if shared is None:
+            shared = _client(service, endpoint_url, region, 1, connect_timeout, read_timeout)
+            attach(shared, app)
+            with SESSION_LOCK:
+                shared = _IN_PROCESS_CLIENTS.setdefault(key, shared)
+        return shared
+    return _client(service, endpoint_url, region, attempts, connect_timeout, read_timeout)
+
+
+_IN_PROCESS_CLIENTS: dict[tuple[str, str, str, Any], Any] = {}
+
+
+def _client(
+    service: str,
+    endpoint_url: str,
+    region: str,
+    attempts: int,
+    connect_timeout: float,
+    read_timeout: float,
+) -> Any:
     session = shared_session()
     with SESSION_LOCK:
-        client = session.client(
+        return session.client(
             service,
             endpoint_url=endpoint_url,
             region_name=region,
@@ -156,9 +185,6 @@ def sandbox_client(
                 user_agent_extra=SANDBOX_USER_AGENT,  # CloudTrail names these calls its own
             ),
         )
-    if in_process and (app := app_for(endpoint_url)) is not None:
-        attach(client, app)
-    return client
 
 
 def provision(

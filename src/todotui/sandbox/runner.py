@@ -279,6 +279,7 @@ def _serve(
     stopping: threading.Event,
     serving: threading.Event,
 ) -> int:
+    from todotui.sandbox import fast_metrics
     from todotui.sandbox.control import ControlApi
     from todotui.sandbox.gaps import GapFiller
     from todotui.sandbox.in_process import serve_in_process, stop_in_process
@@ -287,6 +288,7 @@ def _serve(
     from todotui.sandbox.server import SandboxServer, moto_app
 
     share_models_with_moto()
+    fast_metrics.install()
     mark("sandbox imports done")
     gaps = GapFiller(moto_app())
     control = ControlApi(gaps)
@@ -394,10 +396,8 @@ def _provision_fleet(args: argparse.Namespace, endpoint: str, region: str) -> An
     count = getattr(args, "fleet", 0) or 0
     if not count:
         return None
-    from todotui.sandbox import fast_metrics
     from todotui.sandbox.fleet import FleetSpec, FleetTraffic, default_tables, provision_fleet
 
-    fast_metrics.install()
     spec = FleetSpec(functions=count, tables=default_tables(count))
     provision_fleet(endpoint, region, spec)
     return FleetTraffic(spec, seed=args.seed)
