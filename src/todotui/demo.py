@@ -34,9 +34,6 @@ DEMO_WINDOW = 300
 FIRST_REFRESH_SERVICES = ("sts", "cloudwatch", "logs", "lambda", "dynamodb")
 """The clients the first refresh makes (the identity, then `LiveReads.prepare`'s): their
 models are parsed while the sandbox provisions, not after it."""
-SANDBOX_NICE = 0
-"""The demo's sandbox child runs this much nicer: on a busy machine the cockpit's first frame
-and the keys come before the sandbox's provisioning (idle cores still run the child at once)."""
 FIRST_FRAME_WAIT = 3.0
 """Seconds the SDK's loading waits for the first frame (it must not slow the drawing)."""
 
@@ -84,9 +81,7 @@ class StartingSandbox:
     def __init__(self, scenario: str, *, read_only: bool, fleet: int = 0) -> None:
         from todotui.sandbox.controller import Sandbox
 
-        self.sandbox = Sandbox(
-            scenario=scenario, period=DEMO_PERIOD, fleet=fleet, nice=SANDBOX_NICE
-        )
+        self.sandbox = Sandbox(scenario=scenario, period=DEMO_PERIOD, fleet=fleet)
         self.read_only = read_only
         # Plain futures, not `to_thread(join)`: a cockpit quit during start-up must not wait
         # for the sandbox to come up (asyncio.run joins its executor's threads on the way out)

@@ -44,13 +44,6 @@ STARTUP_TIMEOUT = 120.0
 STOP_TIMEOUT = 10.0
 
 
-def _lower_priority(pid: int, nice: int) -> None:
-    """Lower the just-started child's CPU priority (as `os.nice` in it would; set from here,
-    before its interpreter starts any thread, so every thread it starts inherits it)."""
-    with contextlib.suppress(OSError, AttributeError):  # not permitted, or not Unix: as it is
-        os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, 0) + nice)
-
-
 class SandboxError(Exception):
     """The sandbox could not start, or refused a control request; the message says why."""
 
@@ -122,12 +115,9 @@ class Sandbox:
         names: StackNames | None = None,
         region: str = SANDBOX_REGION,
         fleet: int = 0,
-        nice: int = 0,
     ) -> None:
-        """`fleet`: N more functions and some tables with traffic (`todotui sandbox --fleet N`);
-        `nice`: run the child at that much lower CPU priority (the demo's: `todotui.demo`)."""
+        """`fleet`: N more functions and some tables with traffic (`todotui sandbox --fleet N`)."""
         self.scenario = scenario
-        self.nice = nice
         self.fleet = fleet
         self.period = period
         self.seed = seed
@@ -202,8 +192,6 @@ class Sandbox:
                 cwd=self._workdir,
             )
         atexit.register(self.stop)
-        if self.nice:
-            _lower_priority(self._process.pid, self.nice)
         lines: queue.Queue[str | None] = queue.Queue()
         self._reader = threading.Thread(
             target=self._read_output, args=(lines,), name="sandbox-output", daemon=True

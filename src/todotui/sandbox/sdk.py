@@ -21,17 +21,26 @@ SESSION_LOCK = threading.Lock()
 _SESSION: boto3.session.Session | None = None
 
 
-def shared_session() -> boto3.session.Session:
-    """The process's one session for sandbox clients (its loader is the shared one)."""
-    global _SESSION
-    with SESSION_LOCK:
-        if _SESSION is None:
-            _SESSION = boto3.session.Session()
-        return _SESSION
+_BOTOCORE: botocore.session.Session | None = None
 
 
 def shared_botocore_session() -> botocore.session.Session:
-    return shared_session()._session
+    """The process's one botocore session: its loader is the shared one."""
+    global _BOTOCORE
+    with SESSION_LOCK:
+        if _BOTOCORE is None:
+            _BOTOCORE = botocore.session.get_session()
+        return _BOTOCORE
+
+
+def shared_session() -> boto3.session.Session:
+    """The process's one boto3 session for sandbox clients, on the shared botocore session."""
+    global _SESSION
+    botocore_session = shared_botocore_session()
+    with SESSION_LOCK:
+        if _SESSION is None:
+            _SESSION = boto3.session.Session(botocore_session=botocore_session)
+        return _SESSION
 
 
 def share_models_with_moto() -> None:

@@ -22,7 +22,6 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from todotui.actions import JournalEntry
-from todotui.ui.restyle import KeepStylesWhenShownAgain
 
 
 class JournalAsk(Enum):
@@ -137,7 +136,7 @@ def _verified_cell(entry: JournalEntry) -> Text:
     return Text("no", style="dim")
 
 
-class JournalScreen(KeepStylesWhenShownAgain, ModalScreen[JournalRequest | None]):
+class JournalScreen(ModalScreen[JournalRequest | None]):
     """The journal as a table; `u` undoes, `v` verifies again, esc closes."""
 
     BINDINGS = [

@@ -13,7 +13,6 @@ from textual.widgets import Label, Static
 
 from todotui.alerts.model import Alert, Severity
 from todotui.ui.keys import ALERT_KEYS
-from todotui.ui.restyle import KeepStylesWhenShownAgain
 from todotui.ui.widgets.alert_feed import SEVERITY_LABEL
 
 if TYPE_CHECKING:
@@ -27,7 +26,7 @@ _SEVERITY_STYLE = {
 }
 
 
-class AlertDetailScreen(KeepStylesWhenShownAgain, ModalScreen[bool]):
+class AlertDetailScreen(ModalScreen[bool]):
     """Detail of an alert; `a` asks for the runbook's actions for it (dismisses True);
     `l` `t` `u` `s` open its investigations (log lines, traces, the user's trail, a test
     sign-in) over it, when an investigator is given."""

@@ -19,7 +19,6 @@ from textual.widgets import DataTable, Label
 
 from todotui.telemetry.fleet import Member, MemberHealth, sparkline
 from todotui.telemetry.model import Health
-from todotui.ui.restyle import KeepStylesWhenShownAgain
 from todotui.ui.widgets import MetricPane
 from todotui.ui.widgets.footer import CockpitFooter
 
@@ -68,7 +67,7 @@ def _pct(ratio: float | None) -> float | None:
     return None if ratio is None else 100 * ratio
 
 
-class FleetScreen(KeepStylesWhenShownAgain, Screen[None]):
+class FleetScreen(Screen[None]):
     """Every fleet member ranked worst first; refreshed at the fleet's cadence while open."""
 
     BINDINGS = [
