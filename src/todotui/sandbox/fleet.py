@@ -4,18 +4,17 @@ with a cheap per-member traffic model and incidents on a few members.
 The Todo stack keeps its full closed-loop model; fleet members get only the series the
 fleet view reads (by FunctionName / TableName). They are not sent as PutMetricData: the
 backfill's 60 periods of a 100-function fleet are 37,000 datapoints, which kept the server
-busy parsing requests for 10 s while the demo waited; `moto_store` puts them straight into
-moto's store in this process, as the objects PutMetricData would have made. Incidents are
+busy parsing requests for 10 s while the demo waited; like the stack's, they go straight into
+moto's store in this process (`fast_metrics.moto_store`). Incidents are
 fixed by member index, so tests know who should rank first.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -204,33 +203,6 @@ class FleetTraffic:
                 Datum(DYNAMODB, "WriteThrottleEvents", dims, Stat(1, 0, 0, 0)),
             ]
         return out
-
-
-def moto_store(account_id: str, region: str) -> Callable[[list[tuple[Datum, datetime]]], None]:
-    """Datapoints appended to the CloudWatch store of the moto server in this process: what
-    PutMetricData with StatisticValues stores (naive UTC stamps, the datum's unit), without
-    a request to serialize, send and parse. One `extend`, atomic for the server's threads."""
-    from moto.cloudwatch.models import MetricAggregatedDatum, cloudwatch_backends
-
-    backend = cloudwatch_backends[account_id][region]
-
-    def store(data: list[tuple[Datum, datetime]]) -> None:
-        backend.metric_data.extend(
-            MetricAggregatedDatum(
-                namespace=datum.namespace,
-                name=datum.metric,
-                min_stat=float(datum.stat.minimum),
-                max_stat=float(datum.stat.maximum),
-                sample_count=float(datum.stat.count),
-                sum_stat=float(datum.stat.total),
-                dimensions=[{"Name": n, "Value": v} for n, v in datum.dimensions],
-                timestamp=at.astimezone(UTC).replace(tzinfo=None),
-                unit=datum.unit,
-            )
-            for datum, at in data
-        )
-
-    return store
 
 
 def describe(spec: FleetSpec) -> dict[str, Any]:

@@ -335,11 +335,12 @@ def _serve(
                 seed=args.seed,
                 start=start,
             )
-        if simulator is not None and fleet is not None:
-            from todotui.sandbox.fleet import moto_store
-
-            simulator.extra_data = fleet.metric_data
-            simulator.extra_store = moto_store(stack.account_id or SANDBOX_ACCOUNT_ID, region)
+        if simulator is not None:
+            simulator.metric_store = fast_metrics.moto_store(
+                stack.account_id or SANDBOX_ACCOUNT_ID, region
+            )
+            if fleet is not None:
+                simulator.extra_data = fleet.metric_data
         runtime = SandboxRuntime(
             endpoint=endpoint,
             region=region,
