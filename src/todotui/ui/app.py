@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState
 from todotui.core import cadence
 from todotui.core.clock import SystemClock
 from todotui.startup_trace import mark
+from todotui.ui.collector import settle_after_start
 from todotui.ui.keys import COCKPIT_KEYS
 from todotui.ui.messages import AlertsChanged, Connected, IdentityFailed, RefreshFinished
 from todotui.ui.widgets import AlertFeedView, DiagnosisLine, MetricPane, StatusBar
@@ -366,6 +367,7 @@ class TodoTuiApp(App[None]):
         status.failing = "" if refresh.ok else (refresh.error or "refresh failed")
         if refresh.ok:
             status.last_good = refresh.finished_at
+            settle_after_start()  # the first good refresh: start-up's objects are all made
         self.now = self.clock()
         self.refreshes += 1
 
