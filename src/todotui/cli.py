@@ -116,6 +116,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="days of hourly history before the start, for `todotui check` (default: 9, or 0 "
         "with --manual)",
     )
+    sandbox.add_argument(
+        "--stack-cache",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="load the provisioned stack kept in DIR by an earlier start with the same code and "
+        "settings, instead of provisioning it (then keep it there); the demo uses todotui's "
+        "cache directory",
+    )
 
     scenario = commands.add_parser(
         "scenario",

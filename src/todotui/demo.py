@@ -14,6 +14,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 from todotui.errors import UsageError
+from todotui.locations import cache_dir
 from todotui.sandbox import (
     DUMMY_ACCESS_KEY_ID,
     DUMMY_SECRET_ACCESS_KEY,
@@ -81,7 +82,9 @@ class StartingSandbox:
     def __init__(self, scenario: str, *, read_only: bool, fleet: int = 0) -> None:
         from todotui.sandbox.controller import Sandbox
 
-        self.sandbox = Sandbox(scenario=scenario, period=DEMO_PERIOD, fleet=fleet)
+        self.sandbox = Sandbox(
+            scenario=scenario, period=DEMO_PERIOD, fleet=fleet, stack_cache=cache_dir() / "sandbox"
+        )
         self.read_only = read_only
         # Plain futures, not `to_thread(join)`: a cockpit quit during start-up must not wait
         # for the sandbox to come up (asyncio.run joins its executor's threads on the way out)

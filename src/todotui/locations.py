@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from platformdirs import user_config_path, user_data_path
+from platformdirs import user_cache_path, user_config_path, user_data_path
 
 APP_NAME = "todotui"
 
@@ -23,3 +23,9 @@ def data_dir() -> Path:
 
 def journal_file() -> Path:
     return data_dir() / "journal.jsonl"
+
+
+def cache_dir() -> Path:
+    """What todotui can make again but keeps to save time (the demo's provisioned sandbox
+    stack); not created here."""
+    return user_cache_path(APP_NAME)

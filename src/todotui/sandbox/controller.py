@@ -115,10 +115,14 @@ class Sandbox:
         names: StackNames | None = None,
         region: str = SANDBOX_REGION,
         fleet: int = 0,
+        stack_cache: Path | None = None,
     ) -> None:
-        """`fleet`: N more functions and some tables with traffic (`todotui sandbox --fleet N`)."""
+        """`fleet`: N more functions and some tables with traffic (`todotui sandbox --fleet N`).
+        `stack_cache`: a directory where the provisioned stack is kept and loaded from on a
+        later start (`todotui sandbox --stack-cache`, `snapshot.py`)."""
         self.scenario = scenario
         self.fleet = fleet
+        self.stack_cache = stack_cache
         self.period = period
         self.seed = seed
         self.manual = manual
@@ -181,6 +185,8 @@ class Sandbox:
             command += ["--history-days", str(self.history_days)]
         if self.fleet:
             command += ["--fleet", str(self.fleet)]
+        if self.stack_cache is not None:
+            command += ["--stack-cache", str(self.stack_cache)]
         stderr_path = self._workdir / "stderr.log"
         with open(stderr_path, "wb") as stderr:
             self._process = subprocess.Popen(

@@ -45,7 +45,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -181,6 +181,26 @@ class GapFiller:
         self._insights = InsightsApi(self._client, lambda: self.clock())
         self._trail: Trail | None = None
         self._costs: CostExplorer | None = None
+
+    def provisioned_state(self) -> dict[str, Any]:
+        """What provisioning left here, for `snapshot.save`: alias revisions, provisioned
+        concurrency configs, the event history."""
+        with self._lock:
+            return {
+                "allocations": dict(self._allocations),
+                "revisions": dict(self._revisions),
+                "trail": self.trail.saved_state(),
+            }
+
+    def restore_provisioned(self, state: dict[str, Any], *, moved_by: timedelta) -> None:
+        """Put back `provisioned_state`'s, its times `moved_by` later (to this start)."""
+        with self._lock:
+            self._allocations = {
+                key: replace(config, requested_at=config.requested_at + moved_by)
+                for key, config in state["allocations"].items()
+            }
+            self._revisions = dict(state["revisions"])
+        self.trail.restore_state(state["trail"], moved_by=moved_by)
 
     def connect(self, endpoint: str) -> None:
         """Where the sandbox's own AWS API listens (lookups go through it)."""

@@ -21,6 +21,7 @@ import time
 import traceback
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from todotui.config import StackNames, resolve_settings
@@ -283,7 +284,6 @@ def _serve(
     from todotui.sandbox.control import ControlApi
     from todotui.sandbox.gaps import GapFiller
     from todotui.sandbox.in_process import serve_in_process, stop_in_process
-    from todotui.sandbox.provision import provision
     from todotui.sandbox.sdk import share_models_with_moto
     from todotui.sandbox.server import SandboxServer, moto_app
 
@@ -309,13 +309,7 @@ def _serve(
         # The sandbox's own calls (provisioning, the simulator's) skip the socket: the same app
         # answers them in this process (in_process.py); everyone else's still come over HTTP.
         serve_in_process(endpoint, control)
-        stack = provision(
-            endpoint,
-            names,
-            region=region,
-            period=args.period,
-            candidate=scenario.traffic.candidate or DEFAULT_CANDIDATE,
-        )
+        stack = _provision_or_restore(args, endpoint, names, region, scenario, gaps)
         mark("stack provisioned")
         fleet = _provision_fleet(args, endpoint, region)
         start = align_down(datetime.now(UTC), args.period) - timedelta(
@@ -390,6 +384,45 @@ def _serve(
         stop_in_process(server.endpoint)
         server.stop()
     return 0
+
+
+def _provision_or_restore(
+    args: argparse.Namespace,
+    endpoint: str,
+    names: StackNames,
+    region: str,
+    scenario: Scenario,
+    gaps: Any,
+) -> Any:
+    """The stack: loaded from `--stack-cache` when an earlier start with the same code and
+    settings kept it there (`snapshot.py`), else provisioned (and then kept, if asked)."""
+    from todotui.sandbox import snapshot
+    from todotui.sandbox.provision import provision
+
+    candidate = scenario.traffic.candidate or DEFAULT_CANDIDATE
+    cache: Path | None = args.stack_cache
+    if cache is not None:
+        key = snapshot.fingerprint(names, region, args.period, candidate)
+        path = snapshot.file_for(cache, key)
+        try:
+            stack = snapshot.restore(path, key, gaps, datetime.now(UTC))
+        except Exception as exc:  # a damaged file: provision, and write a good one
+            _say(f"stack cache {path} unreadable ({type(exc).__name__}: {exc}); provisioning")
+        else:
+            if stack is not None:
+                _say(f"stack loaded from {path}")
+                return stack
+    stack = provision(endpoint, names, region=region, period=args.period, candidate=candidate)
+    if cache is not None:
+        try:
+            snapshot.save(path, key, stack, gaps)
+        except Exception as exc:  # the next start provisions again; nothing else is lost
+            _say(f"stack cache {path} not written ({type(exc).__name__}: {exc})")
+    return stack
+
+
+def _say(message: str) -> None:
+    print(f"sandbox: {message}", file=sys.stderr, flush=True)
 
 
 def _provision_fleet(args: argparse.Namespace, endpoint: str, region: str) -> Any | None:

@@ -34,7 +34,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -249,6 +249,24 @@ class Trail:
         self._owners: dict[str, str] = {DUMMY_ACCESS_KEY_ID: OPERATOR}
         self._lock = threading.Lock()
         self._seeded = False
+
+    # -- kept with a provisioned stack (snapshot.py) -----------------------------------------------
+
+    def saved_state(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "events": list(self._events),
+                "owners": dict(self._owners),
+                "seeded": self._seeded,
+            }
+
+    def restore_state(self, state: dict[str, Any], *, moved_by: timedelta) -> None:
+        """The events of `saved_state`, each `moved_by` later (its document's times too)."""
+        events = [_moved(event, moved_by) for event in state["events"]]
+        with self._lock:
+            self._events = events
+            self._owners = dict(state["owners"])
+            self._seeded = state["seeded"]
 
     # -- recording ------------------------------------------------------------------------------
 
@@ -879,6 +897,17 @@ def _offset(token: Any, query_key: str) -> int:
 def _principal_id(username: str) -> str:
     digest = hashlib.sha256(username.encode()).hexdigest().upper()
     return "AIDA" + "".join(c for c in digest if c.isalnum())[:17]
+
+
+def _moved(event: TrailEvent, by: timedelta) -> TrailEvent:
+    """`event` as if it had happened `by` later."""
+    record = json.loads(json.dumps(event.record, default=str))  # a deep copy of plain data
+    record["eventTime"] = _iso(event.event_time + by)
+    attributes = record.get("userIdentity", {}).get("sessionContext", {}).get("attributes", {})
+    if "creationDate" in attributes:
+        created = datetime.strptime(attributes["creationDate"], "%Y-%m-%dT%H:%M:%SZ")
+        attributes["creationDate"] = _iso(created.replace(tzinfo=UTC) + by)
+    return replace(event, event_time=event.event_time + by, record=record)
 
 
 def _iso(moment: datetime) -> str:

@@ -1,0 +1,198 @@
+"""The provisioned stack kept on disk, so the demo's next start loads it instead of making it.
+
+Provisioning is ~70 calls through moto (a Cognito pool alone validates an RSA key; API Gateway
+compiles its routes; each service's model is parsed and its client built): 1.3 s of the
+demo's 2.75 s to first data, on a 2-core machine. Its result depends only on the code that
+makes it and the settings it is made for, so after a fresh provisioning the state it left
+(moto's backends for the services it wrote, the gap filler's alias revisions and
+provisioned-concurrency configs, the event history of its calls) is pickled to one file,
+keyed by a fingerprint of all of that. A later start with the same fingerprint unpickles it
+(the cost left is importing moto's models for those services) and moves the event history's
+times to the new start, so "what changed lately" reads as it does after a fresh one. The
+resources' own creation times are left as they were: a stack made days ago is what an
+account has.
+
+Anything else (another todotui, moto, botocore or Python; other names, region, period or
+candidate; a file that is missing, unreadable or from an older format) means a fresh
+provisioning, which then writes a new file. Used only where asked (`todotui sandbox
+--stack-cache DIR`; the demo asks, in todotui's cache directory): tests provision afresh.
+The file is pickle, so it is read only from that directory of the user's own, written with
+mode 0600.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import io
+import os
+import pickle
+import sys
+import tempfile
+import threading
+import weakref
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from todotui.config import StackNames
+    from todotui.sandbox.gaps import GapFiller
+    from todotui.sandbox.provision import Stack
+    from todotui.sandbox.scenarios import Candidate
+
+FORMAT = 1
+"""Bumped when what the file holds changes shape."""
+SERVICES = (
+    "apigateway", "cloudwatch", "cognito-idp", "dynamodb", "iam", "lambda", "logs", "sns",
+    "sqs", "sts",
+)  # fmt: skip
+"""moto's backends that provisioning writes to (every one of them is saved whole)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one file holds."""
+
+    fingerprint: str
+    saved_at: datetime
+    stack: Stack
+    backends: dict[str, dict[str, Any]]
+    """Service -> moto's per-account backends, as in its BackendDict."""
+    gaps: dict[str, Any]
+    """The gap filler's own state (`GapFiller.provisioned_state`)."""
+
+
+def fingerprint(names: StackNames, region: str, period: float, candidate: Candidate) -> str:
+    """Everything a provisioning's result depends on: the sandbox's code, the libraries that
+    serve it, and what it is asked to make."""
+    import botocore
+    import moto
+
+    digest = hashlib.sha256()
+    for part in (FORMAT, sys.version, moto.__version__, botocore.__version__, region, period):
+        digest.update(f"{part}\0".encode())
+    digest.update(repr(names).encode())
+    digest.update(repr(candidate).encode())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def file_for(directory: Path, key: str) -> Path:
+    return directory / f"stack-{key[:16]}.pickle"
+
+
+def save(path: Path, key: str, stack: Stack, gaps: GapFiller) -> None:
+    """Write the state provisioning left (atomically: a reader never sees half a file).
+    Raises OSError or pickle's errors; the caller says so and carries on."""
+    from moto.backends import get_backend
+
+    snapshot = Snapshot(
+        fingerprint=key,
+        saved_at=datetime.now(UTC),
+        stack=stack,
+        backends={name: dict(get_backend(name)) for name in SERVICES},  # type: ignore[call-overload]
+        gaps=gaps.provisioned_state(),
+    )
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(snapshot)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".stack-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(buffer.getvalue())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def restore(path: Path, key: str, gaps: GapFiller, now: datetime) -> Stack | None:
+    """The stack saved at `path` for `key`, its state put back into moto and `gaps`; None if
+    there is no such file or it is not for `key` (nothing is changed then). Raises what
+    reading or unpickling a damaged file raises, before anything is changed."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    snapshot = pickle.loads(data)
+    if not isinstance(snapshot, Snapshot) or snapshot.fingerprint != key:
+        return None
+    from moto.backends import get_backend
+
+    for name, accounts in snapshot.backends.items():
+        backend = get_backend(name)  # type: ignore[call-overload]
+        backend.clear()
+        backend.update(accounts)
+    gaps.restore_provisioned(snapshot.gaps, moved_by=now - snapshot.saved_at)
+    return snapshot.stack
+
+
+# -- what plain pickle cannot take ---------------------------------------------------------------
+
+_RLOCK = type(threading.RLock())
+_LOCK = type(threading.Lock())
+
+
+def _new_rlock() -> Any:
+    return threading.RLock()
+
+
+def _new_lock() -> Any:
+    return threading.Lock()
+
+
+def _weak_values(items: list[tuple[Any, Any]]) -> weakref.WeakValueDictionary[Any, Any]:
+    return weakref.WeakValueDictionary(items)
+
+
+def _default_dict(kind: type, items: dict[Any, Any]) -> collections.defaultdict[Any, Any]:
+    return collections.defaultdict(kind, items)
+
+
+def _rsa_key(pem: bytes) -> Any:
+    from cryptography.hazmat.primitives import serialization
+
+    # it was validated when it was first loaded; validating again is most of a pool's cost
+    return serialization.load_pem_private_key(pem, None, unsafe_skip_rsa_key_validation=True)
+
+
+class _Pickler(pickle.Pickler):
+    """Pickle, plus the few objects in moto's backends it refuses: locks (new ones: nothing
+    holds them between requests), WeakValueDictionary and `defaultdict(lambda: {})` (Lambda's
+    storage), and RSA private keys (Cognito's signing key, as PEM)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        kind = type(obj)
+        if kind is _RLOCK:
+            return _new_rlock, ()
+        if kind is _LOCK:
+            return _new_lock, ()
+        if kind is weakref.WeakValueDictionary:
+            return _weak_values, (list(obj.items()),)
+        if kind is collections.defaultdict and getattr(obj.default_factory, "__name__", "") == (
+            "<lambda>"
+        ):
+            made = obj.default_factory()
+            if type(made) in (dict, list, set) and not made:
+                return _default_dict, (type(made), dict(obj))
+        if _is_rsa_private_key(obj):
+            from cryptography.hazmat.primitives import serialization
+
+            pem = obj.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            return _rsa_key, (pem,)
+        return NotImplemented
+
+
+def _is_rsa_private_key(obj: Any) -> bool:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return isinstance(obj, rsa.RSAPrivateKey)
