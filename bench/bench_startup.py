@@ -1,6 +1,6 @@
 """Time from launching `todotui --demo` to its first frame and to its first data.
 
-    .venv/bin/python bench/bench_startup.py [--runs 3] [--compiled]
+    .venv/bin/python bench/bench_startup.py [--runs 3] [--compiled] [--only warm|cold]
 
 Runs the real command in a tmux session (as a user would), reads the screen with
 `tmux capture-pane` every 20 ms, and reports when the cockpit first draws (the footer's
@@ -16,6 +16,12 @@ Where PYTHONDONTWRITEBYTECODE is set (this machine's sandboxes set it), every la
 todotui's own modules again; `--compiled` keeps their bytecode in a temporary
 PYTHONPYCACHEPREFIX (after one launch that is not counted), as an installed copy would have it.
 The load average printed is the machine's: other work on the two cores shows in the figures.
+
+The demo keeps its provisioned sandbox stack in todotui's cache directory and loads it on the
+next start (src/todotui/sandbox/snapshot.py). Each launch here gets its own XDG_CACHE_HOME:
+a *cold* one is empty (a first start on this machine, or after an upgrade: the stack is
+provisioned, then kept), a *warm* one holds what an uncounted launch kept (every later start).
+Cold and warm launches alternate, and their medians are printed side by side.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ def screen() -> str:
     return result.stdout
 
 
+KINDS = ("cold", "warm")
 STAGES = (
     ("cli main", "interpreter + CLI module imported (no pydantic)"),
     ("app built", "app object exists (the skeleton: no settings or core yet)"),
@@ -53,7 +60,7 @@ STAGES = (
     ("sandbox main", "sandbox child: interpreter + CLI up"),
     ("sandbox imports done", "sandbox child: moto + server modules imported"),
     ("sandbox server up", "sandbox server listening"),
-    ("stack provisioned", "stack provisioned (in-process calls)"),
+    ("stack provisioned", "stack provisioned (cold) or loaded from the cache (warm)"),
     ("sandbox announced", "sandbox endpoint printed"),
     ("sandbox endpoint read", "cockpit read the endpoint"),
     ("history backfilled", "history backfilled (5 min of periods, one step)"),
@@ -75,11 +82,11 @@ def read_trace(path: Path, start: float) -> dict[str, float]:
     return stages
 
 
-def one_run(timeout: float, pycache: Path | None = None) -> dict[str, float]:
+def one_run(timeout: float, cache: Path, pycache: Path | None = None) -> dict[str, float]:
     todotui = str(Path(sys.executable).with_name("todotui"))
     subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
     trace = Path(tempfile.mkdtemp(prefix="todotui-bench-")) / "trace"
-    env = [f"TODOTUI_STARTUP_TRACE={trace}"]
+    env = [f"TODOTUI_STARTUP_TRACE={trace}", f"XDG_CACHE_HOME={cache}"]
     if os.environ.get("PYTHONPATH"):  # a tmux server started elsewhere does not pass it on
         env.append(f"PYTHONPATH={os.environ['PYTHONPATH']}")
     if pycache is not None:
@@ -119,49 +126,59 @@ def one_run(timeout: float, pycache: Path | None = None) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3, help="launches of each kind")
     parser.add_argument("--timeout", type=float, default=90.0)
     parser.add_argument(
         "--compiled",
         action="store_true",
         help="keep todotui's bytecode between launches (one uncounted launch writes it)",
     )
+    parser.add_argument(
+        "--only", choices=KINDS, help="only warm or only cold launches (default: both)"
+    )
     args = parser.parse_args()
     if not shutil.which("tmux"):
         sys.exit("tmux is needed (apt-get install -y tmux)")
-    pycache = Path(tempfile.mkdtemp(prefix="todotui-pyc-")) if args.compiled else None
-    if pycache is not None:
-        one_run(args.timeout, pycache)
-    runs: dict[str, list[float]] = defaultdict(list)
-    for run in range(args.runs):
-        stages = one_run(args.timeout, pycache)
-        for stage, at in stages.items():
-            runs[stage].append(at)
-        frame, data = stages.get("screen: first frame"), stages.get("screen: first data")
-        print(
-            f"run {run + 1}: first frame {frame if frame is None else f'{frame:.2f} s'}, "
-            f"first data {data if data is None else f'{data:.2f} s'}",
-            flush=True,
-        )
-    if pycache is not None:
-        shutil.rmtree(pycache, ignore_errors=True)
+    kinds = (args.only,) if args.only else KINDS
+    scratch = Path(tempfile.mkdtemp(prefix="todotui-bench-cache-"))
+    pycache = scratch / "pyc" if args.compiled else None
+    warm_cache = scratch / "warm"
+    if pycache is not None or "warm" in kinds:
+        one_run(args.timeout, warm_cache, pycache)  # uncounted: writes bytecode, keeps a stack
+    runs: dict[str, dict[str, list[float]]] = {kind: defaultdict(list) for kind in kinds}
+    try:
+        for run in range(args.runs):
+            for kind in kinds:
+                cache = warm_cache if kind == "warm" else scratch / f"cold-{run}"
+                stages = one_run(args.timeout, cache, pycache)
+                for stage, at in stages.items():
+                    runs[kind][stage].append(at)
+                frame, data = stages.get("screen: first frame"), stages.get("screen: first data")
+                print(
+                    f"run {run + 1} {kind}: first frame "
+                    f"{frame if frame is None else f'{frame:.2f} s'}, "
+                    f"first data {data if data is None else f'{data:.2f} s'}",
+                    flush=True,
+                )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     bytecode = "bytecode kept" if pycache else "bytecode as the environment has it"
     print(
-        f"\nmedian of {args.runs} runs, seconds since launch ({bytecode}; "
+        f"\nmedian of {args.runs} runs of each, seconds since launch ({bytecode}; "
         f"load {os.getloadavg()[0]:.2f}):"
     )
+    print("  " + "".join(f"{kind:>6}" for kind in kinds))
     rows = [(stage, label) for stage, label in STAGES]
     rows += [("screen: first frame", "on screen: first frame (footer drawn)")]
     rows += [("screen: first data", "on screen: first data (no pane loading)")]
     for stage, label in rows:
-        times = runs.get(stage)
-        figure = f"{statistics.median(times):6.2f}" if times else "     -"
-        missing = (
-            f"  ({args.runs - len(times)} runs without it)"
-            if times and len(times) < args.runs
-            else ""
-        )
-        print(f"  {figure}  {label}{missing}")
+        cells = []
+        for kind in kinds:
+            times = runs[kind].get(stage)
+            figure = f"{statistics.median(times):6.2f}" if times else "     -"
+            cells.append(figure + ("*" if times and len(times) < args.runs else " "))
+        print(f"  {''.join(cells)}  {label}")
+    print("  (* not every run reached that stage)")
 
 
 if __name__ == "__main__":

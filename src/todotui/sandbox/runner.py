@@ -47,9 +47,9 @@ BACKFILL_CHUNK = 60
 """Periods simulated per backfill step (a stop request is honoured between steps): the
 default backfill is one step, its datapoints a few PutMetricData calls."""
 QUIET_AFTER_BACKFILL = 2.0
-"""Seconds after the backfill in which no deferred work (the hourly history, the backfill's
-last traces) starts: the demo's first refresh, sent then, is answered first (auto mode;
---manual publishes the history at once)."""
+"""Seconds after the backfill in which no deferred work (the hourly history, the traces of the
+backfill's last period and of any tick meanwhile) starts: the demo's first refresh, sent then,
+is answered first (auto mode; --manual publishes the history at once)."""
 STANDARD_PERIODS = (1, 5, 10, 30)
 """CloudWatch's sub-minute periods; longer periods are whole minutes up to an hour."""
 
@@ -139,10 +139,11 @@ class SandboxRuntime:
                 self.history_datapoints = self.simulator.publish_history(self.history_days)
             self.history_days = 0
 
-    def tick_once(self) -> None:
+    def tick_once(self, *, defer_traces: bool = False) -> None:
         with self._lock:
             if self.simulator is not None:
-                self.last_tick = self.simulator.tick()
+                self.last_tick = self.simulator.tick(defer_traces=defer_traces)
+                self.traces_pending = self.traces_pending or defer_traces
             else:
                 self._now += timedelta(seconds=self.period)
             self.ticks += 1
@@ -489,8 +490,10 @@ def _tick_loop(runtime: SandboxRuntime, stopping: threading.Event) -> None:
         if wait > 0:
             stopping.wait(wait)
             continue
-        _safe_tick(runtime)
-        if time.monotonic() - backfilled_at < QUIET_AFTER_BACKFILL:
+        quiet = time.monotonic() - backfilled_at < QUIET_AFTER_BACKFILL
+        # a tick then keeps its traces back too: X-Ray's first write is moto's slowest start
+        _safe_tick(runtime, defer_traces=quiet and not runtime.manual)
+        if quiet:
             continue  # the first refresh goes first
         if runtime.traces_pending:
             _write_deferred_traces(runtime)
@@ -545,7 +548,7 @@ def _safe_tick(runtime: SandboxRuntime, *, backfill: int = 0, defer_traces: bool
         if backfill:
             runtime.backfill(backfill, defer_traces=defer_traces)
         else:
-            runtime.tick_once()
+            runtime.tick_once(defer_traces=defer_traces)
         runtime.tick_error = None
         return True
     except Exception as exc:  # a simulator bug must not stop the AWS API the operator is using

@@ -480,7 +480,9 @@ class Simulator:
             listener(outcome, state)
         return outcome
 
-    def tick(self) -> dict[str, Any]:
+    def tick(self, *, defer_traces: bool = False) -> dict[str, Any]:
+        """One period. `defer_traces`: its traces wait for `write_deferred_traces`, as the
+        backfill's last period's do (the demo's first refresh is answered first)."""
         with self._lock:
             self.problems = []
             at = self.now
@@ -490,7 +492,7 @@ class Simulator:
             extra = [(datum, at) for datum in self._extra(at)]
             self._publish_many([(datum, at) for datum in data] + extra)
             self._write_logs(outcome, state, at)
-            self._write_traces(outcome, state, at)
+            self._write_traces(outcome, state, at, defer=defer_traces)
             self.now = at + timedelta(seconds=self.period)
             transitions = self._alarms.evaluate(self._record, self.now)
             self.problems.extend(self._alarms.problems)
@@ -700,7 +702,7 @@ class Simulator:
                 self.problems.append(f"put_log_events: {_aws_words(exc)}")
 
     def write_deferred_traces(self) -> None:
-        """Send the trace documents a `backfill(defer_traces=True)` made but kept back."""
+        """Send the trace documents a backfill or tick with `defer_traces` made but kept back."""
         with self._lock:
             documents, self._deferred_traces = self._deferred_traces, []
             self._put_traces(documents)
