@@ -93,6 +93,8 @@ class SandboxRuntime:
         self.ticks = 0
         self.backfill_remaining = 0
         self.traces_pending = False
+        self.stack_source = "provisioned"
+        """Or "loaded from <file>" (`--stack-cache`)."""
         """The backfill's last traces are still to be sent (auto mode: after the metrics)."""
         self.last_tick: dict[str, Any] | None = None
         self.tick_error: str | None = None
@@ -200,6 +202,7 @@ class SandboxRuntime:
             "region": self.region,
             "names": self.names.model_dump(),
             "stack": self.stack.as_dict(),
+            "stack_source": self.stack_source,
             "last_tick": self.last_tick,
             "tick_error": self.tick_error,
             "fleet": _fleet_status(self.fleet),
@@ -310,7 +313,7 @@ def _serve(
         # The sandbox's own calls (provisioning, the simulator's) skip the socket: the same app
         # answers them in this process (in_process.py); everyone else's still come over HTTP.
         serve_in_process(endpoint, control)
-        stack = _provision_or_restore(args, endpoint, names, region, scenario, gaps)
+        stack, stack_source = _provision_or_restore(args, endpoint, names, region, scenario, gaps)
         mark("stack provisioned")
         fleet = _provision_fleet(args, endpoint, region)
         start = align_down(datetime.now(UTC), args.period) - timedelta(
@@ -348,6 +351,7 @@ def _serve(
             simulator=simulator,
         )
         runtime.backfill_remaining = backfill
+        runtime.stack_source = stack_source
         runtime.fleet = fleet
         if simulator is not None:
             runtime.history_days = _history_days(args)
@@ -394,9 +398,10 @@ def _provision_or_restore(
     region: str,
     scenario: Scenario,
     gaps: Any,
-) -> Any:
-    """The stack: loaded from `--stack-cache` when an earlier start with the same code and
-    settings kept it there (`snapshot.py`), else provisioned (and then kept, if asked)."""
+) -> tuple[Any, str]:
+    """The stack, and where it came from: loaded from `--stack-cache` when an earlier start
+    with the same code and settings kept it there (`snapshot.py`), else provisioned (and then
+    kept, if asked)."""
     from todotui.sandbox import snapshot
     from todotui.sandbox.provision import provision
 
@@ -406,20 +411,20 @@ def _provision_or_restore(
         key = snapshot.fingerprint(names, region, args.period, candidate)
         path = snapshot.file_for(cache, key)
         try:
-            stack = snapshot.restore(path, key, gaps, datetime.now(UTC))
+            stack = snapshot.restore(path, key, gaps, now=datetime.now(UTC), endpoint=endpoint)
         except Exception as exc:  # a damaged file: provision, and write a good one
             _say(f"stack cache {path} unreadable ({type(exc).__name__}: {exc}); provisioning")
         else:
             if stack is not None:
                 _say(f"stack loaded from {path}")
-                return stack
+                return stack, f"loaded from {path}"
     stack = provision(endpoint, names, region=region, period=args.period, candidate=candidate)
     if cache is not None:
         try:
             snapshot.save(path, key, stack, gaps)
         except Exception as exc:  # the next start provisions again; nothing else is lost
             _say(f"stack cache {path} not written ({type(exc).__name__}: {exc})")
-    return stack
+    return stack, "provisioned"
 
 
 def _say(message: str) -> None:

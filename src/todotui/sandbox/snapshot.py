@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import importlib
 import io
 import os
 import pickle
@@ -31,10 +32,11 @@ import sys
 import tempfile
 import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from todotui.config import StackNames
@@ -44,11 +46,21 @@ if TYPE_CHECKING:
 
 FORMAT = 1
 """Bumped when what the file holds changes shape."""
-SERVICES = (
-    "apigateway", "cloudwatch", "cognito-idp", "dynamodb", "iam", "lambda", "logs", "sns",
-    "sqs", "sts",
-)  # fmt: skip
-"""moto's backends that provisioning writes to (every one of them is saved whole)."""
+BACKENDS = {
+    "apigateway": ("moto.apigateway.models", "apigateway_backends"),
+    "cloudwatch": ("moto.cloudwatch.models", "cloudwatch_backends"),
+    "cognito-idp": ("moto.cognitoidp.models", "cognitoidp_backends"),
+    "dynamodb": ("moto.dynamodb.models", "dynamodb_backends"),
+    "iam": ("moto.iam.models", "iam_backends"),
+    "lambda": ("moto.awslambda.models", "lambda_backends"),
+    "lambda without docker": ("moto.awslambda_simple.models", "lambda_simple_backends"),
+    "logs": ("moto.logs.models", "logs_backends"),
+    "sns": ("moto.sns.models", "sns_backends"),
+    "sqs": ("moto.sqs.models", "sqs_backends"),
+    "sts": ("moto.sts.models", "sts_backends"),
+}
+"""moto's backends that provisioning writes to, each saved whole. Lambda has two: moto's
+responses use the second when Docker is off, as the sandbox has it (`awslambda.utils`)."""
 
 
 @dataclass(frozen=True)
@@ -88,13 +100,11 @@ def file_for(directory: Path, key: str) -> Path:
 def save(path: Path, key: str, stack: Stack, gaps: GapFiller) -> None:
     """Write the state provisioning left (atomically: a reader never sees half a file).
     Raises OSError or pickle's errors; the caller says so and carries on."""
-    from moto.backends import get_backend
-
     snapshot = Snapshot(
         fingerprint=key,
         saved_at=datetime.now(UTC),
         stack=stack,
-        backends={name: dict(get_backend(name)) for name in SERVICES},  # type: ignore[call-overload]
+        backends={name: dict(_backend_dict(name)) for name in BACKENDS},
         gaps=gaps.provisioned_state(),
     )
     buffer = io.BytesIO()
@@ -111,10 +121,11 @@ def save(path: Path, key: str, stack: Stack, gaps: GapFiller) -> None:
         raise
 
 
-def restore(path: Path, key: str, gaps: GapFiller, now: datetime) -> Stack | None:
+def restore(path: Path, key: str, gaps: GapFiller, *, now: datetime, endpoint: str) -> Stack | None:
     """The stack saved at `path` for `key`, its state put back into moto and `gaps`; None if
     there is no such file or it is not for `key` (nothing is changed then). Raises what
-    reading or unpickling a damaged file raises, before anything is changed."""
+    reading or unpickling a damaged file raises, before anything is changed. `endpoint`:
+    where this start serves (the queue's URL named the last one's)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -122,14 +133,20 @@ def restore(path: Path, key: str, gaps: GapFiller, now: datetime) -> Stack | Non
     snapshot = pickle.loads(data)
     if not isinstance(snapshot, Snapshot) or snapshot.fingerprint != key:
         return None
-    from moto.backends import get_backend
-
     for name, accounts in snapshot.backends.items():
-        backend = get_backend(name)  # type: ignore[call-overload]
-        backend.clear()
-        backend.update(accounts)
+        backends = _backend_dict(name)
+        backends.clear()
+        backends.update(accounts)
     gaps.restore_provisioned(snapshot.gaps, moved_by=now - snapshot.saved_at)
-    return snapshot.stack
+    queue = urlsplit(snapshot.stack.queue_url)
+    return replace(snapshot.stack, queue_url=endpoint.rstrip("/") + queue.path)
+
+
+def _backend_dict(name: str) -> dict[str, Any]:
+    """moto's BackendDict for `name` (account -> region -> backend)."""
+    module, attribute = BACKENDS[name]
+    backends: dict[str, Any] = getattr(importlib.import_module(module), attribute)
+    return backends
 
 
 # -- what plain pickle cannot take ---------------------------------------------------------------
