@@ -29,7 +29,7 @@ from textual.worker import Worker, WorkerState
 from todotui.core import cadence
 from todotui.core.clock import SystemClock
 from todotui.startup_trace import mark
-from todotui.ui.collector import settle_after_start
+from todotui.ui.collector import IdleCollection, settle_after_start
 from todotui.ui.keys import COCKPIT_KEYS
 from todotui.ui.messages import AlertsChanged, Connected, IdentityFailed, RefreshFinished
 from todotui.ui.widgets import AlertFeedView, DiagnosisLine, MetricPane, StatusBar
@@ -146,6 +146,8 @@ class TodoTuiApp(App[None]):
             self.set_reactive(TodoTuiApp.refresh_seconds, core.poller.refresh_seconds)
             self.set_reactive(TodoTuiApp.window_seconds, core.monitor.window_seconds)
         self.refreshes = 0
+        self.collection = IdleCollection()
+        """Full garbage collections, made while no key is being pressed (collector.py)."""
         """Refreshes whose results are on screen (counted when drawn, so tests never race)."""
         self.layout_plan: LayoutPlan | None = None
         """What the terminal's size lets the screen show (see `todotui.ui.widgets.layout`)."""
@@ -220,6 +222,7 @@ class TodoTuiApp(App[None]):
         self._fit_layout()
         self.now = self.clock()
         self.set_interval(1, self._tick)
+        self.set_interval(1, self.collection.collect_if_idle)
         self.call_after_refresh(mark, "first frame")
         if self.ready:
             self._start()
@@ -264,6 +267,11 @@ class TodoTuiApp(App[None]):
     async def on_unmount(self) -> None:
         if self._close_core and self.ready:
             await self.core.aclose()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.collection.input_seen()  # the collector waits until the operator pauses
+        await super().on_event(event)
 
     def _tick(self) -> None:
         """Once a second: ages move on, and while no refresh lands panes turn stale on time."""
