@@ -5,6 +5,7 @@ as before. A file for other settings, or a damaged one, is never used."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -181,3 +182,18 @@ def test_a_stack_kept_for_other_settings_or_a_damaged_one_is_not_used(tmp_path):
         assert other.status()["stack_source"] == "provisioned"
         assert other.status()["stack"]["function_arn"].endswith(":other-fn")
     assert len(list(tmp_path.glob("stack-*.pickle"))) == 2
+
+
+def test_only_the_newest_few_kept_stacks_stay(tmp_path):
+    """Each upgrade or change of settings keeps another stack: old ones are deleted."""
+    from todotui.sandbox.snapshot import KEEP_FILES
+
+    for index in range(KEEP_FILES + 2):
+        (tmp_path / f"stack-old{index}.pickle").write_bytes(b"from an older todotui")
+        os.utime(tmp_path / f"stack-old{index}.pickle", (1_000_000 + index, 1_000_000 + index))
+    with started(tmp_path) as sandbox:
+        assert sandbox.status()["stack_source"] == "provisioned"
+    left = sorted(p.name for p in tmp_path.glob("stack-*.pickle"))
+    assert len(left) == KEEP_FILES
+    newest_old = [f"stack-old{index}.pickle" for index in range(3, KEEP_FILES + 2)]
+    assert [name for name in left if name.startswith("stack-old")] == newest_old

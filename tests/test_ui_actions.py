@@ -15,7 +15,7 @@ import pytest
 from textual import events
 from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, DataTable, Input
+from textual.widgets import Checkbox, DataTable, Input, Label
 from textual.worker import WorkerState
 
 from support import Clock, Forwarder, until
@@ -693,6 +693,41 @@ async def test_a_reopened_dialog_starts_clean_and_each_action_shows_its_own_form
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, ActionDialog), "the dialog closed")
     assert capacity(sandbox) == before
+
+
+async def test_a_reopened_dialog_shows_the_live_value_changed_since_in_the_same_form(env, tmp_path):
+    """Reopened, the dialog reads the live state again: a memory size changed elsewhere (the
+    aws CLI, a colleague) is what its field shows, in the same form refilled (building it again
+    was most of a reopen), with nothing typed before and no message marked as an error."""
+    sandbox = env
+    lam = sandbox.client("lambda")
+    name = sandbox.names.function_name
+    before = lam.get_function_configuration(FunctionName=name)["MemorySize"]
+    app = cockpit(sandbox, tmp_path)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, app)
+            first = await open_action(pilot, app, "lambda-memory")
+            form = first.query_one(ActionForm)
+            assert form.values()["memory_mb"] == str(before)
+            await fill(pilot, first, "memory_mb", "12")
+            assert "memory_mb" in form.messages
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, ActionDialog), "closed")
+
+            lam.update_function_configuration(FunctionName=name, MemorySize=before + 128)
+            again = await open_action(pilot, app, "lambda-memory")
+            assert again is first and again.query_one(ActionForm) is form, "refilled, not rebuilt"
+            await until(
+                pilot, lambda: form.values()["memory_mb"] == str(before + 128), "the new live value"
+            )
+            assert "12" not in form.values().values()
+            assert "1 MB steps" in str(again.query_one(".field-help", Label).content)
+            assert not form.row("memory_mb").has_class("-error")
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, ActionDialog), "closed")
+    finally:
+        lam.update_function_configuration(FunctionName=name, MemorySize=before)
 
 
 async def test_an_escape_at_once_closes_a_reopened_dialog(env, tmp_path):

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 FORMAT = 1
 """Bumped when what the file holds changes shape."""
+KEEP_FILES = 4
+"""Stacks kept (for as many code versions or settings); older files are deleted."""
 BACKENDS = {
     "apigateway": ("moto.apigateway.models", "apigateway_backends"),
     "cloudwatch": ("moto.cloudwatch.models", "cloudwatch_backends"),
@@ -119,6 +121,22 @@ def save(path: Path, key: str, stack: Stack, gaps: GapFiller) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    _prune(path.parent, keep=path)
+
+
+def _prune(directory: Path, *, keep: Path) -> None:
+    """Only the newest few files stay: each upgrade or settings change writes another."""
+    kept = sorted(directory.glob("stack-*.pickle"), key=_modified, reverse=True)
+    for old in kept[KEEP_FILES:]:
+        if old != keep:
+            old.unlink(missing_ok=True)
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def restore(path: Path, key: str, gaps: GapFiller, *, now: datetime, endpoint: str) -> Stack | None:

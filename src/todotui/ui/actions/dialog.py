@@ -266,7 +266,8 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
         """Opened again (the desk keeps one dialog per action): start exactly as a new dialog
         with these arguments would, so nothing of the last opening shows (its typed values,
         errors, plan, outcome, confirmation): the fields and the live state are read again.
-        The frame, the plan box and the confirmation row stay; only the form is built anew."""
+        The frame, the plan box and the confirmation row stay; the form is blanked, and
+        refilled with the fields read (built anew only if they are not the same fields)."""
         self.workers.cancel_node(self)
         self._start(stale_check, plan, values, reason, suggestion, where)
         if not self.is_mounted:
@@ -274,8 +275,11 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
         form = self.form
         if form is not None:
             self.set_focus(None)  # nothing to type into until this opening's fields are read
-            self._dropped_form = form
-            form.remove()  # _load_fields waits for it to be gone before mounting the new one
+            if plan is None:
+                form.blank()
+            else:  # a fixed plan has no form: this one goes
+                self._dropped_form = form
+                form.remove()
         self.set_reactive(ActionDialog.stage, DialogStage.LOADING)
         self._fill()
         self.query_one(PlanView).show_placeholder("Reading the live state…")
@@ -362,14 +366,19 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
             fields = await self.runner.fields(self.info.id)
         except PlanError as exc:
             self._read_error = str(exc)
+            await self.query(ActionForm).remove()  # no fields to show, not the last opening's
             self.query_one(PlanView).show_placeholder(f"Could not read the live state: {exc}")
             self.stage = DialogStage.EDITING
             return
         self._read_error = None
-        form = ActionForm(fields, id="form")
-        await self.query(ActionForm).remove()  # the last opening's, if a reopen dropped it
-        self._dropped_form = None
-        await self.query_one("#form-box").mount(form)
+        form = self.form
+        if form is not None and form.same_shape(fields):
+            form.refill(fields)
+        else:
+            form = ActionForm(fields, id="form")
+            await self.query(ActionForm).remove()  # the last opening's
+            self._dropped_form = None
+            await self.query_one("#form-box").mount(form)
         form.set_values(self.initial_values)
         self._touched = bool(self.initial_values)
         self.stage = DialogStage.EDITING
@@ -445,7 +454,7 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
         if event.input.id == "confirm-input":
             self.action_execute()
             return
-        if self.stage is DialogStage.RUNNING:
+        if self.stage in (DialogStage.LOADING, DialogStage.RUNNING):
             return
         self._touched = True
         if self.plan is not None and self._plan_values == self._values():

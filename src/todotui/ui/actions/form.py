@@ -9,6 +9,7 @@ value never leaves this widget except in `values()`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from textual import events
 from textual.app import ComposeResult
@@ -146,6 +147,30 @@ class ActionForm(Widget):
         for row in self.query(FieldRow):
             if row.field.name in values:
                 row.input.value = values[row.field.name]
+
+    def same_shape(self, fields: list[Field]) -> bool:
+        """Whether `fields` differ from this form's in their defaults only (live values read
+        again): then `refill` shows them without building a widget."""
+        return [replace(f, default="") for f in fields] == [
+            replace(f, default="") for f in self.fields
+        ]
+
+    def refill(self, fields: list[Field]) -> None:
+        """`fields` (of `same_shape`) with their new defaults; messages cleared. Reopening the
+        action dialog: building its form again was most of an open after its first."""
+        self.fields = list(fields)
+        with self.prevent(Input.Changed):  # a value read is not a value typed
+            for row, field in zip(self.query(FieldRow), fields, strict=True):
+                row.field = field
+                row.input.value = field.default
+        self.clear_errors()
+
+    def blank(self) -> None:
+        """Nothing of the last opening: no value, no message (while the fields are read)."""
+        with self.prevent(Input.Changed):
+            for row in self.query(FieldRow):
+                row.input.value = ""
+        self.clear_errors()
 
     def row(self, name: str) -> FieldRow:
         return self.query_one(f"#field-{name}", FieldRow)
