@@ -47,6 +47,9 @@ from todotui.ui.restyle import KeepStylesWhenShownAgain
 StaleCheck = Callable[[], str | None]
 """Says why the cockpit's telemetry is too old to act on, or None when it is fresh."""
 
+RESET_AFTER_CLOSE = 0.3
+"""Seconds after a close before the dialog is set back for its next opening (past the
+close's own frame)."""
 RISK_WORDS = {Risk.HIGH: "High-risk", Risk.DESTRUCTIVE: "Destructive", Risk.SECURITY: "Security"}
 """How the confirmation hint names a risk that needs the resource's name typed."""
 
@@ -666,6 +669,22 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
         """Closed (not merely under another screen): a plan still being read is for no one."""
         if self not in self.app.screen_stack:
             self.workers.cancel_group(self, "plan")
+            self.set_timer(RESET_AFTER_CLOSE, self._look_as_a_new_opening)
+
+    def _look_as_a_new_opening(self) -> None:
+        """While closed: the confirmation row as the next opening's first frame has it (no plan
+        yet), so that opening changes no class there. A class changed on open restyled the
+        whole row on the key's critical path (pyinstrument: most of `reopen`)."""
+        if self in self.app.screen_stack:
+            return  # open again already: it set what it needs
+        self.query_one("#confirm").set_class(False, "-typed")
+        self.query_one("#confirm-input", Input).display = False
+        self.query_one("#stale-override", Checkbox).set_class(False, "-shown")
+        button = self.query_one("#execute", Button)
+        button.disabled = True
+        button.variant = "success"
+        self.query_one("#progress").set_class(False, "-shown")
+        self.query_one("#confirm").display = True
 
     def action_close(self) -> None:
         if self.stage is DialogStage.RUNNING:
