@@ -93,9 +93,9 @@ class SandboxRuntime:
         self.ticks = 0
         self.backfill_remaining = 0
         self.traces_pending = False
+        """The backfill's last traces are still to be sent (auto mode: after the metrics)."""
         self.stack_source = "provisioned"
         """Or "loaded from <file>" (`--stack-cache`)."""
-        """The backfill's last traces are still to be sent (auto mode: after the metrics)."""
         self.last_tick: dict[str, Any] | None = None
         self.tick_error: str | None = None
         """Why the last timer tick failed (None once one succeeds): in the status, not only on stderr."""

@@ -115,8 +115,7 @@ def save(path: Path, key: str, stack: Stack, gaps: GapFiller) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".stack-", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(buffer.getvalue())
-        os.chmod(temporary, 0o600)
+            out.write(buffer.getvalue())  # mkstemp made it 0600
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

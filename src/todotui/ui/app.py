@@ -146,9 +146,9 @@ class TodoTuiApp(App[None]):
             self.set_reactive(TodoTuiApp.refresh_seconds, core.poller.refresh_seconds)
             self.set_reactive(TodoTuiApp.window_seconds, core.monitor.window_seconds)
         self.refreshes = 0
+        """Refreshes whose results are on screen (counted when drawn, so tests never race)."""
         self.collection = IdleCollection()
         """Full garbage collections, made while no key is being pressed (collector.py)."""
-        """Refreshes whose results are on screen (counted when drawn, so tests never race)."""
         self.layout_plan: LayoutPlan | None = None
         """What the terminal's size lets the screen show (see `todotui.ui.widgets.layout`)."""
         self._feed_only = False

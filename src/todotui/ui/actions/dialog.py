@@ -474,18 +474,15 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
     def _update_confirm(self) -> None:
         plan = self.plan
         hint = self.query_one(".confirm-hint", Label)
-        typed = self.query_one("#confirm-input", Input)
         button = self.query_one("#execute", Button)
-        stale = self.query_one("#stale-override", Checkbox)
-        confirm = self.query_one("#confirm")
         keys = self.query_one(".keys", Label)
         needs_typing = plan is not None and plan.needs_typed_confirmation
-        confirm.set_class(needs_typing, "-typed")
-        typed.display = needs_typing
-        stale.set_class(bool(plan and plan.stale_warning), "-shown")
+        self._set_confirm_row(
+            needs_typing=needs_typing,
+            stale=bool(plan and plan.stale_warning),
+            can_execute=plan is not None and self.stage is not DialogStage.RUNNING,
+        )
         button.label = "Execute (read-only)" if self.runner.read_only else "Execute"
-        button.disabled = plan is None or self.stage is DialogStage.RUNNING
-        button.variant = "error" if needs_typing else "success"
         if plan is None and self._read_error is not None:
             retry = "r" if self.form is None else "ctrl+r"
             hint.update(
@@ -677,14 +674,18 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
         whole row on the key's critical path (pyinstrument: most of `reopen`)."""
         if self in self.app.screen_stack:
             return  # open again already: it set what it needs
-        self.query_one("#confirm").set_class(False, "-typed")
-        self.query_one("#confirm-input", Input).display = False
-        self.query_one("#stale-override", Checkbox).set_class(False, "-shown")
-        button = self.query_one("#execute", Button)
-        button.disabled = True
-        button.variant = "success"
+        self._set_confirm_row(needs_typing=False, stale=False, can_execute=False)
         self.query_one("#progress").set_class(False, "-shown")
         self.query_one("#confirm").display = True
+
+    def _set_confirm_row(self, *, needs_typing: bool, stale: bool, can_execute: bool) -> None:
+        """The confirmation row's classes and widgets for a plan like that (or none)."""
+        self.query_one("#confirm").set_class(needs_typing, "-typed")
+        self.query_one("#confirm-input", Input).display = needs_typing
+        self.query_one("#stale-override", Checkbox).set_class(stale, "-shown")
+        button = self.query_one("#execute", Button)
+        button.disabled = not can_execute
+        button.variant = "error" if needs_typing else "success"
 
     def action_close(self) -> None:
         if self.stage is DialogStage.RUNNING:
