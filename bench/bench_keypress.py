@@ -18,7 +18,7 @@ Then the same for `bench/bare_app.py`: `p` flips a label; `?`/escape push and po
 see-through ModalScreen (the yardstick every ratio is against); `i` pushes an installed
 opaque one; `o` shows a box on an overlay layer of the same screen, no push (the floors
 of the ways to show a screen); and `?` once more with the cockpit's input driver
-(`todotui.ui.driver`, ESCDELAY 25 ms), which is what closes by escape owe to it. Each
+(`todotui.ui.driver`: a lone ESC is escape at once), which is what closes by escape owe to it. Each
 row is `--presses` opens and as many closes (or twice that many in-place presses). This
 measures what a user sees, terminal included; one look's cost (printed) is part of every
 figure. With `--fleet N` the demo runs with a sandbox fleet of N functions (and
@@ -385,7 +385,7 @@ def main() -> None:
     prompt = harness(BARE_SESSION)
     prompt.start(
         f"env {prefix.removeprefix('env ')}TEXTUAL_DRIVER=todotui.ui.driver:PromptEscapeDriver"
-        f" ESCDELAY=25 {sys.executable} {ROOT / 'bench' / 'bare_app.py'}"
+        f" {sys.executable} {ROOT / 'bench' / 'bare_app.py'}"
     )
     try:
         prompt.wait_for(shows("bare LIVE"), timeout=60)

@@ -7,6 +7,7 @@ import os
 import threading
 import time
 
+import pytest
 from textual import events
 from textual._xterm_parser import XTermParser
 from textual.message import Message
@@ -14,7 +15,7 @@ from textual.message import Message
 from todotui.config import Settings
 from todotui.core.cockpit import Cockpit
 from todotui.ui.app import TodoTuiApp
-from todotui.ui.driver import IDLE_WAKE_SECONDS, PromptEscapeDriver, wake_in
+from todotui.ui.driver import IDLE_WAKE_SECONDS, PromptEscapeDriver, lone_escape_read, wake_in
 
 
 def test_the_input_thread_sleeps_only_until_a_lone_escape_is_due():
@@ -29,11 +30,36 @@ def test_the_input_thread_sleeps_only_until_a_lone_escape_is_due():
     assert wake_in(parser) == IDLE_WAKE_SECONDS
 
 
+def test_an_escape_read_alone_is_the_escape_key_without_waiting_for_more_bytes():
+    parser = XTermParser()
+    assert list(parser.feed("\x1b")) == []
+    lone_escape_read(parser, "\x1b", more_to_read=False)
+    assert [e.key for e in parser.tick() if isinstance(e, events.Key)] == ["escape"]
+
+
+def test_an_escape_with_bytes_still_to_read_waits_for_them():
+    parser = XTermParser()
+    assert list(parser.feed("\x1b")) == []
+    lone_escape_read(parser, "\x1b", more_to_read=True)  # the rest of a sequence is there
+    assert list(parser.tick()) == []
+    keys = [e.key for e in parser.feed("[A") if isinstance(e, events.Key)]
+    assert keys == ["up"]  # one arrow key, not escape and two letters
+
+
+def test_a_read_that_ends_in_a_letter_is_left_as_it_was():
+    parser = XTermParser()
+    keys = [e.key for e in parser.feed("q") if isinstance(e, events.Key)]
+    lone_escape_read(parser, "q", more_to_read=False)
+    assert keys == ["q"] and list(parser.tick()) == []
+    assert wake_in(parser) == IDLE_WAKE_SECONDS
+
+
 class Recording(PromptEscapeDriver):
     """The real driver reading a pipe instead of the terminal; keys are kept, not posted."""
 
-    def __init__(self, fileno: int) -> None:
+    def __init__(self, fileno: int, *, escape_at_once: bool = True) -> None:
         self.fileno = fileno
+        self.escape_at_once = escape_at_once
         self._debug = False
         self.exit_event = threading.Event()
         self.keys: list[str] = []
@@ -43,9 +69,10 @@ class Recording(PromptEscapeDriver):
             self.keys.append(message.key)
 
 
-def test_the_driver_reads_a_lone_escape_and_whole_sequences_from_its_input():
+@pytest.mark.parametrize("escape_at_once", [True, False], ids=["at once", "after ESCDELAY"])
+def test_the_driver_reads_a_lone_escape_and_whole_sequences_from_its_input(escape_at_once):
     read, write = os.pipe()
-    driver = Recording(read)
+    driver = Recording(read, escape_at_once=escape_at_once)
     thread = threading.Thread(target=driver.run_input_thread)
     thread.start()
     try:
@@ -54,7 +81,7 @@ def test_the_driver_reads_a_lone_escape_and_whole_sequences_from_its_input():
         deadline = time.monotonic() + 5
         while len(driver.keys) < 2 and time.monotonic() < deadline:
             time.sleep(0.01)
-        os.write(write, b"\x1b")  # escape alone: handled once the wait is over
+        os.write(write, b"\x1b")  # escape alone: handled at once, or after the wait
         while len(driver.keys) < 3 and time.monotonic() < deadline:
             time.sleep(0.01)
     finally:

@@ -3,9 +3,12 @@
 import os
 
 # Escape closes every screen, and a terminal sends a lone ESC for it: Textual waits ESCDELAY
-# ms (its default 100) for more bytes before it calls that an escape key. 25 ms (what
-# ncurses programs are commonly given) still joins the bytes of an escape sequence, which a
-# terminal writes at once. It only shortens a close together with the cockpit's driver
-# (`todotui.ui.driver`), which wakes when that wait is due. Set here, before anything
-# imports Textual (it reads the variable once); a user's own value wins.
+# ms (its default 100) for more bytes before it calls that an escape key. The cockpit's
+# driver (`todotui.ui.driver`) does not wait for an ESC that came alone with nothing after
+# it (a terminal writes an escape sequence's bytes at once), and waits 25 ms (what ncurses
+# programs are commonly given) for one that did not. A user who sets ESCDELAY (over a slow
+# SSH link, where a sequence's bytes may come apart) gets that wait for every ESC. Set
+# here, before anything imports Textual (it reads the variable once).
+ESCAPE_AT_ONCE = "ESCDELAY" not in os.environ
+"""No ESCDELAY of the user's: a lone ESC, nothing after it, is the escape key at once."""
 os.environ.setdefault("ESCDELAY", "25")

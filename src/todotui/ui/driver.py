@@ -6,8 +6,11 @@ bytes (see `todotui.ui`, which makes that 25 ms). But Textual's `LinuxDriver` on
 that wait when its input thread wakes, and it wakes once every 100 ms when no bytes come:
 measured through tmux, escape closed a screen at p50 ~140 ms in the cockpit and in a bare
 Textual app alike, whatever ESCDELAY said. This driver's input thread sleeps only until
-the parser's wait is due, so escape is handled ESCDELAY after it arrives. Everything else
-is `LinuxDriver`'s own.
+the parser's wait is due, so escape is handled ESCDELAY after it arrives. And an ESC that
+came alone, with nothing after it to read, is the escape key at once (a terminal writes an
+escape sequence's bytes together; crossterm, under Helix and others, decides so too),
+unless the user set ESCDELAY (`todotui.ui.ESCAPE_AT_ONCE`). Everything else is
+`LinuxDriver`'s own.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from textual._parser import ParseError
 from textual._time import get_time
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
+
+from todotui.ui import ESCAPE_AT_ONCE
 
 IDLE_WAKE_SECONDS = 0.1
 """How long the input thread sleeps when nothing is pending (LinuxDriver's own figure; it
@@ -37,11 +42,22 @@ def wake_in(parser: XTermParser) -> float:
     return min(IDLE_WAKE_SECONDS, max(0.0, due - get_time()))
 
 
+def lone_escape_read(parser: XTermParser, data: str, more_to_read: bool) -> None:
+    """A read that ended in ESC with nothing after it waiting: the escape key, due now.
+
+    The parser then hands it over at its next `tick` instead of waiting ESCDELAY for the
+    rest of a sequence that is not coming (`_timeout_time`, as in `wake_in`)."""
+    if data.endswith("\x1b") and not more_to_read and getattr(parser, "_timeout_time", None):
+        parser._timeout_time = get_time()
+
+
 class PromptEscapeDriver(LinuxDriver):
     """`LinuxDriver`, with an input loop that wakes when the escape wait is due."""
 
+    escape_at_once = ESCAPE_AT_ONCE
+
     def run_input_thread(self) -> None:
-        """Wait for input and dispatch events (LinuxDriver's loop; only the wait differs)."""
+        """Wait for input and dispatch events (LinuxDriver's loop; only the waits differ)."""
         selector = selectors.SelectSelector()
         selector.register(self.fileno, selectors.EVENT_READ)
         fileno = self.fileno
@@ -57,6 +73,8 @@ class PromptEscapeDriver(LinuxDriver):
                         break  # stdin is piped and ended
                     for event in parser.feed(data):
                         self.process_message(event)
+                    if self.escape_at_once and last:
+                        lone_escape_read(parser, data, bool(selector.select(0)))
             for event in parser.tick():
                 self.process_message(event)
 
