@@ -27,10 +27,13 @@ class KeepStylesWhenShownAgain:
     _styled_for: tuple[object, bool | None, bool] | None = None
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Say whether Screen's own handler, which Textual calls next, restyles the screen.
+
+        Not `super()`: Textual's dispatch calls every class's `_on_screen_resume` in MRO
+        order by itself, so calling Screen's here too ran it twice on each push."""
         app = cast("Screen[object]", self).app
         styling = (app.stylesheet.rules, app.ansi_color, app.app_focus)
         last = self._styled_for
         if last is not None and last[0] is styling[0] and last[1:] == styling[1:]:
             event.refresh_styles = False
-        super()._on_screen_resume(event)  # type: ignore[misc]  # Screen's, after this in the MRO
         self._styled_for = styling

@@ -49,6 +49,8 @@ class ActionDesk:
         self._rollout: RolloutScreen | None = None
         self._dialogs: dict[str, ActionDialog] = {}
         """One dialog per action id, installed on its first open and started clean on each."""
+        self._status: StatusBar | None = None
+        """The dashboard's status bar, found once (a query walks the whole dashboard)."""
 
     @property
     def runner(self) -> ActionRunner:
@@ -137,8 +139,10 @@ class ActionDesk:
 
     def target(self) -> str:
         """Where calls go, as the status bar says it (account, region, sandbox or endpoint)."""
-        found = self.app.screen_stack[0].query(StatusBar)
-        return str(found.first().target) if found else ""
+        if self._status is None or not self._status.is_attached:
+            found = self.app.screen_stack[0].query(StatusBar)
+            self._status = found.first() if found else None
+        return str(self._status.target) if self._status is not None else ""
 
     def open(
         self,

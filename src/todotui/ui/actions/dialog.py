@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
@@ -52,6 +52,9 @@ RESET_AFTER_CLOSE = 0.3
 close's own frame)."""
 RISK_WORDS = {Risk.HIGH: "High-risk", Risk.DESTRUCTIVE: "Destructive", Risk.SECURITY: "Security"}
 """How the confirmation hint names a risk that needs the resource's name typed."""
+
+READING = "Reading the live state…"
+"""The plan box's placeholder while the fields and the live state are read."""
 
 PLAN_DEBOUNCE = 0.35
 """Seconds of quiet typing before the plan is rebuilt (each rebuild reads AWS)."""
@@ -199,7 +202,9 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
     }
     """
 
-    stage: reactive[DialogStage] = reactive(DialogStage.LOADING)
+    stage: var[DialogStage] = var(DialogStage.LOADING)
+    """A `var`: its watcher redraws what changed (a `reactive` repainted the whole screen on each
+    change of stage, three times an opening)."""
     """loading -> editing <-> ready -> running -> done (or back to editing/ready)."""
 
     @dataclass
@@ -230,6 +235,12 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
         self.runner = runner
         self.info = info
         self._dropped_form: ActionForm | None = None
+        self._confirm_shape = (False, False)
+        """The confirmation row as last set: (typed confirmation, stale override shown)."""
+        self._titles: tuple[str, str | None] = ("", None)
+        """The frame's title and subtitle as last set (`_set_title`)."""
+        self._titled_where: str | None = None
+        """The account named by the last plan's title (None: no plan's title shown yet)."""
         self._start(stale_check, plan, values, reason, suggestion, where)
 
     def _start(
@@ -277,15 +288,15 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
             return  # the first open: compose and on_mount do it
         form = self.form
         if form is not None:
-            self.set_focus(None)  # nothing to type into until this opening's fields are read
             if plan is None:
                 form.blank()
+                self._focus_first_field(form)  # set so at the close already: no repaint here
             else:  # a fixed plan has no form: this one goes
                 self._dropped_form = form
                 form.remove()
         self.set_reactive(ActionDialog.stage, DialogStage.LOADING)
         self._fill()
-        self.query_one(PlanView).show_placeholder("Reading the live state…")
+        self.query_one(PlanView).show_placeholder(READING)
         self.query_one("#confirm-input", Input).value = ""
         self.query_one("#confirm-message", Label).update("")
         self.query_one("#stale-override", Checkbox).value = False
@@ -297,8 +308,7 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
     # -- layout -----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog") as box:
-            box.border_title = self.plan.title if self.plan else self.info.title
+        with Vertical(id="dialog"):  # its titles: `_fill`, on mount
             yield Label(escape(self.info.summary), classes="summary")
             yield Label("", classes="why")
             yield Label(
@@ -334,7 +344,10 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
 
     def _fill(self) -> None:
         """The parts that depend on this opening's arguments: title, why, read-only, inputs."""
-        self.query_one("#dialog").border_title = self.plan.title if self.plan else self.info.title
+        if self.plan is not None or self._titled_where != self.where:
+            # else the last plan's title stays until this opening's plan names its target
+            # (the same account, and most often the same target: setting it redraws the frame)
+            self._set_title(self.plan.title if self.plan else self.info.title)
         why = self.query_one(".why", Label)
         why.update(escape(self.reason))
         why.display = bool(self.reason)
@@ -375,6 +388,7 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
             return
         self._read_error = None
         form = self.form
+        typed_ahead = form.values_typed() if form is not None else {}
         if form is not None and form.same_shape(fields):
             form.refill(fields)
         else:
@@ -383,11 +397,11 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
             self._dropped_form = None
             await self.query_one("#form-box").mount(form)
         form.set_values(self.initial_values)
-        self._touched = bool(self.initial_values)
+        form.set_values(typed_ahead)  # typed while the fields were read: kept, not overwritten
+        self._touched = bool(self.initial_values or typed_ahead)
         self.stage = DialogStage.EDITING
-        first = form.query(Input)
-        if first and self.suggestion is None:
-            first.first().focus()
+        if self.suggestion is None:
+            self._focus_first_field(form)
         # A suggested fix arrives ready: its plan, then the focus on the confirmation (y).
         self._prepare(delay=0, then_confirm=self.suggestion is not None)
 
@@ -429,14 +443,30 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
         if then_confirm:
             self._focus_confirm()
 
+    def _set_title(self, title: str, subtitle: str | None = None) -> None:
+        """The frame's title (and subtitle), set only when they change: setting one redraws
+        the whole frame, same text or not."""
+        box = self.query_one("#dialog")
+        if (title, subtitle) != self._titles:
+            self._titles = (title, subtitle)
+            box.border_title = title
+            if subtitle is not None:
+                box.border_subtitle = subtitle
+
+    def _focus_first_field(self, form: ActionForm) -> None:
+        """The first field, focused (typing may start before the fields are read)."""
+        first = form.query(Input)
+        if first and self.focused is not first.first():
+            self.set_focus(first.first())
+
     def _show_plan(self, plan: Plan) -> None:
         self.plan = plan.with_stale_warning(self.stale_check())
         self.query_one(PlanView).show_plan(self.plan)
         box = self.query_one("#dialog")
         for risk in (r.value for r in Risk):
             box.set_class(self.plan.risk.value == risk, f"-risk-{risk}")
-        box.border_title = title_for(self.plan, self.where)
-        box.border_subtitle = confirm_label(self.plan)
+        self._set_title(title_for(self.plan, self.where), confirm_label(self.plan))
+        self._titled_where = self.where
         self._update_confirm()
 
     @on(Input.Changed)
@@ -477,9 +507,14 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
         button = self.query_one("#execute", Button)
         keys = self.query_one(".keys", Label)
         needs_typing = plan is not None and plan.needs_typed_confirmation
+        shape = (needs_typing, bool(plan and plan.stale_warning))
+        if plan is None and self.stage is DialogStage.LOADING:
+            # While the fields are read the row keeps the last plan's shape, which the next
+            # plan of this action most often has: a class changed restyles the whole row.
+            shape = self._confirm_shape
         self._set_confirm_row(
-            needs_typing=needs_typing,
-            stale=bool(plan and plan.stale_warning),
+            needs_typing=shape[0],
+            stale=shape[1],
             can_execute=plan is not None and self.stage is not DialogStage.RUNNING,
         )
         button.label = "Execute (read-only)" if self.runner.read_only else "Execute"
@@ -669,17 +704,26 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
             self.set_timer(RESET_AFTER_CLOSE, self._look_as_a_new_opening)
 
     def _look_as_a_new_opening(self) -> None:
-        """While closed: the confirmation row as the next opening's first frame has it (no plan
-        yet), so that opening changes no class there. A class changed on open restyled the
-        whole row on the key's critical path (pyinstrument: most of `reopen`)."""
+        """While closed: set the dialog as the next opening's first frame has it, so that
+        opening changes as little as it can. The confirmation row keeps the last plan's shape
+        with its button off (a class changed on open restyled the whole row on the key's
+        critical path: pyinstrument, most of `reopen`); a focus moved repaints the whole screen
+        (Textual's `Screen.focused` is a reactive), so the focus goes where the next opening
+        wants it now."""
         if self in self.app.screen_stack:
             return  # open again already: it set what it needs
-        self._set_confirm_row(needs_typing=False, stale=False, can_execute=False)
+        needs_typing, stale = self._confirm_shape
+        self._set_confirm_row(needs_typing=needs_typing, stale=stale, can_execute=False)
         self.query_one("#progress").set_class(False, "-shown")
         self.query_one("#confirm").display = True
+        form = self.form
+        if form is not None:  # where the next opening starts: a focus change repaints it all
+            self._focus_first_field(form)
+        self.query_one(PlanView).show_placeholder(READING)  # the plan's widgets hidden now
 
     def _set_confirm_row(self, *, needs_typing: bool, stale: bool, can_execute: bool) -> None:
         """The confirmation row's classes and widgets for a plan like that (or none)."""
+        self._confirm_shape = (needs_typing, stale)
         self.query_one("#confirm").set_class(needs_typing, "-typed")
         self.query_one("#confirm-input", Input).display = needs_typing
         self.query_one("#stale-override", Checkbox).set_class(stale, "-shown")

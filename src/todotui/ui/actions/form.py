@@ -143,6 +143,10 @@ class ActionForm(Widget):
     def values(self) -> dict[str, str]:
         return {row.field.name: row.input.value for row in self.query(FieldRow)}
 
+    def values_typed(self) -> dict[str, str]:
+        """The fields with a value in them while blank (`blank`): what was typed since."""
+        return {name: value for name, value in self.values().items() if value}
+
     def set_values(self, values: Mapping[str, str]) -> None:
         for row in self.query(FieldRow):
             if row.field.name in values:

@@ -60,6 +60,10 @@ RISK_LABEL = {
 }
 
 
+Section = tuple[type[Static], str, str]
+"""A widget of the plan view: its kind, its classes and its markup."""
+
+
 class PlanView(VerticalScroll):
     """Shows one `Plan` (or a placeholder while there is none) in sections."""
 
@@ -82,63 +86,93 @@ class PlanView(VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.plan: Plan | None = None
+        self._sections: list[Static] = []
+        """The last plan's widgets (shown or hidden), in order."""
+        self._shown: list[Section] = []
+        """What they say (an unchanged one is not drawn again)."""
 
     def compose(self) -> ComposeResult:
         yield Static("Reading the live state…", classes="placeholder")
 
+    @property
+    def _placeholder(self) -> Static:
+        return self.query_one(".placeholder", Static)
+
     def show_placeholder(self, text: str) -> None:
+        """`text` instead of a plan. The plan's widgets are hidden, not removed: the next
+        plan of the same shape (the same action, opened again) is written into them."""
         self.plan = None
-        self.remove_children()
-        self.mount(Static(escape(text), classes="placeholder"))
+        placeholder = self._placeholder
+        placeholder.update(escape(text))
+        placeholder.display = True
+        for widget in self._sections:
+            widget.display = False
+        if self.scroll_offset:  # the next plan is read from its top
+            self.scroll_home(animate=False)
 
     def show_plan(self, plan: Plan) -> None:
+        """The plan in sections: into the widgets shown last if they are the same sections
+        (mounting them anew, styles and all, was most of showing a plan), else new ones."""
         self.plan = plan
-        self.remove_children()
-        widgets: list[Static | Label] = []
-        if plan.stale_warning:
-            widgets.append(Static(f"⚠ {escape(plan.stale_warning)}", classes="stale"))
-        widgets += [
-            Label("Before → after", classes="section -first"),
-            Static(before_after_markup(plan.before, plan.after), classes="before-after"),
-        ]
-        if plan.basis:
-            widgets += [
-                Label("Where the values come from", classes="section"),
-                Static(bullets(plan.basis, "∑"), classes="basis"),
-            ]
-        if plan.context:
-            widgets += [
-                Label("Live facts", classes="section"),
-                Static(pairs_markup(plan.context), classes="context"),
-            ]
-        if plan.warnings:
-            widgets += [
-                Label("Look twice", classes="section -warn"),
-                Static(bullets(plan.warnings, "⚠"), classes="warnings"),
-            ]
-        if plan.effects:
-            widgets += [
-                Label("Effects", classes="section"),
-                Static(bullets(plan.effects), classes="effects"),
-            ]
-        widgets += [
-            Label("Equivalent aws CLI", classes="section"),
-            Static(
-                "\n".join(escape(line) for line in plan.cli) or "(none)", classes="cli", markup=True
-            ),
-        ]
-        undo = (
-            ("Undo: " + plan.undo_note)
-            if plan.undo_possible
-            else ("No undo: " + (plan.undo_note or "AWS has no inverse"))
-        )
-        widgets.append(Static(escape(undo), classes="undo"))
-        self.mount_all(widgets)
+        wanted = plan_sections(plan)
+        last, self._shown = self._shown, wanted
+        self._placeholder.display = False
+        if [kind_and_classes for *kind_and_classes, _ in last] == [
+            kind_and_classes for *kind_and_classes, _ in wanted
+        ]:
+            for widget, before, now in zip(self._sections, last, wanted, strict=True):
+                if before != now:
+                    widget.update(now[2])
+                widget.display = True
+            return
+        for widget in self._sections:
+            widget.remove()
+        self._sections = [kind(content, classes=classes) for kind, classes, content in wanted]
+        self.mount_all(self._sections)
 
     @property
     def text(self) -> str:
         """Everything the plan view shows, as plain text (what a screen reader or a test reads)."""
-        return "\n".join(str(w.render()) for w in self.query(Static))
+        return "\n".join(str(w.render()) for w in self.query(Static) if w.display)
+
+
+def plan_sections(plan: Plan) -> list[Section]:
+    """What the plan view shows for `plan`, section by section."""
+    sections: list[Section] = []
+    if plan.stale_warning:
+        sections.append((Static, "stale", f"⚠ {escape(plan.stale_warning)}"))
+    sections += [
+        (Label, "section -first", "Before → after"),
+        (Static, "before-after", before_after_markup(plan.before, plan.after)),
+    ]
+    if plan.basis:
+        sections += [
+            (Label, "section", "Where the values come from"),
+            (Static, "basis", bullets(plan.basis, "∑")),
+        ]
+    if plan.context:
+        sections += [
+            (Label, "section", "Live facts"),
+            (Static, "context", pairs_markup(plan.context)),
+        ]
+    if plan.warnings:
+        sections += [
+            (Label, "section -warn", "Look twice"),
+            (Static, "warnings", bullets(plan.warnings, "⚠")),
+        ]
+    if plan.effects:
+        sections += [(Label, "section", "Effects"), (Static, "effects", bullets(plan.effects))]
+    sections += [
+        (Label, "section", "Equivalent aws CLI"),
+        (Static, "cli", "\n".join(escape(line) for line in plan.cli) or "(none)"),
+    ]
+    undo = (
+        ("Undo: " + plan.undo_note)
+        if plan.undo_possible
+        else ("No undo: " + (plan.undo_note or "AWS has no inverse"))
+    )
+    sections.append((Static, "undo", escape(undo)))
+    return sections
 
 
 def outcome_markup(outcome: Outcome) -> str:
