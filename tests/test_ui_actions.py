@@ -171,6 +171,12 @@ async def test_capacity_dialog_validates_beside_fields_executes_and_undo_restore
     try:
         async with app.run_test(size=SIZE) as pilot:
             await started(pilot, app)
+            await pilot.press("j")  # before any action: the journal says so
+            await until(pilot, lambda: isinstance(app.screen, JournalScreen), "the journal")
+            empty = app.screen
+            assert empty.query_one(".empty").display and not empty.query_one(DataTable).row_count
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is app.screen_stack[0], "the dashboard")
             box = await open_action(pilot, app, "dynamodb-capacity")
             form = box.query_one(ActionForm)
             # The live state fills the fields.
@@ -243,6 +249,10 @@ async def test_capacity_dialog_validates_beside_fields_executes_and_undo_restore
             await pilot.press("j")
             await until(pilot, lambda: isinstance(app.screen, JournalScreen), "the journal")
             journal = app.screen
+            assert journal is empty, "the journal is kept and shows the journal as it is now"
+            table = journal.query_one(DataTable)
+            assert table.row_count == 2 and not journal.query_one(".empty").display
+            assert "Undo: Change DynamoDB capacity" in str(table.get_row_at(0)[1])  # newest first
             assert [e.result for e in journal.entries.values()] == ["succeeded", "succeeded"]
             assert [e.title for e in journal.entries.values()] == [
                 "Change DynamoDB capacity",

@@ -47,6 +47,7 @@ class ActionDesk:
         self._menu: ActionMenuScreen | None = None
         """Built once and installed: each `a` refills it instead of composing a new screen."""
         self._rollout: RolloutScreen | None = None
+        self._journal: JournalScreen | None = None
         self._dialogs: dict[str, ActionDialog] = {}
         """One dialog per action id, installed on its first open and started clean on each."""
         self._status: StatusBar | None = None
@@ -278,12 +279,19 @@ class ActionDesk:
             else:
                 self.verify(request.record_id)
 
-        screen = JournalScreen(
-            entries,
-            session_id=runner.journal.session_id,
-            journal_path=str(runner.journal.path),
-            can_verify=runner.can_verify,  # this session's records are in the journal too
-        )
+        screen = self._journal
+        if screen is not None and screen in self.app.screen_stack:
+            return  # open already (under a dialog of its own)
+        if screen is None:  # built once, installed; each j after that refills it
+            screen = self._journal = JournalScreen(
+                entries,
+                session_id=runner.journal.session_id,
+                journal_path=str(runner.journal.path),
+                can_verify=runner.can_verify,  # this session's records are in the journal too
+            )
+            self.app.install_screen(screen, "journal")
+        else:
+            screen.reopen(entries)
         self.app.push_screen(screen, requested)
 
     # -- outcomes ----------------------------------------------------------------------------

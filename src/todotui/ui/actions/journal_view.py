@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from todotui.actions import JournalEntry
+from todotui.ui.restyle import KeepStylesWhenShownAgain
 
 
 class JournalAsk(Enum):
@@ -136,7 +137,7 @@ def _verified_cell(entry: JournalEntry) -> Text:
     return Text("no", style="dim")
 
 
-class JournalScreen(ModalScreen[JournalRequest | None]):
+class JournalScreen(KeepStylesWhenShownAgain, ModalScreen[JournalRequest | None]):
     """The journal as a table; `u` undoes, `v` verifies again, esc closes."""
 
     BINDINGS = [
@@ -185,8 +186,7 @@ class JournalScreen(ModalScreen[JournalRequest | None]):
             yield Label(
                 f"Append-only, secrets redacted: {escape(self.journal_path)}", classes="summary"
             )
-            if not self.entries:
-                yield Label("No actions yet in this session. Press a to pick one.", classes="empty")
+            yield Label("No actions yet in this session. Press a to pick one.", classes="empty")
             yield DataTable(cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="entry-box") as entry_box:
                 entry_box.border_title = "Selected action"
@@ -207,6 +207,21 @@ class JournalScreen(ModalScreen[JournalRequest | None]):
             ("undo", "undo", 4),
         ):
             table.add_column(label, key=key, width=width)
+        self._fill()
+        table.focus()
+
+    def reopen(self, entries: list[JournalEntry]) -> None:
+        """Shown again (the desk keeps one): the journal as it is now, newest first, the
+        newest highlighted, as a new screen would show it (a new one was composed, table and
+        all, on each open)."""
+        self.entries = {e.record_id: e for e in entries}
+        if self.is_mounted:
+            self._fill()
+
+    def _fill(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        self.query_one(".empty").display = not self.entries
         for entry in reversed(list(self.entries.values())):
             earlier = entry.session_id != self.session_id
             result = Text(
@@ -221,9 +236,12 @@ class JournalScreen(ModalScreen[JournalRequest | None]):
                 Text("yes") if can_undo(entry) else Text("—", style="dim"),
                 key=entry.record_id,
             )
-        table.focus()
+        table.move_cursor(row=0, animate=False)
+        self.query_one("#entry-box").scroll_home(animate=False)
         if self.entries:
             self._show(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        else:
+            self.query_one("#entry", Static).update("")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show(event.row_key.value)
