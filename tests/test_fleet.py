@@ -257,8 +257,16 @@ async def test_the_fleet_view_ranks_and_enter_opens_the_worst_member(fleet_sandb
         assert all(p.snapshot is not None for p in member.query(MetricPane))
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is fleet, "back to the fleet")
+        await pilot.press("down", "down")
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, FleetScreen), "the dashboard")
+        # Opened again: the same view, the last ranking at once from the top, then a new read.
+        drawn = fleet.refreshes
+        await pilot.press("F")
+        await until(pilot, lambda: app.screen is fleet, "the fleet view again")
+        assert table.row_count == 123 and table.cursor_row == 0
+        assert str(table.get_row_at(0)[2]) == top[0]
+        await until(pilot, lambda: fleet.refreshes > drawn, "the fleet read again")
 
 
 def fast_and_moto(sandbox, queries, expression):

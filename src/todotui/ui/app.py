@@ -509,7 +509,13 @@ class TodoTuiApp(App[None]):
         from todotui.ui.screens.fleet import FleetScreen
 
         if not isinstance(self.screen, FleetScreen):
-            self.push_screen(FleetScreen(self.core))
+            screen = self._installed("fleet", lambda: FleetScreen(self.core))
+            if screen in self.screen_stack:  # under a member's screen: back to it
+                while self.screen is not screen:
+                    self.pop_screen()
+                return
+            screen.reopen()
+            self.push_screen(screen)
 
     def _installed(self, name: str, build: Callable[[], ScreenT]) -> ScreenT:
         """The screen installed as `name`, built (composed and styled) on its first open only:

@@ -19,10 +19,13 @@ from textual.widgets import DataTable, Label
 
 from todotui.telemetry.fleet import Member, MemberHealth, sparkline
 from todotui.telemetry.model import Health
+from todotui.ui.restyle import KeepStylesWhenShownAgain
 from todotui.ui.widgets import MetricPane
 from todotui.ui.widgets.footer import CockpitFooter
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from todotui.core.cockpit import Cockpit
     from todotui.core.fleet import FleetRefresh
     from todotui.core.monitor import Monitor
@@ -67,7 +70,7 @@ def _pct(ratio: float | None) -> float | None:
     return None if ratio is None else 100 * ratio
 
 
-class FleetScreen(Screen[None]):
+class FleetScreen(KeepStylesWhenShownAgain, Screen[None]):
     """Every fleet member ranked worst first; refreshed at the fleet's cadence while open."""
 
     BINDINGS = [
@@ -86,6 +89,8 @@ class FleetScreen(Screen[None]):
         self.core = core
         self.refreshes = 0
         """Fleet refreshes drawn (tests wait on it)."""
+        self._shown: FleetRefresh | None = None
+        self._every: Timer
 
     def compose(self) -> ComposeResult:
         yield Label("Fleet: reading every member's series…", id="fleet-summary")
@@ -100,7 +105,27 @@ class FleetScreen(Screen[None]):
         if self.core.fleet.last is not None:
             self._show(self.core.fleet.last)
         self.refresh_fleet()
-        self.set_interval(self.core.settings.fleet.refresh_seconds, self.refresh_fleet)
+        self._every = self.set_interval(self.core.settings.fleet.refresh_seconds, self.refresh_fleet)
+
+    def reopen(self) -> None:
+        """Shown again (the app keeps one): the last fleet refresh at once, worst first, and a
+        new one asked for (closing a new screen each time pruned its whole table)."""
+        if not self.is_mounted:
+            return  # the first open: on_mount does it
+        last = self.core.fleet.last
+        if last is not None and last is not self._shown:
+            self._show(last)
+        table = self.query_one(DataTable)
+        if table.row_count and table.cursor_row:
+            table.move_cursor(row=0, animate=False)
+        self.refresh_fleet()
+
+    def on_screen_resume(self) -> None:
+        self._every.resume()
+
+    def on_screen_suspend(self) -> None:
+        """Closed, or under a member's screen: the fleet is not read while nobody sees it."""
+        self._every.pause()
 
     @work(exclusive=True, group="fleet")
     async def refresh_fleet(self) -> None:
@@ -112,6 +137,7 @@ class FleetScreen(Screen[None]):
         self._show(await self.core.fleet.refresh())
 
     def _show(self, result: FleetRefresh) -> None:
+        self._shown = result
         table = self.query_one(DataTable)
         cursor = self.selected_key
         table.clear()
