@@ -105,7 +105,9 @@ class FleetScreen(KeepStylesWhenShownAgain, Screen[None]):
         if self.core.fleet.last is not None:
             self._show(self.core.fleet.last)
         self.refresh_fleet()
-        self._every = self.set_interval(self.core.settings.fleet.refresh_seconds, self.refresh_fleet)
+        self._every = self.set_interval(
+            self.core.settings.fleet.refresh_seconds, self.refresh_fleet
+        )
 
     def reopen(self) -> None:
         """Shown again (the app keeps one): the last fleet refresh at once, worst first, and a
