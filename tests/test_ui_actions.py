@@ -7,6 +7,8 @@ the app's own undo where that is the point, and with boto3 in `finally` regardle
 
 from __future__ import annotations
 
+import asyncio
+
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -738,6 +740,51 @@ async def test_a_reopened_dialog_shows_the_live_value_changed_since_in_the_same_
             await until(pilot, lambda: not isinstance(app.screen, ActionDialog), "closed")
     finally:
         lam.update_function_configuration(FunctionName=name, MemorySize=before)
+
+
+async def test_what_is_typed_before_a_reopened_dialogs_fields_are_read_is_kept(
+    env, tmp_path, monkeypatch
+):
+    """Reopened, the dialog's first field has the focus at once: a value typed before the
+    live state is read is kept when it arrives (not overwritten by the live value), and it
+    is what the plan is made of."""
+    sandbox = env
+    before = capacity(sandbox)
+    app = cockpit(sandbox, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        box = await open_action(pilot, app, "dynamodb-capacity")
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ActionDialog), "closed")
+        await pilot.pause(0.5)  # past the reset after a close
+
+        gate = asyncio.Event()  # the live state is read only once the test has typed
+        read_fields = app.core.runner.fields
+
+        async def fields_after_the_gate(action_id):
+            await gate.wait()
+            return await read_fields(action_id)
+
+        monkeypatch.setattr(app.core.runner, "fields", fields_after_the_gate)
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, ActionMenuScreen), "the action menu")
+        picks = [(p.action_id, p.suggestion) for p in app.screen.picks]
+        await pilot.press(str(picks.index(("dynamodb-capacity", None)) + 1))
+        await until(pilot, lambda: app.screen is box, "the dialog again")
+        assert box.stage is DialogStage.LOADING
+        assert box.focused is box.query_one("#input-table", Input)  # the first field
+        await pilot.press("tab", *str(before[0] + 3))  # the next one: read capacity
+        assert box.stage is DialogStage.LOADING, "typed before the fields were read"
+        gate.set()
+        await settle(pilot, box)
+        assert box.query_one(ActionForm).values() == {
+            "table": sandbox.names.table_name,
+            "read": str(before[0] + 3),
+            "write": str(before[1]),
+        }
+        assert box.plan is not None
+        assert ("Read capacity", f"{before[0] + 3} units/s") in box.plan.after
+    assert capacity(sandbox) == before, "nothing was sent"
 
 
 async def test_an_escape_at_once_closes_a_reopened_dialog(env, tmp_path):
