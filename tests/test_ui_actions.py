@@ -8,7 +8,6 @@ the app's own undo where that is the point, and with boto3 in `finally` regardle
 from __future__ import annotations
 
 import asyncio
-
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
