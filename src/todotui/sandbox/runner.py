@@ -419,6 +419,7 @@ def _provision_or_restore(
                 _say(f"stack loaded from {path}")
                 return stack, f"loaded from {path}"
     stack = provision(endpoint, names, region=region, period=args.period, candidate=candidate)
+    mark("stack provisioned afresh")
     if cache is not None:
         try:
             snapshot.save(path, key, stack, gaps)
