@@ -309,6 +309,8 @@ async def test_cadence_and_window_keys(sandbox, base_time):
 async def test_help_feed_detail_and_quit(sandbox, base_time):
     message = "ERROR Task timed out after 3.00 seconds (request 0c1d)"
     push_error_log(sandbox, at=base_time - timedelta(seconds=90), message=message)
+    other = "ERROR ValidationException: Item size has exceeded the maximum (request 0c1e)"
+    push_error_log(sandbox, at=base_time - timedelta(seconds=80), message=other)
     app = cockpit(sandbox, Clock(base_time))
     async with app.run_test(size=(160, 48)) as pilot:
         await until(pilot, lambda: app.refreshes >= 1, "the first refresh")
@@ -328,10 +330,21 @@ async def test_help_feed_detail_and_quit(sandbox, base_time):
         feed.move_cursor(row=feed.alerts.index(logged[0]))
         await pilot.press("enter")
         assert isinstance(app.screen, AlertDetailScreen)
-        body = app.screen.query_one(".body", Static)
+        detail = app.screen
+        body = detail.query_one(".body", Static)
         assert message in str(body.render())
         await pilot.press("escape")
         assert not isinstance(app.screen, AlertDetailScreen)
+
+        # Another alert: the same (kept) screen, showing that alert and nothing of the first.
+        second = next(a for a in feed.alerts if a.source is AlertSource.LOG and other in a.body)
+        feed.move_cursor(row=feed.alerts.index(second))
+        await pilot.press("enter")
+        assert app.screen is detail
+        assert other in str(body.render()) and message not in str(body.render())
+        assert second.title in str(detail.query_one(".title").render())
+        await pilot.press("escape")
+        feed.move_cursor(row=feed.alerts.index(logged[0]))
 
         # From an alert's detail, `a` offers the runbook's actions for it (an error line: rollback first).
         await pilot.press("enter")

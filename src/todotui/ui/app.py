@@ -403,15 +403,13 @@ class TodoTuiApp(App[None]):
             if wants_actions:
                 self.desk.open_menu(alert)
 
-        self.push_screen(
-            AlertDetailScreen(
-                alert,
-                suggestions=suggestions,
-                diagnosis=diagnosis.summary(),
-                investigator=self.investigator if self.asks_aws else None,
-            ),
-            then,
-        )
+        summary = diagnosis.summary()
+        investigator = self.investigator if self.asks_aws else None
+        screen = self._installed("alert", lambda: AlertDetailScreen(alert))
+        if screen in self.screen_stack:
+            return  # open already, under an investigation of its own
+        screen.reopen(alert, suggestions=suggestions, diagnosis=summary, investigator=investigator)
+        self.push_screen(screen, then)
 
     # Keys ------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from textual.widgets import Label, Static
 
 from todotui.alerts.model import Alert, Severity
 from todotui.ui.keys import ALERT_KEYS
+from todotui.ui.restyle import KeepStylesWhenShownAgain
 from todotui.ui.widgets.alert_feed import SEVERITY_LABEL
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ _SEVERITY_STYLE = {
 }
 
 
-class AlertDetailScreen(ModalScreen[bool]):
+class AlertDetailScreen(KeepStylesWhenShownAgain, ModalScreen[bool]):
     """Detail of an alert; `a` asks for the runbook's actions for it (dismisses True);
     `l` `t` `u` `s` open its investigations (log lines, traces, the user's trail, a test
     sign-in) over it, when an investigator is given."""
@@ -79,38 +80,66 @@ class AlertDetailScreen(ModalScreen[bool]):
         """Titles of the runbook actions paired with this alert, most likely fix first."""
 
     def compose(self) -> ComposeResult:
+        with Vertical(id="alert-detail") as box:
+            box.border_title = "alert"
+            yield Label("", classes="title")
+            yield Label("", classes="facts")
+            with VerticalScroll():
+                yield Static("", markup=False, classes="body")
+            yield Label("", classes="diagnosis")
+            yield Label("", classes="hint")
+            yield Label(
+                "Investigate: [b]l[/] log lines around it   [b]t[/] X-Ray traces   "
+                "[b]u[/] user's CloudTrail activity   [b]s[/] test sign-in",
+                classes="investigate",
+            )
+
+    def on_mount(self) -> None:
+        self._fill()
+
+    def reopen(
+        self,
+        alert: Alert,
+        *,
+        suggestions: tuple[str, ...] = (),
+        diagnosis: str = "",
+        investigator: Investigator | None = None,
+    ) -> None:
+        """Shown again for `alert` (the app keeps one): everything as a new screen for it
+        would show (a new one was composed on each enter, and pruned on each close)."""
+        self.alert, self.suggestions, self.diagnosis = alert, suggestions, diagnosis
+        self.investigator = investigator
+        if self.is_mounted:
+            self._fill()
+
+    def _fill(self) -> None:
         alert = self.alert
         colour = _SEVERITY_STYLE[alert.severity]
-        with Vertical(id="alert-detail", classes=f"-{alert.severity.value}") as box:
-            box.border_title = f"{alert.source.value} alert"
-            yield Label(
-                f"[b {colour}]{SEVERITY_LABEL[alert.severity]}[/]  {escape(alert.title)}",
-                classes="title",
-            )
-            seen = f"first seen {alert.first_seen:%Y-%m-%d %H:%M:%S}"
-            if alert.count > 1:
-                seen += f" · last seen {alert.last_seen:%H:%M:%S} · {alert.count} times"
-            topic = f" · about {alert.topic.value}" if alert.topic else ""
-            yield Label(escape(seen + topic), classes="facts")
-            with VerticalScroll():
-                yield Static(alert.body or "(no further text)", markup=False, classes="body")
-            if self.diagnosis:
-                yield Label(f"[b]Diagnosis[/] {escape(self.diagnosis)}", classes="diagnosis")
-            if self.suggestions:
-                listed = ", ".join(self.suggestions[:3])
-                more = f" and {len(self.suggestions) - 3} more" if len(self.suggestions) > 3 else ""
-                yield Label(
-                    f"[b]a[/] runbook actions: {escape(listed)}{more}   [b]esc[/] close",
-                    classes="hint",
-                )
-            else:
-                yield Label("[b]a[/] all actions   [b]esc[/] close", classes="hint")
-            if self.investigator is not None:
-                yield Label(
-                    "Investigate: [b]l[/] log lines around it   [b]t[/] X-Ray traces   "
-                    "[b]u[/] user's CloudTrail activity   [b]s[/] test sign-in",
-                    classes="investigate",
-                )
+        box = self.query_one("#alert-detail")
+        box.border_title = f"{alert.source.value} alert"
+        for severity in Severity:
+            box.set_class(severity is alert.severity, f"-{severity.value}")
+        self.query_one(".title", Label).update(
+            f"[b {colour}]{SEVERITY_LABEL[alert.severity]}[/]  {escape(alert.title)}"
+        )
+        seen = f"first seen {alert.first_seen:%Y-%m-%d %H:%M:%S}"
+        if alert.count > 1:
+            seen += f" · last seen {alert.last_seen:%H:%M:%S} · {alert.count} times"
+        topic = f" · about {alert.topic.value}" if alert.topic else ""
+        self.query_one(".facts", Label).update(escape(seen + topic))
+        self.query_one(".body", Static).update(alert.body or "(no further text)")
+        self.query_one(VerticalScroll).scroll_home(animate=False)
+        diagnosis = self.query_one(".diagnosis", Label)
+        diagnosis.update(f"[b]Diagnosis[/] {escape(self.diagnosis)}" if self.diagnosis else "")
+        diagnosis.display = bool(self.diagnosis)
+        if self.suggestions:
+            listed = ", ".join(self.suggestions[:3])
+            more = f" and {len(self.suggestions) - 3} more" if len(self.suggestions) > 3 else ""
+            hint = f"[b]a[/] runbook actions: {escape(listed)}{more}   [b]esc[/] close"
+        else:
+            hint = "[b]a[/] all actions   [b]esc[/] close"
+        self.query_one(".hint", Label).update(hint)
+        self.query_one(".investigate").display = self.investigator is not None
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(False)
