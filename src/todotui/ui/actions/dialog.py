@@ -203,9 +203,9 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
     """
 
     stage: var[DialogStage] = var(DialogStage.LOADING)
-    """A `var`: its watcher redraws what changed (a `reactive` repainted the whole screen on each
-    change of stage, three times an opening)."""
-    """loading -> editing <-> ready -> running -> done (or back to editing/ready)."""
+    """loading -> editing <-> ready -> running -> done (or back to editing/ready). A `var`: its
+    watcher redraws what changed (a `reactive` repainted the whole screen on each change of
+    stage, three times an opening)."""
 
     @dataclass
     class Finished(Message):

@@ -62,22 +62,10 @@ class AlertDetailScreen(KeepStylesWhenShownAgain, ModalScreen[bool]):
     }
     """
 
-    def __init__(
-        self,
-        alert: Alert,
-        *,
-        suggestions: tuple[str, ...] = (),
-        diagnosis: str = "",
-        investigator: Investigator | None = None,
-    ) -> None:
+    def __init__(self, alert: Alert) -> None:
+        """The screen for `alert`; `reopen` gives it the rest (and each later alert)."""
         super().__init__()
-        self.alert = alert
-        self.investigator = investigator
-        """Where the investigations' reads go; None offers none."""
-        self.diagnosis = diagnosis
-        """The diagnosis's summary, its causes ranked for this alert."""
-        self.suggestions = suggestions
-        """Titles of the runbook actions paired with this alert, most likely fix first."""
+        self.reopen(alert)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="alert-detail") as box:
@@ -105,10 +93,15 @@ class AlertDetailScreen(KeepStylesWhenShownAgain, ModalScreen[bool]):
         diagnosis: str = "",
         investigator: Investigator | None = None,
     ) -> None:
-        """Shown again for `alert` (the app keeps one): everything as a new screen for it
+        """Shown (again) for `alert` (the app keeps one): everything as a new screen for it
         would show (a new one was composed on each enter, and pruned on each close)."""
-        self.alert, self.suggestions, self.diagnosis = alert, suggestions, diagnosis
+        self.alert = alert
         self.investigator = investigator
+        """Where the investigations' reads go; None offers none."""
+        self.diagnosis = diagnosis
+        """The diagnosis's summary, its causes ranked for this alert."""
+        self.suggestions = suggestions
+        """Titles of the runbook actions paired with this alert, most likely fix first."""
         if self.is_mounted:
             self._fill()
 
