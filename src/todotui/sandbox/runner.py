@@ -284,6 +284,9 @@ def _serve(
     stopping: threading.Event,
     serving: threading.Event,
 ) -> int:
+    from todotui.sandbox.sdk import defer_openapi_validator
+
+    defer_openapi_validator()  # before anything imports moto's API Gateway
     from todotui.sandbox import fast_metrics
     from todotui.sandbox.control import ControlApi
     from todotui.sandbox.gaps import GapFiller

@@ -4,11 +4,17 @@ The sandbox's own boto3 clients, moto's request parsing (`moto.core.utils.get_se
 and the event history's REST routes (trail.py) each read a service's model. Apart, each parsed
 the same JSON again with a loader of its own (5-10 services at start-up, 50-140 ms apiece on
 this machine); botocore's loader caches what it loaded, so sharing one is all it takes.
+
+Also here: the one import of moto's that the sandbox defers (`defer_openapi_validator`).
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import sys
 import threading
+import types
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +68,40 @@ def share_models_with_moto() -> None:
         return model
 
     utils._load_service_model = load
+
+
+OPENAPI_VALIDATOR = "openapi_spec_validator"
+"""moto's API Gateway imports this at its top for one call, `import_rest_api`'s validation
+(which the sandbox never makes): importing it all costs 170 ms of the demo's first data."""
+
+
+def defer_openapi_validator() -> None:
+    """Let moto's API Gateway import `openapi_spec_validator` without loading it: until its
+    `validate` is first called, the package is a stand-in that loads only the exceptions
+    module moto catches (50 ms: jsonschema's exceptions). The first call loads the real
+    package (its exception classes are the same objects) and hands over to it. Call before
+    anything imports `moto.apigateway.models`; does nothing if the package is loaded."""
+    if OPENAPI_VALIDATOR in sys.modules:
+        return
+    spec = importlib.util.find_spec(OPENAPI_VALIDATOR)
+    if spec is None or spec.submodule_search_locations is None:
+        return  # not installed as a package: moto's own import says what is missing
+    package_path = list(spec.submodule_search_locations)
+
+    def validate(*args: Any, **kwargs: Any) -> Any:
+        for name in (OPENAPI_VALIDATOR, f"{OPENAPI_VALIDATOR}.validation"):
+            if getattr(sys.modules.get(name), "__todotui_stand_in__", False):
+                del sys.modules[name]
+        real = importlib.import_module(OPENAPI_VALIDATOR)
+        return real.validate(*args, **kwargs)
+
+    package = types.ModuleType(OPENAPI_VALIDATOR, "stand-in until first use (todotui sandbox)")
+    package.__path__ = package_path
+    package.__todotui_stand_in__ = True  # type: ignore[attr-defined]
+    package.validate = validate  # type: ignore[attr-defined]
+    validation = types.ModuleType(f"{OPENAPI_VALIDATOR}.validation")
+    validation.__path__ = [str(Path(package_path[0]) / "validation")]
+    validation.__todotui_stand_in__ = True  # type: ignore[attr-defined]
+    package.validation = validation  # type: ignore[attr-defined]
+    sys.modules[OPENAPI_VALIDATOR] = package
+    sys.modules[validation.__name__] = validation
