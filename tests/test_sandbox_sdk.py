@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from moto.core import utils
+from moto.core.base_backend import AccountSpecificBackend
 
 from todotui.sandbox import sdk
 from todotui.sandbox.provision import sandbox_client
@@ -14,9 +15,13 @@ from todotui.sandbox.provision import sandbox_client
 
 def test_moto_and_the_sandbox_clients_share_one_parse_but_not_motos_amendments(monkeypatch):
     monkeypatch.setattr(utils, "_load_service_model", utils._load_service_model)  # restored after
+    monkeypatch.setattr(
+        AccountSpecificBackend, "get_session", AccountSpecificBackend.__dict__["get_session"]
+    )
     utils.get_service_model.cache_clear()
     sdk.share_models_with_moto()
     try:
+        assert AccountSpecificBackend.get_session() is sdk.shared_session()  # moto's regions
         client = sandbox_client("lambda", "http://127.0.0.1:9")  # never called: no request sent
         ours = client.meta.service_model._service_description
         assert utils.get_service_model("lambda")._service_description is ours
@@ -55,3 +60,33 @@ def test_moto_api_gateway_loads_its_openapi_validator_only_when_it_validates():
         [sys.executable, "-c", DEFERRED_VALIDATOR], capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["False", "True", "True"]
+
+
+URLS_ON_DEMAND = """
+from werkzeug.routing import Map, Rule
+from todotui.sandbox.sdk import build_urls_on_demand
+
+def routes():
+    return Map([Rule("/functions/<name>/aliases/<path:alias>", endpoint="alias")]).bind("x")
+
+eager = routes().build("alias", {"name": "todo api", "alias": "live/1", "q": "1"})
+build_urls_on_demand()
+lazy = routes()
+rule = next(lazy.map.iter_rules())
+before = rule._build.__name__
+built = lazy.build("alias", {"name": "todo api", "alias": "live/1", "q": "1"})
+print(eager == built, before, rule._build_unknown.__name__ != "build", built)
+"""
+
+
+def test_routes_compile_their_url_builders_when_they_first_build_a_url():
+    """moto's routes are added without werkzeug's builders; a URL built later is the same."""
+    out = subprocess.run(
+        [sys.executable, "-c", URLS_ON_DEMAND], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == [
+        "True",
+        "build",
+        "True",
+        "/functions/todo%20api/aliases/live/1?q=1",
+    ]

@@ -284,9 +284,10 @@ def _serve(
     stopping: threading.Event,
     serving: threading.Event,
 ) -> int:
-    from todotui.sandbox.sdk import defer_openapi_validator
+    from todotui.sandbox.sdk import build_urls_on_demand, defer_openapi_validator
 
     defer_openapi_validator()  # before anything imports moto's API Gateway
+    build_urls_on_demand()
     from todotui.sandbox import fast_metrics
     from todotui.sandbox.control import ControlApi
     from todotui.sandbox.gaps import GapFiller

@@ -1,11 +1,14 @@
 """One botocore loader for the whole sandbox process: each service model is parsed once.
 
-The sandbox's own boto3 clients, moto's request parsing (`moto.core.utils.get_service_model`)
-and the event history's REST routes (trail.py) each read a service's model. Apart, each parsed
-the same JSON again with a loader of its own (5-10 services at start-up, 50-140 ms apiece on
-this machine); botocore's loader caches what it loaded, so sharing one is all it takes.
+The sandbox's own boto3 clients, moto's request parsing (`moto.core.utils.get_service_model`),
+moto's list of a backend's regions (`AccountSpecificBackend.get_session`) and the event
+history's REST routes (trail.py) each read a service's model. Apart, each parsed the same JSON
+again with a loader of its own (5-10 services at start-up, 20-140 ms apiece on this machine);
+botocore's loader caches what it loaded, so sharing one is all it takes.
 
-Also here: the one import of moto's that the sandbox defers (`defer_openapi_validator`).
+Also here, the rest of what moto costs the sandbox at start-up that it never uses: the one
+import it defers (`defer_openapi_validator`) and werkzeug's URL builders
+(`build_urls_on_demand`).
 """
 
 from __future__ import annotations
@@ -68,6 +71,37 @@ def share_models_with_moto() -> None:
         return model
 
     utils._load_service_model = load
+
+    from moto.core.base_backend import AccountSpecificBackend
+
+    # moto asks a session of its own only which regions a service has: ours answers from the
+    # models our clients already loaded. (A classmethod, as moto's is; moto only reads it.)
+    AccountSpecificBackend.get_session = classmethod(lambda cls: shared_session())  # type: ignore[method-assign,assignment]
+
+
+def build_urls_on_demand() -> None:
+    """Werkzeug compiles two URL builders (Python code, through `ast` and `exec`) for every
+    route it adds, for `url_for`; moto's server adds a route per REST operation to each
+    service's Flask app and router as the service is first called (Lambda, API Gateway: ~100
+    apiece) and never builds a URL. From now on a rule compiles a builder when it first
+    builds (the same code, the same result): 60-80% of creating a service's routes."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    if getattr(compile_builder, "__todotui_on_demand__", False):
+        return
+
+    def on_demand(self: Rule, append_unknown: bool = True) -> Any:
+        def build(rule: Rule, /, **values: Any) -> Any:
+            compiled = compile_builder(rule, append_unknown)
+            name = "_build_unknown" if append_unknown else "_build"
+            setattr(rule, name, compiled.__get__(rule, None))  # the next build is direct
+            return compiled(rule, **values)
+
+        return build
+
+    on_demand.__todotui_on_demand__ = True  # type: ignore[attr-defined]
+    Rule._compile_builder = on_demand  # type: ignore[method-assign]
 
 
 OPENAPI_VALIDATOR = "openapi_spec_validator"
