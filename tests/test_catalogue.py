@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from todotui.config import StackNames
+from todotui.stack_names import StackNames
 from todotui.telemetry.catalogue import (
     PUBLISHED,
     PUBLISHED_UNITS,

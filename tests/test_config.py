@@ -1,3 +1,4 @@
+import re
 import tomllib
 from pathlib import Path
 
@@ -5,6 +6,7 @@ import pytest
 
 from todotui.cli import main
 from todotui.config import ConfigError, Settings, load_settings
+from todotui.stack_names import StackNames, read_sandbox_target
 
 
 def test_defaults_are_the_runbooks_names():
@@ -99,3 +101,46 @@ def test_config_prints_toml_that_round_trips_custom_names(tmp_path: Path, capsys
     pasted = tmp_path / "pasted.toml"
     pasted.write_text(text, encoding="utf-8")
     assert load_settings(pasted) == expected
+
+
+# -- what the sandbox reads without the settings model --------------------------------------
+
+
+def test_the_sandbox_reads_stack_names_and_region_from_a_file_of_only_those(tmp_path):
+    path = tmp_path / "stack.toml"
+    path.write_text(
+        '[stack]\nfunction_name = "orders-fn"\nalias = "LIVE"\n[aws]\nregion = "eu-west-1"\n'
+    )
+    names, region = read_sandbox_target(path)
+    assert (names.function_name, names.alias, names.table_name) == (
+        "orders-fn",
+        "LIVE",
+        "todos-table",
+    )
+    assert region == "eu-west-1"
+    assert names == load_settings(path).stack  # the same names the full model reads
+
+
+def test_the_sandbox_leaves_any_other_settings_file_to_the_full_model(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text('[stack]\nfunction_name = "orders-fn"\n[thresholds]\nerror_rate_warn_pct = 2\n')
+    assert read_sandbox_target(path) is None
+    path.write_text('[aws]\nregion = "eu-west-1"\nprofile = "ops"\n')
+    assert read_sandbox_target(path) is None
+    assert read_sandbox_target(tmp_path / "absent.toml") == (StackNames(), None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[stack]\nfunction_nmae = "x"\n', "stack.function_nmae: not a setting"),
+        ("[stack]\nalias = 3\n", "stack.alias: should be a string"),
+        ("[aws]\nregion = true\n", "aws.region: should be a string"),
+        ("[stack\n", "not valid TOML"),
+    ],
+)
+def test_the_sandboxs_reading_refuses_a_bad_file_naming_the_key(tmp_path, text, expected):
+    path = tmp_path / "stack.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        read_sandbox_target(path)

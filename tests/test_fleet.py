@@ -305,7 +305,7 @@ def test_the_sandbox_answers_the_dashboards_queries_as_moto_does(fleet_sandbox):
     every fleet datapoint per query and period outlasts a client's timeout): its several-
     dimension queries (per operation, per version) and a query with no
     dimensions (moto takes the metric over every dimension) agree with moto's answer."""
-    from todotui.config import StackNames
+    from todotui.stack_names import StackNames
     from todotui.telemetry.catalogue import LAMBDA, catalogue, version_specs
 
     stack = StackNames()

@@ -19,9 +19,9 @@ from urllib.parse import urlparse
 import boto3
 import pytest
 
-from todotui.config import StackNames
 from todotui.sandbox.controller import Sandbox, SandboxError
 from todotui.sandbox.scenarios import SCENARIOS
+from todotui.stack_names import StackNames
 
 WAIT = 60.0  # seconds allowed for a process to start or stop (never asserted as a timing)
 
@@ -84,6 +84,18 @@ def test_endpoint_listens_on_loopback_only(sandbox):
         if line.split()[3] == "0A" and int(line.split()[1].split(":")[1], 16) == url.port
     ]
     assert listening == [f"0100007F:{url.port:04X}"]  # 127.0.0.1, not 0.0.0.0
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc/<pid>/maps")
+def test_the_sandbox_process_runs_without_pydantic(sandbox):
+    """The child reads its stack's names without the settings model: pydantic's import and
+    schemas would be ~0.2-0.5 s of every demo's start, before moto's."""
+    import pydantic_core  # the probe sees it where it is loaded: in this process
+
+    assert Path(pydantic_core._pydantic_core.__file__).name in Path("/proc/self/maps").read_text()
+    child = Path(f"/proc/{sandbox.pid}/maps").read_text()
+    assert "pyexpat" in child  # moto's XML replies: the child's extensions are listed
+    assert "pydantic_core" not in child
 
 
 def test_stack_exists_under_the_runbook_names(sandbox):
@@ -297,6 +309,23 @@ def test_bad_sandbox_flags_fail_in_one_line(flags, expected):
     assert done.stderr.count("\n") == 1, done.stderr
     assert expected in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.sandbox  # runs `todotui sandbox` (which stops at the bad file)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[stack]\nalias = 3\n", "stack.alias: should be a string"),  # read by the sandbox
+        ("[thresholds]\nerror_rate_warn_pct = 900\n", "thresholds.error_rate_warn_pct"),  # full
+    ],
+)
+def test_a_bad_settings_file_stops_the_sandbox_in_one_line(tmp_path, text, expected):
+    path = tmp_path / "settings.toml"
+    path.write_text(text)
+    done = _todotui("--config", str(path), "sandbox", "--manual")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert expected in done.stderr and "Traceback" not in done.stderr
 
 
 @pytest.mark.sandbox

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from todotui.config import StackNames
 from todotui.sandbox.controller import Sandbox
 from todotui.sandbox.simulator import Simulator, metric_data, moto_datapoint_count
+from todotui.stack_names import StackNames
 from todotui.telemetry.catalogue import PUBLISHED
 
 PERIOD = 60

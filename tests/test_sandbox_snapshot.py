@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 from botocore.exceptions import ClientError
 
-from todotui.config import StackNames
 from todotui.sandbox.controller import Sandbox
+from todotui.stack_names import StackNames
 
 pytestmark = pytest.mark.sandbox
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from todotui.config import StackNames
+from todotui.stack_names import StackNames
 from todotui.telemetry.catalogue import catalogue
 
 T0 = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)

@@ -17,47 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from todotui.errors import ConfigError as ConfigError  # re-exported: raised by load_settings
 from todotui.locations import config_file
+from todotui.stack_names import StackNames as StackNames  # re-exported: a section of Settings
 
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
-
-
-class StackNames(_Section):
-    """The names of the resources that make up the application."""
-
-    function_name: str = "todo-handler"
-    """The Lambda function that serves the API."""
-    alias: str = "PROD"
-    """The function alias that API Gateway invokes; blue-green shifts happen on it."""
-    table_name: str = "todos-table"
-    """The DynamoDB table the function reads and writes."""
-    ondemand_table_name: str = "todos-audit"
-    """A second, PAY_PER_REQUEST table (audit trail); shown for contrast in capacity dialogs."""
-    api_name: str = "todo-api"
-    """The REST API's name (CloudWatch's ApiName dimension)."""
-    stage_name: str = "prod"
-    """The API stage that serves traffic."""
-    user_pool_name: str = "todo-users"
-    """The Cognito user pool that signs users in."""
-    user_pool_client_name: str = "todo-web"
-    """The user pool's app client."""
-    error_alarm: str = "todo-lambda-error-rate-dev"
-    """CloudWatch alarm on the function's errors."""
-    duration_alarm: str = "todo-lambda-duration-dev"
-    """CloudWatch alarm on the function's average duration."""
-    throttle_alarm: str = "todo-dynamodb-throttles-dev"
-    """CloudWatch alarm on the table's throttled requests."""
-    alerts_topic: str = "todo-app-alerts-dev"
-    """SNS topic that alarms and the emergency notification publish to."""
-    log_group: str = "/aws/lambda/todo-handler"
-    """The function's log group."""
-    emergency_log_group: str = "/aws/operational/emergency"
-    """Where the runbook's emergency script logs its notifications."""
-
-    @property
-    def alarm_names(self) -> tuple[str, ...]:
-        return (self.error_alarm, self.duration_alarm, self.throttle_alarm)
 
 
 class Thresholds(_Section):

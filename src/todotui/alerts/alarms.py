@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from todotui.alerts.model import Alert, AlertSource, Severity, Topic
-from todotui.config import StackNames
+from todotui.stack_names import StackNames
 from todotui.telemetry.aws_types import MetricAlarm, MetricDataQuery
 
 _SEVERITY = {"ALARM": Severity.CRIT, "OK": Severity.OK, "INSUFFICIENT_DATA": Severity.INFO}

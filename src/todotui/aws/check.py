@@ -15,8 +15,8 @@ from todotui.aws.alarms import fetch_alarms
 from todotui.aws.errors import AWS_ERRORS, describe_error, error_code
 from todotui.aws.metrics import fetch_metrics
 from todotui.aws.session import AwsClients
-from todotui.config import StackNames
 from todotui.reports.check import CheckPlan, CheckReads, SeriesPoints
+from todotui.stack_names import StackNames
 from todotui.telemetry.aws_types import Read
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from todotui.aws.errors import AWS_ERRORS, describe_error, error_code
 from todotui.aws.session import AwsClients
-from todotui.config import StackNames
+from todotui.stack_names import StackNames
 from todotui.telemetry.aws_types import Read, ResourceReads
 
 

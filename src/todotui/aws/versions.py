@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from todotui.aws.errors import AWS_ERRORS, describe_error, error_code
 from todotui.aws.session import AwsClients
-from todotui.config import StackNames
+from todotui.stack_names import StackNames
 from todotui.telemetry.aws_types import AliasConfiguration, FunctionConfiguration, Read
 from todotui.telemetry.versions import AliasRouting, VersionInfo, info_from, routing_from
 

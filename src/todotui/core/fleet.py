@@ -153,15 +153,13 @@ def member_settings(settings: Settings, member: Member) -> Settings:
     table, or its API); the other names stay the configured stack's."""
     stack = settings.stack
     if member.kind == "function":
-        stack = stack.model_copy(
-            update={
-                "function_name": member.name,
-                "alias": member.alias or settings.fleet.default_alias,
-                "log_group": f"/aws/lambda/{member.name}",
-            }
+        stack = stack.replace(
+            function_name=member.name,
+            alias=member.alias or settings.fleet.default_alias,
+            log_group=f"/aws/lambda/{member.name}",
         )
     elif member.kind == "table":
-        stack = stack.model_copy(update={"table_name": member.name})
+        stack = stack.replace(table_name=member.name)
     else:
-        stack = stack.model_copy(update={"api_name": member.name})
+        stack = stack.replace(api_name=member.name)
     return settings.model_copy(update={"stack": stack})

@@ -22,7 +22,7 @@ from todotui.aws.metrics import MetricFetch, fetch_metrics
 from todotui.aws.resources import fetch_resources
 from todotui.aws.session import AwsClients
 from todotui.aws.versions import fetch_alias, fetch_version_info
-from todotui.config import StackNames
+from todotui.stack_names import StackNames
 from todotui.telemetry.aws_types import LogEvent, MetricAlarm, Read, ResourceReads
 from todotui.telemetry.catalogue import MetricSpec
 from todotui.telemetry.versions import AliasRouting, VersionInfo

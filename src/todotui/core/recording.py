@@ -408,7 +408,7 @@ class Recorder:
             self.writer.write(
                 header_line(
                     app_version=__version__,
-                    stack=settings.stack.model_dump(mode="json"),
+                    stack=settings.stack.as_dict(),
                     settings=settings.model_dump(mode="json"),
                     created=created,
                 )

@@ -37,7 +37,7 @@ from todotui.sandbox import (
 )
 
 if TYPE_CHECKING:  # the demo starts its sandbox before the cockpit imports pydantic
-    from todotui.config import StackNames
+    from todotui.stack_names import StackNames
 
 STARTUP_TIMEOUT = 120.0
 """Seconds to wait for the endpoint line (moto's import and the stack take a few seconds)."""
@@ -142,7 +142,7 @@ class Sandbox:
     def names(self) -> StackNames:
         """The stack's names (the defaults unless given)."""
         if self._names is None:
-            from todotui.config import StackNames
+            from todotui.stack_names import StackNames
 
             self._names = StackNames()
         return self._names
@@ -334,7 +334,7 @@ class Sandbox:
 def _stack_toml(names: StackNames) -> str:
     lines = ["[stack]"]
     # JSON string escapes are valid TOML basic-string escapes.
-    lines += [f"{key} = {json.dumps(value)}" for key, value in names.model_dump().items()]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in names.as_dict().items()]
     return "\n".join(lines) + "\n"
 
 

@@ -24,7 +24,6 @@ from typing import Any
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from todotui.config import StackNames
 from todotui.sandbox import (
     DUMMY_ACCESS_KEY_ID,
     DUMMY_SECRET_ACCESS_KEY,
@@ -34,6 +33,7 @@ from todotui.sandbox import (
 from todotui.sandbox.in_process import app_for, attach
 from todotui.sandbox.scenarios import CANDIDATES, DEFAULT_CANDIDATE, Candidate
 from todotui.sandbox.sdk import SESSION_LOCK, shared_session
+from todotui.stack_names import StackNames
 
 TEST_USERS = ("test@example.com", "alice@example.com", "mallory@example.com")
 """The user pool's people; the runbook signs in as test@example.com."""

@@ -24,8 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from todotui.config import StackNames, resolve_settings
-from todotui.errors import UsageError
+from todotui.errors import ConfigError, UsageError
 from todotui.sandbox import (
     BACKFILLED_LINE,
     MAX_FLEET,
@@ -37,6 +36,7 @@ from todotui.sandbox import (
 )
 from todotui.sandbox.history import MAX_HISTORY_DAYS
 from todotui.sandbox.scenarios import DEFAULT_CANDIDATE, SCENARIOS, Scenario, scenario_named
+from todotui.stack_names import StackNames
 from todotui.startup_trace import mark
 from todotui.telemetry.series import align_down
 
@@ -200,7 +200,7 @@ class SandboxRuntime:
             "simulator": self.simulator is not None,
             "endpoint": self.endpoint,
             "region": self.region,
-            "names": self.names.model_dump(),
+            "names": self.names.as_dict(),
             "stack": self.stack.as_dict(),
             "stack_source": self.stack_source,
             "last_tick": self.last_tick,
@@ -254,11 +254,33 @@ def _validate(args: argparse.Namespace) -> tuple[Scenario, int]:
     return scenario, backfill
 
 
+def _stack_and_region(args: argparse.Namespace) -> tuple[StackNames, str]:
+    """The names to provision and the region to serve, from the settings file and `--region`.
+
+    A file of only `[stack]` names and a region (what the demo and tests write) is read
+    without the full settings model: pydantic's import and schemas are ~0.2-0.5 s of the
+    child's start, before moto's. Any other file is validated in full, as every command does.
+    """
+    from todotui.locations import config_file
+    from todotui.stack_names import read_sandbox_target
+
+    path: Path | None = getattr(args, "config", None)
+    if path is not None and not path.exists():
+        raise ConfigError(f"{path}: no such file")
+    target = read_sandbox_target(path if path is not None else config_file())
+    if target is None:
+        from todotui.config import resolve_settings
+
+        settings = resolve_settings(args)
+        return settings.stack, settings.aws.region or SANDBOX_REGION
+    names, region = target
+    return names, getattr(args, "region", None) or region or SANDBOX_REGION
+
+
 def run_sandbox(args: argparse.Namespace) -> int:
     mark("sandbox main")
     scenario, backfill = _validate(args)
-    settings = resolve_settings(args)
-    region = settings.aws.region or SANDBOX_REGION
+    names, region = _stack_and_region(args)
 
     stopping, serving = threading.Event(), threading.Event()
 
@@ -269,7 +291,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return _serve(args, settings.stack, region, scenario, backfill, stopping, serving)
+        return _serve(args, names, region, scenario, backfill, stopping, serving)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -22,7 +22,6 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from todotui.config import StackNames
 from todotui.sandbox.alarms import AlarmEvaluator, MetricRecord
 from todotui.sandbox.history import LongHistory, kept
 from todotui.sandbox.model import (
@@ -42,6 +41,7 @@ from todotui.sandbox.provision import (
 )
 from todotui.sandbox.scenarios import Candidate, Scenario, scenario_named
 from todotui.sandbox.trace_segments import trace_documents
+from todotui.stack_names import StackNames
 from todotui.telemetry.catalogue import APIGATEWAY, DYNAMODB, LAMBDA, PUBLISHED_UNITS, series_key
 from todotui.telemetry.series import align_down
 

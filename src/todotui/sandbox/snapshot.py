@@ -39,10 +39,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from todotui.config import StackNames
     from todotui.sandbox.gaps import GapFiller
     from todotui.sandbox.provision import Stack
     from todotui.sandbox.scenarios import Candidate
+    from todotui.stack_names import StackNames
 
 FORMAT = 1
 """Bumped when what the file holds changes shape."""
@@ -89,7 +89,8 @@ def fingerprint(names: StackNames, region: str, period: float, candidate: Candid
         digest.update(f"{part}\0".encode())
     digest.update(repr(names).encode())
     digest.update(repr(candidate).encode())
-    for source in sorted(Path(__file__).parent.glob("*.py")):
+    package = Path(__file__).parent
+    for source in [*sorted(package.glob("*.py")), package.parent / "stack_names.py"]:
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()

@@ -22,7 +22,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from todotui.config import StackNames
 from todotui.sandbox.model import (
     API_OVERHEAD_MS,
     AUDIT_LATENCY_MS,
@@ -42,6 +41,7 @@ from todotui.sandbox.model import (
 )
 from todotui.sandbox.provision import Stack
 from todotui.sandbox.scenarios import Traffic
+from todotui.stack_names import StackNames
 
 TRACES_PER_TICK = 3
 """Requests traced per period (X-Ray samples a few requests a second; a handful is enough)."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from todotui.config import StackNames
+from todotui.stack_names import StackNames
 
 LAMBDA, DYNAMODB, APIGATEWAY = "AWS/Lambda", "AWS/DynamoDB", "AWS/ApiGateway"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from todotui.config import StackNames
+from todotui.stack_names import StackNames
 from todotui.telemetry.aws_types import ResourceReads
 from todotui.telemetry.model import ResourceFacts
 
