@@ -6,7 +6,7 @@ weekly review (`W`) and the timeline (`t`) on the demo sandbox.
 
 Needs pyinstrument (`pip install pyinstrument`; not a dependency of todotui). Writes one
 text profile per screen to --out (default /tmp/todotui-profiles: menu.txt, ...) and prints
-each open's p50 and max as Pilot saw it (in-process, no terminal: for finding the cost,
+each open's (or with --closes each escape's) p50 and max as Pilot saw it (in-process, no terminal: for finding the cost,
 not for the figures, which bench_keypress.py measures through tmux). The first two opens of
 each screen are left out of the profile (they pay the one-time stylesheet and imports).
 """
@@ -51,7 +51,7 @@ async def until(pilot: Pilot, condition: Callable[[], bool], seconds: float = 60
         await pilot.pause(0.01)
 
 
-async def profile(opens: int, only: list[str], out: Path) -> None:
+async def profile(opens: int, only: list[str], out: Path, closes: bool = False) -> None:
     from pyinstrument import Profiler
 
     settings = demo_settings(Settings())
@@ -71,22 +71,32 @@ async def profile(opens: int, only: list[str], out: Path) -> None:
                             await pilot.press(early)
                             await until(pilot, lambda: app.screen is not app.screen_stack[0])
                             await pilot.pause(0.05)
-                        if index >= 2:
+                        timed = index >= 2 and not closes
+                        if timed:
                             profiler.start()
                         start = time.perf_counter()
                         await pilot.press(key)
                         await until(pilot, lambda kind=kind: isinstance(app.screen, kind))
                         await pilot.pause()
-                        times.append(time.perf_counter() - start)
-                        if index >= 2:
+                        if timed:
+                            times.append(time.perf_counter() - start)
                             profiler.stop()
                         await pilot.pause(0.3)
+                        timed = index >= 2 and closes
+                        if timed:
+                            profiler.start()
+                        start = time.perf_counter()
                         await pilot.press("escape")
                         await until(pilot, lambda: app.screen is app.screen_stack[0])
+                        await pilot.pause()
+                        if timed:
+                            times.append(time.perf_counter() - start)
+                            profiler.stop()
                         await pilot.pause(0.1)
                     times.sort()
                     p50, worst = times[len(times) // 2] * 1000, times[-1] * 1000
-                    print(f"{name}: p50 {p50:.1f} ms, max {worst:.1f} ms ({opens} opens)")
+                    what = "closes" if closes else "opens"
+                    print(f"{name}: p50 {p50:.1f} ms, max {worst:.1f} ms ({len(times)} {what})")
                     (out / f"{name}.txt").write_text(
                         profiler.output_text(unicode=True, color=False, show_all=True)
                     )
@@ -99,13 +109,14 @@ def main() -> None:
     parser.add_argument("--opens", type=int, default=12)
     parser.add_argument("--only", default=",".join(SCREENS))
     parser.add_argument("--out", type=Path, default=Path("/tmp/todotui-profiles"))
+    parser.add_argument("--closes", action="store_true", help="profile the escape, not the open")
     args = parser.parse_args()
     only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in only if name not in SCREENS]
     if unknown:
         parser.error(f"--only: no screen {', '.join(unknown)} (choose from {', '.join(SCREENS)})")
     args.out.mkdir(parents=True, exist_ok=True)
-    asyncio.run(profile(args.opens, only, args.out))
+    asyncio.run(profile(args.opens, only, args.out, args.closes))
 
 
 if __name__ == "__main__":
