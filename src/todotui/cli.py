@@ -332,13 +332,13 @@ def _run_demo(args: argparse.Namespace) -> int:
     Textual; the settings are read and the core built after it, and a bad settings file
     closes the cockpit again with the same one-line message and status as any command."""
     from todotui.demo import StartingSandbox, check_fleet, check_scenario
+    from todotui.stack_names import settings_path
 
     scenario, fleet = args.scenario or "steady", args.fleet or 0
     check_scenario(scenario)
     check_fleet(fleet)
     record = _check_record_path(args.record)
-    if args.config is not None and not args.config.exists():  # as resolve_settings says it
-        raise ConfigError(f"{args.config}: no such file")
+    settings_path(args)  # a missing --config fails now, as resolve_settings says it
     # Start-up allocates much and frees little: the cyclic collector's passes over it (~20%
     # of the first frame, measured headless) wait until the core is built (`_demo_core`).
     gc.disable()

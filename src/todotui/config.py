@@ -8,7 +8,6 @@ works for any Lambda + API Gateway + DynamoDB + Cognito stack.
 from __future__ import annotations
 
 import re
-import tomllib
 from argparse import Namespace
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from todotui.errors import ConfigError as ConfigError  # re-exported: raised by load_settings
-from todotui.locations import config_file
 from todotui.stack_names import StackNames as StackNames  # re-exported: a section of Settings
+from todotui.stack_names import read_settings_toml, settings_path
 
 
 class _Section(BaseModel):
@@ -335,13 +334,7 @@ def load_settings(path: Path | None) -> Settings:
     """Read settings from a TOML file; a missing default file means all defaults."""
     if path is None or not path.exists():
         return Settings()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
-    return _validate(data, source=str(path))
+    return _validate(read_settings_toml(path), source=str(path))
 
 
 def resolve_settings(args: Namespace) -> Settings:
@@ -349,10 +342,7 @@ def resolve_settings(args: Namespace) -> Settings:
 
     `args` is the CLI's parsed namespace; a flag left unset (None) keeps the file's value.
     """
-    path: Path | None = getattr(args, "config", None)
-    if path is not None and not path.exists():
-        raise ConfigError(f"{path}: no such file")
-    settings = load_settings(path if path is not None else config_file())
+    settings = load_settings(settings_path(args))
     return settings.with_overrides(
         aws={
             "profile": getattr(args, "profile", None),

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+from argparse import Namespace
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 from todotui.errors import ConfigError
+from todotui.locations import config_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,27 @@ NAME_FIELDS = frozenset(field.name for field in dataclasses.fields(StackNames))
 _SANDBOX_SECTIONS = frozenset({"stack", "aws"})
 
 
+def settings_path(args: Namespace) -> Path:
+    """The settings file a command reads: `--config` (which must exist), else the default
+    path (which need not)."""
+    path: Path | None = getattr(args, "config", None)
+    if path is None:
+        return config_file()
+    if not path.exists():
+        raise ConfigError(f"{path}: no such file")
+    return path
+
+
+def read_settings_toml(path: Path) -> dict[str, Any]:
+    """A settings file's TOML as a table; unreadable or malformed is a `ConfigError`."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
 def read_sandbox_target(path: Path) -> tuple[StackNames, str | None] | None:
     """The stack's names and the region from a settings file that holds only those, else None.
 
@@ -77,12 +100,7 @@ def read_sandbox_target(path: Path) -> tuple[StackNames, str | None] | None:
     """
     if not path.exists():
         return StackNames(), None
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    data = read_settings_toml(path)
     stack, aws = data.get("stack", {}), data.get("aws", {})
     if set(data) - _SANDBOX_SECTIONS or not isinstance(stack, dict) or not isinstance(aws, dict):
         return None

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from todotui.errors import ConfigError, UsageError
+from todotui.errors import UsageError
 from todotui.sandbox import (
     BACKFILLED_LINE,
     MAX_FLEET,
@@ -261,13 +261,9 @@ def _stack_and_region(args: argparse.Namespace) -> tuple[StackNames, str]:
     without the full settings model: pydantic's import and schemas are ~0.2-0.5 s of the
     child's start, before moto's. Any other file is validated in full, as every command does.
     """
-    from todotui.locations import config_file
-    from todotui.stack_names import read_sandbox_target
+    from todotui.stack_names import read_sandbox_target, settings_path
 
-    path: Path | None = getattr(args, "config", None)
-    if path is not None and not path.exists():
-        raise ConfigError(f"{path}: no such file")
-    target = read_sandbox_target(path if path is not None else config_file())
+    target = read_sandbox_target(settings_path(args))
     if target is None:
         from todotui.config import resolve_settings
 
