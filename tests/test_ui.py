@@ -113,6 +113,24 @@ async def test_stale_pane_says_how_stale():
         assert str(metric.query_one(".badge", Label).render()) == "stale (53s)"
 
 
+async def test_a_refresh_landing_as_the_app_quits_does_not_crash_it():
+    """Quitting removes a pane's labels before the pane; a refresh or a tick that lands in
+    between used to raise NoMatches out of the pane (a traceback on the way out)."""
+    app = Host()
+    async with app.run_test(size=(80, 30)) as pilot:
+        metric = app.query_one(MetricPane)
+        metric.now = NOW
+        reading = Reading(3.0, "%", DataState.OK, Health.OK, as_of=NOW - timedelta(seconds=10))
+        metric.snapshot = pane(reading)
+        await pilot.pause()
+        await metric.query_one(".headline").remove()  # the labels go first, as on quit
+        metric._pruning = True  # ... and the pane is marked as going, as Textual's prune does
+        metric.snapshot = pane(Reading(4.0, "%", DataState.OK, Health.OK, as_of=NOW))
+        metric.now = NOW + timedelta(seconds=30)
+        await pilot.pause()
+    assert app.return_code in (None, 0)  # run_test re-raises what crashed the app
+
+
 async def test_a_pane_restated_unchanged_is_not_repainted_and_a_new_title_shows():
     """Each refresh re-states every pane; Textual repaints a box on every title assignment,
     so a pane given the same figures must not repaint (five such repaints a refresh were

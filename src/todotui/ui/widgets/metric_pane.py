@@ -10,6 +10,7 @@ from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.markup import escape
 from textual.reactive import var
 from textual.widgets import Digits, Label, Static
@@ -158,11 +159,26 @@ class MetricPane(Vertical):
         self._show(None)
 
     def watch_snapshot(self, pane: PaneSnapshot | None) -> None:
-        self._show(pane)
+        try:
+            self._show(pane)
+        except NoMatches:
+            if not self._going_away:
+                raise
+            # A refresh that lands as the app quits: the pane's labels are already removed.
+
+    @property
+    def _going_away(self) -> bool:
+        """Being removed (the app is quitting): its children go first, so some are gone."""
+        return self._closing or self._closed or self._pruning or not self.is_attached
 
     def watch_now(self, now: datetime | None) -> None:
-        if self.snapshot is not None:
+        if self.snapshot is None:
+            return
+        try:
             self._show_age(self.snapshot, now)
+        except NoMatches:
+            if not self._going_away:
+                raise
 
     def _show(self, pane: PaneSnapshot | None) -> None:
         if not self.children:  # not composed yet; on_mount draws
