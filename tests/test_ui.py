@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.color import Color
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Digits, Footer, Label, Static
@@ -269,6 +270,7 @@ async def test_pause_stops_requests_and_resume_restarts_them(sandbox, base_time)
         await until(pilot, lambda: not app.refreshing, "the refresh in flight to end")
         sent, refreshes = requests_sent(app), app.refreshes
         assert "PAUSED" in status_text(app)
+        assert mode_colour(app) == "warning"  # the mode turns amber, not only its words
         clock.advance(2.5)  # more than two cadences
         await pilot.pause(0.3)
         assert requests_sent(app) == sent
@@ -278,6 +280,15 @@ async def test_pause_stops_requests_and_resume_restarts_them(sandbox, base_time)
         await until(pilot, lambda: app.refreshes > refreshes, "a refresh after resuming")
         assert requests_sent(app) > sent
         assert "LIVE" in status_text(app)
+        assert mode_colour(app) == "success"
+
+
+def mode_colour(app: TodoTuiApp) -> str:
+    """Which of the theme's colours the status bar's mode is drawn on."""
+    background = app.query_one(StatusBar).query_one(".mode", Label).styles.background
+    names = ("success", "warning", "error")
+    found = [n for n in names if Color.parse(app.theme_variables[n]) == background]
+    return found[0] if found else str(background)
 
 
 async def test_refresh_now_makes_exactly_one_refresh(sandbox, base_time):

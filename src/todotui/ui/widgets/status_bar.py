@@ -34,7 +34,11 @@ def _cells(markup: str) -> int:
 
 
 class StatusBar(Vertical):
-    """Two lines: connection and cadence on top; resources and cost below."""
+    """Two lines: connection and cadence on top; resources and cost below.
+
+    The state's classes (-paused, -failing, -stale, -no-brand) go on the one label they
+    colour, not on the bar: a class on the bar restyles its nine nodes (9 ms a change in
+    the cockpit's stylesheet, against 1 ms for one label), on every press of `p`."""
 
     DEFAULT_CSS = """
     StatusBar {
@@ -42,11 +46,11 @@ class StatusBar(Vertical):
         background: $panel;
         Horizontal { height: 1; }
         .mode { width: 12; padding: 0 1; text-style: bold; background: $success; color: $text; }
-        &.-paused .mode { background: $warning; color: $text; }
-        &.-failing .mode { background: $error; color: $text; }
-        &.-stale .mode { background: $warning; color: $text; }
+        .mode.-paused { background: $warning; color: $text; }
+        .mode.-failing { background: $error; color: $text; }
+        .mode.-stale { background: $warning; color: $text; }
         .brand { width: auto; padding: 0 1; color: $accent; text-style: bold; }
-        &.-no-brand .target { padding: 0 0 0 1; }
+        .target.-no-brand { padding: 0 0 0 1; }
         .target { width: 1fr; color: $text; text-wrap: nowrap; text-overflow: ellipsis; }
         .timing { width: auto; padding: 0 1; color: $text; }
         .resources { width: 1fr; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
@@ -104,16 +108,20 @@ class StatusBar(Vertical):
             return
         stale, updated = self._shown_clock = self._clock_shows()
         failing = bool(self.failing) and not self.paused
-        self.set_class(self.paused, "-paused")
-        self.set_class(failing, "-failing")
-        self.set_class(stale and not failing and not self.paused, "-stale")
+        mode_label = self.query_one(".mode", Label)
+        mode_label.set_classes(
+            {"mode"}
+            | ({"-paused"} if self.paused else set())
+            | ({"-failing"} if failing else set())
+            | ({"-stale"} if stale and not failing and not self.paused else set())
+        )
         if self.paused:
             mode = "❚❚ PAUSED"
         elif self.failing:
             mode = "● FAILING"
         else:
             mode = "◌ STALE" if stale else "● LIVE"
-        update_if_changed(self.query_one(".mode", Label), mode)
+        update_if_changed(mode_label, mode)
         update_if_changed(self.query_one(".target", Label), escape(self.target))
         # The mode and the last-good age always show; on a narrow terminal the cadence, the
         # window and the brand give way first (the target shrinks to an ellipsis last).
@@ -138,7 +146,7 @@ class StatusBar(Vertical):
             if not width or fixed + (brand if with_brand else 1) + _cells(timing) + 2 <= width:
                 break
         self.query_one(".brand", Label).display = with_brand
-        self.set_class(not with_brand, "-no-brand")
+        self.query_one(".target", Label).set_class(not with_brand, "-no-brand")
         update_if_changed(self.query_one(".timing", Label), timing)
         # The cost shortens, then goes, before the resources watched are cut to nothing.
         cost = self.cost
