@@ -42,6 +42,7 @@ from todotui.actions import (
 from todotui.alerts.remedy import Suggestion
 from todotui.ui.actions.form import ActionForm
 from todotui.ui.actions.plan_view import RISK_LABEL, PlanView, outcome_markup
+from todotui.ui.lifecycle import going_away
 from todotui.ui.restyle import KeepStylesWhenShownAgain
 
 StaleCheck = Callable[[], str | None]
@@ -710,8 +711,8 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
         critical path: pyinstrument, most of `reopen`); a focus moved repaints the whole screen
         (Textual's `Screen.focused` is a reactive), so the focus goes where the next opening
         wants it now."""
-        if self in self.app.screen_stack:
-            return  # open again already: it set what it needs
+        if going_away(self) or self in self.app.screen_stack:
+            return  # quitting (its widgets go in any order), or open again: it set what it needs
         needs_typing, stale = self._confirm_shape
         self._set_confirm_row(needs_typing=needs_typing, stale=stale, can_execute=False)
         self.query_one("#progress").set_class(False, "-shown")

@@ -17,6 +17,7 @@ from textual.widgets import Digits, Label, Static
 
 from todotui import format as fmt
 from todotui.telemetry.model import DataState, Health, PaneSnapshot, Reading
+from todotui.ui.lifecycle import going_away
 from todotui.ui.widgets.history_chart import HistoryChart
 from todotui.ui.widgets.redraw import set_border_title, update_if_changed
 
@@ -162,14 +163,9 @@ class MetricPane(Vertical):
         try:
             self._show(pane)
         except NoMatches:
-            if not self._going_away:
+            if not going_away(self):
                 raise
             # A refresh that lands as the app quits: the pane's labels are already removed.
-
-    @property
-    def _going_away(self) -> bool:
-        """Being removed (the app is quitting): its children go first, so some are gone."""
-        return self._closing or self._closed or self._pruning or not self.is_attached
 
     def watch_now(self, now: datetime | None) -> None:
         if self.snapshot is None:
@@ -177,7 +173,7 @@ class MetricPane(Vertical):
         try:
             self._show_age(self.snapshot, now)
         except NoMatches:
-            if not self._going_away:
+            if not going_away(self):
                 raise
 
     def _show(self, pane: PaneSnapshot | None) -> None:

@@ -1,0 +1,18 @@
+"""Is a node on its way out? Callbacks that land as the app quits must not touch it.
+
+Quitting removes a screen's children before the screen, and a kept (installed) screen that
+is not on the stack has its widgets closed in no particular order. A timer or a refresh
+landing in between finds some children gone (`NoMatches`) and, uncaught, crashes the app on
+its way out with a traceback.
+"""
+
+from __future__ import annotations
+
+from textual.dom import DOMNode
+
+
+def going_away(node: DOMNode) -> bool:
+    """True once the node is being removed or closed, or the app is shutting down."""
+    if not node.is_attached:
+        return True
+    return node._closing or node._closed or node._pruning or not node.app.is_running
