@@ -2,7 +2,7 @@
 bare Textual app of the same shape measured in the same run.
 
     .venv/bin/python bench/bench_keypress.py [--presses 100] [--only help,journal] [--fleet 100]
-                                             [--poll]
+                                             [--poll] [--fps 60]
 
 Runs the real `todotui --demo --scenario error-burst` in tmux (160x48; the scenario raises
 alerts, so the alert detail has one to open), speeds polling up to every second with `+`,
@@ -318,6 +318,13 @@ def main() -> None:
         help="skip the bare app (for comparing two trees of todotui, run after run)",
     )
     parser.add_argument(
+        "--fps",
+        type=int,
+        metavar="N",
+        help="run the cockpit with TEXTUAL_FPS=N (default: its own, todotui.ui.COCKPIT_FPS;"
+        " Textual's is 60), to compare frame caps; the bare app keeps Textual's",
+    )
+    parser.add_argument(
         "--poll",
         action="store_true",
         help="look with a capture-pane process every 10 ms (the older, costlier harness)",
@@ -334,8 +341,9 @@ def main() -> None:
     # source) explicitly so the app measured is the one this interpreter would import
     pythonpath = os.environ.get("PYTHONPATH", "")
     prefix = f"env PYTHONPATH={shlex.quote(pythonpath)} " if pythonpath else ""
+    fps = f"env TEXTUAL_FPS={args.fps} " if args.fps else ""
     fleet = f" --fleet {args.fleet}" if args.fleet else ""
-    app.start(f"{prefix}{todotui} --demo --scenario error-burst{fleet}")
+    app.start(f"{fps}{prefix}{todotui} --demo --scenario error-burst{fleet}")
     try:
         app.wait_for(lambda s: "Error rate" in s and "loading" not in s, timeout=120)
         for _ in range(6):  # to the 1 s cadence; a + pressed while a refresh lands may be
@@ -403,7 +411,9 @@ def main() -> None:
     print(
         f"key presses while polling every 1 s{members}; {args.presses} opens and {args.presses}"
         f" closes per screen, {args.presses * 2} in-place presses; ms through tmux"
-        f" ({'a capture-pane process every 10 ms' if args.poll else 'one control-mode client'})"
+        f" ({'a capture-pane process every 10 ms' if args.poll else 'one control-mode client'});"
+        f" the cockpit at {args.fps or 'its own'} frames a second at most, the bare app at"
+        " Textual's 60"
     )
     print(f"  {'':40} {'todotui':>17}   {'bare Textual':>17}   p50")
     print(f"  {'':40} {'p50':>8} {'p99':>8}   {'p50':>8} {'p99':>8}   ratio")
