@@ -357,3 +357,49 @@ async def test_w_opens_the_review_and_every_section_loads(reviewed):
         await pilot.press("end")
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, ReviewScreen), "back")
+
+
+async def test_a_section_reloading_hides_its_last_answer_and_redraws_only_a_changed_one():
+    """Reopened, a section shows nothing of the last review until this one's answer lands;
+    an answer equal to the one drawn shows again as drawn (its Rich table is measured and
+    drawn in full by each update: tens of ms on the event loop, during the operator's keys),
+    and a different one is drawn."""
+    from textual.app import App
+    from textual.geometry import Region
+    from textual.widgets import Static
+
+    from todotui.ui.screens.review import ReviewSection
+
+    class Host(App[None]):
+        def compose(self):
+            yield ReviewSection("cost")
+
+    costs = Section(
+        "cost", "Cost by service", "Cost Explorer", ("aws ce get-cost-and-usage",), "ok",
+        data=cost_review(series(14), DAY, 7),
+    )  # fmt: skip
+    app = Host()
+    async with app.run_test(size=(160, 40)) as pilot:
+        view = app.query_one(ReviewSection)
+        body = view.query_one(".body", Static)
+        updates: list[object] = []
+        original = body.update
+        body.update = lambda *a, **k: (updates.append(a), original(*a, **k))[1]  # type: ignore[method-assign]
+
+        def drawn() -> str:
+            return "\n".join(strip.text for strip in body.render_lines(Region(0, 0, *body.size)))
+
+        view.show(costs)
+        await pilot.pause()
+        assert "Amazon API Gateway" in drawn() and len(updates) == 1
+        view.start_loading(clear=True)
+        await pilot.pause()
+        assert view.loading_now and not body.display  # nothing of the last review shows
+        view.show(costs)  # fetched again, the same answer
+        await pilot.pause()
+        assert body.display and len(updates) == 1 and "Amazon API Gateway" in drawn()
+        view.start_loading(clear=True)
+        view.show(Section("cost", "Cost by service", "Cost Explorer", (), "failed", error="Nope"))
+        await pilot.pause()
+        assert len(updates) == 2 and "Failed: Nope" in drawn()
+        assert view.has_class("-failed")

@@ -28,7 +28,11 @@ if TYPE_CHECKING:
 
 
 class ReviewSection(Vertical):
-    """One section: a loading indicator until its answer arrives, then the answer."""
+    """One section: a loading indicator until its answer arrives, then the answer.
+
+    A section's body is a Rich table, measured and drawn in full on every update (tens of ms
+    for the cost table, on the event loop). A review fetched again mostly answers what the
+    last one did, so an answer equal to the one shown is shown again as drawn, not redrawn."""
 
     DEFAULT_CSS = """
     ReviewSection {
@@ -48,6 +52,8 @@ class ReviewSection(Vertical):
         super().__init__(id=f"review-{key}")
         self.key = key
         self.section: Section | None = None
+        self._drawn: Section | None = None
+        """The answer the body and footer hold (hidden while a new one loads)."""
         self.border_title = TITLES[key]
         self.border_subtitle = "loading…"
 
@@ -61,11 +67,10 @@ class ReviewSection(Vertical):
         return self.section is None
 
     def start_loading(self, *, clear: bool = False) -> None:
-        """Loading again; `clear` drops the last answer too (a reopen: nothing stale shows)."""
+        """Loading again; `clear` hides the last answer too (a reopen: nothing stale shows)."""
         self.section = None
         if clear:
-            self.query_one(".body", Static).update("")
-            self.query_one(".footer", Static).update("")
+            self._show_answer(False)
         self.remove_class("-failed")
         self.border_subtitle = "loading…"
         self.query_one(LoadingIndicator).display = True
@@ -73,10 +78,29 @@ class ReviewSection(Vertical):
     def show(self, section: Section) -> None:
         self.section = section
         self.query_one(LoadingIndicator).display = False
-        self.query_one(".body", Static).update(section_body(section))
-        self.query_one(".footer", Static).update(section_footer(section))
+        drawn = self._drawn
+        if drawn is None or _body_of(drawn) != _body_of(section):
+            self.query_one(".body", Static).update(section_body(section))
+        if drawn is None or _footer_of(drawn) != _footer_of(section):
+            self.query_one(".footer", Static).update(section_footer(section))
+        self._drawn = section
+        self._show_answer(True)
         self.set_class(section.status == "failed", "-failed")
         self.border_subtitle = section_summary(section)
+
+    def _show_answer(self, shown: bool) -> None:
+        self.query_one(".body", Static).display = shown
+        self.query_one(".footer", Static).display = shown
+
+
+def _body_of(section: Section) -> tuple[object, ...]:
+    """What `section_body` draws from."""
+    return (section.status, section.error, section.data)
+
+
+def _footer_of(section: Section) -> tuple[object, ...]:
+    """What `section_footer` draws from."""
+    return (section.source, section.queries, section.notes)
 
 
 class ReviewScreen(KeepStylesWhenShownAgain, Screen[None]):
@@ -114,7 +138,7 @@ class ReviewScreen(KeepStylesWhenShownAgain, Screen[None]):
 
     def reopen(self) -> None:
         """Opened again (the app installs this screen once): every section loads anew, the
-        last answers cleared, the window ending now."""
+        last answers hidden, the window ending now."""
         if self.is_mounted:
             self._reload(clear=True)
             self.query_one("#review-scroll", VerticalScroll).scroll_home(animate=False)
@@ -126,6 +150,8 @@ class ReviewScreen(KeepStylesWhenShownAgain, Screen[None]):
         self._reload()
 
     def _reload(self, *, clear: bool = False) -> None:
+        """Every section loading; the fetch starts once that is drawn (its ~30 requests are
+        built and signed on the event loop, which the opening's frame would wait behind)."""
         core = self.core
         review = WeeklyReview(core.settings, core.clients, core.clock, days=self.days)
         self.review = review
@@ -136,6 +162,12 @@ class ReviewScreen(KeepStylesWhenShownAgain, Screen[None]):
         self.workers.cancel_group(self, "review")
         for view in self.sections():
             view.start_loading(clear=clear)
+        self.call_after_refresh(self._fetch, review)
+
+    def _fetch(self, review: WeeklyReview) -> None:
+        if review is not self.review or self not in self.app.screen_stack:
+            return  # reloaded since, or closed before its first frame: nobody to answer
+        for view in self.sections():
             self._load(view, review)
 
     @work(group="review", exit_on_error=False)
