@@ -229,9 +229,10 @@ async def test_the_fleet_view_ranks_and_enter_opens_the_worst_member(fleet_sandb
         cadence={"period_seconds": 60, "refresh_seconds": 600},
         fleet={"tag": "fleet=sandbox"},
     )
+    clock = SimClock(fleet_sandbox)
     core = Cockpit(
         settings,
-        clock=SimClock(fleet_sandbox),
+        clock=clock,
         credentials=StaticCredentials(DUMMY_ACCESS_KEY_ID, DUMMY_SECRET_ACCESS_KEY),
     )
     app = make_app(core, demo_label="sandbox", close_core=True)
@@ -260,13 +261,25 @@ async def test_the_fleet_view_ranks_and_enter_opens_the_worst_member(fleet_sandb
         await pilot.press("down", "down")
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, FleetScreen), "the dashboard")
-        # Opened again: the same view, the last ranking at once from the top, then a new read.
-        drawn = fleet.refreshes
+        # Opened again at once: the same view, the last ranking from the top, and no read
+        # (nothing newer to read: the same periods would be sent for again).
+        drawn, reads = fleet.refreshes, core.fleet.last
         await pilot.press("F")
         await until(pilot, lambda: app.screen is fleet, "the fleet view again")
         assert table.row_count == 123 and table.cursor_row == 0
         assert str(table.get_row_at(0)[2]) == top[0]
+        await pilot.pause(0.3)
+        assert fleet.refreshes == drawn and core.fleet.last is reads
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, FleetScreen), "the dashboard")
+        # A period later: opened again, the last ranking at once, then a new read. (Only the
+        # cockpit's clock moves: the module's sandbox is shared, its time is not ours to move.)
+        clock.advance(60)
+        await pilot.press("F")
+        await until(pilot, lambda: app.screen is fleet, "the fleet view a period later")
+        assert str(table.get_row_at(0)[2]) == top[0]
         await until(pilot, lambda: fleet.refreshes > drawn, "the fleet read again")
+        assert core.fleet.last is not reads
 
 
 def fast_and_moto(sandbox, queries, expression):

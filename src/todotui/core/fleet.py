@@ -128,6 +128,21 @@ class FleetWatch:
         )
         return self.last
 
+    def fresh(self) -> bool:
+        """The last refresh is as new as a read now would be: it did not fail, no period has
+        ended since, and the fleet's cadence has not come round. Opening the view again then
+        shows it as it is: a read would send every member's queries again (735 at 100
+        functions, billed) for the same periods."""
+        last = self.last
+        if last is None or last.error is not None:
+            return False
+        now = self._clock()
+        period = self.settings.cadence.period_seconds
+        return (
+            align_down(now, period) == align_down(last.at, period)
+            and (now - last.at).total_seconds() < self.settings.fleet.refresh_seconds
+        )
+
     def cost(self) -> CostMeter:
         """What the fleet's refreshes cost, over the last five minutes (zero once the view
         has been closed that long): one refresh is priced at the fleet's cadence until a

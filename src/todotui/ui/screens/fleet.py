@@ -111,7 +111,8 @@ class FleetScreen(KeepStylesWhenShownAgain, Screen[None]):
 
     def reopen(self) -> None:
         """Shown again (the app keeps one): the last fleet refresh at once, worst first, and a
-        new one asked for (closing a new screen each time pruned its whole table)."""
+        new one asked for unless that one is still the newest there is (closing a new screen
+        each time pruned its whole table)."""
         if not self.is_mounted:
             return  # the first open: on_mount does it
         last = self.core.fleet.last
@@ -120,7 +121,18 @@ class FleetScreen(KeepStylesWhenShownAgain, Screen[None]):
         table = self.query_one(DataTable)
         if table.row_count and table.cursor_row:
             table.move_cursor(row=0, animate=False)
-        self.refresh_fleet()
+        # Once the opening is drawn: the request for every member's series (one query each,
+        # 735 at 100 functions) is built on the event loop, which the frame would wait behind.
+        self.call_after_refresh(self._read_if_stale)
+
+    def _read_if_stale(self) -> None:
+        """A read still out since the last opening is left to land, not cancelled and sent
+        again; a ranking as new as a read would bring is not read again."""
+        reading = any(
+            w.node is self and w.group == "fleet" and not w.is_finished for w in self.workers
+        )
+        if not reading and not self.core.fleet.fresh() and self in self.app.screen_stack:
+            self.refresh_fleet()
 
     def on_screen_resume(self) -> None:
         self._every.resume()
