@@ -1,7 +1,7 @@
 """A shift in one run: the whole app's memory over many refreshes, and its idle CPU.
 
     .venv/bin/python bench/bench_shift.py [--marks 1000,10000] [--tick-every 2]
-        [--scenario-every 500] [--idle-seconds 60] [--trace] [--census]
+        [--scenario-every 500] [--idle-seconds 60] [--fps 60] [--trace] [--census]
 
 1. Memory. The real Textual app (`make_app(Cockpit(...))`, headless through `App.run_test`,
    160x48) with every part a session has (widgets, alert feed, incident timeline recorder,
@@ -163,12 +163,14 @@ def proc_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def idle_cpu(seconds: float) -> list[str]:
+def idle_cpu(seconds: float, fps: int | None = None) -> list[str]:
     if shutil.which("tmux") is None:
         return ["idle CPU: skipped (no tmux)"]
     session = f"bench-idle-{os.getpid()}"
     todotui = str(Path(sys.executable).with_name("todotui"))
     env = f"PYTHONPATH={os.environ.get('PYTHONPATH', '')}"
+    if fps:
+        env += f" TEXTUAL_FPS={fps}"
     subprocess.run(
         [
             "tmux",
@@ -206,7 +208,8 @@ def idle_cpu(seconds: float) -> list[str]:
         time.sleep(seconds)
         cpu, wall = proc_cpu_seconds(pid) - cpu0, time.monotonic() - wall0
         return [
-            f"idle CPU of todotui --demo (default cadence, {wall:.0f} s wall, todotui process"
+            f"idle CPU of todotui --demo (default cadence, {fps or 'its own'} frames a second at"
+            f" most, {wall:.0f} s wall, todotui process"
             f" only, sandbox child excluded): {cpu:.2f} s CPU = {100 * cpu / wall:.2f}% of one core"
         ]
     finally:
@@ -223,12 +226,15 @@ def main() -> None:
     parser.add_argument("--tick-every", type=int, default=2)
     parser.add_argument("--scenario-every", type=int, default=500)
     parser.add_argument("--idle-seconds", type=float, default=60)
+    parser.add_argument(
+        "--fps", type=int, help="idle CPU with TEXTUAL_FPS=N (default: the cockpit's own cap)"
+    )
     parser.add_argument("--trace", action="store_true")
     parser.add_argument("--census", action="store_true", help="objects grown, by type")
     args = parser.parse_args()
     lines = asyncio.run(shift(args)) if args.marks else []
     if args.idle_seconds > 0:
-        lines += idle_cpu(args.idle_seconds)
+        lines += idle_cpu(args.idle_seconds, args.fps)
     print("\n".join(["", "== shift ==", *lines]))
 
 
