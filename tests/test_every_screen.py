@@ -272,9 +272,19 @@ async def test_check_review_and_timeline_reopened_are_the_installed_screens_with
         assert isinstance(review, ReviewScreen)
         first_review = review.review
         await close("the review")
+        # At once again: the review just answered in full, as it is, and nothing asked.
+        asked = dict(app.monitor.clients.requests)
+        await pilot.press("W")
+        assert app.screen is review and review.review is first_review and reviewed(review)
+        await pilot.pause(0.3)
+        assert dict(app.monitor.clients.requests) == asked
+        await close("the review")
+        # Five minutes on: fetched again, for the window ending now.
+        app.clock.advance(300)  # type: ignore[attr-defined]
         await pilot.press("W")
         assert app.screen is review and review.review is not first_review
         await opened(pilot, app, ReviewScreen, reviewed, "the review fetched again")
+        assert review.review.end > first_review.end  # type: ignore[union-attr]
         await close("the review")
 
         await pilot.press("t")

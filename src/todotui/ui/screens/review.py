@@ -3,7 +3,8 @@
 Each section is fetched by its own worker through the core (`core.review.WeeklyReview`), so
 a slow Logs Insights query or a refused Cost Explorer call never holds up the others; each
 shows a loading indicator until its answer, then its table, its source and the exact calls
-it made. `r` fetches them all again; escape closes.
+it made. `r` fetches them all again; escape closes. Opened again within five minutes of a
+review answered in full, it shows that review (its window's end says when it was fetched).
 """
 
 from __future__ import annotations
@@ -103,6 +104,13 @@ def _footer_of(section: Section) -> tuple[object, ...]:
     return (section.source, section.queries, section.notes)
 
 
+FRESH_SECONDS = 300
+"""How long a review shown in full is shown again as it is: a week's figures barely move in
+minutes (Cost Explorer's data is refreshed at least daily; CloudTrail delivers an event minutes
+after the call), and each fetch is ~30 requests, one a billed Cost Explorer call ($0.01), with
+its tables drawn anew. `r` fetches."""
+
+
 class ReviewScreen(KeepStylesWhenShownAgain, Screen[None]):
     """The weekly review; escape goes back to the dashboard."""
 
@@ -137,11 +145,24 @@ class ReviewScreen(KeepStylesWhenShownAgain, Screen[None]):
         self.action_reload()
 
     def reopen(self) -> None:
-        """Opened again (the app installs this screen once): every section loads anew, the
-        last answers hidden, the window ending now."""
-        if self.is_mounted:
+        """Opened again (the app installs this screen once): the last review as it is while it
+        is fresh (every section answered, none failed, fetched within `FRESH_SECONDS`), else
+        every section loads anew, the last answers hidden, the window ending now."""
+        if not self.is_mounted:
+            return  # the first open: on_mount fetches
+        if not self._fresh():
             self._reload(clear=True)
-            self.query_one("#review-scroll", VerticalScroll).scroll_home(animate=False)
+        self.query_one("#review-scroll", VerticalScroll).scroll_home(animate=False)
+
+    def _fresh(self) -> bool:
+        review = self.review
+        if review is None:
+            return False
+        age = (self.core.clock() - review.end).total_seconds()
+        answered = [view.section for view in self.sections()]
+        return 0 <= age < FRESH_SECONDS and all(
+            section is not None and section.status != "failed" for section in answered
+        )
 
     def sections(self) -> list[ReviewSection]:
         return list(self.query(ReviewSection))
