@@ -31,6 +31,7 @@ from todotui.ui.screens.fleet import FleetScreen
 from todotui.ui.screens.investigate import LogLinesScreen
 from todotui.ui.screens.review import ReviewScreen
 from todotui.ui.widgets import AlertFeedView
+from todotui.ui.widgets.spinner import Spinner
 from ui_traffic import push_error_log, push_metrics, steady
 
 pytestmark = pytest.mark.sandbox
@@ -224,6 +225,13 @@ async def test_every_screen_opens_through_its_key_and_escape_returns_to_a_live_d
         await pilot.press("escape")
         await back_on_a_live_dashboard(pilot, app, "the rollout view again")
         assert len(app.core.poller._listeners) == listeners  # it listens only while open
+
+        # Every kept screen is closed and has its answer: no loading indicator still ticks
+        # (each would wake the event loop 16 times a second for the rest of the shift).
+        kept = [s for s in app._installed_screens.values() if isinstance(s, Screen)]
+        spinners = [spinner for screen in kept for spinner in screen.query(Spinner)]
+        assert len(spinners) >= 6  # the review's four, the check's, the action dialog's
+        assert not [s for s in spinners if s.animating]
 
 
 async def test_check_review_and_timeline_reopened_are_the_installed_screens_with_new_content(

@@ -369,6 +369,7 @@ async def test_a_section_reloading_hides_its_last_answer_and_redraws_only_a_chan
     from textual.widgets import Static
 
     from todotui.ui.screens.review import ReviewSection
+    from todotui.ui.widgets.spinner import Spinner
 
     class Host(App[None]):
         def compose(self):
@@ -389,12 +390,16 @@ async def test_a_section_reloading_hides_its_last_answer_and_redraws_only_a_chan
         def drawn() -> str:
             return "\n".join(strip.text for strip in body.render_lines(Region(0, 0, *body.size)))
 
+        spinner = view.query_one(Spinner)
+        assert spinner.animating  # loading from the start
         view.show(costs)
         await pilot.pause()
         assert "Amazon API Gateway" in drawn() and len(updates) == 1
+        assert not spinner.animating  # hidden, its timer stops too
         view.start_loading(clear=True)
         await pilot.pause()
         assert view.loading_now and not body.display  # nothing of the last review shows
+        assert spinner.animating
         view.show(costs)  # fetched again, the same answer
         await pilot.pause()
         assert body.display and len(updates) == 1 and "Amazon API Gateway" in drawn()

@@ -23,7 +23,7 @@ from textual.markup import escape
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, LoadingIndicator, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from todotui.actions import (
@@ -44,6 +44,7 @@ from todotui.ui.actions.form import ActionForm
 from todotui.ui.actions.plan_view import RISK_LABEL, PlanView, outcome_markup
 from todotui.ui.lifecycle import going_away
 from todotui.ui.restyle import KeepStylesWhenShownAgain
+from todotui.ui.widgets.spinner import Spinner
 
 StaleCheck = Callable[[], str | None]
 """Says why the cockpit's telemetry is too old to act on, or None when it is fresh."""
@@ -183,7 +184,7 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
         #stale-override.-shown { display: block; }
         #progress { height: 1; display: none; }
         #progress.-shown { display: block; }
-        #progress LoadingIndicator { width: 6; height: 1; min-height: 1; }
+        #progress Spinner { width: 6; height: 1; min-height: 1; }
         #progress-text { width: 1fr; }
         #steps { height: 1; }
         #outcome { height: auto; max-height: 8; display: none; padding: 0 1; background: $boost; }
@@ -335,7 +336,7 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
                 yield Checkbox("Telemetry is stale: I know, act on it anyway", id="stale-override")
             yield Label(steps_markup(0, 0), id="steps")
             with Horizontal(id="progress"):
-                yield LoadingIndicator()
+                yield Spinner()
                 yield Label("", id="progress-text")
             yield Static("", id="outcome")
             yield Label("", classes="keys")

@@ -14,11 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label, LoadingIndicator
+from textual.widgets import DataTable, Label
 
 from todotui.reports.check import CheckReport, Status, Verdict
 from todotui.ui.restyle import KeepStylesWhenShownAgain
 from todotui.ui.text.check import change, figure
+from todotui.ui.widgets.spinner import Spinner
 
 if TYPE_CHECKING:
     from todotui.core.cockpit import Cockpit
@@ -75,7 +76,7 @@ class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
         with Vertical(id="check") as box:
             box.border_title = f"Morning health check · last {self.since_seconds // 3600} h"
             box.border_subtitle = "r run again · esc close"
-            yield LoadingIndicator(id="check-loading")
+            yield Spinner(id="check-loading")
             figures: DataTable[Text] = DataTable(id="check-figures", cursor_type="none")
             for label, width in (
                 ("figure", 28),

@@ -16,13 +16,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Label, LoadingIndicator, Static
+from textual.widgets import Label, Static
 
 from todotui.core.review import SECTION_KEYS, TITLES, WeeklyReview
 from todotui.reports.review import Section
 from todotui.ui.restyle import KeepStylesWhenShownAgain
 from todotui.ui.text.review import section_body, section_footer, section_summary
 from todotui.ui.widgets.footer import CockpitFooter
+from todotui.ui.widgets.spinner import Spinner
 
 if TYPE_CHECKING:
     from todotui.core.cockpit import Cockpit
@@ -42,7 +43,7 @@ class ReviewSection(Vertical):
         border-title-style: bold;
         padding: 0 1;
         margin: 0 0 1 0;
-        LoadingIndicator { height: 3; }
+        Spinner { height: 3; }
         .body { width: 1fr; height: auto; }
         .footer { width: 1fr; height: auto; color: $text-muted; margin: 1 0 0 0; }
     }
@@ -59,7 +60,7 @@ class ReviewSection(Vertical):
         self.border_subtitle = "loading…"
 
     def compose(self) -> ComposeResult:
-        yield LoadingIndicator()
+        yield Spinner()
         yield Static("", classes="body")
         yield Static("", classes="footer")
 
@@ -74,11 +75,11 @@ class ReviewSection(Vertical):
             self._show_answer(False)
         self.remove_class("-failed")
         self.border_subtitle = "loading…"
-        self.query_one(LoadingIndicator).display = True
+        self.query_one(Spinner).display = True
 
     def show(self, section: Section) -> None:
         self.section = section
-        self.query_one(LoadingIndicator).display = False
+        self.query_one(Spinner).display = False
         drawn = self._drawn
         if drawn is None or _body_of(drawn) != _body_of(section):
             self.query_one(".body", Static).update(section_body(section))
