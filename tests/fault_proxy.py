@@ -5,6 +5,7 @@ The app's endpoint_url points at `proxy.url`; every request is counted by operat
 
 - `fail_after(match)`: forwarded (so the change is applied), then answered HTTP 500;
 - `throttle(match)`: answered 400 ThrottlingException without forwarding;
+- `hold(match)`: forwarded only once `release(match)` is called (an answer still on its way);
 - otherwise forwarded and answered with the sandbox's own response.
 
 `match` is a substring of the operation key ("PUT /2015-03-31/functions/"). Content-Length
@@ -39,6 +40,7 @@ class FaultProxy:
         self.requests: Counter[str] = Counter()
         """Requests received, by operation key (faulted ones included)."""
         self._faults: list[_Fault] = []
+        self._holds: dict[str, asyncio.Event] = {}
         self._server: asyncio.Server | None = None
 
     @property
@@ -56,6 +58,13 @@ class FaultProxy:
         self._faults.append(
             _Fault(match, 400, "ThrottlingException", "Rate exceeded", False, times)
         )
+
+    def hold(self, match: str) -> None:
+        """Keep a matching request (counted) unanswered until `release(match)`."""
+        self._holds[match] = asyncio.Event()
+
+    def release(self, match: str) -> None:
+        self._holds.pop(match).set()
 
     def clear(self) -> None:
         self._faults.clear()
@@ -93,6 +102,9 @@ class FaultProxy:
     async def _handle(self, head: bytes, body: bytes) -> bytes:
         key = _operation(head, body)
         self.requests[key] += 1
+        for match, gate in list(self._holds.items()):
+            if match in key:
+                await gate.wait()
         fault = next((f for f in self._faults if f.match in key), None)
         if fault is not None and fault.times is not None:
             fault.times -= 1

@@ -359,6 +359,41 @@ async def test_w_opens_the_review_and_every_section_loads(reviewed):
         await until(pilot, lambda: not isinstance(app.screen, ReviewScreen), "back")
 
 
+async def test_closing_the_review_while_a_section_loads_keeps_its_answer_coming(reviewed):
+    """Escape while Cost Explorer has not answered: its answer still lands, on the closed
+    screen, and W shows the review whole with nothing sent again (a close used to cancel
+    the fetch, and each W sent all ~30 requests anew, the billed one among them)."""
+    from fault_proxy import FaultProxy
+    from todotui.ui.app import make_app
+    from todotui.ui.screens.review import ReviewScreen
+
+    sandbox, clock = reviewed
+    async with FaultProxy(int(sandbox.endpoint.rsplit(":", 1)[1])) as proxy:
+        settings = sandbox_settings(sandbox).with_overrides(aws={"endpoint_url": proxy.url})
+        core = Cockpit(settings, clock=clock, credentials=StaticCredentials("testing", "testing"))
+        app = make_app(core, demo_label="sandbox", close_core=True)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await pilot.press("p")  # no polling needed for this
+            proxy.hold("GetCostAndUsage")
+            await pilot.press("W")
+            await until(pilot, lambda: proxy.sent("GetCostAndUsage") == 1, "the cost asked for")
+            review = app.screen
+            assert isinstance(review, ReviewScreen)
+            cost = review.sections()[0]
+            assert cost.key == "cost" and cost.loading_now
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is not review, "the review closed")
+            sent = sum(proxy.requests.values())
+            proxy.release("GetCostAndUsage")
+            await until(pilot, lambda: not cost.loading_now, "the cost, on the closed review")
+            assert cost.section is not None and cost.section.status == "ok"
+            await pilot.press("W")
+            assert app.screen is review and all(not v.loading_now for v in review.sections())
+            await pilot.pause(0.3)
+            assert sum(proxy.requests.values()) == sent
+            assert proxy.sent("GetCostAndUsage") == 1
+
+
 async def test_a_section_reloading_hides_its_last_answer_and_redraws_only_a_changed_one():
     """Reopened, a section shows nothing of the last review until this one's answer lands;
     an answer equal to the one drawn shows again as drawn (its Rich table is measured and

@@ -336,7 +336,7 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
                 yield Checkbox("Telemetry is stale: I know, act on it anyway", id="stale-override")
             yield Label(steps_markup(0, 0), id="steps")
             with Horizontal(id="progress"):
-                yield Spinner()
+                yield Spinner(spinning=False)
                 yield Label("", id="progress-text")
             yield Static("", id="outcome")
             yield Label("", classes="keys")
@@ -603,6 +603,7 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
             return  # not composed yet; on_mount draws the first stage
         running = stage is DialogStage.RUNNING
         self.query_one("#progress").set_class(running, "-shown")
+        self.query_one("#progress Spinner", Spinner).spinning = running
         form = self.form
         if form is not None:
             form.set_enabled(stage not in (DialogStage.RUNNING, DialogStage.DONE))
@@ -717,6 +718,7 @@ class ActionDialog(KeepStylesWhenShownAgain, ModalScreen[Outcome | None]):
         needs_typing, stale = self._confirm_shape
         self._set_confirm_row(needs_typing=needs_typing, stale=stale, can_execute=False)
         self.query_one("#progress").set_class(False, "-shown")
+        self.query_one("#progress Spinner", Spinner).spinning = False
         self.query_one("#confirm").display = True
         form = self.form
         if form is not None:  # where the next opening starts: a focus change repaints it all

@@ -122,7 +122,7 @@ class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="check", name="morning check")
     async def run_check(self) -> None:
-        self.query_one("#check-loading").display = True
+        self.query_one("#check-loading", Spinner).spinning = True
         report = await self.core.check(self.since_seconds)
         self.show(report)
 
@@ -131,7 +131,7 @@ class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
 
     def show(self, report: CheckReport) -> None:
         self.report = report
-        self.query_one("#check-loading").display = False
+        self.query_one("#check-loading", Spinner).spinning = False
         figures: DataTable[Text] = self.query_one("#check-figures", DataTable)
         figures.clear()
         for line in report.lines:

@@ -3,8 +3,9 @@
 Each section is fetched by its own worker through the core (`core.review.WeeklyReview`), so
 a slow Logs Insights query or a refused Cost Explorer call never holds up the others; each
 shows a loading indicator until its answer, then its table, its source and the exact calls
-it made. `r` fetches them all again; escape closes. Opened again within five minutes of a
-review answered in full, it shows that review (its window's end says when it was fetched).
+it made. `r` fetches them all again; escape closes, and answers still on their way land on
+the closed screen. Opened again within five minutes of a fetch that has not failed, it shows
+that review, answered or still landing (its window's end says when it was fetched).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from textual.widgets import Label, Static
 
 from todotui.core.review import SECTION_KEYS, TITLES, WeeklyReview
 from todotui.reports.review import Section
+from todotui.ui.lifecycle import going_away
 from todotui.ui.restyle import KeepStylesWhenShownAgain
 from todotui.ui.text.review import section_body, section_footer, section_summary
 from todotui.ui.widgets.footer import CockpitFooter
@@ -75,11 +77,11 @@ class ReviewSection(Vertical):
             self._show_answer(False)
         self.remove_class("-failed")
         self.border_subtitle = "loading…"
-        self.query_one(Spinner).display = True
+        self.query_one(Spinner).spinning = True
 
     def show(self, section: Section) -> None:
         self.section = section
-        self.query_one(Spinner).display = False
+        self.query_one(Spinner).spinning = False
         drawn = self._drawn
         if drawn is None or _body_of(drawn) != _body_of(section):
             self.query_one(".body", Static).update(section_body(section))
@@ -106,7 +108,7 @@ def _footer_of(section: Section) -> tuple[object, ...]:
 
 
 FRESH_SECONDS = 300
-"""How long a review shown in full is shown again as it is: a week's figures barely move in
+"""How long a review fetched is shown again as it is: a week's figures barely move in
 minutes (Cost Explorer's data is refreshed at least daily; CloudTrail delivers an event minutes
 after the call), and each fetch is ~30 requests, one a billed Cost Explorer call ($0.01), with
 its tables drawn anew. `r` fetches."""
@@ -134,6 +136,8 @@ class ReviewScreen(KeepStylesWhenShownAgain, Screen[None]):
         self.core = core
         self.days = days
         self.review: WeeklyReview | None = None
+        self._fetched: WeeklyReview | None = None
+        """The review whose sections were asked for (after its first frame)."""
 
     def compose(self) -> ComposeResult:
         yield Label("Weekly review", id="review-title")
@@ -147,8 +151,9 @@ class ReviewScreen(KeepStylesWhenShownAgain, Screen[None]):
 
     def reopen(self) -> None:
         """Opened again (the app installs this screen once): the last review as it is while it
-        is fresh (every section answered, none failed, fetched within `FRESH_SECONDS`), else
-        every section loads anew, the last answers hidden, the window ending now."""
+        is fresh (asked for within `FRESH_SECONDS`, no section failed; answers still on their
+        way land here), else every section loads anew, the last answers hidden, the window
+        ending now."""
         if not self.is_mounted:
             return  # the first open: on_mount fetches
         if not self._fresh():
@@ -157,12 +162,12 @@ class ReviewScreen(KeepStylesWhenShownAgain, Screen[None]):
 
     def _fresh(self) -> bool:
         review = self.review
-        if review is None:
-            return False
+        if review is None or self._fetched is not review:
+            return False  # never asked for: closed before its first frame
         age = (self.core.clock() - review.end).total_seconds()
         answered = [view.section for view in self.sections()]
-        return 0 <= age < FRESH_SECONDS and all(
-            section is not None and section.status != "failed" for section in answered
+        return 0 <= age < FRESH_SECONDS and not any(
+            section is not None and section.status == "failed" for section in answered
         )
 
     def sections(self) -> list[ReviewSection]:
@@ -189,6 +194,7 @@ class ReviewScreen(KeepStylesWhenShownAgain, Screen[None]):
     def _fetch(self, review: WeeklyReview) -> None:
         if review is not self.review or self not in self.app.screen_stack:
             return  # reloaded since, or closed before its first frame: nobody to answer
+        self._fetched = review
         for view in self.sections():
             self._load(view, review)
 
@@ -199,7 +205,7 @@ class ReviewScreen(KeepStylesWhenShownAgain, Screen[None]):
         except Exception as exc:  # a bug must not leave the section loading for ever: say it
             error = f"{type(exc).__name__}: {exc}"
             section = Section(view.key, TITLES[view.key], "todotui", (), "failed", error=error)
-        if review is self.review:  # a reload since then has its own answer coming
+        if review is self.review and not going_away(view):  # a reload has its own coming
             view.show(section)
 
     def action_scroll_down(self) -> None:
@@ -209,5 +215,6 @@ class ReviewScreen(KeepStylesWhenShownAgain, Screen[None]):
         self.query_one("#review-scroll", VerticalScroll).scroll_up()
 
     def action_close(self) -> None:
-        self.workers.cancel_group(self, "review")
+        """Close; a fetch under way goes on (cancelling it would drop its requests' answers and
+        connections, and the next `W` would send all ~30 again)."""
         self.dismiss(None)
