@@ -289,6 +289,46 @@ async def test_the_check_screen_opens_from_the_dashboard(history_sandbox):
         await until(pilot, lambda: not isinstance(app.screen, CheckScreen), "the dashboard")
 
 
+async def test_closed_while_checking_the_answer_still_lands_and_c_sends_nothing_again(
+    history_sandbox,
+):
+    """Escape before the check answers: it goes on, and `c` while it is still out shows it
+    coming, with no second check sent; its answer is drawn when it lands."""
+    from todotui.core.cockpit import Cockpit
+    from todotui.ui.app import make_app
+    from todotui.ui.screens.check import CheckScreen
+
+    port = int(history_sandbox.endpoint.rsplit(":", 1)[1])
+    async with FaultProxy(port) as proxy:
+        settings = Settings().with_overrides(
+            aws={"endpoint_url": proxy.url, "region": history_sandbox.region},
+            cadence={"period_seconds": 60, "refresh_seconds": 600, "window_seconds": 900},
+        )
+        credentials = StaticCredentials(DUMMY_ACCESS_KEY_ID, DUMMY_SECRET_ACCESS_KEY)
+        core = Cockpit(settings, clock=SimClock(history_sandbox), credentials=credentials)
+        app = make_app(core, demo_label="sandbox", close_core=True)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await until(pilot, lambda: app.refreshes >= 1, "the first refresh")
+            await pilot.press("p")  # the dashboard's own GetMetricData calls stop
+            before = proxy.sent("GetMetricData")
+            proxy.hold("GetMetricData")
+            await pilot.press("c")
+            await until(pilot, lambda: proxy.sent("GetMetricData") == before + 1, "the check")
+            screen = app.screen
+            assert isinstance(screen, CheckScreen)
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is not screen, "the dashboard")
+            await pilot.press("c")
+            assert app.screen is screen and screen.report is None
+            assert screen.query_one("#check-loading").display  # still checking, and says so
+            proxy.release("GetMetricData")
+            await until(pilot, lambda: screen.report is not None, "the check's figures")
+            assert proxy.sent("GetMetricData") == before + 1
+            table = screen.query_one("#check-figures")
+            assert table.row_count == len(screen.report.lines)  # type: ignore[union-attr]
+            assert not screen.query_one("#check-loading").display
+
+
 def test_the_command_prints_json_and_exits_with_the_verdict(history_sandbox, monkeypatch, capsys):
     """`todotui check --json` as a user runs it (the wall clock: the history covers it)."""
     for name, value in history_sandbox.env.items():

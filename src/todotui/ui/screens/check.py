@@ -15,8 +15,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
+from textual.worker import Worker, get_current_worker
 
 from todotui.reports.check import CheckReport, Status, Verdict
+from todotui.ui.lifecycle import going_away
 from todotui.ui.restyle import KeepStylesWhenShownAgain
 from todotui.ui.text.check import change, figure
 from todotui.ui.widgets.spinner import Spinner
@@ -71,6 +73,8 @@ class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
         self.since_seconds = since_seconds
         self.report: CheckReport | None = None
         """The last check shown (None while the first one loads)."""
+        self._checking: Worker[None] | None = None
+        """The check under way, if any: its answer lands here, the screen open or closed."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="check") as box:
@@ -101,9 +105,10 @@ class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
 
     def reopen(self) -> None:
         """Opened again (the app installs this screen once): start as a new one would, with
-        the last report's rows gone and the check run again in its worker."""
-        if not self.is_mounted:
-            return  # the first open: on_mount runs the check
+        the last report's rows gone and the check run again in its worker; a check still
+        under way (closed before it answered) is this opening's, not sent again."""
+        if not self.is_mounted or self._checking is not None:
+            return  # the first open: on_mount runs the check; or the last one is coming
         self.report = None
         self.query_one("#check-figures", DataTable).clear()
         self.query_one("#check-alarms", DataTable).clear()
@@ -112,19 +117,22 @@ class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
         self.query_one("#check-summary", Label).update(_CHECKING)
         self.run_check()
 
-    def on_screen_suspend(self) -> None:
-        """Closed: a check still running has no one to show its answer to."""
-        if self not in self.app.screen_stack:
-            self.workers.cancel_group(self, "check")
-
     def action_run_again(self) -> None:
         self.run_check()
 
     @work(exclusive=True, exit_on_error=False, group="check", name="morning check")
     async def run_check(self) -> None:
-        self.query_one("#check-loading", Spinner).spinning = True
-        report = await self.core.check(self.since_seconds)
-        self.show(report)
+        """Not cancelled on close: its three requests are answered in a moment, and the next
+        `c` then has no reason to send them again."""
+        self._checking = worker = get_current_worker()
+        try:
+            self.query_one("#check-loading", Spinner).spinning = True
+            report = await self.core.check(self.since_seconds)
+            if not going_away(self):
+                self.show(report)
+        finally:
+            if self._checking is worker:  # `r` since then runs its own (exclusive: this one ends)
+                self._checking = None
 
     def _color(self, status: Status) -> str:
         return self.app.theme_variables.get(_STATUS_VARIABLE[status], "")
