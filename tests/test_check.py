@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from textual.widgets import DataTable
 
 from fault_proxy import FaultProxy
 from support import SimClock, until
@@ -324,9 +325,24 @@ async def test_closed_while_checking_the_answer_still_lands_and_c_sends_nothing_
             proxy.release("GetMetricData")
             await until(pilot, lambda: screen.report is not None, "the check's figures")
             assert proxy.sent("GetMetricData") == before + 1
-            table = screen.query_one("#check-figures")
+            table = screen.query_one("#check-figures", DataTable)
             assert table.row_count == len(screen.report.lines)  # type: ignore[union-attr]
             assert not screen.query_one("#check-loading").display
+            # Again, within the same period: nothing of the last check shows while it runs,
+            # and its equal figures come back as drawn (a rebuilt table is laid out anew).
+            cleared: list[object] = []
+            original = table.clear
+            table.clear = lambda *a, **k: (cleared.append(a), original(*a, **k))[1]  # type: ignore[method-assign]
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is not screen, "the dashboard")
+            proxy.hold("GetMetricData")
+            await pilot.press("c")
+            await until(pilot, lambda: proxy.sent("GetMetricData") == before + 2, "again")
+            assert screen.report is None and not table.display
+            proxy.release("GetMetricData")
+            await until(pilot, lambda: screen.report is not None, "the figures again")
+            assert table.display and table.row_count == len(screen.report.lines)  # type: ignore[union-attr]
+            assert cleared == []
 
 
 def test_the_command_prints_json_and_exits_with_the_verdict(history_sandbox, monkeypatch, capsys):

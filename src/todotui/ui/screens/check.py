@@ -35,6 +35,9 @@ _VERDICT_VARIABLE = {
 
 _CHECKING = "Checking: one GetMetricData call for every window…"
 
+_Row = tuple[str, tuple[Text, ...]]
+"""A table row: its key and its cells."""
+
 
 class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
     """The check's figures against their thresholds, a day and a week earlier, and the alarms."""
@@ -75,6 +78,8 @@ class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
         """The last check shown (None while the first one loads)."""
         self._checking: Worker[None] | None = None
         """The check under way, if any: its answer lands here, the screen open or closed."""
+        self._rows_held: dict[str, list[_Row]] = {}
+        """What each table holds, by its id."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="check") as box:
@@ -91,11 +96,13 @@ class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
                 ("a week earlier", 16),
             ):
                 figures.add_column(label, width=width, key=label)
+            figures.display = False  # until the check answers
             yield figures
             yield Label("", id="check-notes")
             alarms: DataTable[Text] = DataTable(id="check-alarms", cursor_type="none")
             for label, width in (("alarm", 28), ("state", 8), ("why", 74)):
                 alarms.add_column(label, width=width, key=label)
+            alarms.display = False
             yield alarms
             yield Label("", id="check-requests")
             yield Label(_CHECKING, id="check-summary")
@@ -105,13 +112,13 @@ class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
 
     def reopen(self) -> None:
         """Opened again (the app installs this screen once): start as a new one would, with
-        the last report's rows gone and the check run again in its worker; a check still
+        the last report's rows hidden and the check run again in its worker; a check still
         under way (closed before it answered) is this opening's, not sent again."""
         if not self.is_mounted or self._checking is not None:
             return  # the first open: on_mount runs the check; or the last one is coming
         self.report = None
-        self.query_one("#check-figures", DataTable).clear()
-        self.query_one("#check-alarms", DataTable).clear()
+        self.query_one("#check-figures", DataTable).display = False
+        self.query_one("#check-alarms", DataTable).display = False
         self.query_one("#check-notes", Label).update("")
         self.query_one("#check-requests", Label).update("")
         self.query_one("#check-summary", Label).update(_CHECKING)
@@ -137,11 +144,20 @@ class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
     def _color(self, status: Status) -> str:
         return self.app.theme_variables.get(_STATUS_VARIABLE[status], "")
 
-    def show(self, report: CheckReport) -> None:
-        self.report = report
-        self.query_one("#check-loading", Spinner).spinning = False
-        figures: DataTable[Text] = self.query_one("#check-figures", DataTable)
-        figures.clear()
+    def _fill(self, table_id: str, rows: list[_Row]) -> None:
+        """Show `rows` in the table, rebuilt only when they differ from the rows it holds (a
+        check run again within a period finds the same figures, and rebuilding a table drops
+        its caches and lays the screen out again while the operator's next key may come)."""
+        table: DataTable[Text] = self.query_one(table_id, DataTable)
+        if self._rows_held.get(table_id) != rows:
+            table.clear()
+            for key, cells in rows:
+                table.add_row(*cells, key=key)
+            self._rows_held[table_id] = rows
+        table.display = True
+
+    def _figure_rows(self, report: CheckReport) -> list[_Row]:
+        rows: list[_Row] = []
         for line in report.lines:
             style = self._color(line.status) if line.judged else "dim"
             status = Text(line.status.value, style=style)
@@ -150,15 +166,37 @@ class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
             elif line.status is Status.NO_DATA:
                 status.append("*", style="dim")
             marked = line.status is not Status.OK
-            figures.add_row(
+            cells = (
                 Text(line.name, style=style if line.status is Status.BREACHED else ""),
                 Text(figure(line.value, line.unit), style=style if marked else ""),
                 Text(line.threshold_text or "—", style="dim"),
                 status,
                 change(line.day_before, line.change_day_pct, line.unit),
                 change(line.week_before, line.change_week_pct, line.unit),
-                key=line.key,
             )
+            rows.append((line.key, cells))
+        return rows
+
+    def _alarm_rows(self, report: CheckReport) -> list[_Row]:
+        return [
+            (
+                alarm.name,
+                (
+                    Text(alarm.name),
+                    Text(alarm.state or "no data", style=self._color(alarm.status)),
+                    Text(
+                        alarm.reason if len(alarm.reason) < 74 else alarm.reason[:73] + "…",
+                        style="dim",
+                    ),
+                ),
+            )
+            for alarm in report.alarms
+        ]
+
+    def show(self, report: CheckReport) -> None:
+        self.report = report
+        self.query_one("#check-loading", Spinner).spinning = False
+        self._fill("#check-figures", self._figure_rows(report))
         notes = [
             f"* {line.name}: {line.reason}"
             for line in report.lines
@@ -167,17 +205,7 @@ class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
         if len(notes) > 3 and len({note.split(": ", 1)[1] for note in notes}) == 1:
             notes = [f"* every figure: {report.lines[0].reason}"]
         self.query_one("#check-notes", Label).update(Text("\n".join(notes)))
-        alarms: DataTable[Text] = self.query_one("#check-alarms", DataTable)
-        alarms.clear()
-        for alarm in report.alarms:
-            alarms.add_row(
-                Text(alarm.name),
-                Text(alarm.state or "no data", style=self._color(alarm.status)),
-                Text(
-                    alarm.reason if len(alarm.reason) < 74 else alarm.reason[:73] + "…", style="dim"
-                ),
-                key=alarm.name,
-            )
+        self._fill("#check-alarms", self._alarm_rows(report))
         requests = ", ".join(f"{op.split('.', 1)[-1]} {n}" for op, n in report.requests.items())
         window = report.plan.now
         self.query_one("#check-requests", Label).update(
