@@ -253,6 +253,19 @@ async def test_endpoint_down_cannot_tell(history_sandbox):
     assert any("GetMetricData" in p for p in report.problems)
 
 
+async def test_a_report_stands_for_a_new_check_until_its_minute_ends(history_sandbox):
+    """What lets the cockpit's `c` show the last report again instead of sending a check:
+    the same minute, younger than the cadence, and nothing went wrong."""
+    at = SimClock(history_sandbox).now.replace(second=10, microsecond=0)
+    report = await check(history_sandbox, at)
+    assert report.current_at(at + timedelta(seconds=45), 60)  # the same minute
+    assert not report.current_at(at + timedelta(seconds=50), 60)  # a new minute: new windows
+    assert not report.current_at(at + timedelta(seconds=30), 20)  # the cadence came round
+    stack = StackNames(function_name="nobody-home", api_name="no-such-api", table_name="no-table")
+    failed = await check(history_sandbox, at, stack=stack)
+    assert failed.problems and not failed.current_at(at, 60)  # a problem: ask again
+
+
 async def test_missing_data_cannot_tell(history_sandbox):
     stack = StackNames(function_name="nobody-home", api_name="no-such-api", table_name="no-table")
     report = await check(history_sandbox, SimClock(history_sandbox).now, stack=stack)
@@ -294,7 +307,8 @@ async def test_closed_while_checking_the_answer_still_lands_and_c_sends_nothing_
     history_sandbox,
 ):
     """Escape before the check answers: it goes on, and `c` while it is still out shows it
-    coming, with no second check sent; its answer is drawn when it lands."""
+    coming, with no second check sent; its answer is drawn when it lands. `c` within the
+    same minute shows that report; `r` runs it again; a minute on, `c` does."""
     from todotui.core.cockpit import Cockpit
     from todotui.ui.app import make_app
     from todotui.ui.screens.check import CheckScreen
@@ -328,21 +342,35 @@ async def test_closed_while_checking_the_answer_still_lands_and_c_sends_nothing_
             table = screen.query_one("#check-figures", DataTable)
             assert table.row_count == len(screen.report.lines)  # type: ignore[union-attr]
             assert not screen.query_one("#check-loading").display
-            # Again, within the same period: nothing of the last check shows while it runs,
-            # and its equal figures come back as drawn (a rebuilt table is laid out anew).
+            first = screen.report
+            # At once again: a check now would say the same (the same minute, within the
+            # cockpit's cadence), so this one shows as it is, nothing sent.
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is not screen, "the dashboard")
+            await pilot.press("c")
+            await pilot.pause(0.2)
+            assert app.screen is screen and screen.report is first and table.display
+            assert proxy.sent("GetMetricData") == before + 1
+            # r runs it again; its equal figures come back as drawn (a rebuilt table is
+            # laid out anew).
             cleared: list[object] = []
             original = table.clear
             table.clear = lambda *a, **k: (cleared.append(a), original(*a, **k))[1]  # type: ignore[method-assign]
+            await pilot.press("r")
+            await until(pilot, lambda: screen.report is not first, "the check run again")
+            assert proxy.sent("GetMetricData") == before + 2 and cleared == []
+            assert table.display and table.row_count == len(screen.report.lines)  # type: ignore[union-attr]
+            # A minute on, c runs it again, and nothing of the last one shows while it runs.
             await pilot.press("escape")
             await until(pilot, lambda: app.screen is not screen, "the dashboard")
+            core.clock.advance(60)  # type: ignore[attr-defined]
             proxy.hold("GetMetricData")
             await pilot.press("c")
-            await until(pilot, lambda: proxy.sent("GetMetricData") == before + 2, "again")
+            await until(pilot, lambda: proxy.sent("GetMetricData") == before + 3, "a new minute")
             assert screen.report is None and not table.display
             proxy.release("GetMetricData")
-            await until(pilot, lambda: screen.report is not None, "the figures again")
-            assert table.display and table.row_count == len(screen.report.lines)  # type: ignore[union-attr]
-            assert cleared == []
+            await until(pilot, lambda: screen.report is not None, "the new minute's figures")
+            assert table.display
 
 
 def test_the_command_prints_json_and_exits_with_the_verdict(history_sandbox, monkeypatch, capsys):

@@ -238,8 +238,9 @@ async def test_check_review_and_timeline_reopened_are_the_installed_screens_with
     sandbox, base_time
 ):
     """c, W and t build their screen once: opened again, it is the same screen, and it shows
-    this opening's content (a check run again, a review fetched again, the timeline with the
-    recorder's events as they are now and every kind shown), nothing of the last one."""
+    this opening's content (the check run again once its minute has ended, the review fetched
+    again after five minutes, the timeline with the recorder's events as they are now and
+    every kind shown), nothing of the last one."""
     app = cockpit(sandbox, Clock(base_time))
     async with app.run_test(size=(160, 48)) as pilot:
         await until(pilot, lambda: app.refreshes >= 1 and shows_last_refresh(app), "first data")
@@ -256,6 +257,15 @@ async def test_check_review_and_timeline_reopened_are_the_installed_screens_with
         assert isinstance(check, CheckScreen)
         first_report = check.report
         await close("the check")
+        # At once again: the check just made, as it is (a new one would say the same).
+        asked = dict(app.monitor.clients.requests)
+        await pilot.press("c")
+        assert app.screen is check and check.report is first_report
+        await pilot.pause(0.2)
+        assert dict(app.monitor.clients.requests) == asked
+        await close("the check")
+        # A minute on: run again, for the windows ending then.
+        app.clock.advance(60)  # type: ignore[attr-defined]
         await pilot.press("c")
         assert app.screen is check
         await opened(

@@ -350,6 +350,17 @@ class CheckReport:
     def requests_total(self) -> int:
         return sum(self.requests.values())
 
+    def current_at(self, now: datetime, within_seconds: float) -> bool:
+        """A check run at `now` would read the same windows (no minute has ended since this
+        one: they end at the last whole minute), this one had no problem, and it is younger
+        than `within_seconds` (the cockpit's cadence: its own panes are no newer)."""
+        age = (now - self.generated_at).total_seconds()
+        return (
+            not self.problems
+            and now.replace(second=0, microsecond=0) == self.plan.end
+            and 0 <= age < within_seconds
+        )
+
     @property
     def summary(self) -> str:
         breached = [

@@ -1,7 +1,8 @@
 """The morning health check, one key (c) from the dashboard: the same check as `todotui check`.
 
 It loads in a worker (one GetMetricData call, DescribeAlarms, DescribeTable), so the cockpit
-keeps polling behind it; each line is coloured by its status; r runs it again, escape closes.
+keeps polling behind it; each line is coloured by its status; r runs it again, escape closes
+(a check under way still lands). `c` again within the same minute shows the last report.
 """
 
 from __future__ import annotations
@@ -112,10 +113,17 @@ class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
 
     def reopen(self) -> None:
         """Opened again (the app installs this screen once): start as a new one would, with
-        the last report's rows hidden and the check run again in its worker; a check still
-        under way (closed before it answered) is this opening's, not sent again."""
+        the last report's rows hidden and the check run again in its worker. Not sent again:
+        a check still under way (closed before it answered) is this opening's, and the last
+        report is shown as it is while a new one would say the same (`current_at`: the same
+        minute, within the cockpit's cadence, no problem). `r` always runs it again."""
         if not self.is_mounted or self._checking is not None:
             return  # the first open: on_mount runs the check; or the last one is coming
+        report = self.report
+        if report is not None and report.current_at(
+            self.core.clock(), self.core.poller.refresh_seconds
+        ):
+            return
         self.report = None
         self.query_one("#check-figures", DataTable).display = False
         self.query_one("#check-alarms", DataTable).display = False
