@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from botocore.validate import ParamValidationDecorator
 
 from fault_proxy import FaultProxy
 from support import SimClock, until
@@ -200,6 +201,17 @@ async def test_two_get_metric_data_calls_reach_the_server_for_the_whole_fleet(fl
     assert proxy.sent("GetMetricData") - before == 4  # two a refresh, two refreshes
     assert result.calls == again.calls == 2 and result.metrics == 123 * 6 - 3
     assert result.usd_per_hour == pytest.approx(735 * 120 * 0.01 / 1000)
+    # They went through the bulk client (botocore's client-side check skipped for queries
+    # built by code); they are counted with the others, and every other client keeps it.
+    assert clients.requests["cloudwatch.GetMetricData"] == 4
+
+    def checks(client) -> bool:  # botocore wraps its serializer in the check when it is on
+        return isinstance(client._serializer, ParamValidationDecorator)
+
+    async with clients_for(fleet_sandbox.endpoint, fleet_sandbox.region) as fresh:
+        assert not checks(await fresh.bulk_read_client("cloudwatch"))
+        assert checks(await fresh.client("cloudwatch"))
+        assert checks(await fresh.mutation_client("lambda"))
 
 
 async def test_a_refused_discovery_is_a_note_and_the_named_members_still_refresh(fleet_sandbox):

@@ -100,7 +100,7 @@ class FleetWatch:
         calls = metrics = 0
         if specs:
             try:
-                cloudwatch = await self._clients.client("cloudwatch")
+                cloudwatch = await self._clients.bulk_read_client("cloudwatch")
                 fetch = await fetch_fleet(
                     cloudwatch, specs, start=start, end=end, period_seconds=period
                 )
