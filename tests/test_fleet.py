@@ -4,6 +4,7 @@ two-call limit counted at the server, and the fleet view driven with Pilot."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -201,8 +202,9 @@ async def test_two_get_metric_data_calls_reach_the_server_for_the_whole_fleet(fl
     assert proxy.sent("GetMetricData") - before == 4  # two a refresh, two refreshes
     assert result.calls == again.calls == 2 and result.metrics == 123 * 6 - 3
     assert result.usd_per_hour == pytest.approx(735 * 120 * 0.01 / 1000)
-    # They went through the bulk client (botocore's client-side check skipped for queries
-    # built by code); they are counted with the others, and every other client keeps it.
+    # They went through the bulk client (blocking, in a thread; botocore's client-side check
+    # skipped for queries built by code); counted with the others; every other client keeps
+    # the check.
     assert clients.requests["cloudwatch.GetMetricData"] == 4
 
     def checks(client) -> bool:  # botocore wraps its serializer in the check when it is on
@@ -212,6 +214,18 @@ async def test_two_get_metric_data_calls_reach_the_server_for_the_whole_fleet(fl
         assert not checks(await fresh.bulk_read_client("cloudwatch"))
         assert checks(await fresh.client("cloudwatch"))
         assert checks(await fresh.mutation_client("lambda"))
+        # and a guard on every client (read-only, replay) covers the bulk one too
+        refused: list[str] = []
+
+        def refuse(model=None, **_):
+            refused.append(model.name)
+            raise RuntimeError("refused before sending")
+
+        fresh.on_every_client("before-call", refuse)
+        bulk = await fresh.bulk_read_client("cloudwatch")
+        with pytest.raises(RuntimeError, match="refused before sending"):
+            await asyncio.to_thread(bulk.list_metrics)
+        assert refused == ["ListMetrics"]
 
 
 async def test_a_refused_discovery_is_a_note_and_the_named_members_still_refresh(fleet_sandbox):

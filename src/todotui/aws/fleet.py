@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from todotui.aws.metrics import MetricFetch, fetch_metrics
+from todotui.aws.metrics import MetricFetch, fetch_metrics_blocking
 from todotui.telemetry.catalogue import MetricSpec
 from todotui.telemetry.fleet import Member
 
@@ -59,7 +59,7 @@ def member_of_arn(arn: str, alias: str) -> Member | None:
     return None
 
 
-async def fetch_fleet(
+def fetch_fleet(
     cloudwatch: Any,
     specs: tuple[MetricSpec, ...],
     *,
@@ -67,7 +67,8 @@ async def fetch_fleet(
     end: datetime,
     period_seconds: int,
 ) -> MetricFetch:
-    """The whole fleet's series: one GetMetricData call per 500 queries (two at most)."""
-    return await fetch_metrics(
+    """The whole fleet's series: one GetMetricData call per 500 queries (two at most).
+    Blocking: `cloudwatch` is `AwsClients.bulk_read_client`'s, and this runs in a thread."""
+    return fetch_metrics_blocking(
         cloudwatch, specs, start=start, end=end, period_seconds=period_seconds
     )

@@ -57,51 +57,95 @@ async def fetch_metrics(
     paginator. AWS errors propagate to the caller (which turns them into a failed Refresh).
     """
     paginator = cloudwatch.get_paginator("get_metric_data")
-    points: dict[str, list[tuple[datetime, float]]] = {spec.id: [] for spec in specs}
-    status: dict[str, str] = {}
-    messages: dict[str, list[str]] = {spec.id: [] for spec in specs}
-    call_messages: list[str] = []
-    calls = 0
-    metrics_requested = 0
-    for offset in range(0, len(specs), MAX_QUERIES_PER_CALL):
-        batch = specs[offset : offset + MAX_QUERIES_PER_CALL]
-        pages = paginator.paginate(
-            MetricDataQueries=[spec.query(period_seconds) for spec in batch],
-            StartTime=start,
-            EndTime=end,
-            ScanBy="TimestampAscending",
-        )
-        async for page in pages:
-            calls += 1
-            metrics_requested += len(batch)
-            call_messages += [m.get("Value", "") for m in page.get("Messages", [])]
-            for result in page.get("MetricDataResults", []):
-                sid = result["Id"]
-                points.setdefault(sid, []).extend(
-                    zip(result.get("Timestamps", []), result.get("Values", []), strict=False)
-                )
-                # A later page's status wins: PartialData on page 1 becomes Complete on the last.
-                status[sid] = result.get("StatusCode", "Complete")
-                messages.setdefault(sid, []).extend(
-                    m.get("Value", "") for m in result.get("Messages", []) if m.get("Value")
-                )
-    results = {
-        sid: SeriesResult(
-            id=sid,
-            points=tuple(sorted((_utc(t), float(v)) for t, v in pts)),
-            status=status.get(sid, "Complete"),
-            messages=tuple(messages.get(sid, ())),
-        )
-        for sid, pts in points.items()
+    pages = _Pages(specs)
+    for batch in _batches(specs):
+        async for page in paginator.paginate(**_request(batch, start, end, period_seconds)):
+            pages.add(page, len(batch))
+    return pages.fetch(start, end)
+
+
+def fetch_metrics_blocking(
+    cloudwatch: Any,
+    specs: tuple[MetricSpec, ...],
+    *,
+    start: datetime,
+    end: datetime,
+    period_seconds: int,
+) -> MetricFetch:
+    """`fetch_metrics` with a plain (blocking) botocore client, for a worker thread: a call
+    of hundreds of queries is built, signed and parsed in steps of 12-24 ms, which on the
+    event loop a key press waits behind; in a thread the loop takes the GIL back within
+    Python's switch interval (5 ms)."""
+    paginator = cloudwatch.get_paginator("get_metric_data")
+    pages = _Pages(specs)
+    for batch in _batches(specs):
+        for page in paginator.paginate(**_request(batch, start, end, period_seconds)):
+            pages.add(page, len(batch))
+    return pages.fetch(start, end)
+
+
+def _batches(specs: tuple[MetricSpec, ...]) -> list[tuple[MetricSpec, ...]]:
+    return [
+        specs[offset : offset + MAX_QUERIES_PER_CALL]
+        for offset in range(0, len(specs), MAX_QUERIES_PER_CALL)
+    ]
+
+
+def _request(
+    batch: tuple[MetricSpec, ...], start: datetime, end: datetime, period_seconds: int
+) -> dict[str, Any]:
+    return {
+        "MetricDataQueries": [spec.query(period_seconds) for spec in batch],
+        "StartTime": start,
+        "EndTime": end,
+        "ScanBy": "TimestampAscending",
     }
-    return MetricFetch(
-        start=start,
-        end=end,
-        results=results,
-        calls=calls,
-        metrics_requested=metrics_requested,
-        messages=tuple(m for m in call_messages if m),
-    )
+
+
+class _Pages:
+    """What the pages of one fetch add up to."""
+
+    def __init__(self, specs: tuple[MetricSpec, ...]) -> None:
+        self.points: dict[str, list[tuple[datetime, float]]] = {spec.id: [] for spec in specs}
+        self.status: dict[str, str] = {}
+        self.messages: dict[str, list[str]] = {spec.id: [] for spec in specs}
+        self.call_messages: list[str] = []
+        self.calls = 0
+        self.metrics_requested = 0
+
+    def add(self, page: dict[str, Any], queries: int) -> None:
+        self.calls += 1
+        self.metrics_requested += queries
+        self.call_messages += [m.get("Value", "") for m in page.get("Messages", [])]
+        for result in page.get("MetricDataResults", []):
+            sid = result["Id"]
+            self.points.setdefault(sid, []).extend(
+                zip(result.get("Timestamps", []), result.get("Values", []), strict=False)
+            )
+            # A later page's status wins: PartialData on page 1 becomes Complete on the last.
+            self.status[sid] = result.get("StatusCode", "Complete")
+            self.messages.setdefault(sid, []).extend(
+                m.get("Value", "") for m in result.get("Messages", []) if m.get("Value")
+            )
+
+    def fetch(self, start: datetime, end: datetime) -> MetricFetch:
+        results = {
+            sid: SeriesResult(
+                id=sid,
+                points=tuple(sorted((_utc(t), float(v)) for t, v in pts)),
+                status=self.status.get(sid, "Complete"),
+                messages=tuple(self.messages.get(sid, ())),
+            )
+            for sid, pts in self.points.items()
+        }
+        return MetricFetch(
+            start=start,
+            end=end,
+            results=results,
+            calls=self.calls,
+            metrics_requested=self.metrics_requested,
+            messages=tuple(m for m in self.call_messages if m),
+        )
 
 
 def _utc(moment: datetime) -> datetime:

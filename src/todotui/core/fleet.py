@@ -101,8 +101,9 @@ class FleetWatch:
         if specs:
             try:
                 cloudwatch = await self._clients.bulk_read_client("cloudwatch")
-                fetch = await fetch_fleet(
-                    cloudwatch, specs, start=start, end=end, period_seconds=period
+                # in a thread: 735 queries built, signed and parsed in 12-24 ms steps
+                fetch = await asyncio.to_thread(
+                    fetch_fleet, cloudwatch, specs, start=start, end=end, period_seconds=period
                 )
             except AWS_ERRORS as exc:
                 error = describe_error(exc)
