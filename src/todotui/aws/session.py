@@ -123,7 +123,8 @@ class AwsClients:
     Each service has up to two clients: `client` (reads, with the Config's retries) and
     `mutation_client` (the same Config with one attempt: see `single_attempt`).
     `client_for(service, operation)` picks by `is_mutating`, the one rule. Both share the
-    request counter and every `on_every_client` handler (the read-only guard covers both).
+    request counter and every `on_every_client` handler (the read-only guard covers both), as
+    does `bulk_read_client`'s blocking client, for the fleet's big reads in a worker thread.
     """
 
     def __init__(
