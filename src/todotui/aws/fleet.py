@@ -1,4 +1,5 @@
-"""The fleet's IO: members discovered by tag, and every member's series in two calls at most.
+"""The fleet's IO: members discovered by tag (its series are read with
+`metrics.fetch_metrics_blocking`, in at most two calls).
 
 Discovery uses the Resource Groups Tagging API (GetResources, paginated with botocore's
 paginator): one request a page of 100 across Lambda functions and DynamoDB tables. API Gateway
@@ -9,11 +10,8 @@ is not CloudWatch's ApiName).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from todotui.aws.metrics import MetricFetch, fetch_metrics_blocking
-from todotui.telemetry.catalogue import MetricSpec
 from todotui.telemetry.fleet import Member
 
 RESOURCE_TYPES = ("lambda:function", "dynamodb:table")
@@ -57,18 +55,3 @@ def member_of_arn(arn: str, alias: str) -> Member | None:
     if service == "dynamodb" and resource.startswith("table/"):
         return Member("table", resource.split("/")[1], source="tag")
     return None
-
-
-def fetch_fleet(
-    cloudwatch: Any,
-    specs: tuple[MetricSpec, ...],
-    *,
-    start: datetime,
-    end: datetime,
-    period_seconds: int,
-) -> MetricFetch:
-    """The whole fleet's series: one GetMetricData call per 500 queries (two at most).
-    Blocking: `cloudwatch` is `AwsClients.bulk_read_client`'s, and this runs in a thread."""
-    return fetch_metrics_blocking(
-        cloudwatch, specs, start=start, end=end, period_seconds=period_seconds
-    )

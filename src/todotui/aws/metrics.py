@@ -58,9 +58,9 @@ async def fetch_metrics(
     """
     paginator = cloudwatch.get_paginator("get_metric_data")
     pages = _Pages(specs)
-    for batch in _batches(specs):
-        async for page in paginator.paginate(**_request(batch, start, end, period_seconds)):
-            pages.add(page, len(batch))
+    for queries, request in _requests(specs, start, end, period_seconds):
+        async for page in paginator.paginate(**request):
+            pages.add(page, queries)
     return pages.fetch(start, end)
 
 
@@ -78,28 +78,32 @@ def fetch_metrics_blocking(
     Python's switch interval (5 ms)."""
     paginator = cloudwatch.get_paginator("get_metric_data")
     pages = _Pages(specs)
-    for batch in _batches(specs):
-        for page in paginator.paginate(**_request(batch, start, end, period_seconds)):
-            pages.add(page, len(batch))
+    for queries, request in _requests(specs, start, end, period_seconds):
+        for page in paginator.paginate(**request):
+            pages.add(page, queries)
     return pages.fetch(start, end)
 
 
-def _batches(specs: tuple[MetricSpec, ...]) -> list[tuple[MetricSpec, ...]]:
-    return [
+def _requests(
+    specs: tuple[MetricSpec, ...], start: datetime, end: datetime, period_seconds: int
+) -> list[tuple[int, dict[str, Any]]]:
+    """One GetMetricData request per 500 queries, with how many queries each carries."""
+    batches = [
         specs[offset : offset + MAX_QUERIES_PER_CALL]
         for offset in range(0, len(specs), MAX_QUERIES_PER_CALL)
     ]
-
-
-def _request(
-    batch: tuple[MetricSpec, ...], start: datetime, end: datetime, period_seconds: int
-) -> dict[str, Any]:
-    return {
-        "MetricDataQueries": [spec.query(period_seconds) for spec in batch],
-        "StartTime": start,
-        "EndTime": end,
-        "ScanBy": "TimestampAscending",
-    }
+    return [
+        (
+            len(batch),
+            {
+                "MetricDataQueries": [spec.query(period_seconds) for spec in batch],
+                "StartTime": start,
+                "EndTime": end,
+                "ScanBy": "TimestampAscending",
+            },
+        )
+        for batch in batches
+    ]
 
 
 class _Pages:

@@ -227,22 +227,16 @@ class AwsClients:
 
         session = botocore.session.get_session()
         timestamps.install(session)
-        target = self.target
-        if target.profile:
-            session.set_config_variable("profile", target.profile)
+        if self.target.profile:
+            session.set_config_variable("profile", self.target.profile)
         if self._credentials is not None:
             session.set_credentials(
                 self._credentials.access_key_id,
                 self._credentials.secret_access_key,
                 self._credentials.session_token,
             )
-        kwargs: dict[str, Any] = {"config": self._bulk_config, "region_name": target.region}
-        if target.endpoint_url:
-            kwargs["endpoint_url"] = target.endpoint_url
-        client = session.create_client(service, **kwargs)
-        client.meta.events.register("before-send", self._count_request)
-        for event_name, handler in self._every_client_handlers:
-            client.meta.events.register(event_name, handler)
+        client = session.create_client(service, **self._client_kwargs(self._bulk_config))
+        self._wire(client)
         return client
 
     async def mutation_client(self, service: str) -> Any:
@@ -289,8 +283,7 @@ class AwsClients:
     def _bulk_config(self) -> Config:
         from botocore.config import Config
 
-        config = self._given_config or client_config()  # a plain Config: a plain client
-        return Config(**config._user_provided_options).merge(Config(parameter_validation=False))
+        return self._config.merge(Config(parameter_validation=False))  # a plain botocore Config
 
     async def _get(
         self, service: str, clients: dict[str, Any], config: Config, region: str | None = None
@@ -299,17 +292,25 @@ class AwsClients:
             await self._ready.wait()
         key = service if region is None or region == self.target.region else f"{service}@{region}"
         if key not in clients:
-            kwargs: dict[str, Any] = {"config": config, "region_name": region or self.target.region}
-            if self.target.endpoint_url:
-                kwargs["endpoint_url"] = self.target.endpoint_url
             client = await self._stack.enter_async_context(
-                self._session.create_client(service, **kwargs)
+                self._session.create_client(service, **self._client_kwargs(config, region))
             )
-            client.meta.events.register("before-send", self._count_request)
-            for event_name, handler in self._every_client_handlers:
-                client.meta.events.register(event_name, handler)
+            self._wire(client)
             clients[key] = client
         return clients[key]
+
+    def _client_kwargs(self, config: Config, region: str | None = None) -> dict[str, Any]:
+        """Where a new client sends, and with which Config."""
+        kwargs: dict[str, Any] = {"config": config, "region_name": region or self.target.region}
+        if self.target.endpoint_url:
+            kwargs["endpoint_url"] = self.target.endpoint_url
+        return kwargs
+
+    def _wire(self, client: Any) -> None:
+        """Every client counts its requests and carries every `on_every_client` handler."""
+        client.meta.events.register("before-send", self._count_request)
+        for event_name, handler in self._every_client_handlers:
+            client.meta.events.register(event_name, handler)
 
     def on_every_client(self, event_name: str, handler: Callable[..., Any]) -> None:
         """Register a botocore event handler on every client, those made so far and later ones.

@@ -16,10 +16,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
-from textual.worker import Worker, get_current_worker
 
 from todotui.reports.check import CheckReport, Status, Verdict
-from todotui.ui.lifecycle import going_away
+from todotui.ui.lifecycle import going_away, working
 from todotui.ui.restyle import KeepStylesWhenShownAgain
 from todotui.ui.text.check import change, figure
 from todotui.ui.widgets.spinner import Spinner
@@ -77,8 +76,6 @@ class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
         self.since_seconds = since_seconds
         self.report: CheckReport | None = None
         """The last check shown (None while the first one loads)."""
-        self._checking: Worker[None] | None = None
-        """The check under way, if any: its answer lands here, the screen open or closed."""
         self._rows_held: dict[str, list[_Row]] = {}
         """What each table holds, by its id."""
 
@@ -117,7 +114,7 @@ class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
         a check still under way (closed before it answered) is this opening's, and the last
         report is shown as it is while a new one would say the same (`current_at`: the same
         minute, within the cockpit's cadence, no problem). `r` always runs it again."""
-        if not self.is_mounted or self._checking is not None:
+        if not self.is_mounted or working(self, "check"):
             return  # the first open: on_mount runs the check; or the last one is coming
         report = self.report
         if report is not None and report.current_at(
@@ -138,16 +135,11 @@ class CheckScreen(KeepStylesWhenShownAgain, ModalScreen[None]):
     @work(exclusive=True, exit_on_error=False, group="check", name="morning check")
     async def run_check(self) -> None:
         """Not cancelled on close: its three requests are answered in a moment, and the next
-        `c` then has no reason to send them again."""
-        self._checking = worker = get_current_worker()
-        try:
-            self.query_one("#check-loading", Spinner).spinning = True
-            report = await self.core.check(self.since_seconds)
-            if not going_away(self):
-                self.show(report)
-        finally:
-            if self._checking is worker:  # `r` since then runs its own (exclusive: this one ends)
-                self._checking = None
+        `c` then has no reason to send them again; its answer lands here, open or closed."""
+        self.query_one("#check-loading", Spinner).spinning = True
+        report = await self.core.check(self.since_seconds)
+        if not going_away(self):
+            self.show(report)
 
     def _color(self, status: Status) -> str:
         return self.app.theme_variables.get(_STATUS_VARIABLE[status], "")

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Label
 
 from todotui.telemetry.fleet import Member, MemberHealth, sparkline
 from todotui.telemetry.model import Health
+from todotui.ui.lifecycle import working
 from todotui.ui.restyle import KeepStylesWhenShownAgain
 from todotui.ui.widgets import MetricPane
 from todotui.ui.widgets.footer import CockpitFooter
@@ -128,10 +129,11 @@ class FleetScreen(KeepStylesWhenShownAgain, Screen[None]):
     def _read_if_stale(self) -> None:
         """A read still out since the last opening is left to land, not cancelled and sent
         again; a ranking as new as a read would bring is not read again."""
-        reading = any(
-            w.node is self and w.group == "fleet" and not w.is_finished for w in self.workers
-        )
-        if not reading and not self.core.fleet.fresh() and self in self.app.screen_stack:
+        if (
+            not working(self, "fleet")
+            and not self.core.fleet.fresh()
+            and self in self.app.screen_stack
+        ):
             self.refresh_fleet()
 
     def on_screen_resume(self) -> None:
