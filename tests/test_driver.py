@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 from textual import events
@@ -16,6 +17,7 @@ from todotui.config import Settings
 from todotui.core.cockpit import Cockpit
 from todotui.ui.app import TodoTuiApp
 from todotui.ui.driver import IDLE_WAKE_SECONDS, PromptEscapeDriver, lone_escape_read, wake_in
+from todotui.ui.pacing import KeyPause
 
 
 def test_the_input_thread_sleeps_only_until_a_lone_escape_is_due():
@@ -63,6 +65,8 @@ class Recording(PromptEscapeDriver):
         self._debug = False
         self.exit_event = threading.Event()
         self.keys: list[str] = []
+        self.key_pause = KeyPause()
+        self._app = SimpleNamespace(key_pause=self.key_pause)  # what the driver asks of the app
 
     def process_message(self, message: Message) -> None:
         if isinstance(message, events.Key):
@@ -76,6 +80,7 @@ def test_the_driver_reads_a_lone_escape_and_whole_sequences_from_its_input(escap
     thread = threading.Thread(target=driver.run_input_thread)
     thread.start()
     try:
+        read_from = time.monotonic()
         os.write(write, b"\x1b[A")  # the up arrow: one sequence, not escape then "[A"
         os.write(write, b"q")
         deadline = time.monotonic() + 5
@@ -90,6 +95,8 @@ def test_the_driver_reads_a_lone_escape_and_whole_sequences_from_its_input(escap
         os.close(write)
         os.close(read)
     assert driver.keys == ["up", "q", "escape"]
+    # the app hears of a key when it is read: redraws that can wait give way to it at once
+    assert driver.key_pause.last_key >= read_from
 
 
 def test_the_cockpit_runs_on_the_prompt_driver_unless_told_otherwise(monkeypatch):

@@ -32,6 +32,7 @@ from todotui.startup_trace import mark
 from todotui.ui.collector import IdleCollection, settle_after_start
 from todotui.ui.keys import COCKPIT_KEYS
 from todotui.ui.messages import AlertsChanged, Connected, IdentityFailed, RefreshFinished
+from todotui.ui.pacing import HeldUpdates, KeyPause
 from todotui.ui.widgets import AlertFeedView, DiagnosisLine, MetricPane, StatusBar
 from todotui.ui.widgets.footer import CockpitFooter
 from todotui.ui.widgets.layout import LayoutPlan, plan_layout
@@ -149,6 +150,10 @@ class TodoTuiApp(App[None]):
         """Refreshes whose results are on screen (counted when drawn, so tests never race)."""
         self.collection = IdleCollection()
         """Full garbage collections, made while no key is being pressed (collector.py)."""
+        self.key_pause = KeyPause()
+        """When the last key came (the input driver tells it first: `todotui.ui.driver`)."""
+        self.held = HeldUpdates(self.key_pause, self.set_timer)
+        """Redraws of landed figures, drawn once the keys pause (pacing.py)."""
         self.layout_plan: LayoutPlan | None = None
         """What the terminal's size lets the screen show (see `todotui.ui.widgets.layout`)."""
         self._feed_only = False
@@ -271,6 +276,7 @@ class TodoTuiApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
             self.collection.input_seen()  # the collector waits until the operator pauses
+            self.key_pause.key_seen()  # and so do redraws of landed figures
         await super().on_event(event)
 
     def _tick(self) -> None:
@@ -364,6 +370,9 @@ class TodoTuiApp(App[None]):
         self.query_one(StatusBar).target = f"not connected: {message.error}"
 
     def on_refresh_finished(self, message: RefreshFinished) -> None:
+        self.held.hold("dashboard", lambda: self._draw_refresh(message))
+
+    def _draw_refresh(self, message: RefreshFinished) -> None:
         refresh = message.refresh
         lines = self.screen_stack[0].query(DiagnosisLine) if self.screen_stack else None
         if not lines:

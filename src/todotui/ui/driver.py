@@ -9,8 +9,8 @@ Textual app alike, whatever ESCDELAY said. This driver's input thread sleeps onl
 the parser's wait is due, so escape is handled ESCDELAY after it arrives. And an ESC that
 came alone, with nothing after it to read, is the escape key at once (a terminal writes an
 escape sequence's bytes together; crossterm, under Helix and others, decides so too),
-unless the user set ESCDELAY (`todotui.ui.ESCAPE_AT_ONCE`). Everything else is
-`LinuxDriver`'s own.
+unless the user set ESCDELAY (`todotui.ui.ESCAPE_AT_ONCE`). It also tells the app when
+input was read (`todotui.ui.pacing`). Everything else is `LinuxDriver`'s own.
 """
 
 from __future__ import annotations
@@ -63,6 +63,9 @@ class PromptEscapeDriver(LinuxDriver):
         fileno = self.fileno
         parser = XTermParser(self._debug)
         decode = getincrementaldecoder("utf-8")().decode
+        # todotui's app: redraws that can wait give way to a key from the moment it is read,
+        # not only once the event loop reaches it (`todotui.ui.pacing`)
+        key_pause = getattr(self._app, "key_pause", None)
 
         def process(events: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
             for index, (_key, mask) in enumerate(events):
@@ -71,6 +74,8 @@ class PromptEscapeDriver(LinuxDriver):
                     data = decode(os.read(fileno, 1024 * 4), final=final and last)
                     if not data:
                         break  # stdin is piped and ended
+                    if key_pause is not None:
+                        key_pause.key_seen()
                     for event in parser.feed(data):
                         self.process_message(event)
                     if self.escape_at_once and last:

@@ -145,12 +145,21 @@ class FleetScreen(KeepStylesWhenShownAgain, Screen[None]):
 
     @work(exclusive=True, group="fleet")
     async def refresh_fleet(self) -> None:
-        self._show(await self.core.fleet.refresh())
+        self._landed(await self.core.fleet.refresh())
 
     @work(exclusive=True, group="fleet")
     async def rediscover(self) -> None:
         await self.core.fleet.discover()
-        self._show(await self.core.fleet.refresh())
+        self._landed(await self.core.fleet.refresh())
+
+    def _landed(self, result: FleetRefresh) -> None:
+        """A read landed: redrawing 123 rows is a 20-35 ms frame, so it waits for a pause in
+        the keys (`todotui.ui.pacing`); the newest read is the one drawn."""
+        held = getattr(self.app, "held", None)
+        if held is None:
+            self._show(result)
+        else:
+            held.hold("fleet", lambda: self._show(result))
 
     def _show(self, result: FleetRefresh) -> None:
         self._shown = result
