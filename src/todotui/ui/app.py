@@ -29,7 +29,7 @@ from textual.worker import Worker, WorkerState
 from todotui.core import cadence
 from todotui.core.clock import SystemClock
 from todotui.startup_trace import mark
-from todotui.ui.collector import IdleCollection, settle_after_start
+from todotui.ui.collector import LOOK_EVERY, SafePointCollector
 from todotui.ui.keys import COCKPIT_KEYS
 from todotui.ui.messages import AlertsChanged, Connected, IdentityFailed, RefreshFinished
 from todotui.ui.pacing import HeldUpdates, KeyPause
@@ -148,10 +148,10 @@ class TodoTuiApp(App[None]):
             self.set_reactive(TodoTuiApp.window_seconds, core.monitor.window_seconds)
         self.refreshes = 0
         """Refreshes whose results are on screen (counted when drawn, so tests never race)."""
-        self.collection = IdleCollection()
-        """Full garbage collections, made while no key is being pressed (collector.py)."""
         self.key_pause = KeyPause()
         """When the last key came (the input driver tells it first: `todotui.ui.driver`)."""
+        self.collector = SafePointCollector(self.key_pause)
+        """Garbage collections, made between keys instead of inside a frame (collector.py)."""
         self.held = HeldUpdates(self.key_pause, self.set_timer)
         """Redraws of landed figures, drawn once the keys pause (pacing.py)."""
         self.layout_plan: LayoutPlan | None = None
@@ -227,7 +227,7 @@ class TodoTuiApp(App[None]):
         self._fit_layout()
         self.now = self.clock()
         self.set_interval(1, self._tick)
-        self.set_interval(1, self.collection.collect_if_idle)
+        self.set_interval(LOOK_EVERY, self.collector.look)
         self.call_after_refresh(mark, "first frame")
         if self.ready:
             self._start()
@@ -270,13 +270,13 @@ class TodoTuiApp(App[None]):
         return None
 
     async def on_unmount(self) -> None:
+        self.collector.stop()
         if self._close_core and self.ready:
             await self.core.aclose()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
-            self.collection.input_seen()  # the collector waits until the operator pauses
-            self.key_pause.key_seen()  # and so do redraws of landed figures
+            self.key_pause.key_seen()  # collections and redraws of landed figures wait for a pause
         await super().on_event(event)
 
     def _tick(self) -> None:
@@ -384,7 +384,7 @@ class TodoTuiApp(App[None]):
         status.failing = "" if refresh.ok else (refresh.error or "refresh failed")
         if refresh.ok:
             status.last_good = refresh.finished_at
-            settle_after_start()  # the first good refresh: start-up's objects are all made
+            self.collector.start()  # the first good refresh: start-up's objects are all made
         self.now = self.clock()
         self.refreshes += 1
 
