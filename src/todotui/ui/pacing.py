@@ -77,3 +77,13 @@ class HeldUpdates:
         held, self._held, self._since = self._held, {}, None
         for update in held.values():
             update()
+
+
+def when_keys_pause(app: object, kind: str, update: Update) -> None:
+    """`update` through the cockpit app's `HeldUpdates` (`app.held`); at once in an app
+    without one."""
+    held = getattr(app, "held", None)
+    if isinstance(held, HeldUpdates):
+        held.hold(kind, update)
+    else:
+        update()

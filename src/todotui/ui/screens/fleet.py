@@ -20,16 +20,20 @@ from textual.widgets import DataTable, Label
 from todotui.telemetry.fleet import Member, MemberHealth, sparkline
 from todotui.telemetry.model import Health
 from todotui.ui.lifecycle import working
+from todotui.ui.pacing import when_keys_pause
 from todotui.ui.restyle import KeepStylesWhenShownAgain
 from todotui.ui.widgets import MetricPane
 from todotui.ui.widgets.footer import CockpitFooter
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from textual.timer import Timer
 
     from todotui.core.cockpit import Cockpit
     from todotui.core.fleet import FleetRefresh
     from todotui.core.monitor import Monitor
+    from todotui.telemetry.model import PaneSnapshot
 
 HEALTH_TEXT = {
     Health.CRIT: ("CRIT", "bold white on red"),
@@ -155,11 +159,7 @@ class FleetScreen(KeepStylesWhenShownAgain, Screen[None]):
     def _landed(self, result: FleetRefresh) -> None:
         """A read landed: redrawing 123 rows is a 20-35 ms frame, so it waits for a pause in
         the keys (`todotui.ui.pacing`); the newest read is the one drawn."""
-        held = getattr(self.app, "held", None)
-        if held is None:
-            self._show(result)
-        else:
-            held.hold("fleet", lambda: self._show(result))
+        when_keys_pause(self.app, "fleet", lambda: self._show(result))
 
     def _show(self, result: FleetRefresh) -> None:
         self._shown = result
@@ -291,9 +291,12 @@ class MemberScreen(Screen[None]):
     @work(group="member")
     async def _refresh_member(self) -> None:
         refresh = await self.monitor.refresh()
+        when_keys_pause(self.app, "member", lambda: self._show(refresh.panes))  # as the dashboard
+
+    def _show(self, panes: Mapping[str, PaneSnapshot]) -> None:
         for pane in self.query(MetricPane):
-            snapshot = refresh.panes.get(pane.key)
-            if snapshot is not None:
+            snapshot = panes.get(pane.key)
+            if snapshot is not None and snapshot != pane.snapshot:
                 pane.snapshot = snapshot
         self.refreshes += 1
 
