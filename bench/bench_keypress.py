@@ -2,7 +2,7 @@
 bare Textual app of the same shape measured in the same run.
 
     .venv/bin/python bench/bench_keypress.py [--presses 100] [--only help,journal] [--fleet 100]
-                                             [--poll] [--fps 60]
+                                             [--poll] [--fps 60] [--trace FILE]
 
 Runs the real `todotui --demo --scenario error-burst` in tmux (160x48; the scenario raises
 alerts, so the alert detail has one to open), speeds polling up to every second with `+`,
@@ -22,8 +22,10 @@ of the ways to show a screen); and `?` once more with the cockpit's input driver
 row is `--presses` opens and as many closes (or twice that many in-place presses). This
 measures what a user sees, terminal included; one look's cost (printed) is part of every
 figure. With `--fleet N` the demo runs with a sandbox fleet of N functions (and
-its tables) driven beside the stack, and the fleet view ranks them all. The tmux sessions
-are killed by name at the end.
+its tables) driven beside the stack, and the fleet view ranks them all. With `--trace FILE`
+every process logs its keys, frames, slow callbacks and collections (`bench/trace/`), and
+the slowest presses are shown with what they waited for (`bench/trace_report.py`): how the
+cockpit's last slow presses were explained. The tmux sessions are killed by name at the end.
 """
 
 from __future__ import annotations
@@ -325,6 +327,13 @@ def main() -> None:
         " Textual's is 60), to compare frame caps; the bare app keeps Textual's",
     )
     parser.add_argument(
+        "--trace",
+        type=Path,
+        metavar="FILE",
+        help="log keys, frames, callbacks over 8 ms and collections of every process to FILE"
+        " (bench/trace/), then show the slowest presses and what they waited for",
+    )
+    parser.add_argument(
         "--poll",
         action="store_true",
         help="look with a capture-pane process every 10 ms (the older, costlier harness)",
@@ -340,7 +349,13 @@ def main() -> None:
     # tmux runs the command in its server's environment: name the PYTHONPATH (a worktree's
     # source) explicitly so the app measured is the one this interpreter would import
     pythonpath = os.environ.get("PYTHONPATH", "")
+    if args.trace:
+        args.trace.unlink(missing_ok=True)
+        trace = str(ROOT / "bench" / "trace")
+        pythonpath = f"{trace}:{pythonpath}" if pythonpath else trace
     prefix = f"env PYTHONPATH={shlex.quote(pythonpath)} " if pythonpath else ""
+    if args.trace:
+        prefix += f"TODOTUI_TRACE={shlex.quote(str(args.trace.resolve()))} "
     fps = f"env TEXTUAL_FPS={args.fps} " if args.fps else ""
     fleet = f" --fleet {args.fleet}" if args.fleet else ""
     app.start(f"{fps}{prefix}{todotui} --demo --scenario error-burst{fleet}")
@@ -375,6 +390,7 @@ def main() -> None:
         print(f"todotui only ({args.presses} presses each), p50 / p99 ms through tmux:")
         for name, latencies in results.items():
             print(row(name, latencies, None))
+        show_trace(args.trace)
         return
     bare = harness(BARE_SESSION)
     bare_results: dict[str, tuple[list[float], list[float]]] = {}
@@ -431,6 +447,18 @@ def main() -> None:
     print(
         f"(one look at the screen costs {capture_ms:.1f} ms; at least one is inside every figure)"
     )
+    show_trace(args.trace)
+
+
+def show_trace(path: Path | None) -> None:
+    """The slowest presses of a traced run and what they waited for (bench/trace_report.py)."""
+    if path is None:
+        return
+    sys.path.insert(0, str(ROOT / "bench"))
+    from trace_report import report
+
+    print(f"\ntrace ({path}; figures there include the tracing's own cost):")
+    print(report(path))
 
 
 if __name__ == "__main__":
