@@ -53,6 +53,17 @@ Clock = ManualClock
 the cockpit's poll loop waits on it, so a refresh falls due when the test moves time."""
 
 
+class Seconds:
+    """A monotonic clock in seconds (as `time.monotonic`) that moves only when the test says
+    so (`clock.now += ...`): for the key pause and the collector's policy."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class SimClock(ManualClock):
     """A sandbox's simulated time, advanced only by ticking the sandbox through it."""
 

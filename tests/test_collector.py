@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from support import Seconds
 from todotui.ui.collector import (
     COLLECTING_EVERY,
     IDLE_BEFORE_COLLECTING,
@@ -15,14 +16,6 @@ from todotui.ui.collector import (
     SafePointCollector,
 )
 from todotui.ui.pacing import KEY_PAUSE, KeyPause
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Cycle:
@@ -37,8 +30,8 @@ def young_allocations(count: int) -> list[Cycle]:
 
 
 @pytest.fixture
-def collector() -> Iterator[tuple[Clock, KeyPause, SafePointCollector]]:
-    clock = Clock()
+def collector() -> Iterator[tuple[Seconds, KeyPause, SafePointCollector]]:
+    clock = Seconds()
     keys = KeyPause(clock)
     collector = SafePointCollector(keys)
     collector.start()

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, OptionList, Static
 
-from support import Clock, shows_last_refresh, until
+from support import Clock, Seconds, shows_last_refresh, until
 from todotui.alerts.model import AlertSource
 from todotui.config import Settings
 from todotui.core.cockpit import Cockpit
@@ -418,16 +418,7 @@ async def test_a_refresh_that_lands_as_a_key_comes_is_drawn_once_the_keys_pause(
 
     from todotui.ui.pacing import KEY_PAUSE
 
-    class Seconds:
-        """The key pause's monotonic clock, moved by the test."""
-
-        def __init__(self) -> None:
-            self.now = time.monotonic()
-
-        def __call__(self) -> float:
-            return self.now
-
-    keys_clock = Seconds()
+    keys_clock = Seconds(time.monotonic())  # the key pause's clock, moved by the test
     app = cockpit(sandbox, Clock(base_time))
     async with app.run_test(size=(160, 48)) as pilot:
         await until(pilot, lambda: app.refreshes >= 1 and shows_last_refresh(app), "first data")

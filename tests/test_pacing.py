@@ -6,21 +6,14 @@ from collections.abc import Callable
 
 import pytest
 
+from support import Seconds
 from todotui.ui.pacing import KEY_PAUSE, MOST_HELD, HeldUpdates, KeyPause
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Timers:
     """`set_timer` as Textual's: a callback after a delay; here fired when the test says."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Seconds) -> None:
         self.clock = clock
         self.pending: list[tuple[float, Callable[[], None]]] = []
 
@@ -37,8 +30,8 @@ class Timers:
 
 
 @pytest.fixture
-def paced() -> tuple[Clock, KeyPause, HeldUpdates, Timers, list[str]]:
-    clock = Clock()
+def paced() -> tuple[Seconds, KeyPause, HeldUpdates, Timers, list[str]]:
+    clock = Seconds()
     pause = KeyPause(clock)
     timers = Timers(clock)
     return clock, pause, HeldUpdates(pause, timers), timers, []

@@ -319,9 +319,9 @@ class AwsClients:
         that goes through these clients can send a mutation while read-only is on.
         """
         self._every_client_handlers.append((event_name, handler))
-        every = [*self._clients.values(), *self._mutation_clients.values()]
-        for client in [*every, *self._bulk_clients.values()]:
-            client.meta.events.register(event_name, handler)
+        for clients in (self._clients, self._mutation_clients, self._bulk_clients):
+            for client in clients.values():
+                client.meta.events.register(event_name, handler)
 
     def _count_request(self, event_name: str = "", **kwargs: Any) -> None:
         # event_name is "before-send.<service>.<Operation>"

@@ -74,8 +74,7 @@ class SafePointCollector:
 
     def __init__(self, keys: KeyPause) -> None:
         self.keys = keys
-        self.clock = keys.clock
-        self.last_full = self.clock()
+        self.last_full = keys.clock()
         self.running = False
         self.collections = [0, 0, 0]
         """Collections made here, by generation (tests and the bench read it)."""
@@ -98,7 +97,7 @@ class SafePointCollector:
         generation, or None)."""
         if not self.running:
             return None
-        now = self.clock()
+        now = self.keys.clock()
         young, middle, old = gc.get_count()
         first, second, third = gc.get_threshold()
         idle = now - self.keys.last_key >= IDLE_BEFORE_COLLECTING
@@ -112,6 +111,6 @@ class SafePointCollector:
             generation = 2 if old >= third else 1 if middle >= second else 0
         gc.collect(generation)
         if generation == 2:
-            self.last_full = self.clock()
+            self.last_full = self.keys.clock()
         self.collections[generation] += 1
         return generation

@@ -283,9 +283,7 @@ class MemberScreen(Screen[None]):
     def refresh_member(self) -> None:
         """A refresh unless one is under way: a slow one is never cancelled by the next tick
         (on a busy fleet it could otherwise never finish)."""
-        if not any(
-            w.node is self and w.group == "member" and not w.is_finished for w in self.workers
-        ):
+        if not working(self, "member"):
             self._refresh_member()
 
     @work(group="member")
